@@ -1,0 +1,149 @@
+"""The seam between the core and a chat platform.
+
+An adapter turns native payloads into `bot.events` and calls `Bot.dispatch`; the core answers
+through the `Adapter` protocol below. Nothing else about a platform is visible to features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from bot.events import Conversation, Event, User
+from bot.messages import Form, Message
+
+DestinationKind = Literal["channel", "ephemeral", "dm", "group"]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a message goes.
+
+    - "channel": everyone in `conversation` sees it (in its thread when it has one);
+    - "ephemeral": only `user` sees it, in `conversation`;
+    - "dm": a direct message to `user`;
+    - "group": `conversation` is a group conversation from `Adapter.open_group`.
+    """
+
+    kind: DestinationKind
+    conversation: Conversation | None = None
+    user: User | None = None
+
+    @property
+    def platform(self) -> str:
+        source = self.conversation or self.user
+        assert source is not None, "a destination needs a conversation or a user"
+        return source.platform
+
+    def describe(self) -> str:
+        """A stable text key for idempotency and logs (no display names)."""
+        conv = self.conversation
+        where = f"{conv.key}/{conv.thread_id or ''}" if conv else ""
+        who = self.user.key if self.user else ""
+        return f"{self.kind}|{where}|{who}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "conversation": _conv_to_dict(self.conversation),
+            "user": _user_to_dict(self.user),
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Destination:
+        conv = data.get("conversation")
+        user = data.get("user")
+        return Destination(
+            kind=data["kind"],
+            conversation=Conversation(**conv) if conv else None,
+            user=User(**user) if user else None,
+        )
+
+    @staticmethod
+    def channel(conversation: Conversation) -> Destination:
+        return Destination("channel", conversation=conversation)
+
+    @staticmethod
+    def dm(user: User) -> Destination:
+        return Destination("dm", user=user)
+
+    @staticmethod
+    def ephemeral(conversation: Conversation, user: User) -> Destination:
+        return Destination("ephemeral", conversation=conversation, user=user)
+
+    @staticmethod
+    def group(conversation: Conversation) -> Destination:
+        return Destination("group", conversation=conversation)
+
+
+def _conv_to_dict(conv: Conversation | None) -> dict[str, Any] | None:
+    if conv is None:
+        return None
+    return {
+        "platform": conv.platform,
+        "workspace_id": conv.workspace_id,
+        "id": conv.id,
+        "thread_id": conv.thread_id,
+        "is_direct": conv.is_direct,
+    }
+
+
+def _user_to_dict(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {
+        "platform": user.platform,
+        "workspace_id": user.workspace_id,
+        "id": user.id,
+        "display_name": user.display_name,
+    }
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A handle to a message the bot sent, for updates and for starting a thread under it."""
+
+    conversation: Conversation
+    message_id: str
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed a delivery.
+
+    `code` is a short platform-neutral reason ("rate_limited", "server_error", "not_in_channel",
+    "channel_not_found", "archived", "forbidden", "invalid_auth", "gone", "unknown"); `retryable`
+    says whether trying again later can succeed.
+    """
+
+    def __init__(self, code: str, *, retryable: bool, retry_after: float | None = None, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.detail = detail
+
+
+class Adapter(Protocol):
+    """What the core needs from a chat platform."""
+
+    platform: str
+
+    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+        """Deliver `message`; returns a handle (None for ephemeral messages that have none)."""
+        ...
+
+    async def update(self, sent: SentMessage, message: Message) -> None:
+        """Replace the content of a message the bot sent earlier."""
+        ...
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        """Show `form` to the user who caused `event` (needs an interactive event)."""
+        ...
+
+    async def open_group(self, users: list[User], topic: str) -> Conversation:
+        """Open a private conversation with these users (group DM, or a private thread)."""
+        ...
+
+    async def start_thread(self, sent: SentMessage, name: str) -> Conversation:
+        """Return the conversation for a thread under `sent` (creating it where needed)."""
+        ...

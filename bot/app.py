@@ -1,0 +1,58 @@
+"""The one place that wires config → storage → scheduler → features → adapters."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.adapter import Adapter
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.core import Bot
+from bot.features import setup_features
+from bot.outbox import Outbox
+from bot.scheduler import Scheduler
+from storage.db import Database
+
+
+async def build_bot(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    adapters: list[Adapter] = (),  # type: ignore[assignment]
+    migrate: bool = True,
+) -> Bot:
+    """Build a ready bot: schema migrated, features set up, adapters attached (not started)."""
+    clock = clock or SystemClock()
+    db = Database(config.database_url)
+    if migrate:
+        await db.migrate()
+    scheduler = Scheduler(db, clock, tick_seconds=config.scheduler_tick_seconds)
+    adapter_map: dict[str, Adapter] = {}
+    outbox = Outbox(db, clock, adapter_map)
+    bot = Bot(config=config, db=db, clock=clock, scheduler=scheduler, outbox=outbox, adapters=adapter_map)
+    for adapter in adapters:
+        bot.add_adapter(adapter)
+    setup_features(bot)
+    return bot
+
+
+async def tick(bot: Bot) -> None:
+    """One round of background work: due jobs, then deliveries waiting for a retry."""
+    await bot.scheduler.run_due()
+    await bot.outbox.retry_due()
+
+
+def start_background(bot: Bot) -> None:
+    bot.scheduler.start(lambda: tick(bot))
+
+
+async def shutdown(bot: Bot) -> None:
+    bot.scheduler.shutdown()
+    await bot.db.dispose()
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,282 @@
+"""The bot: holds the services and dispatches events through the middleware to a handler."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.adapter import Adapter, DeliveryError, Destination
+from bot.clock import Clock
+from bot.config import Config
+from bot.context import Context
+from bot.events import (
+    ActionEvent,
+    CommandEvent,
+    Event,
+    FormSubmitted,
+    MemberJoinedEvent,
+    MessageEvent,
+    ReactionEvent,
+    User,
+)
+from bot.i18n import DEFAULT_LANGUAGE, Translator, normalise_language, translator
+from bot.messages import Message
+from bot.outbox import Outbox
+from bot.privacy import contains_identity_number, find_identity_numbers
+from bot.router import Route, Router
+from bot.scheduler import Scheduler
+from bot.settings import SettingsRegistry
+from storage.db import Database
+from storage.models.core import Member, Network, Role
+from storage.models.runtime import Delivery
+from storage.repositories.core import Members, Networks
+
+log = logging.getLogger("samskap")
+
+Next = Callable[[], Awaitable[None]]
+Middleware = Callable[[Context, Next], Awaitable[None]]
+DataExporter = Callable[[AsyncSession, Member], Awaitable[Any]]
+DataEraser = Callable[[AsyncSession, Member], Awaitable[None]]
+
+
+@dataclass
+class Bot:
+    config: Config
+    db: Database
+    clock: Clock
+    scheduler: Scheduler
+    outbox: Outbox
+    router: Router = field(default_factory=Router)
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+    # Feature services by name ("ideas", "kritisk_venn", ...), for features that build on others.
+    services: dict[str, Any] = field(default_factory=dict)
+    # Platforms where a workspace becomes a network on first use (console, Slack); on others a
+    # workspace admin runs `/samskap oppsett` first (Discord).
+    auto_setup_platforms: set[str] = field(default_factory=lambda: {"console", "memory", "slack"})
+    middleware: list[Middleware] = field(default_factory=list)
+    settings: SettingsRegistry = field(default_factory=SettingsRegistry)
+    # Personal data: each feature adds what it keeps about a member (for `mine-data`) and how
+    # to erase what a database cascade does not (for `slett-meg`).
+    data_exporters: dict[str, DataExporter] = field(default_factory=dict)
+    data_erasers: list[DataEraser] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.middleware = [
+            self._log_and_contain_errors,
+            self._ignore_bots,
+            self._resolve_network_and_member,
+            self._guard_student_data,
+        ]
+        self.outbox.on_failed = self._tell_about_failed_delivery
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        self.adapters[adapter.platform] = adapter
+
+    # -- language and identity helpers for features ----------------------------------------
+    def translator_for(self, member: Member | None = None, network: Network | None = None) -> Translator:
+        language = (member.language if member else None) or (network.language if network else None)
+        return translator(normalise_language(language) or normalise_language(self.config.language) or DEFAULT_LANGUAGE)
+
+    @staticmethod
+    def user_of(member: Member) -> User:
+        return User(member.platform, member.workspace_id, member.user_id, member.display_name)
+
+    async def send_dm(self, member: Member, message: Message, *, key: str) -> None:
+        """Send a direct message through the outbox (once per key, retried on platform errors)."""
+        await self.outbox.deliver(key, Destination.dm(self.user_of(member)), message, notify_member_id=None)
+
+    # -- dispatch ---------------------------------------------------------------------------
+    async def dispatch(self, event: Event, adapter: Adapter) -> None:
+        ctx = Context(self, adapter, event, translator(self.config.language))
+        chain = [*self.middleware, self._route]
+
+        async def call(index: int) -> None:
+            if index < len(chain) - 1:
+                await chain[index](ctx, lambda: call(index + 1))
+            else:
+                await self._route(ctx)
+
+        await call(0)
+
+    async def _log_and_contain_errors(self, ctx: Context, nxt: Next) -> None:
+        started = time.perf_counter()
+        kind = type(ctx.event).__name__
+        name = (
+            getattr(ctx.event, "name", None)
+            or getattr(ctx.event, "action_id", None)
+            or getattr(ctx.event, "form_id", "")
+        )
+        try:
+            await nxt()
+        except Exception as exc:
+            reference = secrets.token_hex(4)
+            log.exception("error %s handling %s %s on %s", reference, kind, name, ctx.event.conversation.platform)
+            if isinstance(exc, DeliveryError):
+                return
+            try:
+                await ctx.reply(
+                    ctx.t("Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                          "If it happens again, tell a network leader the reference {ref}.", ref=reference)
+                )  # fmt: skip
+            except Exception:
+                log.warning("could not report error %s to the user", reference)
+        finally:
+            # Content is never logged: only the kind of event, its name and how long it took.
+            log.debug("%s %s handled in %.1f ms", kind, name, (time.perf_counter() - started) * 1000)
+
+    async def _ignore_bots(self, ctx: Context, nxt: Next) -> None:
+        if ctx.event.user.is_bot:
+            return
+        await nxt()
+
+    async def _resolve_network_and_member(self, ctx: Context, nxt: Next) -> None:
+        event = ctx.event
+        conv = event.conversation
+        async with self.db.session() as s:
+            networks, members = Networks(s), Members(s)
+            network = None if conv.is_direct else await networks.by_channel(conv)
+            if network is None:
+                network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")
+                if network is None and conv.platform in self.auto_setup_platforms:
+                    network = await self._auto_setup(networks, conv.platform, conv.workspace_id)
+                if network is not None and not conv.is_direct and conv.platform in self.auto_setup_platforms:
+                    await networks.link_channel(network, conv, "", self.clock.now())
+            if network is None and conv.is_direct:
+                joined = await members.networks_of(event.user)
+                if joined:
+                    network = await networks.get(joined[0].network_id)
+            member = await members.by_user(network.id, event.user) if network else None
+        ctx.network, ctx.member = network, member
+        ctx.translator = self.translator_for(member, network)
+        await nxt()
+
+    async def _auto_setup(self, networks: Networks, platform: str, workspace_id: str) -> Network:
+        return await networks.create(
+            name=self.config.network_name,
+            language=normalise_language(self.config.language) or DEFAULT_LANGUAGE,
+            timezone=self.config.timezone,
+            workspace_key=f"{platform}:{workspace_id}",
+            now=self.clock.now(),
+        )
+
+    async def _guard_student_data(self, ctx: Context, nxt: Next) -> None:
+        texts = [t for t in ctx.event.texts() if t]
+        if texts and contains_identity_number(*texts):
+            log.info("privacy guard refused a text with an identity number")
+            await ctx.reply(
+                Message.text(
+                    ctx.t("I did not save or post this: it looks like it contains a national identity number "
+                          "(fødselsnummer or D-number). Please leave out anything that can identify a student, "
+                          "and send it again. Your text, so you can edit it:")
+                    + "\n\n" + "\n".join(_mask_numbers(t) for t in texts)
+                )
+            )  # fmt: skip
+            return
+        await nxt()
+
+    async def _route(self, ctx: Context) -> None:
+        event = ctx.event
+        match event:
+            case CommandEvent(name=name, args=args):
+                found = self.router.match_command(name, args)
+                if found is None:
+                    await ctx.reply(ctx.t("I don't know the command /{name}. Try /samskap for help.", name=name))
+                    return
+                ctx.args, ctx.subcommand = found.args, found.subcommand
+                await self._call(found.route, ctx)
+            case ActionEvent(action_id=action_id):
+                route = self.router.match_action(action_id)
+                if route is None:
+                    log.warning("no handler for action %s", action_id)
+                    await ctx.reply(ctx.t("This button no longer works. Try the command instead."))
+                    return
+                await self._call(route, ctx)
+            case FormSubmitted(form_id=form_id):
+                route = self.router.forms.get(form_id)
+                if route is None:
+                    log.warning("no handler for form %s", form_id)
+                    await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
+                    return
+                await self._call(route, ctx)
+            case MessageEvent():
+                for route in self.router.message_listeners:
+                    if self._allowed(route, ctx):
+                        await route.handler(ctx)
+            case ReactionEvent():
+                for route in self.router.reaction_listeners:
+                    if self._allowed(route, ctx):
+                        await route.handler(ctx)
+            case MemberJoinedEvent():
+                for route in self.router.join_listeners:
+                    await route.handler(ctx)
+
+    def _allowed(self, route: Route, ctx: Context) -> bool:
+        if route.access == "anyone":
+            return True
+        if route.access == "admin":
+            return ctx.event.user.is_workspace_admin
+        if ctx.member is None:
+            return False
+        return route.access == "member" or ctx.member.role == Role.NETWORK_LEADER
+
+    async def _call(self, route: Route, ctx: Context) -> None:
+        if not self._allowed(route, ctx):
+            await ctx.reply(self._refusal(route, ctx))
+            return
+        await route.handler(ctx)
+
+    def _refusal(self, route: Route, ctx: Context) -> str:
+        if ctx.network is None:
+            return ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
+        if route.access == "admin":
+            return ctx.t("Only someone who can manage this workspace or server can do that.")
+        if ctx.member is None:
+            return ctx.t("You have not joined the network yet. Join with /samskap bli-med <your school>.")
+        return ctx.t("Only network leaders can do that.")
+
+    # -- failures -----------------------------------------------------------------------------
+    async def _tell_about_failed_delivery(self, delivery: Delivery, error: DeliveryError) -> None:
+        """Tell someone who can act when a message finally could not be delivered."""
+        dest = Destination.from_dict(delivery.destination)
+        if dest.kind == "dm" or delivery.notify_member_id is None:
+            log.warning("delivery %s failed for good (%s); nobody to tell", delivery.key, error.code)
+            return
+        async with self.db.session() as s:
+            member = await Members(s).get(delivery.notify_member_id)
+        if member is None:
+            return
+        t = self.translator_for(member)
+        text = t.t(
+            "I could not post a message in a channel ({reason}). Check that I am invited to the channel "
+            "and allowed to post there; the message is kept and can be sent again.",
+            reason=error_reason(t, error.code),
+        )
+        await self.outbox.deliver(
+            f"failed-notice:{delivery.key}", Destination.dm(self.user_of(member)), Message.text(text)
+        )
+
+
+def error_reason(t: Translator, code: str) -> str:
+    reasons = {
+        "not_in_channel": t.t("I am not a member of the channel"),
+        "channel_not_found": t.t("the channel was not found"),
+        "archived": t.t("the channel is archived"),
+        "forbidden": t.t("I am not allowed to post there"),
+        "invalid_auth": t.t("my access to the workspace is no longer valid"),
+        "gone": t.t("the conversation has been deleted"),
+        "rate_limited": t.t("the platform asked me to slow down"),
+        "server_error": t.t("the platform had an error"),
+    }
+    return reasons.get(code, t.t("an unknown error"))
+
+
+def _mask_numbers(text: str) -> str:
+    for number in find_identity_numbers(text):
+        text = text.replace(number, "•" * len(number))
+    return text

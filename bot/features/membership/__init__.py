@@ -1,0 +1,17 @@
+"""Joining a network, help, personal settings, personal data, leaders and network set-up."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.features.membership.handlers import register
+from bot.features.membership.service import MembershipService
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+def setup(bot: Bot) -> None:
+    service = MembershipService(bot)
+    bot.services["membership"] = service
+    register(bot, service)

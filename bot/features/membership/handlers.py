@@ -1,0 +1,322 @@
+"""Thin chat handlers for membership; the logic is in service.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.context import Context
+from bot.features.membership.service import MembershipError, MembershipService
+from bot.i18n import N_, normalise_language
+from bot.mentions import find_member, split_mention
+from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
+from bot.messages import Context as ContextLine
+from bot.settings import SettingError, SettingSpec, parse_bool, parse_text
+from storage.models.core import Role
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+ROLE_NAMES = {
+    Role.PARTICIPANT: N_("participant"),
+    Role.SCHOOL_LEADER: N_("school leader"),
+    Role.NETWORK_LEADER: N_("network leader"),
+}
+ROLE_WORDS = {
+    "deltaker": Role.PARTICIPANT, "participant": Role.PARTICIPANT,
+    "skoleleder": Role.SCHOOL_LEADER, "school-leader": Role.SCHOOL_LEADER,
+    "nettverksleder": Role.NETWORK_LEADER, "leder": Role.NETWORK_LEADER, "leader": Role.NETWORK_LEADER,
+}  # fmt: skip
+
+
+def register(bot: Bot, service: MembershipService) -> None:
+    r = bot.router
+    bot.settings.declare_network(SettingSpec("welcome", "", parse_text(500), N_("Extra words in the welcome")))
+
+    @r.command(("samskap", "samskap-help"), access="anyone", help=N_("Help and an overview of what I can do"))
+    async def help_(ctx: Context) -> None:
+        if ctx.args:
+            await ctx.reply(ctx.t("I don't know /samskap {sub}. Here is what I can do:", sub=ctx.args.split()[0]))
+        await ctx.reply(help_message(ctx))
+
+    @r.command("samskap", sub=("bli-med", "join"), access="anyone", help=N_("Join the network with your school"),
+               usage="<skole>")  # fmt: skip
+    async def join(ctx: Context) -> None:
+        if ctx.network is None:
+            await ctx.reply(
+                ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
+            )
+            return
+        try:
+            member, new = await service.join(ctx.network, ctx.event.user, ctx.args)
+        except MembershipError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        ctx.member = member
+        ctx.translator = ctx.bot.translator_for(member, ctx.network)
+        if not new:
+            await ctx.reply(ctx.t("Your school is now {school}.", school=member.school))
+            return
+        await ctx.reply(
+            Message.of(
+                Text(ctx.t("Welcome to {network}, {name}! You are registered from {school}.",
+                           network=ctx.network.name, name=member.display_name, school=member.school)),
+                Text(ctx.t("Share something you have tried with /ide, find ideas from the others with /ideer, "
+                           "and see everything with /samskap.")),
+                ContextLine(ctx.t("You lead this network, since you were the first to join.")
+                            if member.role == Role.NETWORK_LEADER else
+                            ctx.t("I store your name, school and what you share. See it with /samskap mine-data.")),
+            )
+        )  # fmt: skip
+
+    @r.action("membership.join", access="anyone")
+    async def join_button(ctx: Context) -> None:
+        await ctx.reply(ctx.t("Join with /samskap bli-med <your school>, for example /samskap bli-med Nordby skole."))
+
+    @r.command("samskap", sub=("innstillinger", "settings"), help=N_("Your language and what you take part in"),
+               usage="[navn på|av]")  # fmt: skip
+    async def settings(ctx: Context) -> None:
+        assert ctx.member is not None
+        name, _, raw = ctx.args.partition(" ")
+        name = name.lower()
+        if not name:
+            await ctx.reply(settings_message(ctx))
+            return
+        if name in ("språk", "language", "sprak"):
+            language = normalise_language(raw)
+            if language is None:
+                await ctx.reply(ctx.t("Choose nb (bokmål) or en (English)."))
+                return
+            await service.set_language(ctx.member, language)
+            ctx.translator = ctx.bot.translator_for(ctx.member, ctx.network)
+            await ctx.reply(ctx.t("I will write to you in English."))
+            return
+        spec = ctx.bot.settings.member.get(name)
+        if spec is None:
+            await ctx.reply(ctx.t("There is no setting called {name}.", name=name))
+            await ctx.reply(settings_message(ctx))
+            return
+        try:
+            value = spec.parse(raw)
+        except SettingError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        await service.set_option(ctx.member, name, value)
+        await ctx.reply(ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value)))
+
+    @r.action("membership.toggle")
+    async def toggle(ctx: Context) -> None:
+        assert ctx.member is not None
+        spec = ctx.bot.settings.member.get(ctx.event.value)  # type: ignore[attr-defined]
+        if spec is None or not isinstance(spec.default, bool):
+            await ctx.reply(ctx.t("This button no longer works. Try the command instead."))
+            return
+        value = not ctx.bot.settings.member_value(ctx.member, spec.name)
+        await service.set_option(ctx.member, spec.name, value)
+        await ctx.reply(ctx.t("Saved: {name} = {value}.", name=spec.name, value=show_value(ctx, value)))
+
+    @r.command("samskap", sub=("mine-data", "my-data"), help=N_("See everything I store about you (JSON)"))
+    async def my_data(ctx: Context) -> None:
+        assert ctx.member is not None
+        data = await service.export(ctx.member)
+        await ctx.reply(
+            Message.of(
+                Text(ctx.t("This is everything I store about you:")),
+                Attachment("samskap-mine-data.json", data, "application/json"),
+            ),
+            visibility="dm",
+        )
+        if not ctx.event.conversation.is_direct:
+            await ctx.reply(ctx.t("I have sent you your data in a direct message."))
+
+    @r.command("samskap", sub=("slett-meg", "delete-me"), help=N_("Delete everything I store about you"))
+    async def delete_me(ctx: Context) -> None:
+        assert ctx.member is not None
+        if ctx.args.strip().lower() in ("bekreft", "confirm"):
+            await erase(ctx)
+            return
+        await ctx.reply(
+            Message.of(
+                Text(ctx.t("Do you want me to delete everything I store about you: your membership, ideas, "
+                           "reports and notes? This cannot be undone.")),
+                Buttons((Button(ctx.t("Yes, delete me"), "membership.erase", style="danger"),
+                         Button(ctx.t("No, keep it"), "membership.keep"))),
+                ContextLine(ctx.t("Or type /samskap slett-meg bekreft")),
+            )
+        )  # fmt: skip
+
+    async def erase(ctx: Context) -> None:
+        assert ctx.member is not None
+        await service.erase(ctx.member)
+        await ctx.reply(ctx.t("Done: everything I stored about you is deleted. You are welcome back any time."))
+
+    r.action("membership.erase")(erase)
+
+    @r.action("membership.keep")
+    async def keep(ctx: Context) -> None:
+        await ctx.reply(ctx.t("Good, nothing was deleted."))
+
+    @r.command("samskap", sub=("leder", "leader"), access="leader",
+               help=N_("For leaders: roles and network settings"),
+               usage="rolle @navn <deltaker|skoleleder|nettverksleder> | innstilling <navn> <verdi>")  # fmt: skip
+    async def leader(ctx: Context) -> None:
+        assert ctx.member is not None and ctx.network is not None
+        action, _, rest = ctx.args.partition(" ")
+        action = action.lower()
+        if action in ("rolle", "role", "promoter", "promote", "demoter", "demote"):
+            mention, role_word = split_mention(rest)
+            if action in ("promoter", "promote"):
+                role_word = "nettverksleder"
+            elif action in ("demoter", "demote"):
+                role_word = "deltaker"
+            role = ROLE_WORDS.get(role_word.strip().lower())
+            if mention is None or role is None:
+                await ctx.reply(ctx.t("Write: /samskap leder rolle @name deltaker|skoleleder|nettverksleder"))
+                return
+            async with ctx.bot.db.session() as s:
+                target = await find_member(s, ctx.network.id, mention)
+            if target is None:
+                await ctx.reply(ctx.t("{who} has not joined the network.", who=mention))
+                return
+            try:
+                await service.set_role(ctx.network, ctx.member, target, role)
+            except MembershipError as err:
+                await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+                return
+            await ctx.reply(ctx.t("{name} is now {role}.", name=target.display_name, role=ctx.t(ROLE_NAMES[role])))
+            return
+        if action in ("innstilling", "setting", "set"):
+            name, _, raw = rest.strip().partition(" ")
+            await set_network_setting(ctx, service, name.lower(), raw.strip())
+            return
+        await ctx.reply(leader_message(ctx))
+
+    @r.command("samskap", sub=("oppsett", "setup"), access="admin",
+               help=N_("For admins: make this workspace a network, and link this channel"))  # fmt: skip
+    async def setup_network(ctx: Context) -> None:
+        network, created = await service.setup_network(ctx.event.user, ctx.event.conversation, ctx.args.strip())
+        ctx.network = network
+        if created:
+            await ctx.reply(ctx.t("The network {name} is set up, and this channel is linked to it. "
+                                  "Everyone can now join with /samskap bli-med <school>.", name=network.name),
+                            visibility="channel")  # fmt: skip
+        else:
+            await ctx.reply(ctx.t("This channel is now linked to the network {name}.", name=network.name))
+
+    @r.on_member_joined()
+    async def welcome(ctx: Context) -> None:
+        if ctx.network is None or ctx.member is not None:
+            return
+        extra = ctx.bot.settings.network_value(ctx.network, "welcome")
+        parts = [Text(ctx.t("Welcome, {name}! This is where {network} keeps learning between our meetings: "
+                            "ideas we try, how it went, and quick talks two and two.",
+                            name=ctx.event.user.display_name or ctx.event.user.id, network=ctx.network.name))]  # fmt: skip
+        if extra:
+            parts.append(Text(extra))
+        parts.append(Buttons((Button(ctx.t("Join"), "membership.join", style="primary"),)))
+        await ctx.reply(Message.of(*parts))
+
+
+async def set_network_setting(ctx: Context, service: MembershipService, name: str, raw: str) -> None:
+    assert ctx.member is not None and ctx.network is not None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value: object
+    if name in ("språk", "language"):
+        value = normalise_language(raw)
+        if value is None:
+            await ctx.reply(ctx.t("Choose nb (bokmål) or en (English)."))
+            return
+        name = "language"
+    elif name in ("tidssone", "timezone"):
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            await ctx.reply(ctx.t("Unknown time zone {tz}; use a name like Europe/Oslo.", tz=raw))
+            return
+        name, value = "timezone", raw
+    elif name in ("navn", "name"):
+        if not raw or len(raw) > 200:
+            await ctx.reply(ctx.t("Give the network a name of at most 200 characters."))
+            return
+        name, value = "name", raw
+    else:
+        spec = ctx.bot.settings.network.get(name)
+        if spec is None:
+            await ctx.reply(ctx.t("There is no setting called {name}.", name=name))
+            await ctx.reply(leader_message(ctx))
+            return
+        try:
+            value = spec.parse(raw)
+        except SettingError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+    await service.set_network_setting(ctx.network, ctx.member, name, value)
+    await ctx.reply(ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value)))
+
+
+def show_value(ctx: Context, value: object) -> str:
+    if isinstance(value, bool):
+        return ctx.t("on") if value else ctx.t("off")
+    return str(value) if value != "" else "–"
+
+
+def help_message(ctx: Context) -> Message:
+    parts: list = [Section(ctx.t("*samskap* — learning together between the network meetings"))]
+    if ctx.member is None:
+        parts.append(Text(ctx.t("Start by joining: /samskap bli-med <your school>")))
+    for group in ctx.bot.router.commands.values():
+        lines = []
+        if group.default and group.default.help:
+            lines.append(f"/{group.name} {group.default.usage}".rstrip() + f" — {ctx.t(group.default.help)}")
+        seen: set[int] = set()
+        for sub_name in group.sub_names:
+            route = group.subcommands[sub_name]
+            if id(route) in seen or not route.help:
+                continue
+            seen.add(id(route))
+            if route.access == "leader" and (ctx.member is None or not ctx.member.is_leader):
+                continue
+            lines.append(f"/{group.name} {sub_name} {route.usage}".rstrip() + f" — {ctx.t(route.help)}")
+        if lines:
+            parts.append(Text("\n".join(lines)))
+    parts.append(Divider())
+    parts.append(ContextLine(ctx.t("Never write anything that can identify a student. "
+                                   "Commands also work in English: /samskap join, /idea, /ideas.")))  # fmt: skip
+    return Message.of(*parts, summary=ctx.t("samskap help"))
+
+
+def settings_message(ctx: Context) -> Message:
+    assert ctx.member is not None
+    fields = [(ctx.t("Language"), "bokmål" if ctx.language == "nb" else "English"),
+              (ctx.t("School"), ctx.member.school),
+              (ctx.t("Role"), ctx.t(ROLE_NAMES[ctx.member.role]))]  # fmt: skip
+    buttons = []
+    for spec in ctx.bot.settings.member.values():
+        value = ctx.bot.settings.member_value(ctx.member, spec.name)
+        fields.append((f"{spec.name} — {ctx.t(spec.help)}", show_value(ctx, value)))
+        if isinstance(spec.default, bool):
+            label = ctx.t("Turn {name} off", name=spec.name) if value else ctx.t("Turn {name} on", name=spec.name)
+            buttons.append(Button(label, "membership.toggle", spec.name))
+    parts: list = [Section(ctx.t("Your settings"), tuple(fields))]
+    if buttons:
+        parts.append(Buttons(tuple(buttons)))
+    parts.append(ContextLine(ctx.t("Change one with /samskap innstillinger <name> <value>, "
+                                   "e.g. /samskap innstillinger språk en")))  # fmt: skip
+    return Message.of(*parts)
+
+
+def leader_message(ctx: Context) -> Message:
+    assert ctx.network is not None
+    fields = [(ctx.t("name"), ctx.network.name), (ctx.t("language"), ctx.network.language),
+              (ctx.t("timezone"), ctx.network.timezone)]  # fmt: skip
+    for spec in ctx.bot.settings.network.values():
+        fields.append((f"{spec.name} — {ctx.t(spec.help)}",
+                       show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name))))  # fmt: skip
+    return Message.of(
+        Section(ctx.t("Network settings for {name}", name=ctx.network.name), tuple(fields)),
+        ContextLine(ctx.t("Change: /samskap leder innstilling <name> <value>. "
+                          "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker")),
+    )  # fmt: skip
+
+
+__all__ = ["parse_bool", "register"]

@@ -1,0 +1,147 @@
+"""Membership logic, free of any chat platform."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.events import Conversation, User
+from storage.models.core import Member, Network, Role
+from storage.repositories.core import Audit, Members, Networks
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+MAX_SCHOOL_LENGTH = 120
+
+
+class MembershipError(Exception):
+    def __init__(self, msgid: str, **kwargs: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.kwargs = kwargs
+
+
+class MembershipService:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def join(self, network: Network, user: User, school: str) -> tuple[Member, bool]:
+        """Join `network` with `school`; a member who joined already changes school. -> (member, new)"""
+        school = " ".join(school.split())
+        if not school:
+            raise MembershipError("Tell me your school: /samskap bli-med <school>")
+        if len(school) > MAX_SCHOOL_LENGTH:
+            raise MembershipError("The school name is too long (at most {n} characters).", n=MAX_SCHOOL_LENGTH)
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as s:
+            members = Members(s)
+            member = await members.by_user(network.id, user)
+            if member is not None:
+                member.school = school
+                if user.display_name:
+                    member.display_name = user.display_name
+                return member, False
+            # The first member of a network leads it, so somebody can always manage it.
+            role = Role.NETWORK_LEADER if await members.count(network.id) == 0 else Role.PARTICIPANT
+            return await members.add(network, user, school, role, now), True
+
+    async def set_role(self, network: Network, actor: Member, target: Member, role: Role) -> None:
+        async with self.bot.db.session() as s:
+            row = await Members(s).get(target.id)
+            if row is None:
+                raise MembershipError("That person has not joined the network.")
+            if role != Role.NETWORK_LEADER and row.role == Role.NETWORK_LEADER:
+                if len(await Members(s).leaders(network.id)) <= 1:
+                    raise MembershipError("A network needs at least one leader; promote someone else first.")
+            row.role = role
+            await Audit(s).record(
+                network.id, actor.id, "set_role", {"member_id": row.id, "role": role.value}, self.bot.clock.now()
+            )
+
+    async def set_option(self, member: Member, name: str, value: Any) -> None:
+        async with self.bot.db.session() as s:
+            row = await Members(s).get(member.id)
+            assert row is not None
+            row.opt_ins = {**(row.opt_ins or {}), name: value}
+            member.opt_ins = row.opt_ins
+
+    async def set_language(self, member: Member, language: str) -> None:
+        async with self.bot.db.session() as s:
+            row = await Members(s).get(member.id)
+            assert row is not None
+            row.language = language
+            member.language = language
+
+    async def set_network_setting(self, network: Network, actor: Member, name: str, value: Any) -> None:
+        async with self.bot.db.session() as s:
+            row = await Networks(s).get(network.id)
+            assert row is not None
+            if name == "language":
+                row.language = value
+            elif name == "timezone":
+                row.timezone = value
+            elif name == "name":
+                row.name = value
+            else:
+                row.settings = {**(row.settings or {}), name: value}
+            await Audit(s).record(network.id, actor.id, "set_setting", {"name": name, "value": value},
+                                  self.bot.clock.now())  # fmt: skip
+            network.settings, network.language, network.timezone, network.name = (
+                row.settings,
+                row.language,
+                row.timezone,
+                row.name,
+            )
+
+    async def export(self, member: Member) -> str:
+        """Everything stored about `member`, as JSON."""
+        async with self.bot.db.session() as s:
+            row = await Members(s).get(member.id)
+            assert row is not None
+            data: dict[str, Any] = {
+                "member": {
+                    "platform": row.platform,
+                    "user_id": row.user_id,
+                    "display_name": row.display_name,
+                    "school": row.school,
+                    "role": row.role.value,
+                    "language": row.language,
+                    "options": row.opt_ins,
+                    "joined_at": row.joined_at.isoformat(),
+                }
+            }
+            for name, exporter in self.bot.data_exporters.items():
+                data[name] = await exporter(s, row)
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+    async def erase(self, member: Member) -> None:
+        """Delete the member and everything they wrote (the database cascades the rest)."""
+        async with self.bot.db.session() as s:
+            row = await Members(s).get(member.id)
+            if row is None:
+                return
+            for eraser in self.bot.data_erasers:
+                await eraser(s, row)
+            await Audit(s).record(row.network_id, None, "member_erased", {}, self.bot.clock.now())
+            await Members(s).delete(row)
+
+    async def setup_network(self, user: User, conv: Conversation, name: str) -> tuple[Network, bool]:
+        """Make this workspace a network (or link this channel to the existing one). -> (network, new)"""
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as s:
+            networks = Networks(s)
+            key = f"{conv.platform}:{conv.workspace_id}"
+            network = await networks.by_workspace(key)
+            created = network is None
+            if network is None:
+                network = await networks.create(
+                    name=name or self.bot.config.network_name,
+                    language=self.bot.config.language,
+                    timezone=self.bot.config.timezone,
+                    workspace_key=key,
+                    now=now,
+                )
+            if not conv.is_direct:
+                await networks.link_channel(network, conv, "", now)
+            return network, created

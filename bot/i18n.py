@@ -1,0 +1,73 @@
+"""Translations from gettext catalogs (Babel).
+
+Message ids are English. Every feature keeps its Norwegian bokmål catalog in
+`bot/locale/nb/<feature>.po`; the files of one language are merged and compiled in memory at
+start-up, so there is no build step. English is the message ids themselves (an `en` catalog may
+refine them). Bokmål is the default; a network and each member can choose.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("nb", "en")
+DEFAULT_LANGUAGE = "nb"
+
+# Accepted spellings of the languages, for settings and platform locales.
+LANGUAGE_ALIASES = {
+    "nb": "nb", "no": "nb", "nob": "nb", "norsk": "nb", "bokmål": "nb", "bokmal": "nb", "nb-no": "nb",
+    "en": "en", "eng": "en", "english": "en", "engelsk": "en", "en-us": "en", "en-gb": "en",
+}  # fmt: skip
+
+
+def normalise_language(value: str | None) -> str | None:
+    if not value:
+        return None
+    return LANGUAGE_ALIASES.get(value.strip().lower())
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for extraction; it is translated later, where the language is known."""
+    return msgid
+
+
+class Translator:
+    def __init__(self, language: str, translations: gettext.NullTranslations) -> None:
+        self.language = language
+        self._t = translations
+
+    def t(self, msgid: str, /, **kwargs: Any) -> str:
+        text = self._t.gettext(msgid)
+        return text.format(**kwargs) if kwargs else text
+
+    def tn(self, singular: str, plural: str, n: int, /, **kwargs: Any) -> str:
+        return self._t.ngettext(singular, plural, n).format(n=n, **kwargs)
+
+
+def load_catalog(language: str) -> Catalog:
+    merged = Catalog(locale=language, domain="samskap")
+    for po in sorted((LOCALE_DIR / language).glob("*.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=language)
+        for message in catalog:
+            if message.id and message.string:
+                merged[message.id] = message
+    return merged
+
+
+@cache
+def translator(language: str | None) -> Translator:
+    language = normalise_language(language) or DEFAULT_LANGUAGE
+    buffer = BytesIO()
+    write_mo(buffer, load_catalog(language))
+    buffer.seek(0)
+    return Translator(language, gettext.GNUTranslations(buffer))

@@ -1,0 +1,74 @@
+"""Find user-visible texts that have no bokmål translation yet.
+
+    python -m bot.i18n_check            # list missing msgids per source file
+    python -m bot.i18n_check --po NAME  # print the missing ones as .po entries to paste into
+                                        # bot/locale/nb/NAME.po
+
+Texts are found by Babel's extractor: calls of `t(...)`, `tn(..., ...)` and `N_(...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from bot.i18n import load_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
+SOURCES = ("bot", "adapters")
+
+
+def extracted() -> dict[str | tuple[str, str], list[str]]:
+    """msgid (or (singular, plural)) -> the files it appears in."""
+    found: dict[str | tuple[str, str], list[str]] = {}
+    for folder in SOURCES:
+        for filename, _lineno, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()
+        ):
+            if not message or (isinstance(message, tuple) and not message[0]):
+                continue
+            key = message if isinstance(message, str) else (message[0], message[1])
+            found.setdefault(key, []).append(f"{folder}/{filename}")
+    return found
+
+
+def missing(language: str = "nb") -> dict[str | tuple[str, str], list[str]]:
+    catalog = load_catalog(language)
+    result = {}
+    for key, files in extracted().items():
+        msgid = key if isinstance(key, str) else key[0]
+        message = catalog.get(msgid)
+        if message is None or not message.string or (isinstance(message.string, tuple) and not all(message.string)):
+            result[key] = files
+    return result
+
+
+def _po_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--po", help="print missing entries as .po text for this file name")
+    args = parser.parse_args()
+    todo = missing()
+    if args.po:
+        for key, files in todo.items():
+            if not any(args.po in f for f in files):
+                continue
+            if isinstance(key, tuple):
+                print(f"msgid {_po_string(key[0])}\nmsgid_plural {_po_string(key[1])}")
+                print('msgstr[0] ""\nmsgstr[1] ""\n')
+            else:
+                print(f'msgid {_po_string(key)}\nmsgstr ""\n')
+        return
+    for key, files in todo.items():
+        print(f"{sorted(set(files))[0]}: {key!r}")
+    print(f"{len(todo)} text(s) without a bokmål translation")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""The delivery outbox: proactive messages are sent once per key, retried until they go.
+
+Interactive replies go straight to the adapter (the user is waiting). Everything the bot sends
+on its own — follow-ups, digests, invitations, reminders — goes through here: the message is
+stored first, then sent; a retryable platform error (429, 5xx, network) leaves it pending with
+a back-off, and the scheduler's tick sends it later. A key that was sent is never sent again,
+whichever worker or restart asks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
+from bot.clock import Clock
+from bot.events import Conversation
+from bot.messages import Message
+from storage.db import Database
+from storage.models.runtime import Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+
+FailureHook = Callable[[Delivery, DeliveryError], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    status: str  # "sent", "pending" (will retry), "failed", "duplicate" (sent earlier)
+    sent: SentMessage | None = None
+    error: DeliveryError | None = None
+
+
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    seconds = min(3600.0, 5.0 * 2 ** max(0, attempts - 1))
+    if retry_after is not None:
+        seconds = max(seconds, retry_after)
+    return timedelta(seconds=seconds)
+
+
+class Outbox:
+    def __init__(self, db: Database, clock: Clock, adapters: dict[str, Adapter]) -> None:
+        self.db = db
+        self.clock = clock
+        self.adapters = adapters
+        self.on_failed: FailureHook | None = None
+
+    async def deliver(
+        self,
+        key: str,
+        destination: Destination,
+        message: Message,
+        *,
+        notify_member_id: int | None = None,
+    ) -> DeliveryResult:
+        now = self.clock.now()
+        try:
+            async with self.db.session() as s:
+                row = Delivery(
+                    key=key,
+                    platform=destination.platform,
+                    destination=destination.to_dict(),
+                    message=message.to_dict(),
+                    next_attempt_at=now,
+                    notify_member_id=notify_member_id,
+                    created_at=now,
+                )
+                s.add(row)
+        except IntegrityError:
+            async with self.db.session() as s:
+                existing = await s.scalar(select(Delivery).where(Delivery.key == key))
+            if existing is None:
+                raise
+            if existing.status == "sent":
+                return DeliveryResult("duplicate", _sent_handle(existing))
+            if existing.status == "failed":
+                return DeliveryResult("failed")
+            return await self._attempt(existing.id)
+        return await self._attempt(row.id)
+
+    async def retry_due(self, limit: int = 200) -> int:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            ids = (
+                await s.scalars(
+                    select(Delivery.id)
+                    .where(
+                        ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now))
+                        | ((Delivery.status == "sending") & (Delivery.locked_until < now))
+                    )
+                    .order_by(Delivery.next_attempt_at)
+                    .limit(limit)
+                )
+            ).all()
+        sent = 0
+        for delivery_id in ids:
+            result = await self._attempt(delivery_id)
+            sent += result.status == "sent"
+        return sent
+
+    async def get(self, key: str) -> Delivery | None:
+        async with self.db.session() as s:
+            return await s.scalar(select(Delivery).where(Delivery.key == key))
+
+    async def _attempt(self, delivery_id: int) -> DeliveryResult:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            claimed = await s.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now))
+                    | ((Delivery.status == "sending") & (Delivery.locked_until < now)),
+                )
+                .values(status="sending", locked_until=now + LEASE, attempts=Delivery.attempts + 1)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return DeliveryResult("pending")
+            row = await s.get(Delivery, delivery_id)
+        assert row is not None
+        adapter = self.adapters.get(row.platform)
+        if adapter is None:
+            error = DeliveryError("no_adapter", retryable=True, detail=row.platform)
+            return await self._record_failure(row, error)
+        try:
+            sent = await adapter.send(Destination.from_dict(row.destination), Message.from_dict(row.message))
+        except DeliveryError as error:
+            return await self._record_failure(row, error)
+        except Exception as exc:  # an adapter bug must not lose the message
+            log.exception("outbox: unexpected error delivering %s", row.key)
+            return await self._record_failure(row, DeliveryError("unknown", retryable=True, detail=str(exc)))
+        async with self.db.session() as s:
+            await s.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id)
+                .values(
+                    status="sent",
+                    sent_at=self.clock.now(),
+                    locked_until=None,
+                    last_error=None,
+                    sent_conversation=_conv_dict(sent.conversation) if sent else None,
+                    sent_message_id=sent.message_id if sent else None,
+                )
+            )
+        return DeliveryResult("sent", sent)
+
+    async def _record_failure(self, row: Delivery, error: DeliveryError) -> DeliveryResult:
+        final = not error.retryable or row.attempts >= MAX_ATTEMPTS
+        async with self.db.session() as s:
+            await s.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id)
+                .values(
+                    status="failed" if final else "pending",
+                    locked_until=None,
+                    last_error=error.code[:200],
+                    next_attempt_at=self.clock.now() + _backoff(row.attempts, error.retry_after),
+                )
+            )
+        log.warning(
+            "outbox: delivery %s to %s failed (%s, attempt %d%s)",
+            row.key, row.platform, error.code, row.attempts, ", giving up" if final else ", will retry",
+        )  # fmt: skip
+        if final and self.on_failed is not None:
+            try:
+                await self.on_failed(row, error)
+            except Exception:
+                log.exception("outbox: failure hook failed for %s", row.key)
+        return DeliveryResult("failed" if final else "pending", error=error)
+
+
+def _conv_dict(conv: Conversation) -> dict[str, object]:
+    return {
+        "platform": conv.platform,
+        "workspace_id": conv.workspace_id,
+        "id": conv.id,
+        "thread_id": conv.thread_id,
+        "is_direct": conv.is_direct,
+    }
+
+
+def _sent_handle(row: Delivery) -> SentMessage | None:
+    if not row.sent_conversation or not row.sent_message_id:
+        return None
+    return SentMessage(Conversation(**row.sent_conversation), row.sent_message_id)

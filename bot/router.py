@@ -1,0 +1,171 @@
+"""Routes events to feature handlers: commands (with subcommands), actions, forms, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+# Who may use a handler: anyone; a member who has joined; a network leader; a workspace
+# admin (network set-up).
+Access = Literal["anyone", "member", "leader", "admin"]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    access: Access
+    help: str = ""  # an English msgid, translated when help is shown
+    usage: str = ""
+
+
+@dataclass
+class CommandGroup:
+    name: str
+    aliases: tuple[str, ...] = ()
+    default: Route | None = None
+    subcommands: dict[str, Route] = field(default_factory=dict)
+    # canonical sub name -> its names (for help)
+    sub_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Match:
+    route: Route
+    args: str
+    command: str
+    subcommand: str | None
+
+
+def _names(names: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandGroup] = {}
+        self._command_lookup: dict[str, CommandGroup] = {}
+        self.actions: dict[str, Route] = {}
+        self.action_prefixes: dict[str, Route] = {}
+        self.forms: dict[str, Route] = {}
+        self.message_listeners: list[Route] = []
+        self.reaction_listeners: list[Route] = []
+        self.join_listeners: list[Route] = []
+
+    # -- registration ------------------------------------------------------------------
+    def command(
+        self,
+        names: str | tuple[str, ...],
+        *,
+        sub: str | tuple[str, ...] | None = None,
+        access: Access = "member",
+        help: str = "",
+        usage: str = "",
+    ) -> Callable[[Handler], Handler]:
+        """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`."""
+        all_names = _names(names)
+
+        def register(handler: Handler) -> Handler:
+            group = self._group(all_names)
+            route = Route(handler, access, help, usage)
+            if sub is None:
+                if group.default is not None:
+                    raise ValueError(f"/{group.name} is registered twice")
+                group.default = route
+            else:
+                sub_names = _names(sub)
+                for name in sub_names:
+                    if name in group.subcommands:
+                        raise ValueError(f"/{group.name} {name} is registered twice")
+                    group.subcommands[name] = route
+                group.sub_names[sub_names[0]] = sub_names
+            return handler
+
+        return register
+
+    def _group(self, names: tuple[str, ...]) -> CommandGroup:
+        group = self._command_lookup.get(names[0])
+        if group is None:
+            group = CommandGroup(names[0], names[1:])
+            self.commands[names[0]] = group
+        for name in names:
+            existing = self._command_lookup.get(name)
+            if existing is not None and existing is not group:
+                raise ValueError(f"/{name} belongs to /{existing.name} already")
+            self._command_lookup[name] = group
+        group.aliases = tuple(dict.fromkeys(group.aliases + names[1:]))
+        return group
+
+    def action(
+        self, action_id: str, *, access: Access = "member", prefix: bool = False
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            table = self.action_prefixes if prefix else self.actions
+            if action_id in table:
+                raise ValueError(f"action {action_id} is registered twice")
+            table[action_id] = Route(handler, access)
+            return handler
+
+        return register
+
+    def form(self, form_id: str, *, access: Access = "member") -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if form_id in self.forms:
+                raise ValueError(f"form {form_id} is registered twice")
+            self.forms[form_id] = Route(handler, access)
+            return handler
+
+        return register
+
+    def on_message(self, *, access: Access = "anyone") -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.message_listeners.append(Route(handler, access))
+            return handler
+
+        return register
+
+    def on_reaction(self, *, access: Access = "anyone") -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.reaction_listeners.append(Route(handler, access))
+            return handler
+
+        return register
+
+    def on_member_joined(self) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.join_listeners.append(Route(handler, "anyone"))
+            return handler
+
+        return register
+
+    # -- lookup --------------------------------------------------------------------------
+    def is_command(self, name: str) -> bool:
+        return name.lower() in self._command_lookup
+
+    def match_command(self, name: str, args: str) -> Match | None:
+        group = self._command_lookup.get(name.lower())
+        if group is None:
+            return None
+        first, _, rest = args.strip().partition(" ")
+        route = group.subcommands.get(first.lower()) if first else None
+        if route is not None:
+            return Match(route, rest.strip(), group.name, first.lower())
+        if group.default is None:
+            return None
+        return Match(group.default, args.strip(), group.name, None)
+
+    def match_action(self, action_id: str) -> Route | None:
+        if route := self.actions.get(action_id):
+            return route
+        for prefix, route in self.action_prefixes.items():
+            if action_id.startswith(prefix):
+                return route
+        return None
+
+    def command_names(self) -> list[str]:
+        """Every top-level command name and alias (adapters register these with the platform)."""
+        return sorted(self._command_lookup)

@@ -1,0 +1,179 @@
+"""Durable scheduled work over APScheduler.
+
+Jobs live in the `scheduled_jobs` table, so they survive restarts and several workers can share
+them: a worker claims a due job with a conditional UPDATE, and only the worker whose UPDATE
+changed the row runs it. APScheduler drives the tick in-process and computes the next fire time
+of recurring (crontab) jobs in the network's time zone. Time always comes from the injected
+clock, so `FakeClock.advance` + `run_due()` makes two weeks pass in a test.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete, select, update
+
+from bot.clock import Clock
+from storage.db import Database
+from storage.models.runtime import ScheduledJob
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+def next_cron_time(cron: str, timezone: str, after: datetime) -> datetime:
+    """The next time a crontab line fires after `after`, read in `timezone` (DST-aware)."""
+    trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+    fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    assert fire is not None
+    return fire
+
+
+class Scheduler:
+    def __init__(self, db: Database, clock: Clock, *, tick_seconds: float = 1.0) -> None:
+        self.db = db
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.handlers: dict[str, JobHandler] = {}
+        self._aps: AsyncIOScheduler | None = None
+
+    def handler(self, kind: str) -> Callable[[JobHandler], JobHandler]:
+        def register(fn: JobHandler) -> JobHandler:
+            if kind in self.handlers:
+                raise ValueError(f"job kind {kind} is registered twice")
+            self.handlers[kind] = fn
+            return fn
+
+        return register
+
+    async def schedule(self, kind: str, run_at: datetime, payload: dict[str, Any], *, key: str) -> bool:
+        """Schedule a one-off job; a second call with the same key replaces a pending one.
+
+        Returns False when the key's job has already run (so nothing is done twice).
+        """
+        async with self.db.session() as s:
+            job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+            if job is None:
+                s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
+                return True
+            if job.status != "pending":
+                return False
+            job.run_at, job.payload, job.kind = run_at, payload, kind
+            return True
+
+    async def every(self, kind: str, cron: str, timezone: str, payload: dict[str, Any], *, key: str) -> datetime:
+        """Schedule a recurring job (crontab line in `timezone`); returns its next run."""
+        run_at = next_cron_time(cron, timezone, self.clock.now())
+        async with self.db.session() as s:
+            job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+            if job is None:
+                s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload, cron=cron, timezone=timezone))
+            else:
+                job.kind, job.cron, job.timezone, job.payload, job.run_at = kind, cron, timezone, payload, run_at
+                job.status = "pending"
+        return run_at
+
+    async def cancel(self, key: str) -> bool:
+        async with self.db.session() as s:
+            result = await s.execute(
+                delete(ScheduledJob).where(ScheduledJob.key == key, ScheduledJob.status == "pending")
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, key: str) -> ScheduledJob | None:
+        async with self.db.session() as s:
+            return await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+
+    async def run_due(self, limit: int = 100) -> int:
+        """Run every job that is due now; returns how many ran. Safe to call from any worker."""
+        now = self.clock.now()
+        ran = 0
+        async with self.db.session() as s:
+            rows = (
+                await s.execute(
+                    select(ScheduledJob.id)
+                    .where(
+                        ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now))
+                        | ((ScheduledJob.status == "running") & (ScheduledJob.locked_until < now))
+                    )
+                    .order_by(ScheduledJob.run_at)
+                    .limit(limit)
+                )
+            ).all()
+        for (job_id,) in rows:
+            job = await self._claim(job_id, now)
+            if job is None:
+                continue
+            await self._run(job)
+            ran += 1
+        return ran
+
+    async def _claim(self, job_id: int, now: datetime) -> ScheduledJob | None:
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(ScheduledJob)
+                .where(
+                    ScheduledJob.id == job_id,
+                    ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now))
+                    | ((ScheduledJob.status == "running") & (ScheduledJob.locked_until < now)),
+                )
+                .values(status="running", locked_until=now + LEASE, attempts=ScheduledJob.attempts + 1)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return await s.get(ScheduledJob, job_id)
+
+    async def _run(self, job: ScheduledJob) -> None:
+        handler = self.handlers.get(job.kind)
+        error: str | None = None
+        if handler is None:
+            error = f"no handler for job kind {job.kind}"
+            log.error("scheduler: %s (job %s)", error, job.key)
+        else:
+            try:
+                await handler(dict(job.payload))
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                log.exception("scheduler: job %s (%s) failed", job.key, job.kind)
+        await self._finish(job, error)
+
+    async def _finish(self, job: ScheduledJob, error: str | None) -> None:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            row = await s.get(ScheduledJob, job.id)
+            if row is None:  # cancelled while running
+                return
+            row.locked_until = None
+            row.last_error = error
+            if error is not None and row.attempts < MAX_ATTEMPTS:
+                row.status = "pending"
+                row.run_at = now + timedelta(seconds=30 * 2**row.attempts)
+            elif row.cron and row.timezone:
+                row.status, row.attempts = "pending", 0
+                row.run_at = next_cron_time(row.cron, row.timezone, max(now, row.run_at))
+            else:
+                row.status = "failed" if error else "done"
+
+    # -- the in-process driver -----------------------------------------------------------
+    def start(self, tick: Callable[[], Awaitable[Any]] | None = None) -> None:
+        """Call `tick` (default: `run_due`) every `tick_seconds`, never two at once."""
+        self._aps = AsyncIOScheduler()
+        self._aps.add_job(
+            tick or self.run_due, "interval", seconds=self.tick_seconds, max_instances=1, coalesce=True, id="tick"
+        )
+        self._aps.start()
+
+    def shutdown(self) -> None:
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+            self._aps = None

@@ -1,0 +1,94 @@
+"""Declared settings: network settings (leaders set them) and member options (opt-ins).
+
+Features declare what they need with a default; the value is read through `get`, so a setting
+nobody changed costs no row and the default lives in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from storage.models.core import Member, Network
+
+_TRUE = {"på", "ja", "on", "yes", "true", "1"}
+_FALSE = {"av", "nei", "off", "no", "false", "0"}
+
+
+class SettingError(ValueError):
+    """Raised with an English msgid (translated by the caller) when a value is not accepted."""
+
+    def __init__(self, msgid: str, **kwargs: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.kwargs = kwargs
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError("Use på/av (on/off).")
+
+
+def parse_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingError("Use a whole number from {low} to {high}.", low=low, high=high) from None
+        if not low <= value <= high:
+            raise SettingError("Use a whole number from {low} to {high}.", low=low, high=high)
+        return value
+
+    return parse
+
+
+def parse_clock_time(raw: str) -> str:
+    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?", raw.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+        raise SettingError("Use a time like 08:00.")
+    return f"{int(match.group(1)):02d}:{int(match.group(2) or 0):02d}"
+
+
+def parse_text(max_length: int = 500) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if len(raw) > max_length:
+            raise SettingError("At most {n} characters.", n=max_length)
+        return raw.strip()
+
+    return parse
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str  # English msgid
+
+
+class SettingsRegistry:
+    def __init__(self) -> None:
+        self.network: dict[str, SettingSpec] = {}
+        self.member: dict[str, SettingSpec] = {}
+
+    def declare_network(self, spec: SettingSpec) -> None:
+        if spec.name in self.network:
+            raise ValueError(f"network setting {spec.name} declared twice")
+        self.network[spec.name] = spec
+
+    def declare_member(self, spec: SettingSpec) -> None:
+        if spec.name in self.member:
+            raise ValueError(f"member option {spec.name} declared twice")
+        self.member[spec.name] = spec
+
+    def network_value(self, network: Network, name: str) -> Any:
+        return (network.settings or {}).get(name, self.network[name].default)
+
+    def member_value(self, member: Member, name: str) -> Any:
+        return (member.opt_ins or {}).get(name, self.member[name].default)

@@ -1,0 +1,1 @@
+"""Persistence: the engine, the models, the repositories and the Alembic migrations."""

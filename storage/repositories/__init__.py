@@ -1,0 +1,1 @@
+"""Repositories: the only way features reach the database."""

@@ -1,0 +1,210 @@
+"""Networks, channels, members, learning notes and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.events import Conversation, User
+from storage.models.core import AuditEntry, Channel, LearningNote, Member, Network, Role
+
+
+class Networks:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, network_id: int) -> Network | None:
+        return await self.s.get(Network, network_id)
+
+    async def by_workspace(self, workspace_key: str) -> Network | None:
+        return await self.s.scalar(select(Network).where(Network.workspace_key == workspace_key))
+
+    async def by_channel(self, conv: Conversation) -> Network | None:
+        return await self.s.scalar(
+            select(Network)
+            .join(Channel, Channel.network_id == Network.id)
+            .where(
+                Channel.platform == conv.platform,
+                Channel.workspace_id == conv.workspace_id,
+                Channel.channel_id == conv.id,
+            )
+        )
+
+    async def all(self) -> list[Network]:
+        return list((await self.s.scalars(select(Network).order_by(Network.id))).all())
+
+    async def create(
+        self, *, name: str, language: str, timezone: str, workspace_key: str | None, now: datetime
+    ) -> Network:
+        network = Network(
+            name=name, language=language, timezone=timezone, workspace_key=workspace_key, settings={}, created_at=now
+        )
+        self.s.add(network)
+        await self.s.flush()
+        return network
+
+    async def channels(self, network_id: int) -> list[Channel]:
+        return list((await self.s.scalars(select(Channel).where(Channel.network_id == network_id))).all())
+
+    async def link_channel(self, network: Network, conv: Conversation, name: str, now: datetime) -> Channel:
+        existing = await self.s.scalar(
+            select(Channel).where(
+                Channel.platform == conv.platform,
+                Channel.workspace_id == conv.workspace_id,
+                Channel.channel_id == conv.id,
+            )
+        )
+        if existing is not None:
+            existing.network_id = network.id
+            return existing
+        channel = Channel(
+            network_id=network.id,
+            platform=conv.platform,
+            workspace_id=conv.workspace_id,
+            channel_id=conv.id,
+            name=name,
+            created_at=now,
+        )
+        self.s.add(channel)
+        await self.s.flush()
+        return channel
+
+    async def unlink_channel(self, conv: Conversation) -> bool:
+        result = await self.s.execute(
+            delete(Channel).where(
+                Channel.platform == conv.platform,
+                Channel.workspace_id == conv.workspace_id,
+                Channel.channel_id == conv.id,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Members:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, member_id: int) -> Member | None:
+        return await self.s.get(Member, member_id)
+
+    async def by_user(self, network_id: int, user: User) -> Member | None:
+        return await self.s.scalar(
+            select(Member).where(
+                Member.network_id == network_id,
+                Member.platform == user.platform,
+                Member.workspace_id == user.workspace_id,
+                Member.user_id == user.id,
+            )
+        )
+
+    async def networks_of(self, user: User) -> list[Member]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(Member).where(
+                        Member.platform == user.platform,
+                        Member.workspace_id == user.workspace_id,
+                        Member.user_id == user.id,
+                    )
+                )
+            ).all()
+        )
+
+    async def by_display_name(self, network_id: int, name: str) -> Member | None:
+        return await self.s.scalar(
+            select(Member).where(Member.network_id == network_id, func.lower(Member.display_name) == name.lower())
+        )
+
+    async def by_platform_id(self, network_id: int, user_id: str) -> Member | None:
+        return await self.s.scalar(select(Member).where(Member.network_id == network_id, Member.user_id == user_id))
+
+    async def in_network(self, network_id: int) -> list[Member]:
+        return list(
+            (await self.s.scalars(select(Member).where(Member.network_id == network_id).order_by(Member.id))).all()
+        )
+
+    async def leaders(self, network_id: int) -> list[Member]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(Member).where(Member.network_id == network_id, Member.role == Role.NETWORK_LEADER)
+                )
+            ).all()
+        )
+
+    async def count(self, network_id: int) -> int:
+        return int(await self.s.scalar(select(func.count()).where(Member.network_id == network_id)) or 0)
+
+    async def add(self, network: Network, user: User, school: str, role: Role, now: datetime) -> Member:
+        member = Member(
+            network_id=network.id,
+            platform=user.platform,
+            workspace_id=user.workspace_id,
+            user_id=user.id,
+            display_name=user.display_name or user.id,
+            school=school,
+            role=role,
+            opt_ins={},
+            joined_at=now,
+        )
+        self.s.add(member)
+        await self.s.flush()
+        return member
+
+    async def delete(self, member: Member) -> None:
+        await self.s.delete(member)
+
+
+class Notes:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(self, network_id: int, member_id: int, source: str, text: str, now: datetime) -> LearningNote:
+        note = LearningNote(network_id=network_id, member_id=member_id, source=source, text=text, created_at=now)
+        self.s.add(note)
+        await self.s.flush()
+        return note
+
+    async def between(self, network_id: int, since: datetime, until: datetime) -> list[LearningNote]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(LearningNote)
+                    .where(
+                        LearningNote.network_id == network_id,
+                        LearningNote.created_at >= since,
+                        LearningNote.created_at < until,
+                    )
+                    .order_by(LearningNote.created_at)
+                )
+            ).all()
+        )
+
+
+class Audit:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def record(
+        self, network_id: int, actor_member_id: int | None, action: str, details: dict[str, Any], now: datetime
+    ) -> None:
+        self.s.add(
+            AuditEntry(
+                network_id=network_id, actor_member_id=actor_member_id, action=action, details=details, created_at=now
+            )
+        )
+
+    async def recent(self, network_id: int, limit: int = 50) -> list[AuditEntry]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.network_id == network_id)
+                    .order_by(AuditEntry.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        )
