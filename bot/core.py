@@ -26,7 +26,7 @@ from bot.events import (
     User,
 )
 from bot.i18n import DEFAULT_LANGUAGE, Translator, normalise_language, translator
-from bot.messages import Message
+from bot.messages import Message, Part, Section
 from bot.outbox import Outbox
 from bot.privacy import contains_identity_number, find_identity_numbers
 from bot.router import Route, Router
@@ -43,6 +43,7 @@ Next = Callable[[], Awaitable[None]]
 Middleware = Callable[[Context, Next], Awaitable[None]]
 DataExporter = Callable[[AsyncSession, Member], Awaitable[Any]]
 DataEraser = Callable[[AsyncSession, Member], Awaitable[None]]
+HomeProvider = Callable[[Member, Translator], Awaitable[list[Part]]]
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Bot:
     # to erase what a database cascade does not (for `slett-meg`).
     data_exporters: dict[str, DataExporter] = field(default_factory=dict)
     data_erasers: list[DataEraser] = field(default_factory=list)
+    # A member's personal overview ("home"): each feature adds its parts (my ideas, my calls...).
+    home_providers: list[HomeProvider] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.middleware = [
@@ -90,6 +93,14 @@ class Bot:
     async def send_dm(self, member: Member, message: Message, *, key: str) -> None:
         """Send a direct message through the outbox (once per key, retried on platform errors)."""
         await self.outbox.deliver(key, Destination.dm(self.user_of(member)), message, notify_member_id=None)
+
+    async def home(self, member: Member) -> Message:
+        """The member's overview: what every feature has for them (Slack's App Home, /samskap hjem)."""
+        t = self.translator_for(member)
+        parts: list[Part] = [Section(t.t("Hi {name}! This is your samskap.", name=member.display_name))]
+        for provider in self.home_providers:
+            parts.extend(await provider(member, t))
+        return Message(tuple(parts), t.t("Your samskap"))
 
     # -- dispatch ---------------------------------------------------------------------------
     async def dispatch(self, event: Event, adapter: Adapter) -> None:

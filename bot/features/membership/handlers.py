@@ -207,9 +207,10 @@ def register(bot: Bot, service: MembershipService) -> None:
         if ctx.network is None or ctx.member is not None:
             return
         extra = ctx.bot.settings.network_value(ctx.network, "welcome")
+        name = ctx.event.user.display_name or ctx.event.user.id
         parts = [Text(ctx.t("Welcome, {name}! This is where {network} keeps learning between our meetings: "
                             "ideas we try, how it went, and quick talks two and two.",
-                            name=ctx.event.user.display_name or ctx.event.user.id, network=ctx.network.name))]  # fmt: skip
+                            name=name, network=ctx.network.name))]  # fmt: skip
         if extra:
             parts.append(Text(extra))
         parts.append(Buttons((Button(ctx.t("Join"), "membership.join", style="primary"),)))
