@@ -1,0 +1,19 @@
+"""Practice ideas: post an idea, others try it, the bot asks how it went, reports flow back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.features.ideas.handlers import register
+from bot.features.ideas.service import IdeasService
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+def setup(bot: Bot) -> None:
+    service = IdeasService(bot)
+    bot.services["ideas"] = service
+    bot.data_exporters["ideas"] = service.export
+    bot.home_providers.append(service.home)
+    register(bot, service)

@@ -1,0 +1,197 @@
+"""Thin chat handlers for practice ideas; the logic is in service.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.adapter import Destination
+from bot.context import Context
+from bot.features.ideas import cards
+from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeaError, IdeasService
+from bot.i18n import N_
+from bot.messages import Form, FormField
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+NEW_IDEA_FORM = "ideas.new"
+
+
+def register(bot: Bot, service: IdeasService) -> None:
+    r = bot.router
+
+    async def guarded(ctx: Context, action: object) -> None:
+        try:
+            await action  # type: ignore[misc]
+        except IdeaError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+
+    def idea_number(ctx: Context, raw: str) -> int | None:
+        word = raw.split()[0] if raw.split() else ""
+        return int(word) if word.isdigit() and len(word) < 10 else None
+
+    async def need_number(ctx: Context, usage: str) -> int | None:
+        number = idea_number(ctx, ctx.args if ctx.is_command else ctx.event.value)  # type: ignore[attr-defined]
+        if number is None:
+            await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=usage))
+        return number
+
+    @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage="[tekst #tagg]")
+    async def new_idea(ctx: Context) -> None:
+        if not ctx.args.strip():
+            await ctx.open_form(new_idea_form(ctx))
+            return
+        await guarded(ctx, post(ctx, ctx.args))
+
+    @r.form(NEW_IDEA_FORM)
+    async def new_idea_submitted(ctx: Context) -> None:
+        await guarded(ctx, post(ctx, ctx.event.values.get("text", "")))  # type: ignore[attr-defined]
+
+    async def post(ctx: Context, text: str) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        idea = await service.post(ctx.network, ctx.member, text)
+        summary, _ = await service.show(ctx.network, idea.id)
+        # The card is public: it speaks the network's language, not the poster's.
+        card = cards.idea_card(ctx.bot.translator_for(None, ctx.network), summary)
+        conversation = ctx.event.conversation
+        if conversation.is_direct:
+            channel = await service.announce_channel(ctx.network)
+            if channel is None:
+                await ctx.reply(ctx.t("Idea {id} is saved, but the network has no channel to share it in yet.",
+                                      id=idea.id))  # fmt: skip
+                return
+            result = await ctx.bot.outbox.deliver(f"ideas.announce:{idea.id}", Destination.channel(channel), card,
+                                                  notify_member_id=ctx.member.id)  # fmt: skip
+            sent = result.sent
+        else:
+            sent = await ctx.reply(card, visibility="channel")
+        if sent is not None:
+            await service.mark_posted(idea, sent.conversation, sent.message_id)
+        if conversation.is_direct or sent is None:
+            await ctx.reply(ctx.t("Thank you! Idea {id} is shared with the network.", id=idea.id))
+
+    @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage="[søk]")
+    async def list_ideas(ctx: Context) -> None:
+        assert ctx.network is not None
+        summaries = await service.list(ctx.network, ctx.args)
+        await ctx.reply(cards.idea_list(ctx.translator, summaries, ctx.args.strip()))
+
+    @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage="<nr>")
+    async def show(ctx: Context) -> None:
+        assert ctx.network is not None
+        if (number := await need_number(ctx, "/ide vis <nr>")) is None:
+            return
+        try:
+            summary, reports = await service.show(ctx.network, number)
+        except IdeaError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        await ctx.reply(cards.idea_with_reports(ctx.translator, summary, reports))
+
+    r.action(cards.SHOW)(show)
+
+    @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage="<nr>")
+    async def adopt(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if (number := await need_number(ctx, "/ide prøv <nr>")) is None:
+            return
+        try:
+            result = await service.adopt(ctx.network, ctx.member, number)
+        except IdeaError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        await ctx.reply(cards.adopted(ctx.translator, result.idea, result.follow_up_at, ctx.network.timezone))
+
+    r.action(cards.ADOPT)(adopt)
+
+    @r.command(("ide", "idea"), sub=("rapport", "report"), help=N_("Tell how it went (with no text: a form)"),
+               usage="<nr> [tekst]")  # fmt: skip
+    async def report(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if (number := await need_number(ctx, "/ide rapport <nr> [tekst]")) is None:
+            return
+        text = ctx.args.split(maxsplit=1)[1] if ctx.is_command and len(ctx.args.split(maxsplit=1)) > 1 else ""
+        if not text:
+            await ctx.open_form(report_form(ctx, number))
+            return
+        await submit_report(ctx, number, text, "", "")
+
+    r.action(cards.REPORT)(report)
+
+    @r.form(cards.REPORT_FORM)
+    async def report_submitted(ctx: Context) -> None:
+        values = ctx.event.values  # type: ignore[attr-defined]
+        state = ctx.event.state  # type: ignore[attr-defined]
+        if not state.isdigit():
+            await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
+            return
+        await submit_report(ctx, int(state), values.get("did", ""), values.get("changed", ""),
+                            values.get("happened", ""))  # fmt: skip
+
+    async def submit_report(ctx: Context, number: int, did: str, changed: str, happened: str) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        try:
+            _, idea = await service.report(ctx.network, ctx.member, number, did, changed, happened)
+        except IdeaError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        await ctx.reply(ctx.t("Thank you for reporting back on idea {id}! It is shared with the network.", id=idea.id))
+
+    @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage="<nr>")
+    async def snooze(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if (number := await need_number(ctx, "/ide utsett <nr>")) is None:
+            return
+        try:
+            due = await service.snooze(ctx.network, ctx.member, number)
+        except IdeaError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        await ctx.reply(ctx.t("OK, I will ask you again on {date}.",
+                              date=cards.local_date(ctx.translator, due, ctx.network.timezone)))  # fmt: skip
+
+    r.action(cards.SNOOZE)(snooze)
+
+    @r.command(("ide", "idea"), sub=("ikke-ennå", "ikke-enna", "not-yet"), help=N_("Not tried yet: stop asking"),
+               usage="<nr>")  # fmt: skip
+    async def not_yet(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if (number := await need_number(ctx, "/ide ikke-ennå <nr>")) is None:
+            return
+        try:
+            await service.not_yet(ctx.network, ctx.member, number)
+        except IdeaError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            return
+        await ctx.reply(ctx.t("OK, I will not ask again. When you have tried it: /ide rapport {id} <text>.", id=number))
+
+    r.action(cards.NOT_YET)(not_yet)
+
+
+def new_idea_form(ctx: Context) -> Form:
+    return Form(
+        NEW_IDEA_FORM,
+        ctx.t("Share a practice idea"),
+        (
+            FormField(
+                "text",
+                ctx.t("What did you try, and why?"),
+                "long_text",
+                max_length=MAX_IDEA_LENGTH,
+                hint=ctx.t("Add tags like #elevråd or #friminutt"),
+            ),
+        ),  # fmt: skip
+        submit_label=ctx.t("Share"),
+        notice=ctx.t("Do not write names or anything else that can identify a student."),
+    )
+
+
+def report_form(ctx: Context, idea_id: int) -> Form:
+    return Form(
+        cards.REPORT_FORM,
+        ctx.t("How did it go? (idea {id})", id=idea_id),
+        cards.report_form_fields(ctx.translator),
+        submit_label=ctx.t("Share the report"),
+        state=str(idea_id),
+        notice=ctx.t("Do not write names or anything else that can identify a student."),
+    )

@@ -1,0 +1,251 @@
+"""Practice ideas: the circle of inspiration, trial and report, free of any chat platform."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.adapter import Destination
+from bot.events import Conversation
+from bot.features.ideas import cards
+from bot.settings import SettingSpec, parse_int
+from bot.i18n import N_
+from storage.models.core import Member, Network
+from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUpStatus, PracticeIdea
+from storage.repositories.core import Members, Networks
+from storage.repositories.ideas import IdeaSummary, Ideas
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+MAX_IDEA_LENGTH = 2000
+MAX_REPORT_FIELD_LENGTH = 2000
+SNOOZE = timedelta(days=7)
+FOLLOW_UP_JOB = "ideas.follow_up"
+TAG = re.compile(r"#([\wæøåÆØÅ-]{2,40})")
+
+
+class IdeaError(Exception):
+    """Something the user can fix; `msgid` is translated for them."""
+
+    def __init__(self, msgid: str, **kwargs: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.kwargs = kwargs
+
+
+@dataclass(frozen=True)
+class Adopted:
+    adoption: Adoption
+    idea: PracticeIdea
+    follow_up_at: datetime
+
+
+def parse_tags(text: str) -> list[str]:
+    return list(dict.fromkeys(tag.lower() for tag in TAG.findall(text)))
+
+
+def check_text(text: str, max_length: int, empty_msgid: str) -> str:
+    text = text.strip()
+    if not text:
+        raise IdeaError(empty_msgid)
+    if len(text) > max_length:
+        raise IdeaError("That is {n} characters; the limit is {max}. Shorten it and send it again.",
+                        n=len(text), max=max_length)  # fmt: skip
+    return text
+
+
+class IdeasService:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        bot.settings.declare_network(
+            SettingSpec(
+                "oppfolging",
+                bot.config.follow_up_days,
+                parse_int(1, 120),
+                N_("Days before I ask someone who tries an idea how it went"),
+            )  # fmt: skip
+        )
+        bot.scheduler.handler(FOLLOW_UP_JOB)(self._send_follow_up)
+
+    def follow_up_delay(self, network: Network) -> timedelta:
+        return timedelta(days=int(self.bot.settings.network_value(network, "oppfolging")))
+
+    async def post(self, network: Network, author: Member, text: str) -> PracticeIdea:
+        text = check_text(text, MAX_IDEA_LENGTH, "Write the idea after the command: /ide <what you tried>")
+        async with self.bot.db.session() as s:
+            return await Ideas(s).add(network.id, author, text, parse_tags(text), self.bot.clock.now())
+
+    async def mark_posted(self, idea: PracticeIdea, conversation: Conversation, message_id: str) -> None:
+        conv = Destination.channel(conversation).to_dict()["conversation"]
+        async with self.bot.db.session() as s:
+            await Ideas(s).set_posted(idea.id, conv, message_id)
+        idea.posted_in, idea.posted_message_id = conv, message_id
+
+    async def announce_channel(self, network: Network) -> Conversation | None:
+        """Where ideas posted from a direct message are announced: the network's first channel."""
+        async with self.bot.db.session() as s:
+            channels = await Networks(s).channels(network.id)
+        if not channels:
+            return None
+        ch = channels[0]
+        return Conversation(ch.platform, ch.workspace_id, ch.channel_id)
+
+    async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
+        async with self.bot.db.session() as s:
+            return await Ideas(s).summaries(network.id, search.strip()[:100], limit)
+
+    async def show(self, network: Network, idea_id: int) -> tuple[IdeaSummary, list[tuple[ExperienceReport, Member]]]:
+        async with self.bot.db.session() as s:
+            ideas = Ideas(s)
+            idea = await ideas.get(network.id, idea_id)
+            if idea is None:
+                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            (summary,) = await ideas.summaries(network.id, idea_id=idea.id, limit=1)
+            return summary, await ideas.reports_for(idea.id)
+
+    async def adopt(self, network: Network, member: Member, idea_id: int) -> Adopted:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as s:
+            ideas = Ideas(s)
+            idea = await ideas.get(network.id, idea_id)
+            if idea is None:
+                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            if idea.author_id == member.id:
+                raise IdeaError("This is your own idea. Tell the others how it goes with /ide rapport {id}.",
+                                id=idea_id)  # fmt: skip
+            adoption = await ideas.adoption(idea.id, member.id)
+            if adoption is not None and adoption.status == AdoptionStatus.TRYING:
+                raise IdeaError("You are already trying idea {id}. I will ask you how it went.", id=idea_id)
+            if adoption is None:
+                adoption = await ideas.adopt(idea.id, member.id, now)
+            else:
+                adoption.status = AdoptionStatus.TRYING
+            due = now + self.follow_up_delay(network)
+            follow_up = await ideas.add_follow_up(adoption.id, due)
+        await self.bot.scheduler.schedule(
+            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}"
+        )
+        return Adopted(adoption, idea, due)
+
+    async def _send_follow_up(self, payload: dict[str, Any]) -> None:
+        """The scheduled "Hvordan gikk det?" — once per follow-up, whatever restarts happen."""
+        follow_up_id = int(payload["follow_up_id"])
+        async with self.bot.db.session() as s:
+            ideas = Ideas(s)
+            follow_up = await ideas.get_follow_up(follow_up_id)
+            if follow_up is None or follow_up.status != FollowUpStatus.PENDING:
+                return
+            adoption = await ideas.get_adoption(follow_up.adoption_id)
+            member = await Members(s).get(adoption.member_id) if adoption else None
+            idea = await s.get(PracticeIdea, adoption.idea_id) if adoption else None
+            if adoption is None or member is None or idea is None:
+                return
+            network = await Networks(s).get(member.network_id)
+        t = self.bot.translator_for(member, network)
+        await self.bot.send_dm(member, cards.follow_up(t, idea), key=f"{FOLLOW_UP_JOB}:{follow_up_id}")
+        async with self.bot.db.session() as s:
+            row = await Ideas(s).get_follow_up(follow_up_id)
+            if row is not None and row.status == FollowUpStatus.PENDING:
+                row.status, row.sent_at = FollowUpStatus.SENT, self.bot.clock.now()
+
+    async def _close_follow_ups(self, s: Any, adoption: Adoption) -> None:
+        for follow_up in await Ideas(s).open_follow_ups(adoption.id):
+            if follow_up.status == FollowUpStatus.PENDING:
+                await self.bot.scheduler.cancel(f"{FOLLOW_UP_JOB}:{follow_up.id}")
+                follow_up.status = FollowUpStatus.CANCELLED
+            else:
+                follow_up.status = FollowUpStatus.DONE
+
+    async def _own_adoption(self, s: Any, network: Network, member: Member, idea_id: int) -> Adoption:
+        idea = await Ideas(s).get(network.id, idea_id)
+        if idea is None:
+            raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+        adoption = await Ideas(s).adoption(idea_id, member.id)
+        if adoption is None:
+            raise IdeaError("You are not trying idea {id}. Start with /ide prøv {id}.", id=idea_id)
+        return adoption
+
+    async def snooze(self, network: Network, member: Member, idea_id: int) -> datetime:
+        due = self.bot.clock.now() + SNOOZE
+        async with self.bot.db.session() as s:
+            adoption = await self._own_adoption(s, network, member, idea_id)
+            await self._close_follow_ups(s, adoption)
+            adoption.status = AdoptionStatus.TRYING
+            follow_up = await Ideas(s).add_follow_up(adoption.id, due)
+        await self.bot.scheduler.schedule(
+            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}"
+        )
+        return due
+
+    async def not_yet(self, network: Network, member: Member, idea_id: int) -> None:
+        async with self.bot.db.session() as s:
+            adoption = await self._own_adoption(s, network, member, idea_id)
+            await self._close_follow_ups(s, adoption)
+            adoption.status = AdoptionStatus.NOT_YET
+
+    async def report(
+        self, network: Network, member: Member, idea_id: int, did: str, changed: str = "", happened: str = ""
+    ) -> tuple[ExperienceReport, PracticeIdea]:
+        did = check_text(did, MAX_REPORT_FIELD_LENGTH, "Tell briefly what you did: /ide rapport <number> <text>")
+        changed = changed.strip()[:MAX_REPORT_FIELD_LENGTH]
+        happened = happened.strip()[:MAX_REPORT_FIELD_LENGTH]
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as s:
+            ideas = Ideas(s)
+            idea = await ideas.get(network.id, idea_id)
+            if idea is None:
+                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            adoption = await ideas.adoption(idea.id, member.id)
+            if adoption is None and idea.author_id != member.id:
+                adoption = await ideas.adopt(idea.id, member.id, now)
+            if adoption is not None:
+                await self._close_follow_ups(s, adoption)
+                adoption.status = AdoptionStatus.REPORTED
+            report = await ideas.add_report(idea.id, member.id, did, changed, happened, now)
+            author = await Members(s).get(idea.author_id)
+        await self._spread_report(network, member, author, idea, report)
+        return report, idea
+
+    async def _spread_report(
+        self, network: Network, reporter: Member, author: Member | None, idea: PracticeIdea, report: ExperienceReport
+    ) -> None:
+        """The report flows back: into the idea's thread, and to the idea's author."""
+        t = self.bot.translator_for(None, network)
+        if idea.posted_in and idea.posted_message_id:
+            thread = Conversation(**idea.posted_in).in_thread(idea.posted_message_id)
+            await self.bot.outbox.deliver(
+                f"ideas.report:{report.id}:thread",
+                Destination.channel(thread),
+                cards.report(t, idea, report, reporter),
+                notify_member_id=reporter.id,
+            )
+        if author is not None and author.id != reporter.id:
+            ta = self.bot.translator_for(author, network)
+            await self.bot.send_dm(author, cards.report_to_author(ta, idea, report, reporter),
+                                   key=f"ideas.report:{report.id}:author")  # fmt: skip
+
+    # -- personal data and home --------------------------------------------------------------
+    async def export(self, s: Any, member: Member) -> dict[str, Any]:
+        ideas = Ideas(s)
+        return {
+            "ideas": [{"id": i.id, "text": i.text, "tags": i.tags, "created_at": i.created_at.isoformat()}
+                      for i in await ideas.by_author(member.id)],
+            "trying": [{"idea_id": a.idea_id, "status": a.status.value, "since": a.created_at.isoformat()}
+                       for a, _ in await ideas.adoptions_of(member.id)],
+            "follow_ups": [{"idea_id": i.id, "due_at": f.due_at.isoformat(), "status": f.status.value}
+                           for f, i in await ideas.follow_ups_of(member.id)],
+            "reports": [{"idea_id": r.idea_id, "what_we_did": r.what_we_did, "what_we_changed": r.what_we_changed,
+                         "what_happened": r.what_happened, "created_at": r.created_at.isoformat()}
+                        for r in await ideas.reports_by(member.id)],
+        }  # fmt: skip
+
+    async def home(self, member: Member, t: Any) -> list[Any]:
+        async with self.bot.db.session() as s:
+            ideas = Ideas(s)
+            mine = await ideas.by_author(member.id)
+            trying = await ideas.adoptions_of(member.id)
+            follow_ups = [(f, i) for f, i in await ideas.follow_ups_of(member.id) if f.status == FollowUpStatus.PENDING]
+        return cards.home(t, mine, trying, follow_ups)

@@ -1,0 +1,177 @@
+"""Practice ideas, adoptions, follow-ups and experience reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.core import Member
+from storage.models.ideas import (
+    Adoption,
+    AdoptionStatus,
+    ExperienceReport,
+    FollowUp,
+    FollowUpStatus,
+    PracticeIdea,
+)
+
+
+@dataclass(frozen=True)
+class IdeaSummary:
+    idea: PracticeIdea
+    author_name: str
+    author_school: str
+    trying: int
+    reports: int
+
+
+class Ideas:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(self, network_id: int, author: Member, text: str, tags: list[str], now: datetime) -> PracticeIdea:
+        idea = PracticeIdea(network_id=network_id, author_id=author.id, text=text, tags=tags, created_at=now)
+        self.s.add(idea)
+        await self.s.flush()
+        return idea
+
+    async def get(self, network_id: int, idea_id: int) -> PracticeIdea | None:
+        idea = await self.s.get(PracticeIdea, idea_id)
+        return idea if idea is not None and idea.network_id == network_id else None
+
+    async def set_posted(self, idea_id: int, conversation: dict[str, Any], message_id: str) -> None:
+        idea = await self.s.get(PracticeIdea, idea_id)
+        if idea is not None:
+            idea.posted_in, idea.posted_message_id = conversation, message_id
+
+    async def summaries(
+        self, network_id: int, search: str = "", limit: int = 10, idea_id: int | None = None
+    ) -> list[IdeaSummary]:
+        trying = (
+            select(func.count())
+            .where(Adoption.idea_id == PracticeIdea.id, Adoption.status != AdoptionStatus.NOT_YET)
+            .scalar_subquery()
+        )
+        reports = select(func.count()).where(ExperienceReport.idea_id == PracticeIdea.id).scalar_subquery()
+        query = (
+            select(PracticeIdea, Member.display_name, Member.school, trying, reports)
+            .join(Member, Member.id == PracticeIdea.author_id)
+            .where(PracticeIdea.network_id == network_id)
+            .order_by(PracticeIdea.created_at.desc(), PracticeIdea.id.desc())
+            .limit(limit)
+        )
+        if idea_id is not None:
+            query = query.where(PracticeIdea.id == idea_id)
+        for word in search.split():
+            pattern = f"%{_escape_like(word.lower().lstrip('#'))}%"
+            query = query.where(
+                or_(
+                    func.lower(PracticeIdea.text).like(pattern, escape="\\"),
+                    func.lower(Member.school).like(pattern, escape="\\"),
+                )
+            )
+        rows = (await self.s.execute(query)).all()
+        return [
+            IdeaSummary(idea, name, school, n_trying, n_reports) for idea, name, school, n_trying, n_reports in rows
+        ]
+
+    async def by_author(self, member_id: int) -> list[PracticeIdea]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(PracticeIdea).where(PracticeIdea.author_id == member_id).order_by(PracticeIdea.id)
+                )
+            ).all()
+        )
+
+    # -- adoptions --------------------------------------------------------------------------
+    async def adoption(self, idea_id: int, member_id: int) -> Adoption | None:
+        return await self.s.scalar(select(Adoption).where(Adoption.idea_id == idea_id, Adoption.member_id == member_id))
+
+    async def get_adoption(self, adoption_id: int) -> Adoption | None:
+        return await self.s.get(Adoption, adoption_id)
+
+    async def adopt(self, idea_id: int, member_id: int, now: datetime) -> Adoption:
+        adoption = Adoption(idea_id=idea_id, member_id=member_id, status=AdoptionStatus.TRYING, created_at=now)
+        self.s.add(adoption)
+        await self.s.flush()
+        return adoption
+
+    async def adoptions_of(self, member_id: int) -> list[tuple[Adoption, PracticeIdea]]:
+        rows = await self.s.execute(
+            select(Adoption, PracticeIdea)
+            .join(PracticeIdea, PracticeIdea.id == Adoption.idea_id)
+            .where(Adoption.member_id == member_id)
+            .order_by(Adoption.id)
+        )
+        return [(a, i) for a, i in rows.all()]
+
+    # -- follow-ups -------------------------------------------------------------------------
+    async def add_follow_up(self, adoption_id: int, due_at: datetime) -> FollowUp:
+        follow_up = FollowUp(adoption_id=adoption_id, due_at=due_at, status=FollowUpStatus.PENDING)
+        self.s.add(follow_up)
+        await self.s.flush()
+        return follow_up
+
+    async def get_follow_up(self, follow_up_id: int) -> FollowUp | None:
+        return await self.s.get(FollowUp, follow_up_id)
+
+    async def open_follow_ups(self, adoption_id: int) -> list[FollowUp]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(FollowUp).where(
+                        FollowUp.adoption_id == adoption_id,
+                        FollowUp.status.in_([FollowUpStatus.PENDING, FollowUpStatus.SENT]),
+                    )
+                )
+            ).all()
+        )
+
+    async def follow_ups_of(self, member_id: int) -> list[tuple[FollowUp, PracticeIdea]]:
+        rows = await self.s.execute(
+            select(FollowUp, PracticeIdea)
+            .join(Adoption, Adoption.id == FollowUp.adoption_id)
+            .join(PracticeIdea, PracticeIdea.id == Adoption.idea_id)
+            .where(Adoption.member_id == member_id)
+            .order_by(FollowUp.due_at)
+        )
+        return [(f, i) for f, i in rows.all()]
+
+    # -- reports ----------------------------------------------------------------------------
+    async def add_report(
+        self, idea_id: int, member_id: int, did: str, changed: str, happened: str, now: datetime
+    ) -> ExperienceReport:
+        report = ExperienceReport(
+            idea_id=idea_id,
+            member_id=member_id,
+            what_we_did=did,
+            what_we_changed=changed,
+            what_happened=happened,
+            created_at=now,
+        )
+        self.s.add(report)
+        await self.s.flush()
+        return report
+
+    async def reports_for(self, idea_id: int) -> list[tuple[ExperienceReport, Member]]:
+        rows = await self.s.execute(
+            select(ExperienceReport, Member)
+            .join(Member, Member.id == ExperienceReport.member_id)
+            .where(ExperienceReport.idea_id == idea_id)
+            .order_by(ExperienceReport.created_at)
+        )
+        return [(r, m) for r, m in rows.all()]
+
+    async def reports_by(self, member_id: int) -> list[ExperienceReport]:
+        return list(
+            (await self.s.scalars(select(ExperienceReport).where(ExperienceReport.member_id == member_id))).all()
+        )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

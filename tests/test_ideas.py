@@ -1,0 +1,91 @@
+"""The circle of inspiration, trial and report, through the in-memory adapter."""
+
+from datetime import timedelta
+
+from adapters.memory import Chat
+
+
+async def test_idea_is_posted_in_the_channel_with_a_try_button(network_chat: Chat) -> None:
+    chat = network_chat
+    sent = await chat.say("kari", "/ide Vennskapsbenk i friminuttet #friminutt")
+    card = sent[0]
+    assert card.destination.kind == "channel"
+    assert "Vennskapsbenk" in card.text and "Nordby skole" in card.text
+    assert [b.action_id for b in card.buttons] == ["ideas.adopt", "ideas.report"]
+
+
+async def test_follow_up_reaches_adopter_after_two_weeks_and_report_flows_back(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
+    await chat.click("ola", "ideas.adopt")
+    await chat.advance(timedelta(days=13))
+    assert not [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    await chat.advance(timedelta(days=1, minutes=1))
+    follow_ups = [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    assert len(follow_ups) == 1
+    assert "ideas.report" in [b.action_id for b in follow_ups[0].buttons]
+
+    await chat.click("ola", "ideas.report", sent=follow_ups[0])
+    form = chat.adapter.last_form("ola").form
+    assert form.state == "1" and [f.name for f in form.fields] == ["did", "changed", "happened"]
+    await chat.submit(
+        "ola", {"did": "Benk ved ballbingen", "changed": "Elevrådet drifter den", "happened": "Flere leker"}
+    )
+
+    thread_posts = [s for s in chat.sent if s.conversation and s.conversation.thread_id and "Benk ved" in s.text]
+    assert len(thread_posts) == 1
+    to_author = [s for s in chat.adapter.to_user("kari") if s.destination.kind == "dm" and "Benk ved" in s.text]
+    assert len(to_author) == 1
+
+    # The follow-up is not sent again later.
+    await chat.advance(timedelta(days=30))
+    assert len([s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]) == 1
+
+
+async def test_pending_follow_up_survives_a_restart_and_fires_once(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Klassemøter hver fredag")
+    await chat.say("ola", "/ide prøv 1")
+    await chat.restart()
+    await chat.advance(timedelta(days=15))
+    await chat.restart()
+    await chat.advance(timedelta(days=15))
+    dms = [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    assert len(dms) == 1 and "Klassemøter" in dms[0].text
+
+
+async def test_unknown_idea_number_gets_a_clear_message(network_chat: Chat) -> None:
+    replies = await network_chat.say("ola", "/ide prøv 99")
+    assert len(replies) == 1 and "99" in replies[0].text and replies[0].destination.kind == "ephemeral"
+
+
+async def test_non_member_cannot_post_ideas(chat: Chat) -> None:
+    await chat.say("kari", "/samskap bli-med Nordby")
+    replies = await chat.say("ola", "/ide Noe lurt")
+    assert "bli-med" in replies[0].text
+
+
+async def test_identity_number_is_refused_and_text_given_back(network_chat: Chat) -> None:
+    replies = await network_chat.say("ola", "/ide Eleven 01010012356 trenger støtte, vi prøvde gruppesamtaler")
+    assert len(replies) == 1
+    assert "01010012356" not in replies[0].text and "gruppesamtaler" in replies[0].text
+    listing = await network_chat.say("ola", "/ideer")
+    assert "gruppesamtaler" not in listing[0].text
+
+
+async def test_search_finds_ideas_by_word_and_counts_who_is_trying(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
+    await chat.say("per", "/ide Elevrådet planlegger aktiviteter #elevråd")
+    await chat.say("ola", "/ide prøv 2")
+    listing = (await chat.say("ola", "/ideer elevråd"))[0].text
+    assert "Elevrådet" in listing and "Vennskapsbenk" not in listing
+    assert "1" in listing
+
+
+async def test_empty_and_overlong_ideas_are_refused(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("ola", "/ide")
+    assert chat.adapter.last_form("ola").form.form_id == "ideas.new"
+    replies = await chat.say("ola", "/ide " + "x" * 2500)
+    assert "2500" in replies[0].text
