@@ -120,20 +120,26 @@ class MemoryAdapter:
 
     def message_event(self, name: str, text: str, conversation: Conversation | None = None) -> MessageEvent:
         message_id = f"in-{next(self._ids)}"
-        return MessageEvent(user=self.user(name), conversation=conversation or self.channel(), text=text,
-                            message_id=message_id)  # fmt: skip
+        return MessageEvent(
+            user=self.user(name), conversation=conversation or self.channel(), text=text, message_id=message_id
+        )
 
     def action_event(self, name: str, button: Button, conversation: Conversation | None = None) -> ActionEvent:
         return ActionEvent(
-            user=self.user(name), conversation=conversation or self.channel(),
-            action_id=button.action_id, value=button.value,
-        )  # fmt: skip
+            user=self.user(name),
+            conversation=conversation or self.channel(),
+            action_id=button.action_id,
+            value=button.value,
+        )
 
     def form_event(self, name: str, opened: OpenedForm, values: dict[str, str]) -> FormSubmitted:
         return FormSubmitted(
-            user=self.user(name), conversation=opened.event.conversation,
-            form_id=opened.form.form_id, values=values, state=opened.form.state,
-        )  # fmt: skip
+            user=self.user(name),
+            conversation=opened.event.conversation,
+            form_id=opened.form.form_id,
+            values=values,
+            state=opened.form.state,
+        )
 
     def joined_event(self, name: str) -> MemberJoinedEvent:
         return MemberJoinedEvent(user=self.user(name), conversation=self.channel())
@@ -145,11 +151,13 @@ class MemoryAdapter:
 
     def in_conversation(self, conversation_id: str, thread_id: str | None = None) -> list[Sent]:
         return [
-            s for s in self.sent
-            if s.destination.kind in ("channel", "group") and s.conversation is not None
+            s
+            for s in self.sent
+            if s.destination.kind in ("channel", "group")
+            and s.conversation is not None
             and s.conversation.id == conversation_id
             and (thread_id is None or s.conversation.thread_id == thread_id)
-        ]  # fmt: skip
+        ]
 
     def last_form(self, name: str) -> OpenedForm:
         for opened in reversed(self.forms):

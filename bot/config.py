@@ -64,9 +64,15 @@ _ENV_KEYS = {
 }
 
 _TOP_LEVEL = {
-    "database_url", "adapter", "language", "timezone", "network_name", "follow_up_days",
-    "scheduler_tick_seconds", "log_level",
-}  # fmt: skip
+    "database_url",
+    "adapter",
+    "language",
+    "timezone",
+    "network_name",
+    "follow_up_days",
+    "scheduler_tick_seconds",
+    "log_level",
+}
 
 
 def secret(name: str, env: dict[str, str] | None = None) -> Secret:

@@ -132,9 +132,12 @@ class Bot:
                 return
             try:
                 await ctx.reply(
-                    ctx.t("Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                          "If it happens again, tell a network leader the reference {ref}.", ref=reference)
-                )  # fmt: skip
+                    ctx.t(
+                        "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                        "If it happens again, tell a network leader the reference {ref}.",
+                        ref=reference,
+                    )
+                )
             except Exception:
                 log.warning("could not report error %s to the user", reference)
         finally:
@@ -182,12 +185,15 @@ class Bot:
             log.info("privacy guard refused a text with an identity number")
             await ctx.reply(
                 Message.text(
-                    ctx.t("I did not save or post this: it looks like it contains a national identity number "
-                          "(fødselsnummer or D-number). Please leave out anything that can identify a student, "
-                          "and send it again. Your text, so you can edit it:")
-                    + "\n\n" + "\n".join(_mask_numbers(t) for t in texts)
+                    ctx.t(
+                        "I did not save or post this: it looks like it contains a national identity number "
+                        "(fødselsnummer or D-number). Please leave out anything that can identify a student, "
+                        "and send it again. Your text, so you can edit it:"
+                    )
+                    + "\n\n"
+                    + "\n".join(_mask_numbers(t) for t in texts)
                 )
-            )  # fmt: skip
+            )
             return
         await nxt()
 

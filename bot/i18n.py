@@ -24,9 +24,20 @@ DEFAULT_LANGUAGE = "nb"
 
 # Accepted spellings of the languages, for settings and platform locales.
 LANGUAGE_ALIASES = {
-    "nb": "nb", "no": "nb", "nob": "nb", "norsk": "nb", "bokmål": "nb", "bokmal": "nb", "nb-no": "nb",
-    "en": "en", "eng": "en", "english": "en", "engelsk": "en", "en-us": "en", "en-gb": "en",
-}  # fmt: skip
+    "nb": "nb",
+    "no": "nb",
+    "nob": "nb",
+    "norsk": "nb",
+    "bokmål": "nb",
+    "bokmal": "nb",
+    "nb-no": "nb",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "engelsk": "en",
+    "en-us": "en",
+    "en-gb": "en",
+}
 
 
 def normalise_language(value: str | None) -> str | None:

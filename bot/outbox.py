@@ -167,8 +167,12 @@ class Outbox:
             )
         log.warning(
             "outbox: delivery %s to %s failed (%s, attempt %d%s)",
-            row.key, row.platform, error.code, row.attempts, ", giving up" if final else ", will retry",
-        )  # fmt: skip
+            row.key,
+            row.platform,
+            error.code,
+            row.attempts,
+            ", giving up" if final else ", will retry",
+        )
         if final and self.on_failed is not None:
             try:
                 await self.on_failed(row, error)

@@ -32,7 +32,7 @@ def idea_card(t: Translator, summary: IdeaSummary) -> Message:
     parts: list[Part] = [
         Section(
             t.t("*Idea {id}* from {name}, {school}", id=idea.id, name=summary.author_name, school=summary.author_school)
-        ),  # fmt: skip
+        ),
         Text(idea.text),
     ]
     status = []
@@ -50,7 +50,7 @@ def idea_card(t: Translator, summary: IdeaSummary) -> Message:
                 Button(t.t("I'll try this"), ADOPT, str(idea.id), "primary"),
                 Button(t.t("Report how it went"), REPORT, str(idea.id)),
             )
-        )  # fmt: skip
+        )
     )
     parts.append(Context(t.t("Or type /ide prøv {id} · /ide rapport {id} <text>", id=idea.id)))
     return Message(tuple(parts), t.t("Idea {id}: {text}", id=idea.id, text=idea.text[:100]))
@@ -59,8 +59,9 @@ def idea_card(t: Translator, summary: IdeaSummary) -> Message:
 def idea_list(t: Translator, summaries: list[IdeaSummary], search: str) -> Message:
     if not summaries:
         if search:
-            return Message.text(t.t("No ideas match \u201c{search}\u201d. Try another word, or see all with /ideer.",
-                                    search=search))  # fmt: skip
+            return Message.text(
+                t.t("No ideas match \u201c{search}\u201d. Try another word, or see all with /ideer.", search=search)
+            )
         return Message.text(t.t("No ideas yet. Be the first: /ide <something you have tried>"))
     title = t.t("Ideas matching \u201c{search}\u201d", search=search) if search else t.t("The newest ideas")
     parts: list[Part] = [Section(title)]
@@ -72,8 +73,11 @@ def idea_list(t: Translator, summaries: list[IdeaSummary], search: str) -> Messa
             meta += " · " + t.tn("{n} is trying this", "{n} are trying this", summary.trying)
         if summary.reports:
             meta += " · " + t.tn("{n} report", "{n} reports", summary.reports)
-        parts += [Text(line), Context(meta), Buttons((Button(t.t("I'll try this"), ADOPT, str(idea.id)),
-                                                      Button(t.t("Show"), SHOW, str(idea.id))))]  # fmt: skip
+        parts += [
+            Text(line),
+            Context(meta),
+            Buttons((Button(t.t("I'll try this"), ADOPT, str(idea.id)), Button(t.t("Show"), SHOW, str(idea.id)))),
+        ]
     parts.append(Context(t.t("/ide vis <number> shows an idea with its reports.")))
     return Message(tuple(parts), title)
 
@@ -97,7 +101,7 @@ def adopted(t: Translator, idea: PracticeIdea, follow_up_at: datetime, timezone:
                 date=local_date(t, follow_up_at, timezone),
                 id=idea.id,
             )
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -111,14 +115,14 @@ def follow_up(t: Translator, idea: PracticeIdea) -> Message:
                 "Tell the network briefly what you did, what you changed from the original, and what happened. "
                 "Others learn from what did not work too."
             )
-        ),  # fmt: skip
+        ),
         Buttons(
             (
                 Button(t.t("Write a report"), REPORT, value, "primary"),
                 Button(t.t("Ask me in a week"), SNOOZE, value),
                 Button(t.t("Not tried yet"), NOT_YET, value),
             )
-        ),  # fmt: skip
+        ),
         Context(t.t("Or type /ide rapport {id} <text> · /ide utsett {id} · /ide ikke-ennå {id}", id=idea.id)),
         summary=t.t("How did it go with idea {id}?", id=idea.id),
     )
@@ -131,7 +135,7 @@ def report_form_fields(t: Translator) -> tuple[Any, ...]:
         FormField("did", t.t("What did you do?"), "long_text", max_length=2000),
         FormField(
             "changed", t.t("What did you change from the original?"), "long_text", required=False, max_length=2000
-        ),  # fmt: skip
+        ),
         FormField("happened", t.t("What happened?"), "long_text", required=False, max_length=2000),
     )
 
@@ -142,8 +146,9 @@ def _report_parts(t: Translator, report: ExperienceReport, member: Member) -> li
         fields.append((t.t("What we changed"), report.what_we_changed))
     if report.what_happened:
         fields.append((t.t("What happened"), report.what_happened))
-    return [Section(t.t("*Report* from {name}, {school}", name=member.display_name, school=member.school),
-                    tuple(fields))]  # fmt: skip
+    return [
+        Section(t.t("*Report* from {name}, {school}", name=member.display_name, school=member.school), tuple(fields))
+    ]
 
 
 def report(t: Translator, idea: PracticeIdea, report: ExperienceReport, reporter: Member) -> Message:
@@ -162,7 +167,7 @@ def report_to_author(t: Translator, idea: PracticeIdea, rep: ExperienceReport, r
                 school=reporter.school,
                 id=idea.id,
             )
-        ),  # fmt: skip
+        ),
         *_report_parts(t, rep, reporter),
         Context(t.t("This is how the network learns: inspiration, trying, telling. Thank you for sharing.")),
     ]
@@ -181,8 +186,13 @@ def home(
     active = [(a, i) for a, i in trying if a.status != AdoptionStatus.REPORTED]
     parts.append(Text("\n".join(f"{i.id}. {_shorten(i.text, 120)}" for _, i in active) if active else t.t("None yet.")))
     if follow_ups:
-        parts.append(Context(" · ".join(t.t("I ask about idea {id} on {date}", id=i.id, date=local_date(t, f.due_at))
-                                        for f, i in follow_ups)))  # fmt: skip
+        parts.append(
+            Context(
+                " · ".join(
+                    t.t("I ask about idea {id} on {date}", id=i.id, date=local_date(t, f.due_at)) for f, i in follow_ups
+                )
+            )
+        )
     return parts
 
 

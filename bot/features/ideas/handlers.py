@@ -57,11 +57,13 @@ def register(bot: Bot, service: IdeasService) -> None:
         if conversation.is_direct:
             channel = await service.announce_channel(ctx.network)
             if channel is None:
-                await ctx.reply(ctx.t("Idea {id} is saved, but the network has no channel to share it in yet.",
-                                      id=idea.id))  # fmt: skip
+                await ctx.reply(
+                    ctx.t("Idea {id} is saved, but the network has no channel to share it in yet.", id=idea.id)
+                )
                 return
-            result = await ctx.bot.outbox.deliver(f"ideas.announce:{idea.id}", Destination.channel(channel), card,
-                                                  notify_member_id=ctx.member.id)  # fmt: skip
+            result = await ctx.bot.outbox.deliver(
+                f"ideas.announce:{idea.id}", Destination.channel(channel), card, notify_member_id=ctx.member.id
+            )
             sent = result.sent
         else:
             sent = await ctx.reply(card, visibility="channel")
@@ -104,8 +106,12 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     r.action(cards.ADOPT)(adopt)
 
-    @r.command(("ide", "idea"), sub=("rapport", "report"), help=N_("Tell how it went (with no text: a form)"),
-               usage="<nr> [tekst]")  # fmt: skip
+    @r.command(
+        ("ide", "idea"),
+        sub=("rapport", "report"),
+        help=N_("Tell how it went (with no text: a form)"),
+        usage="<nr> [tekst]",
+    )
     async def report(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide rapport <nr> [tekst]")) is None:
@@ -125,8 +131,9 @@ def register(bot: Bot, service: IdeasService) -> None:
         if not state.isdigit():
             await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
             return
-        await submit_report(ctx, int(state), values.get("did", ""), values.get("changed", ""),
-                            values.get("happened", ""))  # fmt: skip
+        await submit_report(
+            ctx, int(state), values.get("did", ""), values.get("changed", ""), values.get("happened", "")
+        )
 
     async def submit_report(ctx: Context, number: int, did: str, changed: str, happened: str) -> None:
         assert ctx.network is not None and ctx.member is not None
@@ -147,13 +154,17 @@ def register(bot: Bot, service: IdeasService) -> None:
         except IdeaError as err:
             await ctx.reply(ctx.t(err.msgid, **err.kwargs))
             return
-        await ctx.reply(ctx.t("OK, I will ask you again on {date}.",
-                              date=cards.local_date(ctx.translator, due, ctx.network.timezone)))  # fmt: skip
+        await ctx.reply(
+            ctx.t(
+                "OK, I will ask you again on {date}.", date=cards.local_date(ctx.translator, due, ctx.network.timezone)
+            )
+        )
 
     r.action(cards.SNOOZE)(snooze)
 
-    @r.command(("ide", "idea"), sub=("ikke-ennå", "ikke-enna", "not-yet"), help=N_("Not tried yet: stop asking"),
-               usage="<nr>")  # fmt: skip
+    @r.command(
+        ("ide", "idea"), sub=("ikke-ennå", "ikke-enna", "not-yet"), help=N_("Not tried yet: stop asking"), usage="<nr>"
+    )
     async def not_yet(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide ikke-ennå <nr>")) is None:
@@ -180,7 +191,7 @@ def new_idea_form(ctx: Context) -> Form:
                 max_length=MAX_IDEA_LENGTH,
                 hint=ctx.t("Add tags like #elevråd or #friminutt"),
             ),
-        ),  # fmt: skip
+        ),
         submit_label=ctx.t("Share"),
         notice=ctx.t("Do not write names or anything else that can identify a student."),
     )

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from bot.adapter import Destination
 from bot.events import Conversation
 from bot.features.ideas import cards
-from bot.settings import SettingSpec, parse_int
 from bot.i18n import N_
+from bot.settings import SettingSpec, parse_int
 from storage.models.core import Member, Network
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUpStatus, PracticeIdea
 from storage.repositories.core import Members, Networks
-from storage.repositories.ideas import IdeaSummary, Ideas
+from storage.repositories.ideas import Ideas, IdeaSummary
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -52,8 +52,9 @@ def check_text(text: str, max_length: int, empty_msgid: str) -> str:
     if not text:
         raise IdeaError(empty_msgid)
     if len(text) > max_length:
-        raise IdeaError("That is {n} characters; the limit is {max}. Shorten it and send it again.",
-                        n=len(text), max=max_length)  # fmt: skip
+        raise IdeaError(
+            "That is {n} characters; the limit is {max}. Shorten it and send it again.", n=len(text), max=max_length
+        )
     return text
 
 
@@ -66,7 +67,7 @@ class IdeasService:
                 bot.config.follow_up_days,
                 parse_int(1, 120),
                 N_("Days before I ask someone who tries an idea how it went"),
-            )  # fmt: skip
+            )
         )
         bot.scheduler.handler(FOLLOW_UP_JOB)(self._send_follow_up)
 
@@ -114,8 +115,9 @@ class IdeasService:
             if idea is None:
                 raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
             if idea.author_id == member.id:
-                raise IdeaError("This is your own idea. Tell the others how it goes with /ide rapport {id}.",
-                                id=idea_id)  # fmt: skip
+                raise IdeaError(
+                    "This is your own idea. Tell the others how it goes with /ide rapport {id}.", id=idea_id
+                )
             adoption = await ideas.adoption(idea.id, member.id)
             if adoption is not None and adoption.status == AdoptionStatus.TRYING:
                 raise IdeaError("You are already trying idea {id}. I will ask you how it went.", id=idea_id)
@@ -224,23 +226,37 @@ class IdeasService:
             )
         if author is not None and author.id != reporter.id:
             ta = self.bot.translator_for(author, network)
-            await self.bot.send_dm(author, cards.report_to_author(ta, idea, report, reporter),
-                                   key=f"ideas.report:{report.id}:author")  # fmt: skip
+            await self.bot.send_dm(
+                author, cards.report_to_author(ta, idea, report, reporter), key=f"ideas.report:{report.id}:author"
+            )
 
     # -- personal data and home --------------------------------------------------------------
     async def export(self, s: Any, member: Member) -> dict[str, Any]:
         ideas = Ideas(s)
         return {
-            "ideas": [{"id": i.id, "text": i.text, "tags": i.tags, "created_at": i.created_at.isoformat()}
-                      for i in await ideas.by_author(member.id)],
-            "trying": [{"idea_id": a.idea_id, "status": a.status.value, "since": a.created_at.isoformat()}
-                       for a, _ in await ideas.adoptions_of(member.id)],
-            "follow_ups": [{"idea_id": i.id, "due_at": f.due_at.isoformat(), "status": f.status.value}
-                           for f, i in await ideas.follow_ups_of(member.id)],
-            "reports": [{"idea_id": r.idea_id, "what_we_did": r.what_we_did, "what_we_changed": r.what_we_changed,
-                         "what_happened": r.what_happened, "created_at": r.created_at.isoformat()}
-                        for r in await ideas.reports_by(member.id)],
-        }  # fmt: skip
+            "ideas": [
+                {"id": i.id, "text": i.text, "tags": i.tags, "created_at": i.created_at.isoformat()}
+                for i in await ideas.by_author(member.id)
+            ],
+            "trying": [
+                {"idea_id": a.idea_id, "status": a.status.value, "since": a.created_at.isoformat()}
+                for a, _ in await ideas.adoptions_of(member.id)
+            ],
+            "follow_ups": [
+                {"idea_id": i.id, "due_at": f.due_at.isoformat(), "status": f.status.value}
+                for f, i in await ideas.follow_ups_of(member.id)
+            ],
+            "reports": [
+                {
+                    "idea_id": r.idea_id,
+                    "what_we_did": r.what_we_did,
+                    "what_we_changed": r.what_we_changed,
+                    "what_happened": r.what_happened,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in await ideas.reports_by(member.id)
+            ],
+        }
 
     async def home(self, member: Member, t: Any) -> list[Any]:
         async with self.bot.db.session() as s:

@@ -22,10 +22,14 @@ ROLE_NAMES = {
     Role.NETWORK_LEADER: N_("network leader"),
 }
 ROLE_WORDS = {
-    "deltaker": Role.PARTICIPANT, "participant": Role.PARTICIPANT,
-    "skoleleder": Role.SCHOOL_LEADER, "school-leader": Role.SCHOOL_LEADER,
-    "nettverksleder": Role.NETWORK_LEADER, "leder": Role.NETWORK_LEADER, "leader": Role.NETWORK_LEADER,
-}  # fmt: skip
+    "deltaker": Role.PARTICIPANT,
+    "participant": Role.PARTICIPANT,
+    "skoleleder": Role.SCHOOL_LEADER,
+    "school-leader": Role.SCHOOL_LEADER,
+    "nettverksleder": Role.NETWORK_LEADER,
+    "leder": Role.NETWORK_LEADER,
+    "leader": Role.NETWORK_LEADER,
+}
 
 
 def register(bot: Bot, service: MembershipService) -> None:
@@ -38,8 +42,13 @@ def register(bot: Bot, service: MembershipService) -> None:
             await ctx.reply(ctx.t("I don't know /samskap {sub}. Here is what I can do:", sub=ctx.args.split()[0]))
         await ctx.reply(help_message(ctx))
 
-    @r.command("samskap", sub=("bli-med", "join"), access="anyone", help=N_("Join the network with your school"),
-               usage="<skole>")  # fmt: skip
+    @r.command(
+        "samskap",
+        sub=("bli-med", "join"),
+        access="anyone",
+        help=N_("Join the network with your school"),
+        usage="<skole>",
+    )
     async def join(ctx: Context) -> None:
         if ctx.network is None:
             await ctx.reply(
@@ -58,22 +67,38 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         await ctx.reply(
             Message.of(
-                Text(ctx.t("Welcome to {network}, {name}! You are registered from {school}.",
-                           network=ctx.network.name, name=member.display_name, school=member.school)),
-                Text(ctx.t("Share something you have tried with /ide, find ideas from the others with /ideer, "
-                           "and see everything with /samskap.")),
-                ContextLine(ctx.t("You lead this network, since you were the first to join.")
-                            if member.role == Role.NETWORK_LEADER else
-                            ctx.t("I store your name, school and what you share. See it with /samskap mine-data.")),
+                Text(
+                    ctx.t(
+                        "Welcome to {network}, {name}! You are registered from {school}.",
+                        network=ctx.network.name,
+                        name=member.display_name,
+                        school=member.school,
+                    )
+                ),
+                Text(
+                    ctx.t(
+                        "Share something you have tried with /ide, find ideas from the others with /ideer, "
+                        "and see everything with /samskap."
+                    )
+                ),
+                ContextLine(
+                    ctx.t("You lead this network, since you were the first to join.")
+                    if member.role == Role.NETWORK_LEADER
+                    else ctx.t("I store your name, school and what you share. See it with /samskap mine-data.")
+                ),
             )
-        )  # fmt: skip
+        )
 
     @r.action("membership.join", access="anyone")
     async def join_button(ctx: Context) -> None:
         await ctx.reply(ctx.t("Join with /samskap bli-med <your school>, for example /samskap bli-med Nordby skole."))
 
-    @r.command("samskap", sub=("innstillinger", "settings"), help=N_("Your language and what you take part in"),
-               usage="[navn på|av]")  # fmt: skip
+    @r.command(
+        "samskap",
+        sub=("innstillinger", "settings"),
+        help=N_("Your language and what you take part in"),
+        usage="[navn på|av]",
+    )
     async def settings(ctx: Context) -> None:
         assert ctx.member is not None
         name, _, raw = ctx.args.partition(" ")
@@ -136,13 +161,21 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         await ctx.reply(
             Message.of(
-                Text(ctx.t("Do you want me to delete everything I store about you: your membership, ideas, "
-                           "reports and notes? This cannot be undone.")),
-                Buttons((Button(ctx.t("Yes, delete me"), "membership.erase", style="danger"),
-                         Button(ctx.t("No, keep it"), "membership.keep"))),
+                Text(
+                    ctx.t(
+                        "Do you want me to delete everything I store about you: your membership, ideas, "
+                        "reports and notes? This cannot be undone."
+                    )
+                ),
+                Buttons(
+                    (
+                        Button(ctx.t("Yes, delete me"), "membership.erase", style="danger"),
+                        Button(ctx.t("No, keep it"), "membership.keep"),
+                    )
+                ),
                 ContextLine(ctx.t("Or type /samskap slett-meg bekreft")),
             )
-        )  # fmt: skip
+        )
 
     async def erase(ctx: Context) -> None:
         assert ctx.member is not None
@@ -155,9 +188,13 @@ def register(bot: Bot, service: MembershipService) -> None:
     async def keep(ctx: Context) -> None:
         await ctx.reply(ctx.t("Good, nothing was deleted."))
 
-    @r.command("samskap", sub=("leder", "leader"), access="leader",
-               help=N_("For leaders: roles and network settings"),
-               usage="rolle @navn <deltaker|skoleleder|nettverksleder> | innstilling <navn> <verdi>")  # fmt: skip
+    @r.command(
+        "samskap",
+        sub=("leder", "leader"),
+        access="leader",
+        help=N_("For leaders: roles and network settings"),
+        usage="rolle @navn <deltaker|skoleleder|nettverksleder> | innstilling <navn> <verdi>",
+    )
     async def leader(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
         action, _, rest = ctx.args.partition(" ")
@@ -190,15 +227,24 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         await ctx.reply(leader_message(ctx))
 
-    @r.command("samskap", sub=("oppsett", "setup"), access="admin",
-               help=N_("For admins: make this workspace a network, and link this channel"))  # fmt: skip
+    @r.command(
+        "samskap",
+        sub=("oppsett", "setup"),
+        access="admin",
+        help=N_("For admins: make this workspace a network, and link this channel"),
+    )
     async def setup_network(ctx: Context) -> None:
         network, created = await service.setup_network(ctx.event.user, ctx.event.conversation, ctx.args.strip())
         ctx.network = network
         if created:
-            await ctx.reply(ctx.t("The network {name} is set up, and this channel is linked to it. "
-                                  "Everyone can now join with /samskap bli-med <school>.", name=network.name),
-                            visibility="channel")  # fmt: skip
+            await ctx.reply(
+                ctx.t(
+                    "The network {name} is set up, and this channel is linked to it. "
+                    "Everyone can now join with /samskap bli-med <school>.",
+                    name=network.name,
+                ),
+                visibility="channel",
+            )
         else:
             await ctx.reply(ctx.t("This channel is now linked to the network {name}.", name=network.name))
 
@@ -208,9 +254,16 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         extra = ctx.bot.settings.network_value(ctx.network, "welcome")
         name = ctx.event.user.display_name or ctx.event.user.id
-        parts = [Text(ctx.t("Welcome, {name}! This is where {network} keeps learning between our meetings: "
-                            "ideas we try, how it went, and quick talks two and two.",
-                            name=name, network=ctx.network.name))]  # fmt: skip
+        parts = [
+            Text(
+                ctx.t(
+                    "Welcome, {name}! This is where {network} keeps learning between our meetings: "
+                    "ideas we try, how it went, and quick talks two and two.",
+                    name=name,
+                    network=ctx.network.name,
+                )
+            )
+        ]
         if extra:
             parts.append(Text(extra))
         parts.append(Buttons((Button(ctx.t("Join"), "membership.join", style="primary"),)))
@@ -281,16 +334,24 @@ def help_message(ctx: Context) -> Message:
         if lines:
             parts.append(Text("\n".join(lines)))
     parts.append(Divider())
-    parts.append(ContextLine(ctx.t("Never write anything that can identify a student. "
-                                   "Commands also work in English: /samskap join, /idea, /ideas.")))  # fmt: skip
+    parts.append(
+        ContextLine(
+            ctx.t(
+                "Never write anything that can identify a student. "
+                "Commands also work in English: /samskap join, /idea, /ideas."
+            )
+        )
+    )
     return Message.of(*parts, summary=ctx.t("samskap help"))
 
 
 def settings_message(ctx: Context) -> Message:
     assert ctx.member is not None
-    fields = [(ctx.t("Language"), "bokmål" if ctx.language == "nb" else "English"),
-              (ctx.t("School"), ctx.member.school),
-              (ctx.t("Role"), ctx.t(ROLE_NAMES[ctx.member.role]))]  # fmt: skip
+    fields = [
+        (ctx.t("Language"), "bokmål" if ctx.language == "nb" else "English"),
+        (ctx.t("School"), ctx.member.school),
+        (ctx.t("Role"), ctx.t(ROLE_NAMES[ctx.member.role])),
+    ]
     buttons = []
     for spec in ctx.bot.settings.member.values():
         value = ctx.bot.settings.member_value(ctx.member, spec.name)
@@ -301,23 +362,37 @@ def settings_message(ctx: Context) -> Message:
     parts: list = [Section(ctx.t("Your settings"), tuple(fields))]
     if buttons:
         parts.append(Buttons(tuple(buttons)))
-    parts.append(ContextLine(ctx.t("Change one with /samskap innstillinger <name> <value>, "
-                                   "e.g. /samskap innstillinger språk en")))  # fmt: skip
+    parts.append(
+        ContextLine(
+            ctx.t("Change one with /samskap innstillinger <name> <value>, e.g. /samskap innstillinger språk en")
+        )
+    )
     return Message.of(*parts)
 
 
 def leader_message(ctx: Context) -> Message:
     assert ctx.network is not None
-    fields = [(ctx.t("name"), ctx.network.name), (ctx.t("language"), ctx.network.language),
-              (ctx.t("timezone"), ctx.network.timezone)]  # fmt: skip
+    fields = [
+        (ctx.t("name"), ctx.network.name),
+        (ctx.t("language"), ctx.network.language),
+        (ctx.t("timezone"), ctx.network.timezone),
+    ]
     for spec in ctx.bot.settings.network.values():
-        fields.append((f"{spec.name} — {ctx.t(spec.help)}",
-                       show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name))))  # fmt: skip
+        fields.append(
+            (
+                f"{spec.name} — {ctx.t(spec.help)}",
+                show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name)),
+            )
+        )
     return Message.of(
         Section(ctx.t("Network settings for {name}", name=ctx.network.name), tuple(fields)),
-        ContextLine(ctx.t("Change: /samskap leder innstilling <name> <value>. "
-                          "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker")),
-    )  # fmt: skip
+        ContextLine(
+            ctx.t(
+                "Change: /samskap leder innstilling <name> <value>. "
+                "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker"
+            )
+        ),
+    )
 
 
 __all__ = ["parse_bool", "register"]

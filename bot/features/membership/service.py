@@ -85,8 +85,9 @@ class MembershipService:
                 row.name = value
             else:
                 row.settings = {**(row.settings or {}), name: value}
-            await Audit(s).record(network.id, actor.id, "set_setting", {"name": name, "value": value},
-                                  self.bot.clock.now())  # fmt: skip
+            await Audit(s).record(
+                network.id, actor.id, "set_setting", {"name": name, "value": value}, self.bot.clock.now()
+            )
             network.settings, network.language, network.timezone, network.name = (
                 row.settings,
                 row.language,
