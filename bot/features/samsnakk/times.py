@@ -1,0 +1,310 @@
+"""Times as members write them ("15:00", "i morgen 14", "fre 8:30", "tomorrow 3pm") and as we show them.
+
+Pure functions over an explicit `now` and time zone, so they are tested without a clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = {
+    "man": 0, "mandag": 0, "mon": 0, "monday": 0,
+    "tir": 1, "tirsdag": 1, "tue": 1, "tues": 1, "tuesday": 1,
+    "ons": 2, "onsdag": 2, "wed": 2, "wednesday": 2,
+    "tor": 3, "tors": 3, "torsdag": 3, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3,
+    "fre": 4, "fredag": 4, "fri": 4, "friday": 4,
+    "lør": 5, "lørdag": 5, "lor": 5, "lordag": 5, "sat": 5, "saturday": 5,
+    "søn": 6, "søndag": 6, "son": 6, "sondag": 6, "sun": 6, "sunday": 6,
+}  # fmt: skip
+RELATIVE_DAYS = {
+    "i dag": 0, "idag": 0, "today": 0,
+    "i morgen": 1, "imorgen": 1, "tomorrow": 1,
+    "i overmorgen": 2, "overmorgen": 2,
+}  # fmt: skip
+MONTHS = {
+    "jan": 1, "januar": 1, "january": 1, "feb": 2, "februar": 2, "february": 2, "mar": 3, "mars": 3, "march": 3,
+    "apr": 4, "april": 4, "mai": 5, "may": 5, "jun": 6, "juni": 6, "june": 6, "jul": 7, "juli": 7, "july": 7,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10, "oktober": 10, "oct": 10,
+    "october": 10, "nov": 11, "november": 11, "des": 12, "desember": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+HOUR_WORDS = {
+    "ett": 1, "en": 1, "one": 1, "to": 2, "two": 2, "tre": 3, "three": 3, "fire": 4, "four": 4,
+    "fem": 5, "five": 5, "seks": 6, "six": 6, "sju": 7, "syv": 7, "seven": 7, "åtte": 8, "eight": 8,
+    "ni": 9, "nine": 9, "ti": 10, "ten": 10, "elleve": 11, "eleven": 11, "tolv": 12, "twelve": 12,
+}  # fmt: skip
+NOW_WORDS = {"nå", "now", "na"}
+
+_TIME = re.compile(r"^(?:kl\.?\s*|at\s+)?(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$")
+_WORD_TIME = re.compile(r"^(?:kl\.?\s*|at\s+)?(?P<w>[a-zæøå]+)(?:\s*(?P<ampm>am|pm))?$")
+_DMY = re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{2,4}))?\.?$")
+_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})\.?\s+(?P<mon>[a-zæøå]+)\.?$")
+_IN = re.compile(r"^(?:om|in)\s+(?P<n>\d{1,3})\s*(?P<unit>min|mins|minutt|minutter|minutes?|t|timer?|hours?|h)$")
+
+
+class TimeParseError(ValueError):
+    """`kind` is "unparseable" or "past"; the handler turns it into a clear message."""
+
+    def __init__(self, kind: str, text: str, suggestion: datetime | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.text = text
+        self.suggestion = suggestion
+
+
+def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """The moment `text` names, in `tz`. Raises TimeParseError when unreadable or in the past.
+
+    A bare hour from 1 to 6 means the afternoon ("kan vi møtes kl. tre" is 15:00): nobody in a
+    school books a call at three in the night. A bare time that has passed today is an error,
+    not silently tomorrow, so nobody ends up waiting on the wrong day.
+    """
+    raw = text
+    text = " ".join(text.strip().lower().replace(",", " ").split())
+    if not text:
+        raise TimeParseError("unparseable", raw)
+    local_now = now.astimezone(tz)
+    if text in NOW_WORDS:
+        return local_now.replace(second=0, microsecond=0)
+    if match := _IN.match(text):
+        amount = int(match.group("n"))
+        unit = match.group("unit")
+        delta = timedelta(minutes=amount) if unit.startswith("min") else timedelta(hours=amount)
+        return (local_now + delta).replace(second=0, microsecond=0)
+
+    day, rest, day_kind = _take_day(text, local_now.date())
+    if day is None:
+        raise TimeParseError("unparseable", raw)
+    clock = _parse_clock(rest)
+    if clock is None:
+        raise TimeParseError("unparseable", raw)
+    moment = _at(day, clock, tz)
+    if moment < local_now - timedelta(minutes=1) and day_kind == "weekday":
+        # "fre 8:30" said on a Friday afternoon means next Friday.
+        moment = _at(day + timedelta(days=7), clock, tz)
+    if moment < local_now - timedelta(minutes=1):
+        suggestion = _at(day + timedelta(days=1), clock, tz) if day_kind == "none" else None
+        raise TimeParseError("past", raw, suggestion)
+    return moment
+
+
+def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    # Round-trip through UTC so a time inside a DST gap lands on a real wall-clock time.
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(ZoneInfo("UTC")).astimezone(tz)
+
+
+def _take_day(text: str, today: date) -> tuple[date | None, str, str]:
+    """Split a day ("i morgen", "fre", "28.11") off the front or back of `text`.
+
+    Returns (day, the rest, kind) with kind "relative", "weekday", "date" or "none" (today).
+    """
+    for phrase, offset in sorted(RELATIVE_DAYS.items(), key=lambda kv: -len(kv[0])):
+        if text.startswith(phrase + " "):
+            return today + timedelta(days=offset), text[len(phrase) :].strip(), "relative"
+        if text.endswith(" " + phrase):
+            return today + timedelta(days=offset), text[: -len(phrase)].strip(), "relative"
+        if text == phrase:
+            return None, "", "relative"
+    words = text.split(" ")
+    if len(words) >= 2:
+        for index in (0, len(words) - 1):
+            word = words[index].rstrip(".")
+            rest = " ".join(words[1:] if index == 0 else words[:-1])
+            if word in WEEKDAYS:
+                return today + timedelta(days=(WEEKDAYS[word] - today.weekday()) % 7), rest, "weekday"
+            found = _date_of(words[index], today)
+            if found is not None:
+                return found, rest, "date"
+    if len(words) >= 3:
+        # "28. nov 14", "nov 28 14"
+        found = _date_of(" ".join(words[:2]), today)
+        if found is not None:
+            return found, " ".join(words[2:]), "date"
+    return today, text, "none"
+
+
+def _date_of(text: str, today: date) -> date | None:
+    try:
+        if match := _ISO.match(text):
+            return date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+        if match := _DMY.match(text):
+            year = match.group("y")
+            return _future_date(int(match.group("d")), int(match.group("m")), year, today)
+        if match := _DAY_MONTH.match(text):
+            month = MONTHS.get(match.group("mon"))
+            return _future_date(int(match.group("d")), month, None, today) if month else None
+        parts = text.split(" ")
+        if len(parts) == 2 and parts[0] in MONTHS and parts[1].isdigit():
+            return _future_date(int(parts[1]), MONTHS[parts[0]], None, today)
+    except ValueError:
+        return None
+    return None
+
+
+def _future_date(day: int, month: int, year: str | None, today: date) -> date:
+    if year is not None:
+        full = int(year) + (2000 if len(year) == 2 else 0)
+        return date(full, month, day)
+    found = date(today.year, month, day)
+    # "3.1" written in December means next January.
+    return found if found >= today - timedelta(days=1) else date(today.year + 1, month, day)
+
+
+def _parse_clock(text: str) -> time | None:
+    text = text.strip()
+    if match := _TIME.match(text):
+        hour, minute = int(match.group("h")), int(match.group("m") or 0)
+        ampm = (match.group("ampm") or "").replace(".", "")
+    elif match := _WORD_TIME.match(text):
+        word = match.group("w")
+        if word not in HOUR_WORDS:
+            return None
+        hour, minute, ampm = HOUR_WORDS[word], 0, match.group("ampm") or ""
+    else:
+        return None
+    if minute > 59:
+        return None
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    elif 1 <= hour <= 6:
+        hour += 12
+    if hour > 23:
+        return None
+    return time(hour, minute)
+
+
+# -- showing times ---------------------------------------------------------------------------------
+_NB_DAYS = ("man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn.")
+_EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_NB_MONTHS = ("jan.", "feb.", "mars", "apr.", "mai", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "des.")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_when(moment: datetime, tz: ZoneInfo, language: str) -> str:
+    """ "fre. 28. nov. kl. 15:00" in bokmål, "Fri 28 Nov 15:00" in English."""
+    local = moment.astimezone(tz)
+    if language == "en":
+        return f"{_EN_DAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]} {local:%H:%M}"
+    return f"{_NB_DAYS[local.weekday()]} {local.day}. {_NB_MONTHS[local.month - 1]} kl. {local:%H:%M}"
+
+
+def format_short(moment: datetime, tz: ZoneInfo, language: str) -> str:
+    """A button-sized time: "fre. 15:00" / "Fri 15:00"."""
+    local = moment.astimezone(tz)
+    days = _EN_DAYS if language == "en" else _NB_DAYS
+    return f"{days[local.weekday()]} {local:%H:%M}"
+
+
+# -- stated available hours ("man-fre 14-16, tor 8-9") ------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    weekday: int
+    start: int  # minutes after midnight
+    end: int
+
+
+DEFAULT_HOURS = "man-fre 08:00-16:00"
+_RANGE = re.compile(r"^(?P<a>\d{1,2})(?:[:.](?P<am>\d{2}))?-(?P<b>\d{1,2})(?:[:.](?P<bm>\d{2}))?$")
+_DAY_GROUPS = {"hverdager": range(0, 5), "weekdays": range(0, 5), "alle": range(0, 7), "all": range(0, 7)}
+
+
+class HoursError(ValueError):
+    pass
+
+
+def parse_hours(text: str) -> list[Window]:
+    """ "man-fre 14-16, tor 8:00-9:30" → windows; raises HoursError when it cannot be read."""
+    windows: list[Window] = []
+    for chunk in [c.strip() for c in text.lower().split(",") if c.strip()]:
+        days_text, _, span = chunk.rpartition(" ")
+        match = _RANGE.match(span.replace(" ", ""))
+        if not days_text or not match:
+            raise HoursError(chunk)
+        start = int(match.group("a")) * 60 + int(match.group("am") or 0)
+        end = int(match.group("b")) * 60 + int(match.group("bm") or 0)
+        if not 0 <= start < end <= 24 * 60:
+            raise HoursError(chunk)
+        for day in _parse_days(days_text.strip()):
+            windows.append(Window(day, start, end))
+    if not windows:
+        raise HoursError(text)
+    return windows
+
+
+def _parse_days(text: str) -> list[int]:
+    if text in _DAY_GROUPS:
+        return list(_DAY_GROUPS[text])
+    days: list[int] = []
+    for part in text.replace(" og ", " ").replace(" and ", " ").split():
+        first, sep, last = part.partition("-")
+        if first.rstrip(".") not in WEEKDAYS or (sep and last.rstrip(".") not in WEEKDAYS):
+            raise HoursError(text)
+        a = WEEKDAYS[first.rstrip(".")]
+        b = WEEKDAYS[last.rstrip(".")] if sep else a
+        days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    return days
+
+
+def normalise_hours(text: str) -> str:
+    """Check `text` and return it tidied (kept as the member wrote it, so they recognise it)."""
+    text = " ".join(text.strip().split())
+    parse_hours(text)
+    return text
+
+
+def is_available(windows: list[Window], start: datetime, minutes: int, tz: ZoneInfo) -> bool:
+    local = start.astimezone(tz)
+    begin = local.hour * 60 + local.minute
+    return any(w.weekday == local.weekday() and w.start <= begin and begin + minutes <= w.end for w in windows)
+
+
+def free_slots(
+    *,
+    now: datetime,
+    minutes: int,
+    calendars: list[tuple[list[Window], ZoneInfo, list[tuple[datetime, datetime]]]],
+    count: int = 3,
+    days: int = 14,
+    step_minutes: int = 15,
+    lead: timedelta = timedelta(hours=1),
+) -> list[datetime]:
+    """The first `count` starts where every person is within their hours and not busy.
+
+    `calendars` has, per person, their windows, their time zone and their busy (start, end)
+    spans. Slots fall on the quarter hour, at least `lead` from now, one per day at most when
+    possible so the choice is real.
+    """
+    step = timedelta(minutes=step_minutes)
+    start = now + lead
+    start = start.replace(second=0, microsecond=0)
+    start += timedelta(minutes=(-start.minute) % step_minutes)
+    length = timedelta(minutes=minutes)
+    found: list[datetime] = []
+    days_used: set[date] = set()
+    spare: list[datetime] = []
+    moment = start
+    end = now + timedelta(days=days)
+    while moment < end and len(found) < count:
+        fits = all(
+            is_available(windows, moment, minutes, tz)
+            and not any(b0 < moment + length and moment < b1 for b0, b1 in busy)
+            for windows, tz, busy in calendars
+        )
+        if fits:
+            day = moment.date()
+            if day in days_used:
+                spare.append(moment)
+            else:
+                days_used.add(day)
+                found.append(moment)
+                # The next offer on another day: jump to tomorrow's first quarter.
+                moment = moment + timedelta(days=1)
+                moment = moment.replace(hour=0, minute=0)
+                continue
+        moment += step
+    return sorted((found + spare)[:count])
