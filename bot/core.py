@@ -154,18 +154,20 @@ class Bot:
         conv = event.conversation
         async with self.db.session() as s:
             networks, members = Networks(s), Members(s)
-            network = None if conv.is_direct else await networks.by_channel(conv)
-            if network is None:
+            found = None if conv.is_direct else await networks.with_member_by_channel(conv, event.user)
+            if found is not None:
+                network, member = found
+            else:
                 network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")
                 if network is None and conv.platform in self.auto_setup_platforms:
                     network = await self._auto_setup(networks, conv.platform, conv.workspace_id)
                 if network is not None and not conv.is_direct and conv.platform in self.auto_setup_platforms:
                     await networks.link_channel(network, conv, "", self.clock.now())
-            if network is None and conv.is_direct:
-                joined = await members.networks_of(event.user)
-                if joined:
-                    network = await networks.get(joined[0].network_id)
-            member = await members.by_user(network.id, event.user) if network else None
+                if network is None and conv.is_direct:
+                    joined = await members.networks_of(event.user)
+                    if joined:
+                        network = await networks.get(joined[0].network_id)
+                member = await members.by_user(network.id, event.user) if network else None
         ctx.network, ctx.member = network, member
         ctx.translator = self.translator_for(member, network)
         await nxt()

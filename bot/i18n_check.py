@@ -17,7 +17,16 @@ from babel.messages.extract import extract_from_dir
 from bot.i18n import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
+# Error classes carry untranslated msgids that handlers translate for the user.
+KEYWORDS = {
+    "t": None,
+    "tn": (1, 2),
+    "N_": None,
+    "IdeaError": None,
+    "MembershipError": None,
+    "SettingError": None,
+    "check_text": (3,),
+}
 SOURCES = ("bot", "adapters")
 
 

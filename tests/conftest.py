@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -14,45 +14,46 @@ from adapters.memory import Chat
 POSTGRES_URL = os.environ.get("SAMSKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _postgres_available() -> bool:
-    async def probe() -> bool:
-        import asyncpg
+async def _postgres_available() -> bool:
+    import asyncpg
 
-        try:
-            conn = await asyncpg.connect(POSTGRES_URL, timeout=2)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-            return False
-        await conn.close()
-        return True
-
-    return asyncio.run(probe())
+    try:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=2)
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        return False
+    await conn.close()
+    return True
 
 
-_PG: bool | None = None
+_PG: dict[str, bool] = {}
 
 
-def postgres_or_skip() -> str:
-    global _PG
-    if _PG is None:
-        _PG = _postgres_available()
-    if not _PG:
+async def postgres_or_skip() -> str:
+    if "up" not in _PG:
+        _PG["up"] = await _postgres_available()
+    if not _PG["up"]:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}; these tests run in CI")
     return POSTGRES_URL
 
 
-async def fresh_postgres_schema() -> str:
-    """A new, empty schema for one test, so tests never see each other's rows."""
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new, empty database for one test, so tests never see each other's rows."""
     import asyncpg
 
-    base = postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    base = await postgres_or_skip()
+    name = f"samskap_t_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(base)
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        conn = await asyncpg.connect(base)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
 
 
 @pytest.fixture(params=["sqlite"])
@@ -60,7 +61,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'samskap.db'}"
     else:
-        yield await fresh_postgres_schema()
+        async with fresh_postgres_database() as url:
+            yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,7 +71,8 @@ async def any_database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIte
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'samskap.db'}"
     else:
-        yield await fresh_postgres_schema()
+        async with fresh_postgres_database() as url:
+            yield url
 
 
 @pytest.fixture

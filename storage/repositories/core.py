@@ -33,6 +33,28 @@ class Networks:
             )
         )
 
+    async def with_member_by_channel(self, conv: Conversation, user: User) -> tuple[Network, Member | None] | None:
+        """The channel's network and the user's membership in it, in one round trip (every event asks)."""
+        row = (
+            await self.s.execute(
+                select(Network, Member)
+                .join(Channel, Channel.network_id == Network.id)
+                .outerjoin(
+                    Member,
+                    (Member.network_id == Network.id)
+                    & (Member.platform == user.platform)
+                    & (Member.workspace_id == user.workspace_id)
+                    & (Member.user_id == user.id),
+                )
+                .where(
+                    Channel.platform == conv.platform,
+                    Channel.workspace_id == conv.workspace_id,
+                    Channel.channel_id == conv.id,
+                )
+            )
+        ).first()
+        return (row[0], row[1]) if row is not None else None
+
     async def all(self) -> list[Network]:
         return list((await self.s.scalars(select(Network).order_by(Network.id))).all())
 

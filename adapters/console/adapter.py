@@ -1,0 +1,186 @@
+"""The console adapter: reads lines, speaks as simulated members, prints what the bot sends."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from adapters.console.render import describe_destination, render
+from bot.adapter import Destination, SentMessage
+from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmitted, MessageEvent, User
+from bot.messages import Button, Buttons, Form, Message
+
+PLATFORM = "console"
+WORKSPACE = "demo"
+CHANNEL = "generelt"
+SPEAKER = re.compile(r"^([a-zæøå][\wæøå.-]{0,30}):\s*(.*)$", re.IGNORECASE)
+
+
+@dataclass
+class PendingForm:
+    form: Form
+    event: Event
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def next_field_index(self) -> int:
+        return len(self.answers)
+
+
+@dataclass
+class ButtonChoice:
+    button: Button
+    conversation: Conversation
+    visible_to: str | None
+
+
+class ConsoleAdapter:
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO = sys.stdout, default_member: str = "meg") -> None:
+        self.out = out
+        self.default_member = default_member
+        self.channel_names = {CHANNEL: CHANNEL}
+        self.buttons: dict[int, ButtonChoice] = {}
+        self.forms: dict[str, PendingForm] = {}
+        self._button_numbers = itertools.count(1)
+        self._message_ids = itertools.count(1)
+
+    # -- Adapter protocol ----------------------------------------------------------------------
+    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+        conv = destination.conversation
+        if destination.kind == "dm":
+            assert destination.user is not None
+            conv = self.dm(destination.user.id)
+        assert conv is not None
+        visible_to = destination.user.id if destination.kind in ("dm", "ephemeral") and destination.user else None
+        numbers = []
+        for part in message.parts:
+            if isinstance(part, Buttons):
+                for button in part.buttons:
+                    number = next(self._button_numbers)
+                    self.buttons[number] = ButtonChoice(button, conv, visible_to)
+                    numbers.append(number)
+        message_id = str(next(self._message_ids))
+        header = describe_destination(destination, self.channel_names)
+        self.write(f"{header} samskap (#{message_id}):\n" + _indent(render(message, numbers)))
+        if destination.kind == "ephemeral":
+            return None
+        return SentMessage(conv, message_id)
+
+    async def update(self, sent: SentMessage, message: Message) -> None:
+        self.write(f"[oppdatert melding #{sent.message_id}]\n" + _indent(render(message, [])))
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        pending = PendingForm(form, event)
+        self.forms[event.user.id] = pending
+        intro = f"[skjema for {event.user.id}] {form.title}"
+        if form.notice:
+            intro += f"\n  ⚠ {form.notice}"
+        intro += "\n  (svar på én linje per felt; «-» hopper over et valgfritt felt, /avbryt avbryter)"
+        self.write(intro)
+        self._ask(event.user.id, pending)
+
+    async def open_group(self, users: list[User], topic: str) -> Conversation:
+        group_id = "group-" + "-".join(sorted(u.id for u in users))
+        return Conversation(PLATFORM, WORKSPACE, group_id, is_direct=True)
+
+    async def start_thread(self, sent: SentMessage, name: str) -> Conversation:
+        return sent.conversation.in_thread(sent.message_id)
+
+    # -- reading lines ----------------------------------------------------------------------------
+    def user(self, name: str) -> User:
+        # In the console everyone may set things up: it is your own demo.
+        return User(PLATFORM, WORKSPACE, name, name, is_workspace_admin=True)
+
+    def channel(self) -> Conversation:
+        return Conversation(PLATFORM, WORKSPACE, CHANNEL)
+
+    def dm(self, name: str) -> Conversation:
+        return Conversation(PLATFORM, WORKSPACE, f"dm-{name}", is_direct=True)
+
+    def parse_line(self, line: str) -> Event | str | None:
+        """Turn an input line into an event, or a console message (str) to print, or None."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return None
+        speaker = self.default_member
+        if match := SPEAKER.match(line):
+            speaker, line = match.group(1).lower(), match.group(2).strip()
+            if not line:
+                return None
+        if pending := self.forms.get(speaker):
+            return self._answer(speaker, pending, line)
+        if line.isdigit():
+            return self._click(speaker, int(line))
+        user = self.user(speaker)
+        if line.startswith("/"):
+            name, _, args = line[1:].partition(" ")
+            return CommandEvent(user=user, conversation=self.channel(), name=name.lower(), args=args.strip())
+        return MessageEvent(
+            user=user, conversation=self.channel(), text=line, message_id=f"in-{next(self._message_ids)}"
+        )
+
+    def _click(self, speaker: str, number: int) -> Event | str:
+        choice = self.buttons.get(number)
+        if choice is None:
+            return f"(det finnes ikke noe valg [{number}])"
+        if choice.visible_to is not None and choice.visible_to != speaker:
+            return f"(valg [{number}] er bare for {choice.visible_to})"
+        return ActionEvent(
+            user=self.user(speaker),
+            conversation=choice.conversation,
+            action_id=choice.button.action_id,
+            value=choice.button.value,
+        )
+
+    def _answer(self, speaker: str, pending: PendingForm, line: str) -> Event | str | None:
+        if line.lower() in ("/avbryt", "/cancel"):
+            del self.forms[speaker]
+            return "(skjemaet er avbrutt; ingenting ble sendt)"
+        field_ = pending.form.fields[pending.next_field_index()]
+        answer = "" if line == "-" and not field_.required else line
+        if field_.kind == "choice" and answer:
+            choices = dict(field_.choices)
+            by_number = {str(i): value for i, (value, _) in enumerate(field_.choices, 1)}
+            answer = by_number.get(answer, answer)
+            if answer not in choices:
+                self._ask(speaker, pending)
+                return "(velg et av tallene)"
+        if field_.required and not answer:
+            self._ask(speaker, pending)
+            return "(dette feltet må fylles ut)"
+        pending.answers[field_.name] = answer
+        if pending.next_field_index() < len(pending.form.fields):
+            self._ask(speaker, pending)
+            return None
+        del self.forms[speaker]
+        return FormSubmitted(
+            user=self.user(speaker),
+            conversation=pending.event.conversation,
+            form_id=pending.form.form_id,
+            values=pending.answers,
+            state=pending.form.state,
+        )
+
+    def _ask(self, speaker: str, pending: PendingForm) -> None:
+        field_ = pending.form.fields[pending.next_field_index()]
+        question = f"  {speaker}, {field_.label}" + ("" if field_.required else " (valgfritt)")
+        if field_.hint:
+            question += f" — {field_.hint}"
+        if field_.choices:
+            question += "\n" + "\n".join(f"    {i}) {label}" for i, (_, label) in enumerate(field_.choices, 1))
+        self.write(question)
+
+    def write(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line if line else "" for line in text.splitlines())
+
+
+LineSource = Callable[[], str]

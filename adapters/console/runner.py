@@ -1,0 +1,83 @@
+"""`samskap run` on the console: a demo network, simulated members, and a movable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from adapters.console.adapter import ConsoleAdapter
+from bot.app import start_background, tick
+from bot.clock import OffsetClock
+from bot.core import Bot
+
+CLOCK_STEP = re.compile(r"^\+?(\d{1,4})\s*([mhdwtu])$", re.IGNORECASE)
+UNITS = {"m": "minutes", "h": "hours", "t": "hours", "d": "days", "w": "weeks", "u": "weeks"}
+
+INTRO = """samskap — konsollen. Skriv en kommando, f.eks. /samskap, eller «kari: /samskap bli-med Nordby skole»
+for å snakke som et simulert medlem. Tall svarer på knapper. /klokke +14d spoler klokka fram. Ctrl-D avslutter."""
+
+
+def parse_clock_step(text: str) -> timedelta | None:
+    match = CLOCK_STEP.match(text.strip())
+    if not match:
+        return None
+    return timedelta(**{UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
+async def serve(bot: Bot, options: dict[str, Any]) -> None:
+    adapter: ConsoleAdapter = options.get("console_adapter") or ConsoleAdapter()
+    bot.add_adapter(adapter)
+    await ensure_demo_network(bot, adapter)
+    if options.get("interactive", sys.stdin.isatty()):
+        adapter.write(INTRO)
+    start_background(bot)
+    reader = options.get("readline") or _stdin_readline
+    while True:
+        line = await reader()
+        if line == "":
+            break
+        await handle_line(bot, adapter, line)
+    await tick(bot)
+
+
+async def handle_line(bot: Bot, adapter: ConsoleAdapter, line: str) -> None:
+    stripped = line.strip()
+    speaker_free = stripped.split(":", 1)[1].strip() if re.match(r"^\w+:", stripped) else stripped
+    if speaker_free.lower().startswith(("/klokke", "/clock")):
+        await move_clock(bot, adapter, speaker_free.split(maxsplit=1)[1] if " " in speaker_free else "")
+        return
+    parsed = adapter.parse_line(line)
+    if parsed is None:
+        return
+    if isinstance(parsed, str):
+        adapter.write(parsed)
+        return
+    await bot.dispatch(parsed, adapter)
+
+
+async def move_clock(bot: Bot, adapter: ConsoleAdapter, arg: str) -> None:
+    clock = bot.clock
+    if arg:
+        step = parse_clock_step(arg)
+        if step is None or not isinstance(clock, OffsetClock):
+            adapter.write("(bruk /klokke +14d, +3h, +30m eller +2w)")
+            return
+        clock.advance(step)
+    now = clock.now().astimezone(ZoneInfo(bot.config.timezone))
+    adapter.write(f"(klokka er nå {now:%Y-%m-%d %H:%M} {now.tzname()})")
+    await tick(bot)
+
+
+async def ensure_demo_network(bot: Bot, adapter: ConsoleAdapter) -> None:
+    membership = bot.services["membership"]
+    _, created = await membership.setup_network(adapter.user(adapter.default_member), adapter.channel(), "")
+    if created:
+        adapter.write(f"(laget demonettverket «{bot.config.network_name}» med kanalen #generelt)")
+
+
+async def _stdin_readline() -> str:
+    return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)

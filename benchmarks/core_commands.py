@@ -1,0 +1,106 @@
+"""Commands through the core: throughput and latency with many members at once.
+
+    .venv/bin/python -m benchmarks.core_commands                 # SQLite and PostgreSQL
+    .venv/bin/python -m benchmarks.core_commands --members 200 --commands 20 --db sqlite
+
+Each simulated member joins, then sends a mix of commands (list and search ideas, post an idea,
+try an idea, open settings) through `Bot.dispatch` on the in-memory adapter, with `--members`
+of them at once. Prints commands/s and the p50/p99 latency of one command.
+Targets: p99 ≤ 20 ms per command at 200 concurrent members; ≥ 1,000 commands/s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from adapters.memory import MemoryAdapter
+from bot.app import build_bot
+from bot.clock import FakeClock
+from bot.config import Config
+
+POSTGRES_URL = os.environ.get("SAMSKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SCRIPT = [
+    "/ideer",
+    "/ide Vennskapsbenk i friminuttet #friminutt",
+    "/ideer benk",
+    "/ide prøv {idea}",
+    "/samskap innstillinger",
+]
+
+
+async def run(url: str, members: int, commands: int) -> dict[str, float]:
+    adapter = MemoryAdapter()
+    bot = await build_bot(Config(database_url=url), clock=FakeClock(), adapters=[adapter])
+    names = [f"m{i}" for i in range(members)]
+    for i, name in enumerate(names):
+        await bot.dispatch(adapter.command_event(name, f"/samskap bli-med Skole {i % 30}"), adapter)
+    await bot.dispatch(adapter.command_event(names[0], "/ide Startidé"), adapter)
+    latencies: list[float] = []
+
+    async def member(name: str) -> None:
+        for n in range(commands):
+            line = SCRIPT[n % len(SCRIPT)].format(idea=1 + (n % 3))
+            started = time.perf_counter()
+            await bot.dispatch(adapter.command_event(name, line), adapter)
+            latencies.append(time.perf_counter() - started)
+            adapter.sent.clear()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(member(name) for name in names))
+    elapsed = time.perf_counter() - started
+    await bot.db.dispose()
+    latencies.sort()
+    return {
+        "commands": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+async def with_postgres(members: int, commands: int) -> dict[str, float]:
+    import asyncpg
+
+    name = f"samskap_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(POSTGRES_URL)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    try:
+        return await run(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, members, commands)
+    finally:
+        conn = await asyncpg.connect(POSTGRES_URL)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--commands", type=int, default=20, help="commands per member")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    print(f"{args.members} concurrent members × {args.commands} commands")
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = asyncio.run(run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.members, args.commands))
+        print_result("SQLite", result)
+    if args.db in ("postgres", "both"):
+        print_result("PostgreSQL", asyncio.run(with_postgres(args.members, args.commands)))
+
+
+def print_result(name: str, r: dict[str, float]) -> None:
+    print(
+        f"{name:<11} {r['commands']:>6.0f} commands  {r['per_second']:>8.0f} commands/s  "
+        f"p50 {r['p50_ms']:>6.2f} ms  p99 {r['p99_ms']:>7.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The console adapter end to end: lines in, what each member would see out."""
+
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+
+from adapters.console.adapter import ConsoleAdapter
+from adapters.console.runner import parse_clock_step, serve
+from bot.app import build_bot
+from bot.clock import OffsetClock
+from bot.config import Config
+
+
+async def run_console(db_url: str, lines: list[str]) -> str:
+    out = io.StringIO()
+    adapter = ConsoleAdapter(out=out)
+    bot = await build_bot(Config(database_url=db_url), clock=OffsetClock())
+    feed: Iterator[str] = iter([line + "\n" for line in lines])
+
+    async def readline() -> str:
+        return next(feed, "")
+
+    try:
+        await serve(bot, {"console_adapter": adapter, "readline": readline, "interactive": False})
+    finally:
+        bot.scheduler.shutdown()
+        await bot.db.dispose()
+    return out.getvalue()
+
+
+async def test_console_runs_the_circle_of_idea_try_follow_up_and_report(tmp_path) -> None:
+    output = await run_console(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        [
+            "kari: /samskap bli-med Nordby skole",
+            "ola: /samskap bli-med Sørby skole",
+            "kari: /ide Vennskapsbenk i friminuttet",
+            "ola: 1",
+            "/klokke +14d",
+            "ola: 3",
+            "ola: Vi satte opp benken ved ballbingen",
+            "ola: Elevrådet drifter den",
+            "ola: -",
+        ],
+    )
+    assert "demonettverket" in output
+    assert "[#generelt]" in output and "Vennskapsbenk" in output
+    assert "[DM → ola]" in output
+    assert "[#generelt › tråd" in output and "ballbingen" in output
+    assert "[DM → kari]" in output  # the author hears how it went
+
+
+async def test_buttons_of_others_cannot_be_pressed_and_unknown_numbers_are_explained(tmp_path) -> None:
+    output = await run_console(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        ["kari: /samskap bli-med Nordby", "kari: /samskap slett-meg", "ola: 1", "ola: 42"],
+    )
+    assert "bare for kari" in output
+    assert "(det finnes ikke noe valg [42])" in output
+
+
+async def test_data_survives_a_restart_of_the_console(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    await run_console(url, ["kari: /samskap bli-med Nordby", "kari: /ide Klassemøter hver fredag"])
+    output = await run_console(url, ["kari: /ideer"])
+    assert "Klassemøter" in output
+    assert "demonettverket" not in output  # created once only
+
+
+def test_clock_steps_are_understood() -> None:
+    assert parse_clock_step("+14d") == timedelta(days=14)
+    assert parse_clock_step("3h") == timedelta(hours=3)
+    assert parse_clock_step("+2w") == timedelta(weeks=2)
+    assert parse_clock_step("tomorrow") is None
