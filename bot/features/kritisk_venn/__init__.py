@@ -1,0 +1,85 @@
+"""Kritisk venn: a structured critical-friend round the bot leads, phase by phase.
+
+A member presents a practice or a dilemma with a focus question; colleagues from other schools
+ask clarifying and probing questions, give warm and cool feedback, and the presenter reflects.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.features.kritisk_venn import messages as msg
+from bot.features.kritisk_venn.handlers import register
+from bot.features.kritisk_venn.service import (
+    JOB_BEGIN,
+    JOB_DEADLINE,
+    JOB_INVITE,
+    JOB_REMIND,
+    KritiskVennService,
+)
+from bot.i18n import Translator
+from bot.messages import Button, Buttons, Part, Text
+from bot.messages import Context as ContextLine
+from storage.models.core import Member
+from storage.repositories.kritisk_venn import KritiskVennRepo
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+def setup(bot: Bot) -> None:
+    service = KritiskVennService(bot)
+    bot.services["kritisk_venn"] = service
+    register(bot, service)
+
+    @bot.scheduler.handler(JOB_DEADLINE)
+    async def deadline(payload: dict[str, Any]) -> None:
+        await service.deadline_reached(payload["session"], payload["token"], payload["phase"])
+
+    @bot.scheduler.handler(JOB_REMIND)
+    async def remind(payload: dict[str, Any]) -> None:
+        await service.remind(payload["session"], payload["token"], payload["phase"])
+
+    @bot.scheduler.handler(JOB_INVITE)
+    async def invitation_expired(payload: dict[str, Any]) -> None:
+        await service.invitation_expired(payload["session"], payload["token"], payload["member"])
+
+    @bot.scheduler.handler(JOB_BEGIN)
+    async def begin(payload: dict[str, Any]) -> None:
+        session = await service.get(payload["session"])
+        if session is not None and session.token == payload["token"]:
+            await service.begin(session.id)
+
+    async def export(s: AsyncSession, member: Member) -> dict[str, Any]:
+        return await KritiskVennRepo(s).export(member.id)
+
+    # Rounds, friendships and contributions cascade from the member, so no eraser is needed.
+    bot.data_exporters["kritisk_venn"] = export
+
+    async def home(member: Member, t: Translator) -> list[Part]:
+        rows = await service.running_for(member)
+        if not rows:
+            return []
+        lines, buttons = [], []
+        for session, presenter, answer in rows:
+            if answer is None:
+                lines.append(t.t("#{id}: your round — {state}", id=session.id,
+                                 state=t.t(msg.STATUS_NAMES[session.status])))  # fmt: skip
+            elif answer == "invited":
+                lines.append(t.t("#{id}: {name} asks you to be a critical friend", id=session.id,
+                                 name=presenter.display_name))  # fmt: skip
+                buttons.append(Button(t.t("Yes, I'll join"), "kritisk_venn.accept", str(session.id), "primary"))
+            elif answer == "accepted":
+                lines.append(t.t("#{id}: you are a critical friend for {name} — {state}", id=session.id,
+                                 name=presenter.display_name, state=t.t(msg.STATUS_NAMES[session.status])))  # fmt: skip
+        if not lines:
+            return []
+        parts: list[Part] = [Text("*" + t.t("Kritisk venn") + "*\n" + "\n".join(lines))]
+        if buttons:
+            parts.append(Buttons(tuple(buttons[:5])))
+        parts.append(ContextLine(t.t("/kritiskvenn status shows your rounds.")))
+        return parts
+
+    bot.home_providers.append(home)

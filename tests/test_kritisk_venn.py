@@ -1,0 +1,123 @@
+"""Kritisk venn, end to end through the in-memory adapter with a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from adapters.memory import Chat, Sent
+from bot.events import Conversation
+from storage.models.core import LearningNote
+
+PRACTICE = {
+    "kind": "practice",
+    "practice": "Vi har innført trygghetsvandring i friminuttene, men de voksne snakker mest med hverandre.",
+    "focus": "Hvordan får jeg de voksne til å oppsøke elevene som står alene?",
+    "friends": "3",
+    "pace": "live",
+    "venue": "thread",
+    "names": "",
+}
+
+
+async def join_more(chat: Chat) -> None:
+    """Two more schools, and a colleague from kari's own school (who must never be chosen)."""
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await chat.say("siri", "/samskap bli-med Sørby skole")
+    await chat.say("nils", "/samskap bli-med Nordby skole")
+
+
+async def start_round(chat: Chat, presenter: str = "kari", **values: str) -> list[Sent]:
+    await chat.say(presenter, "/kritiskvenn")
+    return await chat.submit(presenter, {**PRACTICE, **values})
+
+
+def invited(chat: Chat) -> set[str]:
+    return {
+        s.destination.user.id
+        for s in chat.sent
+        if s.destination.kind == "dm"
+        and s.destination.user
+        and any(b.action_id == "kritisk_venn.accept" for b in s.buttons)
+    }
+
+
+def thread_of(chat: Chat) -> Conversation:
+    announcement = next(s for s in chat.sent if s.destination.kind == "channel" and "Kritisk venn #" in s.text)
+    assert announcement.conversation is not None
+    return announcement.conversation.in_thread(announcement.message_id)
+
+
+def in_thread(chat: Chat, thread: Conversation) -> list[str]:
+    return [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
+
+
+async def test_full_live_round_with_decline_restart_late_contribution_and_summary(network_chat: Chat) -> None:
+    chat = network_chat
+    await join_more(chat)
+    replies = await start_round(chat)
+    assert "#1" in replies[-1].text
+    assert invited(chat) == {"ola", "per", "lise"}  # one from each other school, never nils (same school)
+
+    await chat.click("per", "Ikke denne gangen")
+    assert "siri" in invited(chat)  # the decline brings the next candidate
+    for name in ("ola", "lise", "siri"):
+        await chat.click(name, "Ja, jeg blir med")
+
+    thread = thread_of(chat)
+    posts = in_thread(chat, thread)
+    assert "Fase 1 av 6: Presentasjon" in posts[-1] and "trygghetsvandring" in posts[-1]
+
+    await chat.click("kari", "Neste fase")
+    assert "Fase 2 av 6" in in_thread(chat, thread)[-1]
+    await chat.say("ola", "Hvor mange voksne har inspeksjon samtidig?", conversation=thread)
+    await chat.say("kari", "Fire voksne.", conversation=thread)
+
+    await chat.restart()  # a new process in the middle of the round
+
+    await chat.say("lise", "/kritiskvenn bidra 1 Hvor lenge varer friminuttet?")
+    await chat.click("siri", "Bidra")
+    await chat.submit("siri", {"text": "Har de voksne faste soner?"})
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]  # everyone asked: the phase moved on
+
+    # Probing: nobody writes, so the reminder goes out, then the deadline moves the round on.
+    await chat.advance(timedelta(minutes=4))
+    assert any("påminnelse" in s.text.lower() for s in chat.adapter.to_user("ola"))
+    await chat.advance(timedelta(minutes=2))
+    assert "Fase 4 av 6" in in_thread(chat, thread)[-1]
+
+    for name, text in (
+        ("ola", "Det jeg synes fungerer godt er at dere har faste tider."),
+        ("lise", "Jeg legger merke til at dere har tenkt på hele skolegården."),
+        ("siri", "Det jeg synes fungerer godt er at elevene vet hvem de kan gå til."),
+    ):
+        await chat.say(name, text, conversation=thread)
+    replies = await chat.say("kari", "Men vi har jo prøvd det!", conversation=thread)
+    assert "lytter" in replies[0].text  # a gentle reminder that the presenter listens now
+    await chat.say("ola", "Jeg lurer på om de voksne vet hva de skal se etter?", conversation=thread)
+    await chat.say("lise", "Har du vurdert å gi de voksne en rolle i leken?", conversation=thread)
+    await chat.say("siri", "Jeg lurer på hva elevene selv sier.", conversation=thread)
+    assert "Fase 5 av 6" in in_thread(chat, thread)[-1]
+
+    await chat.say("kari", "Det jeg tar med meg er at de voksne trenger et tydelig oppdrag.", conversation=thread)
+    assert "Fase 6 av 6" in in_thread(chat, thread)[-1]
+    await chat.advance(timedelta(minutes=3))  # the debrief ends on its deadline
+
+    summary = [s for s in chat.adapter.to_user("kari") if "Oppsummering" in s.text][-1].text
+    assert "Hvor mange voksne" in summary and "Har de voksne faste soner" in summary
+    assert "faste tider" in summary  # warm
+    assert "hva elevene selv sier" in summary  # cool
+    assert "en rolle i leken" in summary  # suggestion
+    assert "tydelig oppdrag" in summary  # own reflection
+
+    replies = await chat.say("ola", "Et siste spørsmål: hva med regnværsdager?", conversation=thread)
+    to_ola = next(s for s in replies if s.to("ola"))
+    assert "avsluttet" in to_ola.text  # a clear message to the late writer
+    assert any("regnværsdager" in s.text for s in replies if s.to("kari"))  # and the text reaches the presenter
+
+    await chat.click("kari", "Del et læringsnotat")
+    await chat.submit("kari", {"note": "Voksne i friminuttet trenger et tydelig oppdrag."})
+    async with chat.bot.db.session() as s:
+        notes = (await s.scalars(select(LearningNote))).all()
+    assert [n.source for n in notes] == ["kritisk_venn"]
