@@ -1,0 +1,199 @@
+"""The slack-bolt `AsyncApp`: native requests in, one `Bot.dispatch` per event.
+
+Every listener acknowledges first (Slack wants an answer within three seconds) and does the
+work after. Listeners are generic: any command, button or form the core router knows works
+without code here, including features added later.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+
+from adapters.slack import events as slack_events
+from adapters.slack.client import PLATFORM, SlackAdapter, web_client
+from adapters.slack.oauth import DatabaseInstallationStore, DatabaseStateStore, export_installations
+from adapters.slack.options import BOT_SCOPES, SlackOptions
+from adapters.slack.render import render_home
+from adapters.slack.replies import InteractionReplies
+from bot.adapter import DeliveryError
+from bot.core import Bot
+from bot.events import Conversation, Event, MessageEvent, User
+from bot.messages import Message, Text
+from storage.repositories.core import Members
+
+log = logging.getLogger(__name__)
+
+ANY = re.compile(r".*")
+_SEEN_LIMIT = 2000
+
+
+class SlackApp:
+    """The Slack side of one bot: the bolt app, the adapter, and the installation store."""
+
+    def __init__(self, bot: Bot, options: SlackOptions) -> None:
+        self.bot = bot
+        self.options = options
+        self.installations: DatabaseInstallationStore | None = None
+        if options.oauth:
+            self.installations = DatabaseInstallationStore(bot.db, bot.clock)
+            bot.data_exporters.setdefault("slack_installations", export_installations)
+        self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for())
+        self.bolt = self._build_bolt()
+        # A message that mentions the bot arrives twice (message + app_mention): handle it once.
+        self._seen_messages: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def _token_for(self, team_id: str) -> str | None:
+        if self.installations is not None:
+            return await self.installations.bot_token(team_id)
+        return self.options.bot_token.get() or None
+
+    # -- bolt -------------------------------------------------------------------------------
+    def _build_bolt(self) -> AsyncApp:
+        options = self.options
+        kwargs: dict[str, Any] = {
+            "name": "samskap",
+            "logger": logging.getLogger("slack_bolt.samskap"),
+            "signing_secret": options.signing_secret.get() or None,
+            "process_before_response": False,
+        }
+        if self.installations is not None:
+            kwargs["client"] = web_client(options)
+            kwargs["installation_store_bot_only"] = True
+            kwargs["oauth_settings"] = AsyncOAuthSettings(
+                client_id=options.client_id,
+                client_secret=options.client_secret.get(),
+                scopes=list(BOT_SCOPES),
+                installation_store=self.installations,
+                installation_store_bot_only=True,
+                state_store=DatabaseStateStore(self.bot.db, self.bot.clock),
+                install_path=options.install_path,
+                redirect_uri_path=options.redirect_path,
+            )
+        else:
+            kwargs["client"] = web_client(options, options.bot_token.get())
+        app = AsyncApp(**kwargs)
+        app.middleware(self._only_installed_workspaces)
+        app.command(ANY)(self._on_command)
+        app.action(ANY)(self._on_action)
+        app.view(ANY)(self._on_form)
+        app.event("message")(self._on_message)
+        app.event("app_mention")(self._on_mention)
+        app.event("member_joined_channel")(self._on_member_joined)
+        app.event("app_home_opened")(self._on_home_opened)
+        app.event("app_uninstalled")(self._on_uninstalled)
+        app.event("tokens_revoked")(self._on_uninstalled)
+        app.error(self._on_error)
+        return app
+
+    async def _only_installed_workspaces(self, context: AsyncBoltContext, next: Any) -> BoltResponse | None:
+        """With one bot token, only its own workspace may talk to the bot (installs check this themselves)."""
+        result = context.authorize_result
+        if self.installations is None and result is not None and context.team_id and result.team_id:
+            same_org = bool(context.enterprise_id) and context.enterprise_id == result.enterprise_id
+            if context.team_id != result.team_id and not same_org:
+                log.warning("rejected a request from workspace %s, which has not installed the app", context.team_id)
+                return BoltResponse(status=401, body="This workspace has not installed the app.")
+        return await next()
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack listener failed on a %s payload: %s", body.get("type", "?"), type(error).__name__)
+
+    # -- listeners ------------------------------------------------------------------------
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        await self.dispatch(slack_events.command_event(body))
+
+    async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        found = slack_events.action_events(body)
+        for event in found:
+            await self.dispatch(event)
+        if found and found[0].platform_ref.from_home:
+            await self.publish_home(found[0].user.workspace_id, found[0].user.id)
+
+    async def _on_form(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()  # closes the modal; the answer comes as a message
+        await self.dispatch(slack_events.form_event(body))
+
+    async def _on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event = slack_events.message_event(body, context.bot_user_id or "")
+        if event is not None and self._first_time(event):
+            await self.dispatch(event)
+
+    async def _on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event = slack_events.message_event(body, context.bot_user_id or "")
+        if event is not None and self._first_time(event):
+            await self.dispatch(replace(event, mentions_bot=True))
+
+    async def _on_member_joined(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event = slack_events.joined_event(body)
+        if event.user.id and event.user.id != context.bot_user_id:
+            await self.dispatch(event)
+
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and event.get("user"):
+            await self.publish_home(slack_events.team_of(body), str(event["user"]))
+
+    async def _on_uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if self.installations is not None:
+            await self.installations.async_delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
+        self.adapter.forget_workspace()
+
+    def _first_time(self, event: MessageEvent) -> bool:
+        key = (event.conversation.id, event.message_id)
+        if key in self._seen_messages:
+            return False
+        self._seen_messages[key] = None
+        while len(self._seen_messages) > _SEEN_LIMIT:
+            self._seen_messages.popitem(last=False)
+        return True
+
+    # -- dispatch ---------------------------------------------------------------------------
+    async def dispatch(self, event: Event) -> None:
+        """Fill in who the user is and where to answer, then hand the event to the core."""
+        try:
+            event = await self._complete(event)
+        except DeliveryError as error:
+            log.warning("could not prepare a %s from workspace %s: %s",
+                        type(event).__name__, event.user.workspace_id, error)  # fmt: skip
+            return
+        replies = InteractionReplies(self.adapter, event, self.bot.translator_for())
+        await self.bot.dispatch(event, replies)
+
+    async def _complete(self, event: Event) -> Event:
+        user = event.user
+        profile = await self.adapter.profile(user.workspace_id, user.id, user.display_name)
+        user = replace(
+            user, display_name=profile.display_name, is_workspace_admin=profile.is_admin,
+            is_bot=user.is_bot or profile.is_bot,
+        )  # fmt: skip
+        conversation = event.conversation
+        if not conversation.id:  # App Home or a modal: answer in the person's direct messages
+            dm = await self.adapter.dm_channel(user)
+            conversation = Conversation(PLATFORM, user.workspace_id, dm, is_direct=True)
+        return replace(event, user=user, conversation=conversation)
+
+    async def publish_home(self, team_id: str, user_id: str) -> None:
+        """The App Home tab: the member's overview from every feature (`Bot.home`)."""
+        async with self.bot.db.session() as s:
+            memberships = await Members(s).networks_of(User(PLATFORM, team_id, user_id))
+        if memberships:
+            message = await self.bot.home(memberships[0])
+        else:
+            t = self.bot.translator_for()
+            message = Message.of(
+                Text(t.t("Welcome to samskap! Join your network with /samskap bli-med <your school>. "
+                         "Then your ideas, follow-ups and sessions show up here."))
+            )  # fmt: skip
+        try:
+            await self.adapter.publish_home(team_id, user_id, render_home(message))
+        except DeliveryError as error:
+            log.warning("could not publish the home tab in workspace %s: %s", team_id, error)

@@ -1,0 +1,401 @@
+"""Talking to the Slack Web API: retries, pacing, error mapping, and the `Adapter` protocol.
+
+`AsyncWebClient` retries only connection errors by default. Here it also waits out 429s (for
+the seconds in `Retry-After`, whole or not) and retries 5xx with back-off. What still fails
+becomes a `DeliveryError` with a platform-neutral code, so the outbox keeps the message and
+tries again later when that can help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.options import SlackOptions
+from adapters.slack.render import Rendered, render_form, render_message, render_single
+from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.clock import Clock
+from bot.events import Conversation, Event, User
+from bot.i18n import Translator
+from bot.messages import Attachment, Form, Message
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+# Slack error strings → the core's platform-neutral codes; (code, retryable).
+ERROR_CODES: dict[str, tuple[str, bool]] = {
+    "channel_not_found": ("channel_not_found", False),
+    "not_in_channel": ("not_in_channel", False),
+    "is_archived": ("archived", False),
+    "invalid_auth": ("invalid_auth", False),
+    "not_authed": ("invalid_auth", False),
+    "account_inactive": ("invalid_auth", False),
+    "token_revoked": ("invalid_auth", False),
+    "token_expired": ("invalid_auth", False),
+    "missing_scope": ("forbidden", False),
+    "restricted_action": ("forbidden", False),
+    "cannot_dm_bot": ("forbidden", False),
+    "user_not_found": ("gone", False),
+    "user_disabled": ("gone", False),
+    "message_not_found": ("gone", False),
+    "cant_update_message": ("forbidden", False),
+    "ratelimited": ("rate_limited", True),
+    "fatal_error": ("server_error", True),
+    "internal_error": ("server_error", True),
+    "service_unavailable": ("server_error", True),
+    "request_timeout": ("server_error", True),
+}
+
+
+@dataclass(frozen=True)
+class SlackRef:
+    """What an answer to one Slack interaction needs (carried in `Event.platform_ref`)."""
+
+    trigger_id: str = ""
+    response_url: str = ""
+    from_home: bool = False
+
+
+# -- retries ----------------------------------------------------------------------------------
+def retry_after_seconds(headers: Mapping[str, Any], default: float = 1.0) -> float:
+    """Seconds from a `Retry-After` header; tolerant of "1.5", " 2 ", lists and garbage."""
+    for name, value in headers.items():
+        if name.lower() != "retry-after":
+            continue
+        raw = value[0] if isinstance(value, list | tuple) and value else value
+        try:
+            return max(0.0, float(str(raw).strip()))
+        except ValueError:
+            return default
+    return default
+
+
+class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
+    """Waits out a 429 for its `Retry-After` (the built-in one fails on a non-integer value).
+
+    A wait longer than `max_wait` is not done in-line: the error goes up, and the outbox keeps
+    the message and sends it after `retry_after`.
+    """
+
+    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    async def _can_retry_async(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:  # fmt: skip
+        if response is None or response.status_code != 429:
+            return False
+        return retry_after_seconds(response.headers) <= self.max_wait
+
+    async def prepare_for_next_attempt_async(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:  # fmt: skip
+        if response is None:
+            raise error or RuntimeError("a rate-limit retry without a response")
+        state.next_attempt_requested = True
+        delay = retry_after_seconds(response.headers)
+        # A little jitter so that several waiting senders do not come back at the same instant.
+        await asyncio.sleep(delay + random.uniform(0, min(0.25, delay / 10 + 0.01)))
+        state.increment_current_attempt()
+
+
+class ServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Every 5xx, not only 500 and 503, with exponential back-off."""
+
+    async def _can_retry_async(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:  # fmt: skip
+        return response is not None and 500 <= response.status_code < 600
+
+
+def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds)
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        RetryAfterHandler(options.rate_limit_retries, options.max_rate_limit_wait),
+        ServerErrorRetryHandler(max_retry_count=options.server_error_retries, interval_calculator=backoff),
+    ]
+
+
+def web_client(options: SlackOptions, token: str | None = None) -> AsyncWebClient:
+    return AsyncWebClient(token=token, base_url=options.api_url, retry_handlers=retry_handlers(options))
+
+
+def delivery_error(exc: Exception, method: str) -> DeliveryError:
+    """A platform-neutral error for a failed Slack call (never includes the token)."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", 0) or 0
+        data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+        error = str(data.get("error") or "")
+        if status == 429 or error == "ratelimited":
+            retry_after = retry_after_seconds(getattr(response, "headers", {}) or {})
+            return DeliveryError("rate_limited", retryable=True, retry_after=retry_after, detail=method)
+        if status >= 500:
+            return DeliveryError("server_error", retryable=True, detail=f"{method} HTTP {status}")
+        code, retryable = ERROR_CODES.get(error, ("unknown", False))
+        return DeliveryError(code, retryable=retryable, detail=f"{method} {error or status}")
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | SlackRequestError):
+        return DeliveryError("server_error", retryable=True, detail=f"{method} {type(exc).__name__}")
+    return DeliveryError("unknown", retryable=True, detail=f"{method} {type(exc).__name__}")
+
+
+# -- pacing -----------------------------------------------------------------------------------
+class ChannelPacer:
+    """At most one message per `interval` seconds into one channel.
+
+    This is about Slack's real-time limit, so it uses the event loop's clock, not `bot.clock`.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._ready_at: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def slot(self, channel: str) -> AsyncIterator[None]:
+        if self.interval <= 0:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._ready_at.get(channel, 0.0) - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._ready_at[channel] = loop.time() + self.interval
+                self._forget_idle(loop.time())
+
+    def _forget_idle(self, now: float) -> None:
+        if len(self._ready_at) < 1000:
+            return
+        for channel, ready in list(self._ready_at.items()):
+            lock = self._locks.get(channel)
+            if ready < now and (lock is None or not lock.locked()):
+                self._ready_at.pop(channel, None)
+                self._locks.pop(channel, None)
+
+
+# -- who is who -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    is_admin: bool
+    is_bot: bool
+
+
+TokenLookup = Callable[[str], Awaitable[str | None]]
+
+
+class SlackAdapter:
+    """The `Adapter` for Slack. One instance serves every installed workspace."""
+
+    platform = PLATFORM
+
+    def __init__(self, options: SlackOptions, tokens: TokenLookup, clock: Clock, translator: Translator) -> None:
+        self.options = options
+        self.tokens = tokens
+        self.clock = clock
+        self.translator = translator  # labels the adapter adds itself (modal buttons)
+        self.pacer = ChannelPacer(options.pace_seconds)
+        self._clients: dict[str, AsyncWebClient] = {}
+        self._dm_channels: dict[tuple[str, str], str] = {}
+        self._profiles: dict[tuple[str, str], tuple[datetime, Profile]] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        token = await self.tokens(team_id)
+        if not token:
+            raise DeliveryError("invalid_auth", retryable=False, detail=f"no installation for workspace {team_id}")
+        client = self._clients.get(token)
+        if client is None:
+            client = self._clients[token] = web_client(self.options, token)
+        return client
+
+    def forget_workspace(self) -> None:
+        """After an uninstall: drop cached clients so a revoked token is not used again."""
+        self._clients.clear()
+
+    async def call(self, team_id: str, method: str, **params: Any) -> dict[str, Any]:
+        client = await self.client_for(team_id)
+        try:
+            response = await getattr(client, method.replace(".", "_"))(**params)
+        except Exception as exc:
+            error = delivery_error(exc, method)
+            log.warning(
+                "slack %s failed in workspace %s, channel %s: %s",
+                method, team_id, params.get("channel", "-"), error,
+            )  # fmt: skip
+            raise error from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    async def _post(self, team_id: str, channel: str, **params: Any) -> dict[str, Any]:
+        async with self.pacer.slot(f"{team_id}:{channel}"):
+            try:
+                return await self.call(team_id, "chat.postMessage", channel=channel, **params)
+            except DeliveryError as error:
+                if error.code != "not_in_channel" or not await self._join(team_id, channel):
+                    raise
+            return await self.call(team_id, "chat.postMessage", channel=channel, **params)
+
+    async def _join(self, team_id: str, channel: str) -> bool:
+        """A public channel the bot was not invited to: join it (what the user who asked wanted)."""
+        try:
+            await self.call(team_id, "conversations.join", channel=channel)
+        except DeliveryError:
+            return False
+        log.info("joined channel %s in workspace %s to post there", channel, team_id)
+        return True
+
+    async def dm_channel(self, user: User) -> str:
+        key = (user.workspace_id, user.id)
+        if key not in self._dm_channels:
+            data = await self.call(user.workspace_id, "conversations.open", users=user.id)
+            self._dm_channels[key] = str(data["channel"]["id"])
+        return self._dm_channels[key]
+
+    async def profile(self, team_id: str, user_id: str, fallback_name: str = "") -> Profile:
+        """Name and admin flag from `users.info`, kept briefly (names change rarely)."""
+        key = (team_id, user_id)
+        now = self.clock.now()
+        cached = self._profiles.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            data = await self.call(team_id, "users.info", user=user_id)
+        except DeliveryError:
+            return Profile(fallback_name or user_id, False, False)
+        info = data.get("user") or {}
+        profile_data = info.get("profile") or {}
+        name = (
+            profile_data.get("display_name") or profile_data.get("real_name") or info.get("real_name")
+            or info.get("name") or fallback_name or user_id
+        )  # fmt: skip
+        profile = Profile(str(name), bool(info.get("is_admin") or info.get("is_owner")), bool(info.get("is_bot")))
+        if len(self._profiles) > 5000:
+            self._profiles.clear()
+        self._profiles[key] = (now + timedelta(seconds=self.options.user_cache_seconds), profile)
+        return profile
+
+    # -- Adapter protocol -------------------------------------------------------------------
+    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+        rendered = render_message(message)
+        if destination.kind == "ephemeral":
+            return await self._send_ephemeral(destination, rendered)
+        if destination.kind == "dm":
+            assert destination.user is not None
+            user = destination.user
+            conv = Conversation(PLATFORM, user.workspace_id, await self.dm_channel(user), is_direct=True)
+        else:
+            assert destination.conversation is not None
+            conv = destination.conversation
+        first: SentMessage | None = None
+        for payload in rendered.payloads:
+            extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
+            data = await self._post(conv.workspace_id, conv.id, unfurl_links=False, **payload, **extra)
+            if first is None:
+                first = SentMessage(conv, str(data.get("ts", "")))
+        for attachment in rendered.files:
+            await self._upload(conv.workspace_id, conv.id, conv.thread_id, attachment)
+        return first
+
+    async def _send_ephemeral(self, destination: Destination, rendered: Rendered) -> None:
+        conv, user = destination.conversation, destination.user
+        assert conv is not None and user is not None
+        for payload in rendered.payloads:
+            extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
+            async with self.pacer.slot(f"{conv.workspace_id}:{conv.id}"):
+                await self.call(conv.workspace_id, "chat.postEphemeral", channel=conv.id, user=user.id,
+                                **payload, **extra)  # fmt: skip
+        if rendered.files:
+            # A file cannot be ephemeral: it goes to the person's direct messages instead.
+            dm = await self.dm_channel(user)
+            for attachment in rendered.files:
+                await self._upload(conv.workspace_id, dm, None, attachment)
+
+    async def _upload(self, team_id: str, channel: str, thread_id: str | None, attachment: Attachment) -> None:
+        extra = {"thread_ts": thread_id} if thread_id else {}
+        await self.call(
+            team_id, "files_upload_v2", channel=channel, filename=attachment.filename,
+            content=attachment.content.encode("utf-8"), title=attachment.filename, **extra,
+        )  # fmt: skip
+
+    async def respond(self, response_url: str, message: Message, *, ephemeral: bool = True) -> None:
+        """Answer through an interaction's `response_url` (works where the bot is not invited)."""
+        rendered = render_message(message)
+        hook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.options))
+        for payload in rendered.payloads:
+            body = {"response_type": "ephemeral" if ephemeral else "in_channel", "replace_original": False, **payload}
+            try:
+                response = await hook.send_dict(body)
+            except Exception as exc:
+                raise delivery_error(exc, "response_url") from None
+            if response.status_code != 200:
+                code = "server_error" if response.status_code >= 500 or response.status_code == 429 else "gone"
+                raise DeliveryError(code, retryable=code == "server_error",
+                                    detail=f"response_url HTTP {response.status_code}")  # fmt: skip
+        if rendered.files:
+            raise DeliveryError("unknown", retryable=False, detail="files cannot go through response_url")
+
+    async def update(self, sent: SentMessage, message: Message) -> None:
+        conv = sent.conversation
+        await self.call(conv.workspace_id, "chat.update", channel=conv.id, ts=sent.message_id,
+                        **render_single(message))  # fmt: skip
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        ref = event.platform_ref
+        trigger_id = ref.trigger_id if isinstance(ref, SlackRef) else ""
+        if not trigger_id:
+            raise DeliveryError("unknown", retryable=False, detail=f"form {form.form_id} needs a click or command")
+        conv = event.conversation
+        view = render_form(
+            form,
+            conversation=None if isinstance(ref, SlackRef) and ref.from_home else conv,
+            submit_label=self.translator.t("Send"),
+            close_label=self.translator.t("Cancel"),
+        )
+        await self.call(conv.workspace_id, "views.open", trigger_id=trigger_id, view=view)
+
+    async def open_group(self, users: list[User], topic: str) -> Conversation:
+        if not users:
+            raise ValueError("a group needs at least one person")
+        team_id = users[0].workspace_id
+        if len(users) == 1:
+            return Conversation(PLATFORM, team_id, await self.dm_channel(users[0]), is_direct=True)
+        data = await self.call(team_id, "conversations.open", users=",".join(u.id for u in users))
+        return Conversation(PLATFORM, team_id, str(data["channel"]["id"]), is_direct=True)
+
+    async def start_thread(self, sent: SentMessage, name: str) -> Conversation:
+        return sent.conversation.in_thread(sent.message_id)
+
+    async def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
+        await self.call(team_id, "views.publish", user_id=user_id, view=view)

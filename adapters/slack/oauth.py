@@ -1,0 +1,137 @@
+"""Installations and OAuth state for multi-workspace installs, kept in the project's database."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot as SlackBot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from storage.db import Database
+from storage.models.core import Member
+from storage.models.slack import SlackInstallation
+from storage.repositories.slack import SlackInstallations, SlackOAuthStates
+
+log = logging.getLogger(__name__)
+
+STATE_LIFETIME = timedelta(minutes=10)
+
+
+class DatabaseInstallationStore(AsyncInstallationStore):
+    """Bot tokens per workspace. User tokens are never requested, so none are stored."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        await self.async_save_bot(installation.to_bot())
+        if installation.user_id:
+            async with self.db.session() as s:
+                row = await SlackInstallations(s).find(installation.enterprise_id, installation.team_id)
+                if row is not None:
+                    row.installer_user_id = installation.user_id
+        log.info("slack app installed in workspace %s", installation.team_id)
+
+    async def async_save_bot(self, bot: SlackBot) -> None:
+        async with self.db.session() as s:
+            await SlackInstallations(s).save(
+                SlackInstallation(
+                    enterprise_id=bot.enterprise_id, team_id=bot.team_id, team_name=bot.team_name or "",
+                    app_id=bot.app_id or "", bot_token=bot.bot_token, bot_id=bot.bot_id or "",
+                    bot_user_id=bot.bot_user_id or "", bot_scopes=",".join(bot.bot_scopes or []),
+                    installer_user_id="", is_enterprise_install=bool(bot.is_enterprise_install),
+                    installed_at=self.clock.now(),
+                )
+            )  # fmt: skip
+
+    async def async_find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> SlackBot | None:
+        async with self.db.session() as s:
+            repo = SlackInstallations(s)
+            row = await repo.find(enterprise_id, team_id)
+            if row is None and enterprise_id and not is_enterprise_install:
+                row = await repo.find(None, team_id)
+        if row is None:
+            return None
+        return SlackBot(
+            app_id=row.app_id, enterprise_id=row.enterprise_id, team_id=row.team_id, team_name=row.team_name,
+            bot_token=row.bot_token, bot_id=row.bot_id, bot_user_id=row.bot_user_id, bot_scopes=row.bot_scopes,
+            is_enterprise_install=row.is_enterprise_install, installed_at=row.installed_at.timestamp(),
+        )  # fmt: skip
+
+    async def async_find_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:  # fmt: skip
+        bot = await self.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+        if bot is None:
+            return None
+        return Installation(
+            app_id=bot.app_id, enterprise_id=bot.enterprise_id, team_id=bot.team_id, team_name=bot.team_name,
+            bot_token=bot.bot_token, bot_id=bot.bot_id, bot_user_id=bot.bot_user_id, bot_scopes=bot.bot_scopes,
+            user_id=user_id or "", is_enterprise_install=bot.is_enterprise_install, installed_at=bot.installed_at,
+        )  # fmt: skip
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        async with self.db.session() as s:
+            await SlackInstallations(s).delete(enterprise_id, team_id)
+        log.info("slack app removed from workspace %s", team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        if user_id is None:
+            await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def bot_token(self, team_id: str) -> str | None:
+        async with self.db.session() as s:
+            row = await SlackInstallations(s).by_team(team_id)
+        return row.bot_token if row else None
+
+
+class DatabaseStateStore(AsyncOAuthStateStore):
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(24)
+        async with self.db.session() as s:
+            await SlackOAuthStates(s).issue(state, self.clock.now() + STATE_LIFETIME)
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        async with self.db.session() as s:
+            return await SlackOAuthStates(s).consume(state, self.clock.now())
+
+
+async def export_installations(session: AsyncSession, member: Member) -> list[dict[str, Any]]:
+    """For `mine-data`: the workspaces this member installed the app in (no tokens)."""
+    if member.platform != "slack":
+        return []
+    rows = await SlackInstallations(session).installed_by(member.workspace_id, member.user_id)
+    return [
+        {"workspace": r.team_id, "team_name": r.team_name, "installed_at": r.installed_at.isoformat()} for r in rows
+    ]

@@ -1,0 +1,84 @@
+"""Slack installations and OAuth states."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.slack import SlackInstallation, SlackOAuthState
+
+
+def installation_key(enterprise_id: str | None, team_id: str | None) -> str:
+    return f"{enterprise_id or ''}:{team_id or ''}"
+
+
+class SlackInstallations:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def find(self, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
+        return await self.s.scalar(
+            select(SlackInstallation).where(
+                SlackInstallation.installation_key == installation_key(enterprise_id, team_id)
+            )
+        )
+
+    async def by_team(self, team_id: str) -> SlackInstallation | None:
+        return await self.s.scalar(
+            select(SlackInstallation).where(SlackInstallation.team_id == team_id).order_by(SlackInstallation.id)
+        )
+
+    async def save(self, row: SlackInstallation) -> SlackInstallation:
+        """Insert, or replace the earlier installation of the same workspace (a reinstall)."""
+        existing = await self.find(row.enterprise_id, row.team_id)
+        if existing is None:
+            row.installation_key = installation_key(row.enterprise_id, row.team_id)
+            self.s.add(row)
+            await self.s.flush()
+            return row
+        for column in (
+            "team_name", "app_id", "bot_token", "bot_id", "bot_user_id", "bot_scopes",
+            "installer_user_id", "is_enterprise_install", "installed_at",
+        ):  # fmt: skip
+            setattr(existing, column, getattr(row, column))
+        await self.s.flush()
+        return existing
+
+    async def delete(self, enterprise_id: str | None, team_id: str | None) -> bool:
+        result = await self.s.execute(
+            delete(SlackInstallation).where(
+                SlackInstallation.installation_key == installation_key(enterprise_id, team_id)
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def installed_by(self, team_id: str, user_id: str) -> list[SlackInstallation]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(SlackInstallation).where(
+                        SlackInstallation.team_id == team_id, SlackInstallation.installer_user_id == user_id
+                    )
+                )
+            ).all()
+        )
+
+
+class SlackOAuthStates:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def issue(self, state: str, expires_at: datetime) -> None:
+        self.s.add(SlackOAuthState(state=state, expires_at=expires_at))
+        await self.s.flush()
+
+    async def consume(self, state: str, now: datetime) -> bool:
+        """True once for a state that was issued and has not expired; it can never be used again."""
+        row = await self.s.scalar(select(SlackOAuthState).where(SlackOAuthState.state == state))
+        if row is None:
+            return False
+        await self.s.delete(row)
+        await self.s.execute(delete(SlackOAuthState).where(SlackOAuthState.expires_at < now))
+        return row.expires_at >= now
