@@ -4,8 +4,12 @@
     .venv/bin/python -m benchmarks.core_commands --members 200 --commands 20 --db sqlite
 
 Each simulated member joins, then sends a mix of commands (list and search ideas, post an idea,
-try an idea, open settings) through `Bot.dispatch` on the in-memory adapter, with `--members`
-of them at once. Prints commands/s and the p50/p99 latency of one command.
+try an idea, open settings) through `Bot.dispatch` on the in-memory adapter. Two runs per database:
+
+- paced: `--members` members active at once, each sending a command every `--think` seconds on
+  average (people type; they do not hammer) — the p50/p99 latency of one command;
+- saturated: the same members sending as fast as the bot answers — commands/s.
+
 Targets: p99 ≤ 20 ms per command at 200 concurrent members; ≥ 1,000 commands/s on PostgreSQL.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -35,7 +40,7 @@ SCRIPT = [
 ]
 
 
-async def run(url: str, members: int, commands: int) -> dict[str, float]:
+async def run(url: str, members: int, commands: int, think: float = 0.0) -> dict[str, float]:
     adapter = MemoryAdapter()
     bot = await build_bot(Config(database_url=url), clock=FakeClock(), adapters=[adapter])
     names = [f"m{i}" for i in range(members)]
@@ -44,8 +49,12 @@ async def run(url: str, members: int, commands: int) -> dict[str, float]:
     await bot.dispatch(adapter.command_event(names[0], "/ide Startidé"), adapter)
     latencies: list[float] = []
 
+    rng = random.Random(7)
+
     async def member(name: str) -> None:
         for n in range(commands):
+            if think:
+                await asyncio.sleep(rng.uniform(0, 2 * think))
             line = SCRIPT[n % len(SCRIPT)].format(idea=1 + (n % 3))
             started = time.perf_counter()
             await bot.dispatch(adapter.command_event(name, line), adapter)
@@ -65,7 +74,7 @@ async def run(url: str, members: int, commands: int) -> dict[str, float]:
     }
 
 
-async def with_postgres(members: int, commands: int) -> dict[str, float]:
+async def with_postgres(members: int, commands: int, think: float) -> dict[str, float]:
     import asyncpg
 
     name = f"samskap_bench_{uuid.uuid4().hex[:8]}"
@@ -73,7 +82,7 @@ async def with_postgres(members: int, commands: int) -> dict[str, float]:
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     try:
-        return await run(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, members, commands)
+        return await run(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, members, commands, think)
     finally:
         conn = await asyncpg.connect(POSTGRES_URL)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -84,15 +93,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--commands", type=int, default=20, help="commands per member")
+    parser.add_argument("--think", type=float, default=1.0, help="paced run: mean seconds between commands")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
-    print(f"{args.members} concurrent members × {args.commands} commands")
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            result = asyncio.run(run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.members, args.commands))
-        print_result("SQLite", result)
-    if args.db in ("postgres", "both"):
-        print_result("PostgreSQL", asyncio.run(with_postgres(args.members, args.commands)))
+    print(f"{args.members} concurrent members × {args.commands} commands (paced: one per ~{args.think:g} s)")
+    for think, label in ((args.think, "paced"), (0.0, "saturated")):
+        if args.db in ("sqlite", "both"):
+            with tempfile.TemporaryDirectory() as tmp:
+                result = asyncio.run(run(f"sqlite:///{Path(tmp) / 'b.db'}", args.members, args.commands, think))
+            print_result(f"SQLite {label}", result)
+        if args.db in ("postgres", "both"):
+            print_result(f"PostgreSQL {label}", asyncio.run(with_postgres(args.members, args.commands, think)))
 
 
 def print_result(name: str, r: dict[str, float]) -> None:
