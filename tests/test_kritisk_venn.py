@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from adapters.memory import Chat, Sent
 from bot.events import Conversation
-from storage.models.core import LearningNote
+from storage.models.core import LearningNote, Member
 
 PRACTICE = {
     "kind": "practice",
@@ -121,3 +121,128 @@ async def test_full_live_round_with_decline_restart_late_contribution_and_summar
     async with chat.bot.db.session() as s:
         notes = (await s.scalars(select(LearningNote))).all()
     assert [n.source for n in notes] == ["kritisk_venn"]
+
+
+def dms(chat: Chat, name: str) -> list[str]:
+    return [s.text for s in chat.adapter.to_user(name) if s.destination.kind == "dm"]
+
+
+async def test_too_few_friends_from_other_schools_offers_volunteers(chat: Chat) -> None:
+    await chat.say("kari", "/samskap bli-med Nordby skole")
+    await chat.say("nils", "/samskap bli-med Nordby skole")
+    await chat.say("ola", "/samskap bli-med Sørby skole")
+    replies = await start_round(chat)
+    assert "finner ikke nok kritiske venner" in replies[-1].text
+    assert invited(chat) == {"ola"}
+
+    await chat.click("kari", "Åpne for frivillige")
+    call = chat.adapter.in_conversation("general")[-1]
+    assert "ser etter kritiske venner" in call.text
+    await chat.click("nils", "Jeg blir kritisk venn", sent=call)  # a colleague may volunteer
+    await chat.click("ola", "Ja, jeg blir med")
+    replies = await chat.say("kari", "/kritiskvenn start 1")
+    assert "har startet" in replies[-1].text
+    assert "Fase 1 av 6" in in_thread(chat, thread_of(chat))[-1]
+
+
+async def test_silence_brings_the_next_candidate_even_across_a_restart(network_chat: Chat) -> None:
+    chat = network_chat
+    await join_more(chat)
+    await start_round(chat, pace="days", friends="2")
+    first = invited(chat)
+    assert len(first) == 2
+    await chat.restart()
+    await chat.advance(timedelta(days=1))  # eight working hours without an answer
+    assert len(invited(chat) - first) == 2  # both replaced by the next in line
+    replies = await chat.say("kari", "/kritiskvenn status")
+    assert "0 av 2 har takket ja" in replies[-1].text
+
+
+async def test_round_in_a_group_goes_on_in_direct_messages_when_the_group_is_deleted(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, venue="group", friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    (group_id,) = chat.adapter.groups
+    assert "Fase 1 av 6" in chat.adapter.in_conversation(group_id)[-1].text
+
+    chat.adapter.deleted_conversations.add(group_id)
+    await chat.say("kari", "/kritiskvenn neste 1")
+    assert any("slettet" in text for text in dms(chat, "kari"))
+    assert any("Fase 2 av 6" in text for text in dms(chat, "ola"))
+    replies = await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange elever er ute samtidig?")
+    assert "Lagret" in replies[-1].text
+
+
+async def test_a_friend_who_leaves_the_network_is_removed_and_the_round_goes_on(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("per", "/samskap slett-meg bekreft")
+    await chat.say("ola", "Hvor ofte har dere inspeksjon?", conversation=thread_of(chat))
+    assert "Fase 3 av 6" in in_thread(chat, thread_of(chat))[-1]  # ola was the only friend left
+
+
+async def test_a_presenter_who_deletes_their_data_erases_the_round(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, presenter="per", friends="2", names="@ola @kari")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("kari", "Ja, jeg blir med")
+    await chat.say("per", "/samskap slett-meg bekreft")
+    await chat.advance(timedelta(minutes=30))  # the round's deadlines find nothing and do nothing
+    replies = await chat.say("ola", "/kritiskvenn status")
+    assert "ingen kritisk venn-runder" in replies[-1].text
+    replies = await chat.say("ola", "/kritiskvenn bidra 1 Et spørsmål")
+    assert "ingen kritisk venn-runde #1" in replies[-1].text and "Et spørsmål" in replies[-1].text
+
+
+async def test_the_presenter_can_cancel_and_later_texts_are_given_back(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    replies = await chat.say("ola", "/kritiskvenn avbryt 1")
+    assert "Bare den som presenterer" in replies[-1].text
+    await chat.say("kari", "/kritiskvenn avbryt 1")
+    assert any("avlyst" in text for text in dms(chat, "per"))
+    replies = await chat.say("per", "/kritiskvenn bidra 1 Hvor lenge har dere holdt på?")
+    assert "avlyst" in replies[-1].text and "Hvor lenge har dere holdt på?" in replies[-1].text
+    await chat.advance(timedelta(hours=1))
+    assert not any("Fase 2" in s.text for s in chat.sent)
+
+
+async def test_a_form_with_a_bad_number_is_refused_without_losing_the_text(network_chat: Chat) -> None:
+    replies = await start_round(network_chat, friends="7")
+    assert "fra 2 til 4" in replies[-1].text and "trygghetsvandring" in replies[-1].text
+    replies = await network_chat.say("kari", "/kritiskvenn status")
+    assert "ingen kritisk venn-runder" in replies[-1].text
+
+
+async def test_members_who_turned_off_invitations_are_not_asked(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("ola", "/samskap innstillinger kritiskvenn av")
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await start_round(chat, friends="2")
+    assert invited(chat) == {"per", "lise"}
+
+
+async def test_the_presenter_is_reminded_to_listen_when_using_the_contribute_button(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    for _ in range(3):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    replies = await chat.click("kari", "Bidra")
+    assert "lytter" in replies[-1].text
+    home = await chat.bot.home(await member(chat, "ola"))
+    assert "du er kritisk venn for kari" in home.plain_text()
+
+
+async def member(chat: Chat, name: str) -> Member:
+    async with chat.bot.db.session() as s:
+        found = await s.scalar(select(Member).where(Member.user_id == name))
+    assert found is not None
+    return found
