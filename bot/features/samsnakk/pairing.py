@@ -134,8 +134,9 @@ def pair_members(
             same_school += school[a] == school[b]
             repeats += (a, b) in recent_set
     ordered = tuple(tuple(sorted(g)) for g in sorted(groups, key=min))
-    return PairingResult(ordered, tuple(sorted(unpaired)), same_school, repeats, swaps, largest,
-                         len(school_lists), seed)  # fmt: skip
+    return PairingResult(
+        ordered, tuple(sorted(unpaired)), same_school, repeats, swaps, largest, len(school_lists), seed
+    )
 
 
 def _repair(groups: list[list[int]], group_cost, rng: random.Random) -> int:  # type: ignore[no-untyped-def]

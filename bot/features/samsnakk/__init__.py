@@ -1,0 +1,95 @@
+"""Samsnakk to-og-to: pairing rounds across schools, and quick calls booked with a slash command.
+
+At the network meetings members valued talking two and two, and asked for a place to say
+"kan vi møtes kl. tre?". Rounds pair opted-in members across schools; `/samsnakk @person [tid]`
+and `/samsnakk nå` book a short video call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.features.samsnakk.calls import CallService
+from bot.features.samsnakk.common import declare_settings, member_tz
+from bot.features.samsnakk.handlers import register
+from bot.features.samsnakk.rounds import RoundService
+from bot.features.samsnakk.times import format_when
+from bot.i18n import Translator
+from bot.messages import Part, Section
+from storage.models.core import Member
+from storage.repositories.core import Networks
+from storage.repositories.samsnakk import Avoids, Calls, Rounds
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+@dataclass
+class Samsnakk:
+    """The feature's service, for features that build on it (`bot.services["samsnakk"]`)."""
+
+    rounds: RoundService
+    calls: CallService
+
+
+def setup(bot: Bot) -> None:
+    rounds, calls = RoundService(bot), CallService(bot)
+    bot.services["samsnakk"] = Samsnakk(rounds, calls)
+    declare_settings(bot)
+    register(bot, rounds, calls)
+    bot.scheduler.handler("samsnakk.round")(rounds.round_job)
+    bot.scheduler.handler("samsnakk.checkin")(rounds.checkin_job)
+    bot.scheduler.handler("samsnakk.end")(rounds.end_job)
+    bot.scheduler.handler("samsnakk.expire")(calls.expire_job)
+    bot.scheduler.handler("samsnakk.remind")(calls.reminder_job)
+    bot.scheduler.handler("samsnakk.after")(calls.after_job)
+    bot.data_exporters["samsnakk"] = export
+    # Rows that name the member cascade away with them (calls, groups, "don't pair me with").
+
+    async def home(member: Member, t: Translator) -> list[Part]:
+        views = await calls.my_calls(member)
+        if not views:
+            return []
+        async with bot.db.session() as s:
+            network = await Networks(s).get(member.network_id)
+        if network is None:
+            return []
+        tz = member_tz(bot, member, network)
+        fields = []
+        for view in views:
+            other = view.other(member.id)
+            fields.append(
+                (
+                    format_when(view.call.starts_at, tz, t.language),
+                    t.t("Samsnakk with {name}", name=other.display_name if other else "…"),
+                )
+            )
+        return [Section(t.t("Your samsnakk calls"), tuple(fields))]
+
+    bot.home_providers.append(home)
+
+
+async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
+    """What samsnakk keeps about a member: their calls, round groups and "don't pair me with" list."""
+    calls = await Calls(session).all_of_member(member.id)
+    return {
+        "calls": [
+            {
+                "id": c.id,
+                "with_member_id": c.partner_id if c.requester_id == member.id else c.requester_id,
+                "starts_at": c.starts_at.isoformat(),
+                "minutes": c.minutes,
+                "status": c.status,
+                "topic": c.topic if c.requester_id == member.id else "",
+            }
+            for c in calls
+        ],
+        "rounds": [
+            {"round": number, "talk": status, "note_shared": noted}
+            for number, status, noted in await Rounds(session).groups_of_member(member.id)
+        ],
+        "not_paired_with_member_ids": await Avoids(session).of_member(member.id),
+    }

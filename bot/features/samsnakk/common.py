@@ -1,0 +1,174 @@
+"""What rounds and calls share: settings, time zones, people and the feature's error type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.features.samsnakk.times import DEFAULT_HOURS, HoursError, Window, normalise_hours, parse_hours
+from bot.i18n import N_, Translator
+from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time, parse_int, parse_text
+from storage.models.core import Member, Network, Role
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+DEFAULT_VIDEO_BASE = "https://meet.jit.si/"
+DEFAULT_MINUTES = 15
+RECENT_ROUNDS = 6
+ROLE_NAMES = {
+    Role.PARTICIPANT: N_("resource teacher"),
+    Role.SCHOOL_LEADER: N_("school leader"),
+    Role.NETWORK_LEADER: N_("network leader"),
+}
+DEFAULT_PROMPT = N_("What have you tried since last time? What do you want to take back to your own school?")
+WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+# Member options
+OPT_IN = "samsnakk"
+PAUSED = "samsnakk_pause"
+HOURS = "samsnakk_tider"
+TIMEZONE = "tidssone"
+# Network settings
+EVERY_WEEKS = "samsnakk_uker"
+WEEKDAY = "samsnakk_dag"
+HOUR = "samsnakk_kl"
+PROMPT = "samsnakk_refleksjon"
+VIDEO = "samsnakk_video"
+
+
+class SamsnakkError(Exception):
+    """A mistake the user can fix: an English msgid and its values, translated by the handler."""
+
+    def __init__(self, msgid: str, **kwargs: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.kwargs = kwargs
+
+
+def parse_weekday(raw: str) -> str:
+    from bot.features.samsnakk.times import WEEKDAYS
+
+    day = WEEKDAYS.get(raw.strip().lower().rstrip("."))
+    if day is None:
+        raise SettingError("Use a weekday, like mandag or monday.")
+    return WEEKDAY_NAMES[day]
+
+
+def parse_video_base(raw: str) -> str:
+    value = raw.strip()
+    if value and not (value.startswith("https://") and len(value) <= 200 and " " not in value):
+        raise SettingError("Use an https:// address, like https://meet.jit.si/")
+    return value
+
+
+def parse_timezone(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        return ""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError("Unknown time zone; use a name like Europe/Oslo.") from None
+    return value
+
+
+def parse_available_hours(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    try:
+        return normalise_hours(raw)
+    except HoursError:
+        raise SettingError("Write your hours like man-fre 14-16, tor 8:00-9:30.") from None
+
+
+def declare_settings(bot: Bot) -> None:
+    s = bot.settings
+    s.declare_member(SettingSpec(OPT_IN, False, parse_bool, N_("Be paired for samsnakk to-og-to rounds")))
+    s.declare_member(SettingSpec(PAUSED, False, parse_bool, N_("Pause samsnakk: no rounds and no bookings")))
+    s.declare_member(
+        SettingSpec(HOURS, "", parse_available_hours, N_("When you are free for a quick talk, e.g. man-fre 14-16"))
+    )
+    if TIMEZONE not in s.member:  # another feature may have declared the member's time zone already
+        s.declare_member(SettingSpec(TIMEZONE, "", parse_timezone, N_("Your time zone, if not the network's")))
+    s.declare_network(
+        SettingSpec(EVERY_WEEKS, 2, parse_int(0, 12), N_("Samsnakk rounds every N weeks (0 = no automatic rounds)"))
+    )
+    s.declare_network(SettingSpec(WEEKDAY, "mandag", parse_weekday, N_("The weekday samsnakk rounds start")))
+    s.declare_network(SettingSpec(HOUR, "09:00", parse_clock_time, N_("The hour samsnakk rounds start")))
+    s.declare_network(SettingSpec(PROMPT, "", parse_text(500), N_("The reflection prompt for samsnakk rounds")))
+    s.declare_network(SettingSpec(VIDEO, "", parse_video_base, N_("The video meeting address for calls (Jitsi)")))
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    every_weeks: int
+    weekday: int
+    hour: int
+    minute: int
+    timezone: ZoneInfo
+
+
+def round_plan(bot: Bot, network: Network) -> RoundPlan:
+    value = bot.settings.network_value
+    hour, minute = (int(x) for x in str(value(network, HOUR)).split(":"))
+    return RoundPlan(
+        every_weeks=int(value(network, EVERY_WEEKS)),
+        weekday=WEEKDAY_NAMES.index(value(network, WEEKDAY)) if value(network, WEEKDAY) in WEEKDAY_NAMES else 0,
+        hour=hour,
+        minute=minute,
+        timezone=network_tz(network),
+    )
+
+
+def network_tz(network: Network) -> ZoneInfo:
+    try:
+        return ZoneInfo(network.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Oslo")
+
+
+def member_tz(bot: Bot, member: Member, network: Network) -> ZoneInfo:
+    own = (member.opt_ins or {}).get(TIMEZONE) or ""
+    if own:
+        try:
+            return ZoneInfo(own)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return network_tz(network)
+
+
+def member_hours(member: Member) -> list[Window]:
+    text = (member.opt_ins or {}).get(HOURS) or DEFAULT_HOURS
+    try:
+        return parse_hours(text)
+    except HoursError:
+        return parse_hours(DEFAULT_HOURS)
+
+
+def is_paused(bot: Bot, member: Member) -> bool:
+    return bool(bot.settings.member_value(member, PAUSED))
+
+
+def is_opted_in(bot: Bot, member: Member) -> bool:
+    return bool(bot.settings.member_value(member, OPT_IN)) and not is_paused(bot, member)
+
+
+def prompt_text(bot: Bot, network: Network, t: Translator) -> str:
+    return str(bot.settings.network_value(network, PROMPT) or "") or t.t(DEFAULT_PROMPT)
+
+
+def video_base(bot: Bot, network: Network) -> str:
+    base = bot.settings.network_value(network, VIDEO) or bot.config.section("samsnakk").get("video_base_url")
+    base = str(base or DEFAULT_VIDEO_BASE)
+    return base if base.endswith("/") else base + "/"
+
+
+def school_and_role(member: Member, t: Translator) -> str:
+    return f"{member.school}, {t.t(ROLE_NAMES[member.role])}"
+
+
+def who(member: Member, t: Translator) -> str:
+    """ "Kari (Nordby skole, resource teacher)" """
+    return f"{member.display_name} ({school_and_role(member, t)})"

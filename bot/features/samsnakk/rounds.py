@@ -1,0 +1,381 @@
+"""Pairing rounds: plan, preview, run (open group conversations), check in halfway, ask for notes.
+
+A round is held by a scheduler job keyed by the network, the round number and its start time,
+so a changed plan leaves the old job a no-op. Holding a round is idempotent: the round and its
+groups are written first, then each group gets its conversation and messages through the outbox
+with stable keys, so a retry after a crash sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.adapter import DeliveryError, Destination
+from bot.events import Conversation
+from bot.features.samsnakk.common import (
+    RECENT_ROUNDS,
+    SamsnakkError,
+    is_opted_in,
+    network_tz,
+    prompt_text,
+    round_plan,
+    school_and_role,
+)
+from bot.features.samsnakk.pairing import Candidate, PairingResult, pair_members
+from bot.features.samsnakk.times import format_when
+from bot.messages import Button, Buttons, Context, Message, Section, Text
+from storage.models.core import Member, Network
+from storage.models.samsnakk import SamsnakkRound
+from storage.repositories.core import Members, Networks, Notes
+from storage.repositories.samsnakk import Avoids, Calls, RoundJobs, Rounds
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = logging.getLogger(__name__)
+
+STATUSES = {"met", "not_yet", "skipped"}
+
+
+@dataclass(frozen=True)
+class Preview:
+    number: int
+    starts_at: datetime | None
+    result: PairingResult
+    members: dict[int, Member]
+
+
+@dataclass(frozen=True)
+class RoundStats:
+    number: int
+    status: str
+    starts_at: datetime
+    paired: int
+    met: int
+    notes: int
+
+
+def round_seed(network_id: int, number: int) -> int:
+    """Deterministic per network and round, so a preview shows exactly the pairs the round gets."""
+    return (network_id * 1_000_003 + number * 7_919) % 2**31
+
+
+class RoundService:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    def now(self) -> datetime:
+        return self.bot.clock.now()
+
+    # -- planning ----------------------------------------------------------------------------------
+    def round_length(self, network: Network) -> timedelta:
+        weeks = round_plan(self.bot, network).every_weeks or 2
+        return timedelta(weeks=weeks)
+
+    async def next_start(self, network: Network) -> datetime | None:
+        """When the next round starts by the leaders' plan (None when automatic rounds are off)."""
+        plan = round_plan(self.bot, network)
+        if plan.every_weeks <= 0:
+            return None
+        async with self.bot.db.session() as s:
+            last = (await Rounds(s).recent(network.id, 1) or [None])[0]
+        earliest = self.now()
+        if last is not None:
+            earliest = max(earliest, last.starts_at + timedelta(weeks=plan.every_weeks) - timedelta(hours=12))
+        local = earliest.astimezone(plan.timezone)
+        candidate = local.replace(hour=plan.hour, minute=plan.minute, second=0, microsecond=0)
+        candidate += timedelta(days=(plan.weekday - candidate.weekday()) % 7)
+        if candidate <= local:
+            candidate += timedelta(days=7)
+        return candidate.astimezone(plan.timezone)
+
+    async def ensure_scheduled(self, network: Network) -> datetime | None:
+        """Arm the job for the next round by the current plan, and drop any job of an older plan."""
+        start = await self.next_start(network)
+        async with self.bot.db.session() as s:
+            number = await Rounds(s).last_number(network.id) + 1
+            pending = await RoundJobs(s).pending_keys(network.id)
+        key = f"samsnakk.round:{network.id}:{number}:{start:%Y%m%d%H%M}" if start else None
+        for stale in pending:
+            if stale != key:
+                await self.bot.scheduler.cancel(stale)
+        if start is not None and key not in pending:
+            await self.bot.scheduler.schedule(
+                "samsnakk.round", start, {"network_id": network.id, "number": number}, key=key or ""
+            )
+        return start
+
+    # -- pairing ----------------------------------------------------------------------------------
+    async def preview(self, network: Network) -> Preview:
+        async with self.bot.db.session() as s:
+            number = await Rounds(s).last_number(network.id) + 1
+        result, members = await self._pair(network, number)
+        return Preview(number, await self.next_start(network), result, members)
+
+    async def _pair(self, network: Network, number: int) -> tuple[PairingResult, dict[int, Member]]:
+        async with self.bot.db.session() as s:
+            everyone = await Members(s).in_network(network.id)
+            members = {m.id: m for m in everyone if is_opted_in(self.bot, m)}
+            recent = await Rounds(s).recent_pairs(network.id, RECENT_ROUNDS)
+            avoid = await Avoids(s).among(list(members))
+        candidates = [Candidate(m.id, m.school) for m in members.values()]
+        result = pair_members(candidates, recent=recent, avoid=avoid, seed=round_seed(network.id, number))
+        return result, members
+
+    # -- holding a round ----------------------------------------------------------------------------
+    async def round_job(self, payload: dict[str, Any]) -> None:
+        network_id, number = int(payload["network_id"]), int(payload["number"])
+        async with self.bot.db.session() as s:
+            network = await Networks(s).get(network_id)
+        if network is None:
+            return
+        if round_plan(self.bot, network).every_weeks <= 0:
+            log.info("samsnakk round job for network %s skipped: automatic rounds are off", network_id)
+            return
+        await self.hold(network, number)
+        await self.ensure_scheduled(network)
+
+    async def run_now(self, network: Network) -> SamsnakkRound:
+        async with self.bot.db.session() as s:
+            number = await Rounds(s).last_number(network.id) + 1
+        row = await self.hold(network, number)
+        await self.ensure_scheduled(network)
+        return row
+
+    async def skip_next(self, network: Network) -> int:
+        """Record the next round as skipped; the plan continues with the one after."""
+        start = await self.next_start(network) or self.now()
+        async with self.bot.db.session() as s:
+            rounds = Rounds(s)
+            number = await rounds.last_number(network.id) + 1
+            await rounds.add(
+                network_id=network.id,
+                number=number,
+                status="skipped",
+                seed=round_seed(network.id, number),
+                prompt="",
+                starts_at=start,
+                ends_at=start,
+                created_at=self.now(),
+            )
+        await self.ensure_scheduled(network)
+        log.info("samsnakk round %s of network %s skipped by a leader", number, network.id)
+        return number
+
+    async def hold(self, network: Network, number: int) -> SamsnakkRound:
+        async with self.bot.db.session() as s:
+            existing = await Rounds(s).by_number(network.id, number)
+        if existing is None:
+            existing = await self._create(network, number)
+        if existing.status == "open":
+            await self._open_groups(network, existing)
+        return existing
+
+    async def _create(self, network: Network, number: int) -> SamsnakkRound:
+        result, _members = await self._pair(network, number)
+        now = self.now()
+        t = self.bot.translator_for(None, network)
+        length = self.round_length(network)
+        status = "open" if result.groups else "skipped"
+        async with self.bot.db.session() as s:
+            rounds = Rounds(s)
+            row = await rounds.add(
+                network_id=network.id,
+                number=number,
+                status=status,
+                seed=result.seed,
+                prompt=prompt_text(self.bot, network, t),
+                starts_at=now,
+                ends_at=now + length - timedelta(days=1),
+                created_at=now,
+            )
+            for group in result.groups:
+                await rounds.add_group(row.id, group)
+        # Counts and ids only: never names or schools in the log.
+        log.info("samsnakk round network=%s round=%s %s", network.id, number, result.explain())
+        if status == "open":
+            half = now + (row.ends_at - now) / 2
+            await self.bot.scheduler.schedule(
+                "samsnakk.checkin", half, {"round_id": row.id}, key=f"samsnakk.checkin:{row.id}"
+            )
+            await self.bot.scheduler.schedule(
+                "samsnakk.end", row.ends_at, {"round_id": row.id}, key=f"samsnakk.end:{row.id}"
+            )
+        return row
+
+    async def _open_groups(self, network: Network, row: SamsnakkRound) -> None:
+        t = self.bot.translator_for(None, network)
+        failed = 0
+        async with self.bot.db.session() as s:
+            groups = await Rounds(s).groups(row.id)
+            people = {m.id: m for m in await Members(s).in_network(network.id)}
+        for group, member_ids in groups:
+            members = [people[i] for i in member_ids if i in people]
+            if len(members) < 2:
+                continue
+            conv = await self._conversation(group.id, group.conversation, members)
+            if conv is None:
+                failed += 1
+                continue
+            end = format_when(row.ends_at, network_tz(network), t.language)
+            message = Message.of(
+                Section(
+                    t.t("Samsnakk to-og-to, round {n}", n=row.number),
+                    tuple((m.display_name, school_and_role(m, t)) for m in members),
+                ),
+                Text(t.t("You are paired for a talk two and two this round: 15 minutes before {end}.", end=end)),
+                Text(f"*{row.prompt}*"),
+                Buttons((Button(t.t("Book a time"), "samsnakk.book_group", str(group.id), "primary"),)),
+                Context(t.t("Or write /samsnakk @name [time]. Halfway through I ask how it went.")),
+                summary=t.t("Samsnakk to-og-to, round {n}", n=row.number),
+            )
+            await self.bot.outbox.deliver(f"samsnakk:r{row.id}:g{group.id}:intro", Destination.group(conv), message)
+        if failed:
+            # The scheduler runs the job again later; groups already opened are not opened twice.
+            raise RuntimeError(f"samsnakk round {row.id}: {failed} group conversation(s) could not be opened")
+
+    async def _conversation(
+        self, group_id: int, stored: dict[str, Any] | None, members: list[Member]
+    ) -> Conversation | None:
+        if stored:
+            return Conversation(**stored)
+        adapter = self.bot.adapters.get(members[0].platform)
+        if adapter is None:
+            log.warning("samsnakk: no adapter for group %s", group_id)
+            return None
+        try:
+            conv = await adapter.open_group([self.bot.user_of(m) for m in members], "samsnakk to-og-to")
+        except DeliveryError as error:
+            log.warning("samsnakk: could not open group %s (%s)", group_id, error.code)
+            return None
+        async with self.bot.db.session() as s:
+            found = await Rounds(s).get_group(group_id)
+            if found is not None:
+                found[0].conversation = {
+                    "platform": conv.platform,
+                    "workspace_id": conv.workspace_id,
+                    "id": conv.id,
+                    "thread_id": conv.thread_id,
+                    "is_direct": conv.is_direct,
+                }
+        return conv
+
+    async def checkin_job(self, payload: dict[str, Any]) -> None:
+        round_id = int(payload["round_id"])
+        async with self.bot.db.session() as s:
+            row = await Rounds(s).get(round_id)
+            groups = await Rounds(s).groups(round_id) if row else []
+            network = await Networks(s).get(row.network_id) if row else None
+        if row is None or network is None or row.status != "open":
+            return
+        t = self.bot.translator_for(None, network)
+        for group, _ids in groups:
+            if group.status != "pending" or not group.conversation:
+                continue
+            value = str(group.id)
+            message = Message.of(
+                Text(t.t("Halfway through the round: have you had your talk?")),
+                Buttons(
+                    (
+                        Button(t.t("Yes"), "samsnakk.met", f"{value}:met", "primary"),
+                        Button(t.t("Not yet"), "samsnakk.met", f"{value}:not_yet"),
+                        Button(t.t("Skip this time"), "samsnakk.met", f"{value}:skipped"),
+                    )
+                ),
+                Context(t.t("Or write /samsnakk snakket ja, /samsnakk snakket ikke-ennå or /samsnakk snakket hopp")),
+                summary=t.t("Have you had your talk?"),
+            )
+            dest = Destination.group(Conversation(**group.conversation))
+            await self.bot.outbox.deliver(f"samsnakk:r{round_id}:g{group.id}:checkin", dest, message)
+
+    async def end_job(self, payload: dict[str, Any]) -> None:
+        round_id = int(payload["round_id"])
+        async with self.bot.db.session() as s:
+            row = await Rounds(s).get(round_id)
+            if row is None or row.status != "open":
+                return
+            row.status = "closed"
+            groups = await Rounds(s).groups(round_id)
+            people = {m.id: m for m in await Members(s).in_network(row.network_id)}
+        for group, member_ids in groups:
+            if group.status == "skipped":
+                continue
+            for member_id in member_ids:
+                member = people.get(member_id)
+                if member is None:
+                    continue
+                t = self.bot.translator_for(member)
+                message = Message.of(
+                    Text(
+                        t.t(
+                            "Round {n} of samsnakk to-og-to is over. Did you take something with you back to "
+                            "your school? Share it in one line, if you like: it goes into the network's digest.",
+                            n=row.number,
+                        )
+                    ),
+                    Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"g{group.id}", "primary"),)),
+                    Context(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
+                )
+                await self.bot.send_dm(member, message, key=f"samsnakk:r{round_id}:note:{member_id}")
+        stats = await self.stats_of(row)
+        log.info("samsnakk round %s closed: paired=%s met=%s notes=%s", round_id, stats.paired, stats.met, stats.notes)
+
+    # -- answers ------------------------------------------------------------------------------------
+    async def set_met(self, member: Member, group_id: int | None, status: str) -> int:
+        if status not in STATUSES:
+            raise SamsnakkError("Answer ja, ikke-ennå or hopp (yes, not-yet or skip).")
+        async with self.bot.db.session() as s:
+            rounds = Rounds(s)
+            if group_id is None:
+                current = await rounds.current_group_of(member.id)
+                if current is None:
+                    raise SamsnakkError("You are not in a samsnakk round yet. Join with /samsnakk på.")
+                group_id = current[1].id
+            found = await rounds.get_group(group_id)
+            if found is None or member.id not in found[1]:
+                raise SamsnakkError("This samsnakk group is not yours.")
+            found[0].status = status
+            return group_id
+
+    async def share_note(self, network: Network, member: Member, target: str | None, text: str) -> None:
+        """Save a one-line learning note (core table, source "samsnakk") and count it for its round or call."""
+        text = " ".join(text.split())
+        if not text:
+            raise SamsnakkError("Write your learning note after the command: /samsnakk notat <one line>.")
+        if len(text) > 280:
+            raise SamsnakkError("Keep the note to one line (at most 280 characters); yours has {n}.", n=len(text))
+        now = self.now()
+        async with self.bot.db.session() as s:
+            await Notes(s).add(network.id, member.id, "samsnakk", text, now)
+            rounds, calls = Rounds(s), Calls(s)
+            if target is None:
+                current = await rounds.current_group_of(member.id)
+                target = f"g{current[1].id}" if current else None
+            if target and target.startswith("g") and target[1:].isdigit():
+                link = await rounds.membership(int(target[1:]), member.id)
+                if link is not None:
+                    link.note_shared = True
+            elif target and target.startswith("c") and target[1:].isdigit():
+                call = await calls.get(int(target[1:]))
+                if call is not None and call.requester_id == member.id:
+                    call.requester_noted = True
+                elif call is not None and call.partner_id == member.id:
+                    call.partner_noted = True
+
+    # -- stats ---------------------------------------------------------------------------------------
+    async def stats_of(self, row: SamsnakkRound) -> RoundStats:
+        async with self.bot.db.session() as s:
+            paired, met, notes = await Rounds(s).stats(row.id)
+        return RoundStats(row.number, row.status, row.starts_at, paired, met, notes)
+
+    async def recent_stats(self, network: Network, limit: int = 6) -> list[RoundStats]:
+        async with self.bot.db.session() as s:
+            rows = await Rounds(s).recent(network.id, limit)
+        return [await self.stats_of(r) for r in rows]
+
+    async def opted_in_count(self, network: Network) -> int:
+        async with self.bot.db.session() as s:
+            return sum(is_opted_in(self.bot, m) for m in await Members(s).in_network(network.id))

@@ -1,0 +1,294 @@
+"""Samsnakk rounds, groups, "don't pair me with" and calls."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.runtime import ScheduledJob
+from storage.models.samsnakk import SamsnakkAvoid, SamsnakkCall, SamsnakkGroup, SamsnakkGroupMember, SamsnakkRound
+
+# A call in one of these states holds its time in both people's calendars.
+ACTIVE_CALL = ("proposed", "confirmed")
+
+
+class Rounds:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, round_id: int) -> SamsnakkRound | None:
+        return await self.s.get(SamsnakkRound, round_id)
+
+    async def by_number(self, network_id: int, number: int) -> SamsnakkRound | None:
+        return await self.s.scalar(
+            select(SamsnakkRound).where(SamsnakkRound.network_id == network_id, SamsnakkRound.number == number)
+        )
+
+    async def last_number(self, network_id: int) -> int:
+        value = await self.s.scalar(
+            select(func.max(SamsnakkRound.number)).where(SamsnakkRound.network_id == network_id)
+        )
+        return int(value or 0)
+
+    async def recent(self, network_id: int, limit: int) -> list[SamsnakkRound]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(SamsnakkRound)
+                    .where(SamsnakkRound.network_id == network_id)
+                    .order_by(SamsnakkRound.number.desc())
+                    .limit(limit)
+                )
+            ).all()
+        )
+
+    async def add(self, **values: Any) -> SamsnakkRound:
+        row = SamsnakkRound(**values)
+        self.s.add(row)
+        await self.s.flush()
+        return row
+
+    async def add_group(self, round_id: int, member_ids: tuple[int, ...]) -> SamsnakkGroup:
+        group = SamsnakkGroup(round_id=round_id, status="pending")
+        self.s.add(group)
+        await self.s.flush()
+        for member_id in member_ids:
+            self.s.add(SamsnakkGroupMember(group_id=group.id, member_id=member_id))
+        await self.s.flush()
+        return group
+
+    async def groups(self, round_id: int) -> list[tuple[SamsnakkGroup, list[int]]]:
+        """The round's groups with their member ids (in id order)."""
+        groups = list(
+            (
+                await self.s.scalars(
+                    select(SamsnakkGroup).where(SamsnakkGroup.round_id == round_id).order_by(SamsnakkGroup.id)
+                )
+            ).all()
+        )
+        members: dict[int, list[int]] = defaultdict(list)
+        rows = await self.s.execute(
+            select(SamsnakkGroupMember.group_id, SamsnakkGroupMember.member_id)
+            .join(SamsnakkGroup, SamsnakkGroup.id == SamsnakkGroupMember.group_id)
+            .where(SamsnakkGroup.round_id == round_id)
+            .order_by(SamsnakkGroupMember.member_id)
+        )
+        for group_id, member_id in rows:
+            members[group_id].append(member_id)
+        return [(g, members[g.id]) for g in groups]
+
+    async def get_group(self, group_id: int) -> tuple[SamsnakkGroup, list[int]] | None:
+        group = await self.s.get(SamsnakkGroup, group_id)
+        if group is None:
+            return None
+        ids = (
+            await self.s.scalars(
+                select(SamsnakkGroupMember.member_id)
+                .where(SamsnakkGroupMember.group_id == group_id)
+                .order_by(SamsnakkGroupMember.member_id)
+            )
+        ).all()
+        return group, list(ids)
+
+    async def recent_pairs(self, network_id: int, rounds: int) -> list[tuple[int, int]]:
+        """Every two members grouped together in the last `rounds` held rounds."""
+        numbers = (
+            await self.s.scalars(
+                select(SamsnakkRound.id)
+                .where(SamsnakkRound.network_id == network_id, SamsnakkRound.status != "skipped")
+                .order_by(SamsnakkRound.number.desc())
+                .limit(rounds)
+            )
+        ).all()
+        if not numbers:
+            return []
+        rows = await self.s.execute(
+            select(SamsnakkGroupMember.group_id, SamsnakkGroupMember.member_id)
+            .join(SamsnakkGroup, SamsnakkGroup.id == SamsnakkGroupMember.group_id)
+            .where(SamsnakkGroup.round_id.in_(numbers))
+        )
+        by_group: dict[int, list[int]] = defaultdict(list)
+        for group_id, member_id in rows:
+            by_group[group_id].append(member_id)
+        pairs: list[tuple[int, int]] = []
+        for ids in by_group.values():
+            pairs.extend((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+        return pairs
+
+    async def current_group_of(self, member_id: int) -> tuple[SamsnakkRound, SamsnakkGroup] | None:
+        """The member's group in their newest round."""
+        row = (
+            await self.s.execute(
+                select(SamsnakkRound, SamsnakkGroup)
+                .join(SamsnakkGroup, SamsnakkGroup.round_id == SamsnakkRound.id)
+                .join(SamsnakkGroupMember, SamsnakkGroupMember.group_id == SamsnakkGroup.id)
+                .where(SamsnakkGroupMember.member_id == member_id)
+                .order_by(SamsnakkRound.number.desc())
+                .limit(1)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def membership(self, group_id: int, member_id: int) -> SamsnakkGroupMember | None:
+        return await self.s.scalar(
+            select(SamsnakkGroupMember).where(
+                SamsnakkGroupMember.group_id == group_id, SamsnakkGroupMember.member_id == member_id
+            )
+        )
+
+    async def stats(self, round_id: int) -> tuple[int, int, int]:
+        """(members paired, groups that met, notes shared)."""
+        paired = await self.s.scalar(
+            select(func.count(SamsnakkGroupMember.id))
+            .join(SamsnakkGroup, SamsnakkGroup.id == SamsnakkGroupMember.group_id)
+            .where(SamsnakkGroup.round_id == round_id)
+        )
+        met = await self.s.scalar(
+            select(func.count(SamsnakkGroup.id)).where(
+                SamsnakkGroup.round_id == round_id, SamsnakkGroup.status == "met"
+            )
+        )
+        notes = await self.s.scalar(
+            select(func.count(SamsnakkGroupMember.id))
+            .join(SamsnakkGroup, SamsnakkGroup.id == SamsnakkGroupMember.group_id)
+            .where(SamsnakkGroup.round_id == round_id, SamsnakkGroupMember.note_shared.is_(True))
+        )
+        return int(paired or 0), int(met or 0), int(notes or 0)
+
+    async def groups_of_member(self, member_id: int) -> list[tuple[int, str, bool]]:
+        """(round number, group status, note shared) for the member, for their data export."""
+        rows = await self.s.execute(
+            select(SamsnakkRound.number, SamsnakkGroup.status, SamsnakkGroupMember.note_shared)
+            .join(SamsnakkGroup, SamsnakkGroup.round_id == SamsnakkRound.id)
+            .join(SamsnakkGroupMember, SamsnakkGroupMember.group_id == SamsnakkGroup.id)
+            .where(SamsnakkGroupMember.member_id == member_id)
+            .order_by(SamsnakkRound.number)
+        )
+        return [(n, status, bool(noted)) for n, status, noted in rows]
+
+
+class RoundJobs:
+    """The pending scheduler jobs that will start a network's next round (to replace a stale plan)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def pending_keys(self, network_id: int) -> list[str]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(ScheduledJob.key).where(
+                        ScheduledJob.key.like(f"samsnakk.round:{network_id}:%"), ScheduledJob.status == "pending"
+                    )
+                )
+            ).all()
+        )
+
+
+class Avoids:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(self, member_id: int, avoided_id: int) -> bool:
+        exists = await self.s.scalar(
+            select(SamsnakkAvoid.id).where(SamsnakkAvoid.member_id == member_id, SamsnakkAvoid.avoided_id == avoided_id)
+        )
+        if exists is not None:
+            return False
+        self.s.add(SamsnakkAvoid(member_id=member_id, avoided_id=avoided_id))
+        await self.s.flush()
+        return True
+
+    async def remove(self, member_id: int, avoided_id: int) -> bool:
+        row = await self.s.scalar(
+            select(SamsnakkAvoid).where(SamsnakkAvoid.member_id == member_id, SamsnakkAvoid.avoided_id == avoided_id)
+        )
+        if row is None:
+            return False
+        await self.s.delete(row)
+        return True
+
+    async def of_member(self, member_id: int) -> list[int]:
+        return list(
+            (await self.s.scalars(select(SamsnakkAvoid.avoided_id).where(SamsnakkAvoid.member_id == member_id))).all()
+        )
+
+    async def among(self, member_ids: list[int]) -> list[tuple[int, int]]:
+        if not member_ids:
+            return []
+        rows = await self.s.execute(
+            select(SamsnakkAvoid.member_id, SamsnakkAvoid.avoided_id).where(SamsnakkAvoid.member_id.in_(member_ids))
+        )
+        return [(a, b) for a, b in rows]
+
+
+class Calls:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, call_id: int) -> SamsnakkCall | None:
+        return await self.s.get(SamsnakkCall, call_id)
+
+    async def add(self, **values: Any) -> SamsnakkCall:
+        call = SamsnakkCall(**values)
+        self.s.add(call)
+        await self.s.flush()
+        return call
+
+    async def transition(
+        self, call_id: int, from_status: tuple[str, ...], *, at_version: int | None = None, **values: Any
+    ) -> bool:
+        """Change a call only if it is still in one of `from_status` (and at `at_version`), so two
+        clicks never both win and an answer to an older time never applies to a newer one."""
+        query = update(SamsnakkCall).where(SamsnakkCall.id == call_id, SamsnakkCall.status.in_(from_status))
+        if at_version is not None:
+            query = query.where(SamsnakkCall.version == at_version)
+        result = await self.s.execute(query.values(**values).execution_options(synchronize_session=False))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def busy(
+        self, member_ids: list[int], since: datetime, *, exclude_call: int | None = None
+    ) -> list[SamsnakkCall]:
+        """Active calls of these members that end after `since` (their calendar for free slots)."""
+        query = select(SamsnakkCall).where(
+            SamsnakkCall.status.in_(ACTIVE_CALL),
+            or_(SamsnakkCall.requester_id.in_(member_ids), SamsnakkCall.partner_id.in_(member_ids)),
+            SamsnakkCall.starts_at >= since - _LONGEST_CALL,
+        )
+        if exclude_call is not None:
+            query = query.where(SamsnakkCall.id != exclude_call)
+        calls = list((await self.s.scalars(query.order_by(SamsnakkCall.starts_at))).all())
+        return [c for c in calls if c.starts_at + timedelta(minutes=c.minutes) > since]
+
+    async def of_member(self, member_id: int, statuses: tuple[str, ...] = ACTIVE_CALL) -> list[SamsnakkCall]:
+        return list(
+            (
+                await self.s.scalars(
+                    select(SamsnakkCall)
+                    .where(
+                        SamsnakkCall.status.in_(statuses),
+                        or_(SamsnakkCall.requester_id == member_id, SamsnakkCall.partner_id == member_id),
+                    )
+                    .order_by(SamsnakkCall.starts_at)
+                )
+            ).all()
+        )
+
+    async def latest_open(self, network_id: int) -> SamsnakkCall | None:
+        return await self.s.scalar(
+            select(SamsnakkCall)
+            .where(SamsnakkCall.network_id == network_id, SamsnakkCall.status == "open")
+            .order_by(SamsnakkCall.id.desc())
+            .limit(1)
+        )
+
+    async def all_of_member(self, member_id: int) -> list[SamsnakkCall]:
+        return await self.of_member(member_id, ("open", "proposed", "confirmed", "cancelled", "expired", "done"))
+
+
+# Calls are short; looking this far back is enough to find one still running at `since`.
+_LONGEST_CALL = timedelta(hours=4)
