@@ -12,6 +12,7 @@ import re
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urljoin
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -63,8 +64,12 @@ class SlackApp:
             "logger": logging.getLogger("slack_bolt.samskap"),
             "signing_secret": options.signing_secret.get() or None,
             "process_before_response": False,
+            "user_facing_authorize_error_message": self.bot.translator_for().t(
+                "samskap is not installed in this workspace. Ask a workspace admin to install it."
+            ),
         }
         if self.installations is not None:
+            kwargs["before_authorize"] = self._reject_unknown_workspaces
             kwargs["client"] = web_client(options)
             kwargs["installation_store_bot_only"] = True
             kwargs["oauth_settings"] = AsyncOAuthSettings(
@@ -76,6 +81,8 @@ class SlackApp:
                 state_store=DatabaseStateStore(self.bot.db, self.bot.clock),
                 install_path=options.install_path,
                 redirect_uri_path=options.redirect_path,
+                # slack.com/api/ → slack.com/oauth/v2/authorize (and the same for GovSlack).
+                authorization_url=urljoin(options.api_url, "../oauth/v2/authorize"),
             )
         else:
             kwargs["client"] = web_client(options, options.bot_token.get())
@@ -100,6 +107,22 @@ class SlackApp:
             same_org = bool(context.enterprise_id) and context.enterprise_id == result.enterprise_id
             if context.team_id != result.team_id and not same_org:
                 log.warning("rejected a request from workspace %s, which has not installed the app", context.team_id)
+                return BoltResponse(status=401, body="This workspace has not installed the app.")
+        return await next()
+
+    async def _reject_unknown_workspaces(
+        self, context: AsyncBoltContext, body: dict[str, Any], next: Any
+    ) -> BoltResponse | None:
+        """With installs: events from a workspace without an installation get 401.
+
+        A slash command goes on to bolt, which tells the person the app is not installed there.
+        """
+        assert self.installations is not None
+        team_id = context.team_id
+        if team_id and not context.response_url and body.get("type") != "url_verification":
+            found = await self.installations.async_find_bot(enterprise_id=context.enterprise_id, team_id=team_id)
+            if found is None:
+                log.warning("rejected a request from workspace %s, which has not installed the app", team_id)
                 return BoltResponse(status=401, body="This workspace has not installed the app.")
         return await next()
 
