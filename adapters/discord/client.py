@@ -1,0 +1,340 @@
+"""The Discord adapter: the gateway client in, the core's `Adapter` protocol out.
+
+Interactions (slash commands, button clicks, modal submissions) and messages arrive through
+discord.py's gateway client and are handled by custom id, not by in-memory views, so buttons
+and forms keep working after a restart. What the core sends is rendered by `render.py` and
+posted with discord.py's HTTP client (its rate-limit buckets included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import asdict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord import events
+from adapters.discord.errors import THREAD_EXISTS, delivering, delivery_error
+from adapters.discord.events import DM_SCOPE, PLATFORM, channel_id_of
+from adapters.discord.interaction import InteractionReply, current
+from adapters.discord.options import DiscordOptions
+from adapters.discord.render import (
+    FORM_PREFIX,
+    MODAL_PREFIX,
+    STASH_PREFIX,
+    Payload,
+    form_steps,
+    modal_values,
+    parse_custom_id,
+    render_message,
+    render_modal,
+)
+from adapters.discord.rest import Rest
+from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.events import Conversation, Event, User
+from bot.i18n import Translator, normalise_language, translator
+from bot.messages import Form, FormField, Message
+from storage.repositories.core import Members, Networks
+from storage.repositories.discord import Stash
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = logging.getLogger(__name__)
+
+FORM_LIFETIME = timedelta(days=2)
+THREAD_NAME_MAX = 100
+
+
+class GatewayClient(discord.Client):
+    """discord.py's client, handing every interaction and message to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter, options: DiscordOptions) -> None:
+        super().__init__(intents=options.intents(), max_ratelimit_timeout=options.max_ratelimit_timeout)
+        self.adapter = adapter
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.handle_interaction(interaction)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.handle_message(message)
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, options: DiscordOptions) -> None:
+        self.bot = bot
+        self.options = options
+        self.client = GatewayClient(self, options)
+        self._dm_channels: dict[str, str] = {}
+        # Parts of a split message already posted, so a retry continues instead of repeating.
+        self._progress: dict[str, list[str]] = {}
+
+    @property
+    def rest(self) -> Rest:
+        return Rest(self.client.http)
+
+    # -- inbound --------------------------------------------------------------------------------
+    async def handle_interaction(self, interaction: discord.Interaction) -> None:
+        reply = InteractionReply(
+            self.rest, interaction, events.interaction_user(interaction), events.interaction_conversation(interaction),
+            done_text=self._translator(interaction).t("Done."),
+        )  # fmt: skip
+        token = current.set(reply)
+        reply.start(self.options.defer_after)
+        try:
+            event = await self._event_for(interaction, reply)
+            if event is not None:
+                await self.bot.dispatch(event, self)
+        except Exception:
+            log.exception("failed to handle a Discord interaction of type %s", interaction.type.name)
+        finally:
+            await reply.finish()
+            current.reset(token)
+
+    async def _event_for(self, interaction: discord.Interaction, reply: InteractionReply) -> Event | None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type == discord.InteractionType.application_command:
+            event = events.command_event(interaction, self.bot.router)
+            if interaction.guild_id is None and self._needs_server(event.name, event.args):
+                await self._say(reply, self._translator(interaction).t(
+                    "Run this command in a channel on your server: it sets up that server's network."))  # fmt: skip
+                return None
+            return event
+        if interaction.type == discord.InteractionType.component:
+            custom_id = str(data.get("custom_id", ""))
+            if custom_id.startswith(FORM_PREFIX):
+                await self._open_stored_form(interaction, reply, custom_id)
+                return None
+            action = parse_custom_id(custom_id) or await self._stored_button(custom_id)
+            action_id, value = action or ("", "")  # an unknown button: the core says it no longer works
+            return events.action_event(interaction, action_id, value)
+        if interaction.type == discord.InteractionType.modal_submit:
+            return await self._submitted_form(interaction, reply, data)
+        return None
+
+    def _needs_server(self, name: str, args: str) -> bool:
+        found = self.bot.router.match_command(name, args)
+        return found is not None and found.route.access == "admin"
+
+    async def handle_message(self, message: discord.Message) -> None:
+        if message.author.bot or not message.content.strip():
+            return
+        user_id = self.client.user.id if self.client.user else None
+        try:
+            await self.bot.dispatch(events.message_event(message, user_id), self)
+        except Exception:
+            log.exception("failed to handle a Discord message")
+
+    def _translator(self, interaction: discord.Interaction) -> Translator:
+        language = normalise_language(str(interaction.locale.value)) or self.bot.config.language
+        return translator(language)
+
+    async def _say(self, reply: InteractionReply, text: str) -> None:
+        destination = Destination.ephemeral(reply.conversation, reply.user)
+        await reply.send(destination, render_message(Message.text(text)))
+
+    # -- outbound: the Adapter protocol ------------------------------------------------------------
+    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+        payloads = render_message(message)
+        await self._store_buttons(payloads)
+        reply = current.get()
+        if reply is not None and reply.takes(destination):
+            try:
+                return await reply.send(destination, payloads)
+            except DeliveryError as error:
+                if reply.state != "expired":
+                    raise
+                log.info("a Discord interaction expired (%s); replying another way", error.code)
+        if destination.kind == "ephemeral":
+            # Only an interaction can answer privately in a channel; otherwise a DM is private.
+            assert destination.user is not None
+            destination = Destination.dm(destination.user)
+        if destination.kind == "dm":
+            assert destination.user is not None
+            channel_id = await self._dm_channel(destination.user.id)
+            conversation = Conversation(PLATFORM, DM_SCOPE, channel_id, is_direct=True)
+        else:
+            assert destination.conversation is not None
+            conversation = destination.conversation
+            channel_id = channel_id_of(conversation)
+        identity = destination.describe() + json.dumps(message.to_dict(), sort_keys=True)
+        message_ids = await self._post_all(channel_id, identity, payloads)
+        return SentMessage(conversation, message_ids[0])
+
+    async def _post_all(self, channel_id: str, identity: str, payloads: list[Payload]) -> list[str]:
+        """Post the parts of one message; a retry of the same message continues where it failed.
+
+        The nonce makes Discord itself refuse a duplicate posted within a few minutes, should a
+        response be lost after the message was created."""
+        fingerprint = hashlib.sha256(identity.encode()).hexdigest()
+        done = self._progress.setdefault(fingerprint, [])
+        for index, payload in enumerate(payloads):
+            if index < len(done):
+                continue
+            data = await self.rest.post(channel_id, payload, nonce=f"{fingerprint[:22]}{index:03d}")
+            done.append(str(data["id"]))
+        return self._progress.pop(fingerprint)
+
+    async def _dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            self._dm_channels[user_id] = await self.rest.open_dm(user_id)
+        return self._dm_channels[user_id]
+
+    async def update(self, sent: SentMessage, message: Message) -> None:
+        payloads = render_message(message)
+        await self._store_buttons(payloads[:1])
+        if len(payloads) > 1:  # an edit cannot grow into several messages: keep the first, say it is cut
+            payloads[0].content = payloads[0].content[:1990].rstrip() + " …"
+        reply = current.get()
+        if reply is not None and await reply.update(sent, payloads[0]):
+            return
+        await self.rest.edit(channel_id_of(sent.conversation), sent.message_id, payloads[0])
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        key = secrets.token_urlsafe(12)
+        await self._store_form(key, event.user.id, form, event.conversation, {})
+        reply = current.get()
+        if reply is not None and reply.interaction is event.platform_ref and reply.can_open_modal:
+            steps = len(form_steps(form))
+            if await reply.open_modal(render_modal(form, f"{MODAL_PREFIX}{key}|0", 0, steps)):
+                return
+        # No modal can open here (a message, a deferred or submitted interaction): offer a button.
+        t = self.bot.translator_for()
+        if reply is not None and reply.interaction is event.platform_ref:
+            t = self._translator(reply.interaction)
+        payloads = [_form_button(form.title, t.t("Open the form"), f"{FORM_PREFIX}{key}|0")]
+        destination = Destination.ephemeral(event.conversation, event.user)
+        if reply is not None and reply.takes(destination):
+            await reply.send(destination, payloads)
+            return
+        channel_id = await self._dm_channel(event.user.id)
+        await self._post_all(channel_id, f"form:{key}", payloads)
+
+    async def start_thread(self, sent: SentMessage, name: str) -> Conversation:
+        conversation = sent.conversation
+        if conversation.thread_id or conversation.is_direct:  # no threads in threads or DMs
+            return conversation
+        try:
+            thread_id = await self.rest.thread_from_message(conversation.id, sent.message_id, name[:THREAD_NAME_MAX])
+        except DeliveryError as error:
+            cause = error.__cause__
+            if isinstance(cause, discord.HTTPException) and cause.code == THREAD_EXISTS:
+                return conversation.in_thread(sent.message_id)  # a message's thread has the message's id
+            raise
+        return conversation.in_thread(thread_id)
+
+    async def open_group(self, users: list[User], topic: str) -> Conversation:
+        """Discord has no group DMs for bots: a private thread in the network's channel instead."""
+        channel = await self._shared_channel(users)
+        if channel is None:
+            raise DeliveryError("channel_not_found", retryable=False, detail="no channel linked to a shared network")
+        guild_id, channel_id = channel
+        thread_id = await self.rest.private_thread(channel_id, (topic or "samskap")[:THREAD_NAME_MAX])
+        for user in users:
+            await self.rest.add_thread_member(thread_id, user.id)
+        return Conversation(PLATFORM, guild_id, channel_id, thread_id=thread_id)
+
+    async def _shared_channel(self, users: list[User]) -> tuple[str, str] | None:
+        async with self.bot.db.session() as s:
+            shared: set[int] | None = None
+            for user in users:
+                ids = {m.network_id for m in await Members(s).networks_of(user)}
+                shared = ids if shared is None else shared & ids
+            for network_id in sorted(shared or ()):
+                for channel in await Networks(s).channels(network_id):
+                    if channel.platform == PLATFORM:
+                        return channel.workspace_id, channel.channel_id
+        return None
+
+    # -- stored buttons and forms ----------------------------------------------------------------
+    async def _store_buttons(self, payloads: list[Payload]) -> None:
+        entries = {key: pair for payload in payloads for key, pair in payload.stash.items()}
+        if not entries:
+            return
+        async with self.bot.db.session() as s:
+            for custom_id, (action_id, value) in entries.items():
+                key = custom_id[len(STASH_PREFIX) :]
+                await Stash(s).put(key, "button", {"action_id": action_id, "value": value}, self.bot.clock.now())
+
+    async def _stored_button(self, custom_id: str) -> tuple[str, str] | None:
+        if not custom_id.startswith(STASH_PREFIX):
+            return None
+        async with self.bot.db.session() as s:
+            row = await Stash(s).get(custom_id[len(STASH_PREFIX) :], "button")
+            return (row.data["action_id"], row.data["value"]) if row else None
+
+    async def _store_form(
+        self, key: str, user_id: str, form: Form, conversation: Conversation, values: dict[str, str]
+    ) -> None:
+        now = self.bot.clock.now()
+        data = {"form": asdict(form), "conversation": asdict(conversation), "values": values}
+        async with self.bot.db.session() as s:
+            await Stash(s).remove_forms_older_than(now - FORM_LIFETIME)
+            await Stash(s).put(key, "form", data, now, user_id=user_id)
+
+    async def _load_form(self, key: str, user_id: str) -> tuple[Form, Conversation, dict[str, str]] | None:
+        async with self.bot.db.session() as s:
+            row = await Stash(s).get(key, "form")
+            if row is None or row.user_id != user_id:
+                return None
+            data = row.data
+        return _form_from_dict(data["form"]), Conversation(**data["conversation"]), dict(data["values"])
+
+    async def _open_stored_form(
+        self, interaction: discord.Interaction, reply: InteractionReply, custom_id: str
+    ) -> None:
+        key, _, step_text = custom_id[len(FORM_PREFIX) :].partition("|")
+        stored = await self._load_form(key, str(interaction.user.id))
+        if stored is None:
+            await self._say(reply, self._translator(interaction).t(
+                "This form is no longer open. Run the command again to get a new one."))  # fmt: skip
+            return
+        form = stored[0]
+        step = int(step_text or 0)
+        await reply.open_modal(render_modal(form, f"{MODAL_PREFIX}{key}|{step}", step, len(form_steps(form))))
+
+    async def _submitted_form(
+        self, interaction: discord.Interaction, reply: InteractionReply, data: dict[str, Any]
+    ) -> Event | None:
+        key, _, step_text = str(data.get("custom_id", ""))[len(MODAL_PREFIX) :].partition("|")
+        stored = await self._load_form(key, str(interaction.user.id))
+        t = self._translator(interaction)
+        if stored is None:
+            await self._say(reply, t.t("This form is no longer open. Run the command again to get a new one."))
+            return None
+        form, conversation, values = stored
+        values.update(modal_values(list(data.get("components") or [])))
+        step, steps = int(step_text or 0), len(form_steps(form))
+        if step + 1 < steps:  # a modal cannot open another: a button continues with the next part
+            await self._store_form(key, str(interaction.user.id), form, conversation, values)
+            label = t.t("Continue ({step}/{steps})", step=step + 2, steps=steps)
+            payload = _form_button(t.t("Saved so far. Continue with the next part of the form."), label,
+                                   f"{FORM_PREFIX}{key}|{step + 1}")  # fmt: skip
+            await reply.send(Destination.ephemeral(reply.conversation, reply.user), [payload])
+            return None
+        async with self.bot.db.session() as s:
+            await Stash(s).remove(key)
+        return events.form_event(interaction, conversation, form.form_id, values, form.state)
+
+
+def _form_button(text: str, label: str, custom_id: str) -> Payload:
+    button = {"type": 2, "style": 1, "label": label[:80], "custom_id": custom_id}
+    return Payload(content=text, components=[{"type": 1, "components": [button]}])
+
+
+def _form_from_dict(data: dict[str, Any]) -> Form:
+    fields = tuple(FormField(**{**f, "choices": tuple(tuple(c) for c in f.get("choices", ()))}) for f in data["fields"])
+    return Form(**{**data, "fields": fields})
+
+
+__all__ = ["DiscordAdapter", "GatewayClient", "delivering", "delivery_error"]

@@ -1,0 +1,72 @@
+"""Discord settings: the `[discord]` section of the configuration, overridden by the environment.
+
+    [discord]
+    message_content = true       # the privileged Message Content intent (link capture)
+    defer_after = 2.0            # seconds before an interaction is deferred (Discord allows 3)
+    max_ratelimit_timeout = 30   # longer 429 waits are left to the outbox instead
+
+`SAMSKAP_DISCORD_MESSAGE_CONTENT`, `SAMSKAP_DISCORD_API_URL` and `SAMSKAP_DISCORD_GATEWAY_URL`
+override them; the two URLs point the bot at an HTTP rate-limit proxy, or at a fake Discord in tests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import yarl
+
+from bot.config import Config, Secret, secret
+from bot.settings import SettingError, parse_bool
+
+
+@dataclass(frozen=True)
+class DiscordOptions:
+    token: Secret
+    message_content: bool = False
+    defer_after: float = 2.0
+    max_ratelimit_timeout: float = 30.0
+    api_url: str = ""
+    gateway_url: str = ""
+
+    @staticmethod
+    def from_config(config: Config, env: dict[str, str] | None = None, **overrides: Any) -> DiscordOptions:
+        env = dict(os.environ) if env is None else env
+        section = config.section("discord")
+        message_content = _flag(env.get("SAMSKAP_DISCORD_MESSAGE_CONTENT", section.get("message_content", False)))
+        values: dict[str, Any] = {
+            "token": secret("DISCORD_BOT_TOKEN", env),
+            "message_content": message_content,
+            "defer_after": float(section.get("defer_after", 2.0)),
+            "max_ratelimit_timeout": float(section.get("max_ratelimit_timeout", 30.0)),
+            "api_url": env.get("SAMSKAP_DISCORD_API_URL", section.get("api_url", "")),
+            "gateway_url": env.get("SAMSKAP_DISCORD_GATEWAY_URL", section.get("gateway_url", "")),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return DiscordOptions(**values)
+
+    def intents(self) -> discord.Intents:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        intents.message_content = self.message_content
+        return intents
+
+    def apply_urls(self) -> None:
+        """Point discord.py at another REST base and gateway (both are process-wide in discord.py)."""
+        if self.api_url:
+            discord.http.Route.BASE = self.api_url.rstrip("/")
+        if self.gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    try:
+        return bool(parse_bool(str(value)))
+    except SettingError:
+        return False

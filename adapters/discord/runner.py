@@ -1,0 +1,66 @@
+"""`samskap run --adapter discord`: connect to Discord and serve until cancelled."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.discord.client import DiscordAdapter
+from adapters.discord.events import PLATFORM
+from adapters.discord.options import DiscordOptions
+from bot.app import start_background
+from storage.models.core import Member
+from storage.repositories.discord import Stash
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = logging.getLogger(__name__)
+
+
+def attach(bot: Bot, options: DiscordOptions) -> DiscordAdapter:
+    """Create the adapter for `bot` (not connected yet) and register what it stores about members."""
+    options.apply_urls()
+    adapter = DiscordAdapter(bot, options)
+    bot.add_adapter(adapter)
+    bot.data_exporters["discord"] = _export_open_forms
+    if _erase_open_forms not in bot.data_erasers:
+        bot.data_erasers.append(_erase_open_forms)
+    if not options.message_content:
+        log.info(
+            "Discord: the Message Content intent is off ([discord] message_content), so links posted in "
+            "channels are not captured; only explicit shares with a command are."
+        )
+    return adapter
+
+
+async def serve(bot: Bot, options: dict[str, Any]) -> None:
+    discord_options = DiscordOptions.from_config(
+        bot.config,
+        api_url=options.get("api_url"),
+        gateway_url=options.get("gateway_url"),
+        message_content=options.get("message_content"),
+    )
+    if not discord_options.token:
+        raise SystemExit("Discord needs DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE).")
+    adapter = attach(bot, discord_options)
+    start_background(bot)
+    try:
+        await adapter.client.start(discord_options.token.get())
+    finally:
+        await adapter.client.close()
+
+
+async def _export_open_forms(session: AsyncSession, member: Member) -> list[dict[str, Any]]:
+    """Answers to a form that is still being filled in (kept until it is sent, at most two days)."""
+    if member.platform != PLATFORM:
+        return []
+    rows = await Stash(session).forms_of(member.user_id)
+    return [{"form": row.data["form"]["form_id"], "answers": row.data["values"]} for row in rows]
+
+
+async def _erase_open_forms(session: AsyncSession, member: Member) -> None:
+    if member.platform == PLATFORM:
+        await Stash(session).remove_forms_of(member.user_id)

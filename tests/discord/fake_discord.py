@@ -1,0 +1,332 @@
+"""A small fake Discord on 127.0.0.1: the REST API under /api/v10 and a websocket gateway.
+
+It keeps what a test needs to assert on: every request, the messages in each channel, the
+interaction responses and follow-ups, threads and DMs. Failures are scripted per route with
+`fail(...)`. The gateway speaks enough of the protocol for discord.py: HELLO, IDENTIFY → READY and
+GUILD_CREATE, heartbeats, RESUME → RESUMED, RECONNECT, and dispatching events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = "900000000000000001"
+BOT_ID = APP_ID
+GUILD_ID = "100000000000000001"
+CHANNEL_ID = "200000000000000001"
+OTHER_CHANNEL_ID = "200000000000000002"
+MANAGE_GUILD = 1 << 5
+TIMESTAMP = "2026-11-27T08:00:00.000000+00:00"
+
+
+def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {"id": user_id, "username": name, "global_name": name, "discriminator": "0", "avatar": None, "bot": bot}
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """discord.py parses JSON only when the Content-Type is exactly `application/json`."""
+    return web.Response(
+        body=json.dumps(payload).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: Any
+    query: dict[str, str]
+
+
+@dataclass
+class FakeDiscord:
+    requests: list[Recorded] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    thread_members: dict[str, list[str]] = field(default_factory=dict)
+    dm_channels: dict[str, str] = field(default_factory=dict)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    gateway_ops: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    url: str = ""
+    _ids: Any = field(default_factory=lambda: itertools.count(300000000000000001))
+    _seq: int = 0
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    _session_id: str = "session-1"
+    _identified: asyncio.Event = field(default_factory=asyncio.Event)
+    _nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    # -- life cycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/gateway"
+
+    def snowflake(self) -> str:
+        return str(next(self._ids))
+
+    def fail(self, method: str, path: str, status: int, body: dict[str, Any] | None = None, *,
+             headers: dict[str, str] | None = None, times: int = 1) -> None:  # fmt: skip
+        """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
+        self.failures.append(Failure(method, re.compile(path), status, body or {}, headers or {}, times))
+
+    def requests_to(self, method: str, pattern: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
+
+    # -- gateway ---------------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            self.gateway_ops.append(data)
+            if data["op"] == 1:
+                await ws.send_json({"op": 11})
+            elif data["op"] == 2:
+                await self._send(ws, "READY", self._ready())
+                await self._send(ws, "GUILD_CREATE", self._guild())
+                self._identified.set()
+            elif data["op"] == 6:
+                await self._send(ws, "RESUMED", {})
+                self._identified.set()
+        if ws in self._sockets:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self._identified.wait()
+        await self._send(self._sockets[-1], event, data)
+
+    async def ask_to_reconnect(self) -> None:
+        """Send RECONNECT (op 7): the client must come back and RESUME."""
+        self._identified.clear()
+        ws = self._sockets[-1]
+        await ws.send_json({"op": 7, "d": None})
+        await self._identified.wait()
+
+    def _ready(self) -> dict[str, Any]:
+        return {
+            "v": 10,
+            "user": user_payload(BOT_ID, "samskap", bot=True),
+            "guilds": [{"id": GUILD_ID, "unavailable": True}],
+            "session_id": self._session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APP_ID, "flags": 0},
+        }
+
+    def _guild(self) -> dict[str, Any]:
+        return {
+            "id": GUILD_ID, "name": "Nettverket", "owner_id": "1", "member_count": 3, "features": [],
+            "roles": [{"id": GUILD_ID, "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
+                       "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+            "channels": [
+                {"id": CHANNEL_ID, "type": 0, "name": "nettverk", "position": 0, "permission_overwrites": []},
+                {"id": OTHER_CHANNEL_ID, "type": 0, "name": "annet", "position": 1, "permission_overwrites": []},
+            ],
+            "threads": [], "members": [], "emojis": [], "stickers": [], "voice_states": [], "presences": [],
+        }  # fmt: skip
+
+    # -- REST ------------------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.content_type == "application/json":
+            body = await request.json()
+        elif request.content_type.startswith("multipart/"):
+            body = await self._multipart(request)
+        self.requests.append(Recorded(request.method, path, body, dict(request.query)))
+        for failure in self.failures:
+            if failure.times > 0 and failure.method == request.method and failure.path.search(path):
+                failure.times -= 1
+                return json_response(failure.body, failure.status, failure.headers)
+        handled = await self._route(request.method, path, body or {})
+        if handled is None:
+            return web.Response(status=204)
+        status, payload = handled
+        return json_response(payload, status)
+
+    async def _multipart(self, request: web.Request) -> dict[str, Any]:
+        reader = await request.multipart()
+        body: dict[str, Any] = {"files": {}}
+        async for part in reader:
+            if part.name == "payload_json":
+                body.update(json.loads(await part.text()))
+            else:
+                body["files"][part.filename] = (await part.read()).decode()  # type: ignore[union-attr]
+        return body
+
+    async def _route(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any] | None:
+        if method == "GET" and path == "/users/@me":
+            return 200, user_payload(BOT_ID, "samskap", bot=True)
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return 200, {
+                "id": APP_ID, "name": "samskap", "description": "", "icon": None, "bot_public": True,
+                "bot_require_code_grant": False, "verify_key": "0" * 64, "owner": user_payload("1", "eier"),
+                "flags": 0,
+            }  # fmt: skip
+        if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            return self._callback(match.group(1), match.group(2), body)
+        if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)", path):
+            message = self._message(f"webhook:{match.group(2)}", body)
+            self.followups.append({"token": match.group(2), "message": message})
+            return 200, message
+        if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)", path):
+            if method == "DELETE":
+                return None
+            message = self._message(f"webhook:{match.group(2)}", body)
+            self.followups.append({"token": match.group(2), "edit": match.group(3), "message": message})
+            return 200, message
+        if method == "POST" and path == "/users/@me/channels":
+            user_id = body["recipient_id"]
+            channel_id = self.dm_channels.setdefault(user_id, self.snowflake())
+            return 200, {"id": channel_id, "type": 1, "recipients": [user_payload(user_id, user_id)]}
+        if match := re.fullmatch(r"/channels/(\d+)/messages", path):
+            return 200, self._post_message(match.group(1), body)
+        if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
+            for message in self.messages.get(match.group(1), []):
+                if message["id"] == match.group(2):
+                    message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+                    return 200, message
+            return 404, {"code": 10008, "message": "Unknown Message"}
+        if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path):
+            return 201, self._thread(match.group(1), match.group(2), body, 11)
+        if match := re.fullmatch(r"/channels/(\d+)/threads", path):
+            return 201, self._thread(match.group(1), self.snowflake(), body, body.get("type", 12))
+        if match := re.fullmatch(r"/channels/(\d+)/thread-members/(\d+)", path):
+            self.thread_members.setdefault(match.group(1), []).append(match.group(2))
+            return None
+        if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path) and method == "PUT":
+            self.commands = [{**c, "id": self.snowflake(), "application_id": APP_ID, "version": "1"} for c in body]
+            return 200, self.commands
+        return 404, {"code": 0, "message": f"fake Discord has no {method} {path}"}
+
+    def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.snowflake(), "channel_id": channel_id, "type": 0, "content": body.get("content", ""),
+            "embeds": body.get("embeds", []), "components": body.get("components", []),
+            "flags": body.get("flags", 0), "files": body.get("files", {}),
+            "author": user_payload(BOT_ID, "samskap", bot=True),
+            "attachments": [], "mentions": [], "mention_roles": [], "pinned": False, "tts": False,
+            "mention_everyone": False, "timestamp": TIMESTAMP, "edited_timestamp": None,
+        }  # fmt: skip
+
+    def _post_message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        nonce = body.get("nonce")
+        if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+            return self._nonces[(channel_id, nonce)]
+        message = self._message(channel_id, body)
+        self.messages.setdefault(channel_id, []).append(message)
+        if nonce:
+            self._nonces[(channel_id, nonce)] = message
+        return message
+
+    def _thread(self, channel_id: str, thread_id: str, body: dict[str, Any], kind: int) -> dict[str, Any]:
+        thread = {"id": thread_id, "type": kind, "parent_id": channel_id, "guild_id": GUILD_ID, "name": body["name"]}
+        self.threads[thread_id] = thread
+        return thread
+
+    def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+        record = {"interaction_id": interaction_id, "token": token, **body}
+        self.callbacks.append(record)
+        response: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
+        if body["type"] == 4:
+            channel = self._interaction_channels.get(token, "")
+            message = self._message(channel, body.get("data") or {})
+            if not (body.get("data") or {}).get("flags", 0) & 64:
+                self.messages.setdefault(channel, []).append(message)
+            record["message"] = message
+            response["resource"] = {"type": 4, "message": message}
+        return 200, response
+
+    # -- interactions and messages from users -------------------------------------------------------
+    _interaction_channels: dict[str, str] = field(default_factory=dict)
+
+    def member(self, user_id: str, name: str, *, admin: bool = False) -> dict[str, Any]:
+        return {
+            "user": user_payload(user_id, name), "roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False,
+            "flags": 0, "permissions": str(MANAGE_GUILD if admin else 0),
+        }  # fmt: skip
+
+    def interaction(
+        self, kind: int, data: dict[str, Any], user_id: str, name: str, *, channel_id: str = CHANNEL_ID,
+        dm: bool = False, admin: bool = False, message: dict[str, Any] | None = None, locale: str = "no",
+    ) -> dict[str, Any]:  # fmt: skip
+        token = f"token-{self.snowflake()}"
+        payload: dict[str, Any] = {
+            "id": self.snowflake(), "application_id": APP_ID, "type": kind, "data": data, "token": token,
+            "version": 1, "locale": locale, "attachment_size_limit": 8 * 1024 * 1024, "app_permissions": "0",
+            "entitlements": [],
+        }  # fmt: skip
+        if dm:
+            channel_id = self.dm_channels.setdefault(user_id, self.snowflake())
+            payload.update(channel_id=channel_id, channel={"id": channel_id, "type": 1},
+                           user=user_payload(user_id, name), context=1)  # fmt: skip
+        else:
+            channel = {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "nettverk"}
+            if channel_id in self.threads:
+                thread = self.threads[channel_id]
+                channel = {**channel, "type": thread["type"], "parent_id": thread["parent_id"]}
+            payload.update(guild_id=GUILD_ID, channel_id=channel_id, channel=channel, guild_locale="no",
+                           member=self.member(user_id, name, admin=admin), context=0,
+                           guild={"id": GUILD_ID, "locale": "no", "features": []})  # fmt: skip
+        if message is not None:
+            payload["message"] = message
+        self._interaction_channels[token] = channel_id
+        return payload
+
+    def user_message(self, user_id: str, name: str, content: str, *, channel_id: str = CHANNEL_ID) -> dict[str, Any]:
+        return {
+            "id": self.snowflake(), "channel_id": channel_id, "guild_id": GUILD_ID, "type": 0, "content": content,
+            "author": user_payload(user_id, name), "member": {k: v for k, v in self.member(user_id, name).items()
+                                                              if k != "user"},
+            "attachments": [], "embeds": [], "mentions": [], "mention_roles": [], "pinned": False, "tts": False,
+            "mention_everyone": False, "timestamp": TIMESTAMP, "edited_timestamp": None, "components": [],
+        }  # fmt: skip
