@@ -1,0 +1,199 @@
+"""Outbound delivery through the real AsyncWebClient: 429s, 5xx, pacing, errors, DMs, groups, files."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import SlackHarness, start_harness
+from fake_slack import FakeSlack
+
+from adapters.slack.client import delivery_error, retry_after_seconds
+from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.events import Conversation, User
+from bot.messages import Attachment, Message, Text
+from storage.repositories.core import Members
+
+CHANNEL = Conversation("slack", "T1", "C1")
+
+
+def user(user_id: str) -> User:
+    return User("slack", "T1", user_id)
+
+
+async def test_a_429_burst_is_waited_out_even_with_a_fractional_retry_after(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0.2"}, times=2)
+    result = await slack.bot.outbox.deliver("burst-1", Destination.channel(CHANNEL), Message.text("Hei"))
+    assert result.status == "sent"
+    calls = slack.fake.calls_to("chat.postMessage")
+    assert len(calls) == 3
+    assert calls[1].at - calls[0].at >= 0.2
+    assert calls[2].at - calls[1].at >= 0.2
+
+
+async def test_a_long_retry_after_leaves_the_message_for_the_outbox_and_it_is_sent_once(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "120"}, times=1)
+    result = await slack.bot.outbox.deliver("digest-1", Destination.channel(CHANNEL), Message.text("Ukens digest"))
+    assert result.status == "pending"
+    assert result.error is not None and result.error.code == "rate_limited" and result.error.retry_after == 120
+    row = await slack.bot.outbox.get("digest-1")
+    assert row is not None and row.next_attempt_at >= slack.bot.clock.now() + timedelta(seconds=119)
+
+    slack.bot.clock.advance(timedelta(seconds=60))  # type: ignore[attr-defined]
+    await slack.bot.outbox.retry_due()
+    assert len(slack.fake.calls_to("chat.postMessage")) == 1
+    slack.bot.clock.advance(timedelta(seconds=61))  # type: ignore[attr-defined]
+    await slack.bot.outbox.retry_due()
+    await slack.bot.outbox.retry_due()
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    assert (await slack.bot.outbox.deliver("digest-1", Destination.channel(CHANNEL), Message.text("x"))).status == (
+        "duplicate"
+    )
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_500_is_retried_with_back_off(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=500, error="internal_error", times=1)
+    sent = await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("Hei"))
+    assert isinstance(sent, SentMessage) and sent.message_id
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_lasting_5xx_keeps_the_message_for_a_later_retry(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=503, times=3)
+    result = await slack.bot.outbox.deliver("reminder-1", Destination.channel(CHANNEL), Message.text("Husk samling"))
+    assert result.status == "pending"
+    assert result.error is not None and result.error.code == "server_error" and result.error.retryable
+    slack.bot.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    await slack.bot.outbox.retry_due()
+    assert (await slack.bot.outbox.get("reminder-1")).status == "sent"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("slack_error", "code"),
+    [("channel_not_found", "channel_not_found"), ("is_archived", "archived"), ("invalid_auth", "invalid_auth")],
+)
+async def test_slack_errors_become_delivery_errors_that_are_not_retried(
+    slack: SlackHarness, slack_error: str, code: str
+) -> None:
+    slack.fake.fail("chat.postMessage", error=slack_error)
+    with pytest.raises(DeliveryError) as raised:
+        await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("Hei"))
+    assert (raised.value.code, raised.value.retryable) == (code, False)
+    assert "xoxb" not in str(raised.value)
+
+
+async def test_a_channel_post_that_fails_for_good_is_reported_to_the_leader_by_dm(slack: SlackHarness) -> None:
+    await slack.command("/samskap", "bli-med Nordby skole", user="UKARI")
+    await slack.fake.wait_for_hooks()
+    async with slack.bot.db.session() as s:
+        kari = (await Members(s).networks_of(user("UKARI")))[0]
+    slack.fake.fail("chat.postMessage", error="not_in_channel")
+    slack.fake.fail("conversations.join", error="method_not_supported_for_channel_type")
+    result = await slack.bot.outbox.deliver(
+        "invite-1", Destination.channel(Conversation("slack", "T1", "G5")), Message.text("Invitasjon"),
+        notify_member_id=kari.id,
+    )  # fmt: skip
+    assert result.status == "failed"
+    notice = slack.fake.calls_to("chat.postMessage")[-1].params
+    assert notice["channel"] == "DUKARI"
+    assert slack.bot.translator_for(kari).t("I am not a member of the channel") in notice["text"]
+
+
+async def test_messages_to_one_channel_are_paced(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    slack = await start_harness(tmp_path, fake_slack, pace_seconds=0.15)
+    try:
+        other = Conversation("slack", "T1", "C2")
+        await asyncio.gather(
+            *(slack.app.adapter.send(Destination.channel(CHANNEL), Message.text(f"{i}")) for i in range(3)),
+            slack.app.adapter.send(Destination.channel(other), Message.text("annen kanal")),
+        )
+        to_c1 = [c.at for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "C1"]
+        to_c2 = [c.at for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "C2"]
+        assert len(to_c1) == 3
+        assert all(b - a >= 0.14 for a, b in itertools.pairwise(to_c1))
+        assert to_c2[0] - to_c1[0] < 0.1  # another channel does not wait
+    finally:
+        await slack.close()
+
+
+async def test_direct_messages_open_the_conversation_once(slack: SlackHarness) -> None:
+    for text in ("Hei Ola", "Husk oppfølgingen"):
+        await slack.app.adapter.send(Destination.dm(user("UOLA")), Message.text(text))
+    assert [c.params["users"] for c in slack.fake.calls_to("conversations.open")] == ["UOLA"]
+    assert [c.params["channel"] for c in slack.fake.calls_to("chat.postMessage")] == ["DUOLA", "DUOLA"]
+
+
+async def test_a_pair_gets_a_group_dm_and_threads_go_under_the_first_message(slack: SlackHarness) -> None:
+    group = await slack.app.adapter.open_group([user("UOLA"), user("UPER")], "Samsnakk")
+    assert slack.fake.calls_to("conversations.open")[0].params["users"] == "UOLA,UPER"
+    assert group.is_direct
+    sent = await slack.app.adapter.send(Destination.group(group), Message.text("Dere to er satt opp"))
+    assert sent is not None
+    thread = await slack.app.adapter.start_thread(sent, "Oppfølging")
+    await slack.app.adapter.send(Destination.channel(thread), Message.text("I tråden"))
+    posted = slack.fake.calls_to("chat.postMessage")[-1].params
+    assert (posted["channel"], posted["thread_ts"]) == (group.id, sent.message_id)
+
+
+async def test_an_update_replaces_the_message(slack: SlackHarness) -> None:
+    sent = await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("3 prøver dette"))
+    assert sent is not None
+    await slack.app.adapter.update(sent, Message.text("4 prøver dette"))
+    update = slack.fake.calls_to("chat.update")[0].params
+    assert (update["channel"], update["ts"], update["text"]) == ("C1", sent.message_id, "4 prøver dette")
+
+
+async def test_an_attachment_is_uploaded_as_a_file(slack: SlackHarness) -> None:
+    ics = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    await slack.app.adapter.send(
+        Destination.dm(user("UKARI")), Message.of(Text("Invitasjon"), Attachment("samling.ics", ics, "text/calendar"))
+    )
+    await slack.fake.wait_for("files.completeUploadExternal")
+    assert slack.fake.calls_to("files.getUploadURLExternal")[0].params["filename"] == "samling.ics"
+    assert slack.fake.calls_to("files.completeUploadExternal")[0].params["channel_id"] == "DUKARI"
+    assert ics.encode() in slack.fake.uploads[0]
+
+
+async def test_an_ephemeral_message_is_posted_for_one_person(slack: SlackHarness) -> None:
+    sent = await slack.app.adapter.send(Destination.ephemeral(CHANNEL, user("UPER")), Message.text("Bare for deg"))
+    assert sent is None
+    params = slack.fake.calls_to("chat.postEphemeral")[0].params
+    assert (params["channel"], params["user"], params["text"]) == ("C1", "UPER", "Bare for deg")
+
+
+def test_retry_after_is_read_whatever_its_form() -> None:
+    assert retry_after_seconds({"Retry-After": ["1.5"]}) == 1.5
+    assert retry_after_seconds({"retry-after": " 2 "}) == 2.0
+    assert retry_after_seconds({"Retry-After": "soon"}) == 1.0
+    assert retry_after_seconds({"Retry-After": "-3"}) == 0.0
+    assert retry_after_seconds({}) == 1.0
+
+
+def test_network_errors_are_retryable() -> None:
+    error = delivery_error(TimeoutError(), "chat.postMessage")
+    assert (error.code, error.retryable) == ("server_error", True)
+
+
+async def test_sending_to_a_workspace_without_a_token_fails_clearly(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    from bot.config import Secret
+
+    slack = await start_harness(tmp_path, fake_slack, bot_token=Secret(""), client_id="1.2", client_secret=Secret("s"))
+    try:
+        with pytest.raises(DeliveryError) as raised:
+            await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("Hei"))
+        assert (raised.value.code, raised.value.retryable) == ("invalid_auth", False)
+    finally:
+        await slack.close()
+
+
+async def test_time_to_ack_stays_low_while_the_api_is_slow(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postEphemeral", status=503, times=2)
+    started = time.monotonic()
+    response = await slack.command("/samskap")
+    assert response.status == 200
+    assert time.monotonic() - started < 1.0
