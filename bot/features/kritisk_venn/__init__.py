@@ -11,14 +11,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.kritisk_venn import messages as msg
+from bot.features.kritisk_venn.common import JOB_BEGIN, JOB_DEADLINE, JOB_INVITE, JOB_REMIND
 from bot.features.kritisk_venn.handlers import register
-from bot.features.kritisk_venn.service import (
-    JOB_BEGIN,
-    JOB_DEADLINE,
-    JOB_INVITE,
-    JOB_REMIND,
-    KritiskVennService,
-)
+from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import Translator
 from bot.messages import Button, Buttons, Part, Text
 from bot.messages import Context as ContextLine

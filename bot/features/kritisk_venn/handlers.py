@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 from bot.context import Context
 from bot.events import ActionEvent, FormSubmitted, MessageEvent
 from bot.features.kritisk_venn import messages as msg
-from bot.features.kritisk_venn.phases import PHASES
-from bot.features.kritisk_venn.service import (
+from bot.features.kritisk_venn.common import (
     OPTION,
     Contributed,
-    KritiskVennService,
     KvError,
     kind_for,
     parse_request,
 )
+from bot.features.kritisk_venn.phases import PHASES
+from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import N_
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Section, Text
@@ -32,6 +32,7 @@ USAGE = "[status | ja|nei N | bidra N <tekst> | neste N | avbryt N | del N <teks
 
 OUTCOME_TEXTS = {
     "late": N_("Round #{id} has ended, so this was not added to the round. I have passed it on to the presenter."),
+    "late_own": N_("Round #{id} has ended; I have kept your text with the round."),
     "listen": N_("While the friends give feedback, the presenter listens. Note your thoughts: "
                  "your turn comes in the reflection."),
     "too_early": N_("The presentation is being read now. Questions come in the next phase, clarifying questions."),

@@ -1,0 +1,317 @@
+"""Kritisk venn: running a round — phases, contributions, deadlines, the summary.
+
+A round moves inviting → running (phase 0..6) → done (or cancelled). All state is in the
+database and every deadline is a scheduler job keyed by the round's token, so a restart in the
+middle of a round loses nothing. Shared posts (announcement, phases) go through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.adapter import DeliveryError, Destination
+from bot.events import Conversation
+from bot.features.kritisk_venn import messages as msg
+from bot.features.kritisk_venn.common import (
+    BEGIN_RETRY,
+    JOB_BEGIN,
+    JOB_DEADLINE,
+    JOB_REMIND,
+    LATE_PHASE,
+    Contributed,
+    KvError,
+    RoundBase,
+    conv_dict,
+    conversation_key,
+    kind_for,
+)
+from bot.features.kritisk_venn.phases import (
+    LAST_PHASE,
+    PHASES,
+    phase_times,
+)
+from bot.i18n import N_
+from bot.messages import Context as ContextLine
+from bot.messages import Message, Text
+from storage.models.core import Member, Network
+from storage.models.kritisk_venn import KvSession
+from storage.repositories.core import Notes
+from storage.repositories.kritisk_venn import KritiskVennRepo
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+
+class Protocol(RoundBase):
+    async def begin(self, session_id: int) -> None:
+        """Open the thread or group and start phase 1. Safe to call again (it is retried)."""
+        async with self.bot.db.session() as s:
+            repo = KritiskVennRepo(s)
+            session = await repo.get(session_id)
+            if session is None or session.status not in ("inviting", "running") or session.phase >= 0:
+                return
+            if session.status == "inviting":
+                await repo.set_status(session.id, ("inviting",), "running", self._now())
+                closed = await repo.withdraw_open_invitations(session.id, self._now())
+            else:
+                closed = []
+        for member_id in closed:
+            await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
+        loaded = await self._load(session_id)
+        assert loaded is not None
+        session, presenter, network = loaded
+        friends = await self._accepted(session.id)
+        conversation = (
+            None if session.conversation_gone else await self._open_conversation(session, presenter, network, friends)
+        )
+        if conversation is None and not session.conversation_gone:
+            return  # the announcement is still on its way; the begin job tries again
+        for friend in friends:
+            t = self.bot.translator_for(friend, network)
+            where = (
+                t.t("in the thread under the announcement in the channel")
+                if session.venue == "thread"
+                else t.t("in a group conversation with you, the presenter and the other friends")
+            )
+            await self._dm(f"kv:{session.token}:started:{friend.id}", friend, Message.of(
+                Text(t.t("Kritisk venn #{id} with {name} has started, {where}. I announce each phase there with "
+                         "its purpose and sentence starters.", id=session.id, name=presenter.display_name,
+                         where=where)),
+                ContextLine(t.t("/kritiskvenn status shows where the round is.")),
+            ))  # fmt: skip
+        await self._enter_phase(session.id, -1, 0)
+
+    async def _open_conversation(
+        self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
+    ) -> Conversation | None:
+        if session.conversation:
+            return Conversation(**session.conversation)
+        adapter = self.bot.adapters.get(session.origin["platform"])
+        channel = await self._channel_for(session, network)
+        conversation: Conversation | None = None
+        gone = False
+        t = self.bot.translator_for(None, network)
+        try:
+            if session.venue == "thread" and channel is not None and adapter is not None:
+                result = await self.bot.outbox.deliver(
+                    f"kv:{session.token}:announce", Destination.channel(channel),
+                    msg.announcement(t, session, presenter, friends),
+                )  # fmt: skip
+                if result.sent is None:
+                    if result.status == "failed":
+                        gone = True
+                    else:
+                        await self.bot.scheduler.schedule(JOB_BEGIN, self._now() + BEGIN_RETRY,
+                                                          {"session": session.id, "token": session.token},
+                                                          key=f"kv:{session.token}:begin")  # fmt: skip
+                        return None
+                else:
+                    conversation = await adapter.start_thread(result.sent, t.t("Kritisk venn #{id}", id=session.id))
+            elif adapter is not None:
+                users = [self.bot.user_of(m) for m in (presenter, *friends)]
+                conversation = await adapter.open_group(users, t.t("Kritisk venn #{id}", id=session.id))
+            else:
+                gone = True
+        except DeliveryError as error:
+            log.warning("kritisk venn: could not open the conversation for a round (%s)", error.code)
+            gone = True
+        async with self.bot.db.session() as s:
+            row = await KritiskVennRepo(s).get(session.id)
+            assert row is not None
+            if conversation is not None:
+                row.conversation = conv_dict(conversation)
+                row.conversation_key = conversation_key(conversation)
+            row.conversation_gone = gone
+        session.conversation_gone = gone
+        if conversation is not None:
+            session.conversation = conv_dict(conversation)
+        if gone:
+            await self._tell_presenter_gone(session, presenter, network, opened=False)
+        return conversation
+
+    async def _enter_phase(self, session_id: int, from_phase: int, to_phase: int) -> None:
+        loaded = await self._load(session_id)
+        if loaded is None:
+            return
+        session, presenter, network = loaded
+        now = self._now()
+        remind_at, deadline = phase_times(session.pace, to_phase, now, network.timezone)
+        async with self.bot.db.session() as s:
+            moved = await KritiskVennRepo(s).move_phase(session.id, from_phase, to_phase, now, deadline)
+        if not moved:
+            return
+        session.phase = to_phase
+        payload = {"session": session.id, "token": session.token, "phase": to_phase}
+        await self.bot.scheduler.schedule(
+            JOB_DEADLINE, deadline, payload, key=f"kv:{session.token}:deadline:{to_phase}"
+        )
+        if PHASES[to_phase].speakers != "nobody":
+            await self.bot.scheduler.schedule(
+                JOB_REMIND, remind_at, payload, key=f"kv:{session.token}:remind:{to_phase}"
+            )
+        friends = await self._accepted(session.id)
+        t = self.bot.translator_for(None, network)
+        message = msg.phase_message(t, session, to_phase, presenter, self._when(None, network, deadline), friends)
+        await self._post(session, presenter, network, f"phase:{to_phase}", message)
+
+    async def advance(self, session_id: int, member: Member, expected_phase: int | None = None) -> int:
+        """ "Neste fase" from the presenter or a network leader; returns the phase that was left."""
+        loaded = await self._load(session_id)
+        if loaded is None or loaded[0].network_id != member.network_id:
+            raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
+        session, presenter, _network = loaded
+        if member.id != presenter.id and not member.is_leader:
+            raise KvError(N_("Only the presenter or a network leader can move the round on."))
+        if session.status != "running" or session.phase < 0:
+            raise KvError(N_("Round #{id} is not running."), id=session.id)
+        if expected_phase is not None and expected_phase != session.phase:
+            raise KvError(N_("The round has already moved on."))
+        await self._leave_phase(session, session.phase)
+        return session.phase
+
+    async def _leave_phase(self, session: KvSession, phase: int) -> None:
+        await self.bot.scheduler.cancel(f"kv:{session.token}:deadline:{phase}")
+        await self.bot.scheduler.cancel(f"kv:{session.token}:remind:{phase}")
+        if phase >= LAST_PHASE:
+            await self._finish(session.id)
+        else:
+            await self._enter_phase(session.id, phase, phase + 1)
+
+    async def deadline_reached(self, session_id: int, token: str, phase: int) -> None:
+        session = await self.get(session_id)
+        if session is None or session.token != token or session.status != "running" or session.phase != phase:
+            return
+        await self._leave_phase(session, phase)
+
+    async def remind(self, session_id: int, token: str, phase: int) -> None:
+        loaded = await self._load(session_id)
+        if loaded is None:
+            return
+        session, presenter, network = loaded
+        if session.token != token or session.status != "running" or session.phase != phase:
+            return
+        missing = await self._still_to_write(session, presenter)
+        assert session.phase_deadline is not None
+        for member in missing:
+            t = self.bot.translator_for(member, network)
+            deadline = self._when(member, network, session.phase_deadline)
+            await self._dm(f"kv:{session.token}:remind:{phase}:{member.id}", member,
+                           msg.reminder(t, session, phase, deadline, presenter))  # fmt: skip
+
+    async def _still_to_write(self, session: KvSession, presenter: Member) -> list[Member]:
+        speakers = PHASES[session.phase].speakers
+        expected: list[Member] = []
+        if speakers in ("friends", "everyone"):
+            expected += await self._accepted(session.id)
+        if speakers in ("presenter", "everyone"):
+            expected.append(presenter)
+        async with self.bot.db.session() as s:
+            written = await KritiskVennRepo(s).contributors_in_phase(session.id, session.phase)
+        return [m for m in expected if m.id not in written]
+
+    async def contribute(self, session_id: int, member: Member, text: str, phase_hint: int | None = None,
+                         kind_hint: str | None = None) -> Contributed:  # fmt: skip
+        loaded = await self._load(session_id)
+        if loaded is None or loaded[0].network_id != member.network_id:
+            raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
+        session, presenter, network = loaded
+        is_presenter = member.id == presenter.id
+        async with self.bot.db.session() as s:
+            friend = await KritiskVennRepo(s).friend(session.id, member.id)
+        is_friend = friend is not None and friend.status == "accepted"
+        if not is_presenter and not is_friend:
+            return Contributed("not_participant", session)
+        if session.status == "cancelled":
+            return Contributed("cancelled", session)
+        if session.status == "inviting" or session.phase < 0:
+            return Contributed("not_started", session)
+        if session.status == "done":
+            late_id = await self._store(session, member, LATE_PHASE, "late", text)
+            if not is_presenter:
+                t = self.bot.translator_for(presenter, network)
+                await self._dm(f"kv:{session.token}:late:{late_id}", presenter,
+                               Message.of(Text(t.t("A late contribution to your round #{id} from {name}:",
+                                                   id=session.id, name=member.display_name)), Text(text)))  # fmt: skip
+            return Contributed("late_own" if is_presenter else "late", session, LATE_PHASE)
+        phase_index = session.phase if phase_hint is None or phase_hint > session.phase else phase_hint
+        outcome, kind = kind_for(phase_index, is_presenter, text, kind_hint)
+        if outcome != "stored":
+            return Contributed(outcome, session, phase_index)
+        phase = PHASES[phase_index]
+        await self._store(session, member, phase_index, kind, text)
+        if phase_index == session.phase and not await self._still_to_write(session, presenter):
+            if phase.speakers != "nobody":
+                await self._leave_phase(session, phase_index)
+        return Contributed("stored", session, phase_index)
+
+    async def _store(self, session: KvSession, member: Member, phase: int, kind: str, text: str) -> int:
+        async with self.bot.db.session() as s:
+            row = await KritiskVennRepo(s).contribute(session.id, member.id, phase, kind, text, self._now())
+            return row.id
+
+    async def _finish(self, session_id: int) -> None:
+        async with self.bot.db.session() as s:
+            finished = await KritiskVennRepo(s).set_status(session_id, ("running",), "done", self._now())
+        loaded = await self._load(session_id)
+        if not finished or loaded is None:
+            return
+        session, presenter, network = loaded
+        t = self.bot.translator_for(None, network)
+        closing = Message.of(
+            Text(t.t("Kritisk venn #{id} is finished. Thank you for kind and honest questions and feedback! "
+                     "{name} gets a summary.", id=session.id, name=presenter.display_name)),
+            ContextLine(t.t("What is written here after the end is passed on to {name}.", name=presenter.display_name)),
+        )  # fmt: skip
+        await self._post(session, presenter, network, "closing", closing)
+        async with self.bot.db.session() as s:
+            contributions = [
+                (c, m) for c, m in await KritiskVennRepo(s).contributions(session.id) if c.kind not in ("late",)
+            ]
+        tp = self.bot.translator_for(presenter, network)
+        await self._dm(f"kv:{session.token}:summary", presenter, msg.summary(tp, session, contributions))
+
+    async def cancel(self, session_id: int, member: Member) -> None:
+        session, presenter, network = await self._presenter_only(session_id, member)
+        now = self._now()
+        async with self.bot.db.session() as s:
+            repo = KritiskVennRepo(s)
+            if not await repo.set_status(session.id, ("inviting", "running"), "cancelled", now):
+                raise KvError(N_("Round #{id} has already ended."), id=session.id)
+            closed = await repo.withdraw_open_invitations(session.id, now)
+        for member_id in closed:
+            await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
+        await self.bot.scheduler.cancel(f"kv:{session.token}:deadline:{session.phase}")
+        await self.bot.scheduler.cancel(f"kv:{session.token}:remind:{session.phase}")
+        await self.bot.scheduler.cancel(f"kv:{session.token}:begin")
+        for friend in await self._accepted(session.id):
+            t = self.bot.translator_for(friend, network)
+            await self._dm(f"kv:{session.token}:cancelled:{friend.id}", friend, Message.text(
+                t.t("{name} has cancelled kritisk venn #{id}. Thank you for saying yes!",
+                    name=presenter.display_name, id=session.id)))  # fmt: skip
+        if session.conversation and session.phase >= 0:
+            t = self.bot.translator_for(None, network)
+            await self._post(session, presenter, network, "cancelled", Message.text(
+                t.t("{name} has cancelled this round. Thank you all.", name=presenter.display_name)))  # fmt: skip
+
+    async def share_note(self, session_id: int, member: Member, text: str) -> None:
+        session, _presenter, _network = await self._presenter_only(session_id, member)
+        if session.status != "done":
+            raise KvError(N_("You can share a learning note when round #{id} is finished."), id=session.id)
+        text = text.strip()
+        if not text:
+            raise KvError(N_("Write the learning note: /kritiskvenn del {id} <text>"), id=session.id)
+        if len(text) > 500:
+            raise KvError(N_("A learning note is at most 500 characters; yours has {n}."), n=len(text))
+        async with self.bot.db.session() as s:
+            await Notes(s).add(session.network_id, member.id, "kritisk_venn", text, self._now())
+            row = await KritiskVennRepo(s).get(session.id)
+            assert row is not None
+            row.note_shared = True
+
+    async def reflection_of(self, session_id: int) -> str:
+        async with self.bot.db.session() as s:
+            return "\n".join(c.text for c, _m in await KritiskVennRepo(s).contributions(session_id)
+                             if c.kind == "reflection")  # fmt: skip
