@@ -1,0 +1,42 @@
+"""Digests: links the network shares and leaders' feeds, gathered into a weekly digest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.features.digest.compose import period_of
+from bot.features.digest.handlers import register
+from bot.features.digest.service import DigestService
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+def setup(bot: Bot) -> None:
+    service = DigestService(bot)
+    bot.services["digest"] = service
+    register(bot, service)
+    bot.data_exporters["digest"] = service.export
+    bot.data_erasers.append(service.erase)
+
+    @bot.scheduler.handler("digest.weekly")
+    async def weekly(payload: dict[str, Any]) -> None:
+        from storage.repositories.core import Networks
+
+        async with bot.db.session() as s:
+            network = await Networks(s).get(int(payload["network_id"]))
+        if network is None:
+            return
+        await service.publish(network.id, period_of(bot.clock.now(), network.timezone))
+
+    @bot.scheduler.handler("digest.redeliver")
+    async def redeliver(payload: dict[str, Any]) -> None:
+        await service.publish(int(payload["network_id"]), str(payload["period"]), redeliver_only=True)
+
+    @bot.scheduler.handler("digest.fetch")
+    async def fetch(payload: dict[str, Any]) -> None:
+        await service.fetch_pending()
+
+    @bot.scheduler.handler("digest.poll_feed")
+    async def poll_feed(payload: dict[str, Any]) -> None:
+        await service.poll_feed(int(payload["feed_id"]))

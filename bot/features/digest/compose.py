@@ -1,0 +1,278 @@
+"""Building a digest: a plain, JSON-able snapshot of the week, and its rendering as a Message.
+
+The snapshot is what gets published and kept, so every channel, every retry and `/digest`
+show the same digest, and a leader can remove an item from it later. Rendering happens in the
+network's language, with dates formatted for that language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+
+from bot.i18n import N_, Translator
+from bot.messages import Button, Buttons, Divider, Link, Links, Message, Part, Section, Text
+from bot.messages import Context as ContextLine
+from storage.models.core import LearningNote
+from storage.repositories.digest import IdeaRow, ReportRow, ShareRow
+
+LIMITS = {"recommended": 8, "popular": 5, "sources": 5, "ideas": 8, "reports": 8, "notes": 5}
+SECTION_TITLES = {
+    "recommended": N_("Recommended by the network leaders"),
+    "popular": N_("Most shared and discussed in the network"),
+    "sources": N_("New from our sources"),
+    "ideas": N_("New practice ideas"),
+    "reports": N_("Experience reports: how it went"),
+    "notes": N_("Learning notes"),
+}
+NOTE_SOURCES = {"kritisk_venn": N_("from a critical-friend talk"), "samsnakk": N_("from a samsnakk")}
+
+
+@dataclass(frozen=True)
+class Week:
+    period: str
+    start: datetime
+    end: datetime
+
+
+def period_of(moment: datetime, timezone: str) -> str:
+    """The ISO week `moment` falls in, in the network's time zone: "2026-W38"."""
+    year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def build_content(
+    week: Week,
+    *,
+    intro: str,
+    removed: Sequence[str],
+    shares: Sequence[ShareRow],
+    ideas: Sequence[IdeaRow],
+    reports: Sequence[ReportRow],
+    notes: Sequence[LearningNote],
+) -> dict[str, Any]:
+    """The digest for `week` as plain data; sections without items are left out."""
+    hidden = set(removed)
+    articles: dict[int, dict[str, Any]] = {}
+    for row in shares:
+        ref = f"a:{row.article.id}"
+        if ref in hidden:
+            continue
+        item = articles.get(row.article.id)
+        if item is None:
+            item = articles[row.article.id] = _article_item(row)
+        if row.share.member_id is not None:
+            item["sharers"].append(
+                {
+                    "member_id": row.share.member_id,
+                    "name": row.member_name,
+                    "comment": _short(row.share.comment, 280),
+                    "leader": row.share.recommended,
+                }
+            )
+            item["recommended"] = item["recommended"] or row.share.recommended
+        elif row.feed_title and row.feed_title not in item["feeds"]:
+            item["feeds"].append(row.feed_title)
+    everything = list(articles.values())
+    recommended = [a for a in everything if a["recommended"]]
+    popular = sorted(
+        (a for a in everything if not a["recommended"] and a["sharers"]),
+        key=lambda a: (-(len(a["sharers"]) + sum(1 for s in a["sharers"] if s["comment"])), a["first"]),
+    )
+    from_sources = sorted(
+        (a for a in everything if not a["sharers"]), key=lambda a: a["published"] or a["first"], reverse=True
+    )
+    sections = [
+        ("recommended", recommended),
+        ("popular", popular),
+        ("sources", from_sources),
+        ("ideas", [_idea_item(r) for r in ideas if f"i:{r.idea.id}" not in hidden]),
+        ("reports", [_report_item(r) for r in reports if f"r:{r.report.id}" not in hidden]),
+        ("notes", [_note_item(n) for n in notes if f"n:{n.id}" not in hidden]),
+    ]
+    return {
+        "period": week.period,
+        "start": week.start.isoformat(),
+        "end": week.end.isoformat(),
+        "intro": intro,
+        "sections": [{"kind": kind, "items": items[: LIMITS[kind]]} for kind, items in sections if items],
+    }
+
+
+def _article_item(row: ShareRow) -> dict[str, Any]:
+    article = row.article
+    return {
+        "ref": f"a:{article.id}",
+        "url": article.url,
+        "title": article.title or article.url,
+        "description": _short(article.description, 240),
+        "site": article.site_name,
+        "published": article.published_at.isoformat() if article.published_at else None,
+        "unreadable": article.fetch_status == "failed",
+        "sharers": [],
+        "feeds": [],
+        "recommended": False,
+        "first": row.share.created_at.isoformat(),
+    }
+
+
+def _idea_item(row: IdeaRow) -> dict[str, Any]:
+    return {"ref": f"i:{row.idea.id}", "text": _short(row.idea.text, 300), "author_id": row.idea.author_id,
+            "author": row.author_name, "school": row.author_school}  # fmt: skip
+
+
+def _report_item(row: ReportRow) -> dict[str, Any]:
+    report = row.report
+    told = report.what_happened or report.what_we_did
+    return {"ref": f"r:{report.id}", "idea": _short(row.idea_text, 120), "text": _short(told, 300),
+            "author_id": report.member_id, "author": row.author_name, "school": row.author_school}  # fmt: skip
+
+
+def _note_item(note: LearningNote) -> dict[str, Any]:
+    # Notes come from personal reflection; the digest shares the learning, not who wrote it.
+    return {"ref": f"n:{note.id}", "text": _short(note.text, 400), "source": note.source, "author_id": note.member_id}
+
+
+def items_in_order(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item as numbered in a preview (1, 2, ...), for `/digest fjern N`."""
+    return [item for section in content["sections"] for item in section["items"]]
+
+
+def is_empty(content: dict[str, Any]) -> bool:
+    return not content["sections"]
+
+
+def without_item(content: dict[str, Any], ref: str) -> dict[str, Any]:
+    sections = []
+    for section in content["sections"]:
+        items = [i for i in section["items"] if i["ref"] != ref]
+        if items:
+            sections.append({**section, "items": items})
+    return {**content, "sections": sections}
+
+
+def without_member(content: dict[str, Any], member_id: int) -> dict[str, Any]:
+    """The snapshot with a member's name, comments and contributions taken out (erasure)."""
+    sections = []
+    for section in content["sections"]:
+        items = []
+        for item in section["items"]:
+            if item.get("author_id") == member_id:
+                continue
+            if "sharers" in item:
+                sharers = [s for s in item["sharers"] if s["member_id"] != member_id]
+                if not sharers and not item["feeds"]:
+                    continue
+                item = {**item, "sharers": sharers}
+            items.append(item)
+        if items:
+            sections.append({**section, "items": items})
+    return {**content, "sections": sections}
+
+
+def item_label(item: dict[str, Any]) -> str:
+    return item.get("title") or item.get("text") or item.get("url") or item["ref"]
+
+
+# -- rendering ---------------------------------------------------------------------------------
+def format_day(moment: datetime, timezone: str, language: str, fmt: str = "d. MMMM y") -> str:
+    return format_date(moment.astimezone(ZoneInfo(timezone)).date(), fmt, locale="nb" if language == "nb" else "en")
+
+
+def format_moment(moment: datetime, timezone: str, language: str) -> str:
+    """A weekday, date and time in the network's time zone: "mandag 14. september kl. 08:00"."""
+    pattern = "EEEE d. MMMM 'kl.' HH:mm" if language == "nb" else "EEEE d MMMM 'at' HH:mm"
+    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale="nb" if language == "nb" else "en")
+
+
+def render(
+    content: dict[str, Any],
+    t: Translator,
+    *,
+    network_name: str,
+    timezone: str,
+    preview: bool = False,
+) -> Message:
+    week = content["period"].split("-W")[-1].lstrip("0")
+    start = datetime.fromisoformat(content["start"])
+    end = datetime.fromisoformat(content["end"])
+    heading = t.t("*Digest for {network}, week {week}*", network=network_name, week=week)
+    span = t.t("What happened from {start} to {end}",
+               start=format_day(start, timezone, t.language, "d. MMMM"),
+               end=format_day(end, timezone, t.language))  # fmt: skip
+    parts: list[Part] = []
+    if preview:
+        parts.append(ContextLine(t.t("Preview — only you see this. Nothing has been sent yet.")))
+    parts += [Section(heading), ContextLine(span)]
+    if content.get("intro"):
+        parts.append(Text(content["intro"]))
+    number = 0
+    for section in content["sections"]:
+        parts.append(Divider())
+        parts.append(Text(f"*{t.t(SECTION_TITLES[section['kind']])}*"))
+        if section["kind"] in ("recommended", "popular", "sources"):
+            links = []
+            for item in section["items"]:
+                number += 1
+                prefix = f"{number}. " if preview else ""
+                links.append(Link(prefix + item["title"], item["url"], _article_line(item, t, timezone)))
+            parts.append(Links(tuple(links)))
+        else:
+            lines = []
+            for item in section["items"]:
+                number += 1
+                prefix = f"{number}. " if preview else "• "
+                lines.append(prefix + _text_line(section["kind"], item, t))
+            parts.append(Text("\n".join(lines)))
+    parts.append(Divider())
+    if preview:
+        parts.append(ContextLine(t.t("Remove an item with /digest fjern <number>; write an introduction with "
+                                     "/digest intro <text>.")))  # fmt: skip
+        parts.append(Buttons((Button(t.t("Publish now"), "digest.publish", style="primary"),
+                              Button(t.t("Skip this week"), "digest.skip"))))  # fmt: skip
+    else:
+        parts.append(ContextLine(t.t("Share a link with the network: /del <link> [comment]. "
+                                     "See the latest digest any time with /digest.")))  # fmt: skip
+    return Message(tuple(parts), t.t("Digest for {network}, week {week}", network=network_name, week=week))
+
+
+def _article_line(item: dict[str, Any], t: Translator, timezone: str) -> str:
+    bits: list[str] = []
+    if item.get("site"):
+        bits.append(item["site"])
+    if item.get("published"):
+        bits.append(format_day(datetime.fromisoformat(item["published"]), timezone, t.language, "d. MMM y"))
+    if item.get("unreadable"):
+        bits.append(t.t("could not be previewed"))
+    line = " · ".join(bits)
+    if item.get("description"):
+        line = f"{line} — {item['description']}" if line else item["description"]
+    who = []
+    for sharer in item["sharers"]:
+        name = sharer["name"] or t.t("a member")
+        who.append(f"{name}: «{sharer['comment']}»" if sharer["comment"] else name)
+    if who:
+        line += ("\n" if line else "") + t.t("Shared by {who}", who="; ".join(who))
+    elif item["feeds"]:
+        line += ("\n" if line else "") + t.t("From {feeds}", feeds=", ".join(item["feeds"]))
+    return line
+
+
+def _text_line(kind: str, item: dict[str, Any], t: Translator) -> str:
+    if kind == "ideas":
+        return t.t("{text} — {name}, {school}", text=item["text"], name=item["author"], school=item["school"])
+    if kind == "reports":
+        return t.t("{name} ({school}) tried «{idea}»: {text}", name=item["author"], school=item["school"],
+                   idea=item["idea"], text=item["text"])  # fmt: skip
+    source = NOTE_SOURCES.get(item.get("source", ""))
+    return f"{item['text']} ({t.t(source)})" if source else item["text"]

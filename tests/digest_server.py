@@ -1,0 +1,144 @@
+"""A local web server for digest tests: article pages, a PDF, feeds, redirects, slow and failing answers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+ARTICLE = """<!doctype html>
+<html lang="nb"><head>
+<meta charset="utf-8">
+<title>Fallback-tittel</title>
+<meta property="og:title" content="Trygt og godt skolemiljø">
+<meta property="og:description" content="Hvordan ressurslærere &amp; skoleledere jobber sammen mot mobbing.">
+<meta property="og:site_name" content="Utdanningsdirektoratet">
+<meta property="article:published_time" content="2026-09-03T10:00:00+02:00">
+</head><body><p>Innhold</p></body></html>"""
+
+PLAIN = """<html><head><title> Relasjoner i klasserommet </title>
+<meta name="description" content="Om lærer–elev-relasjonen."></head><body>x</body></html>"""
+
+PDF = b"%PDF-1.4\n1 0 obj << /Title (Veileder mot mobbing) /Author (Senteret) >> endobj\n%%EOF"
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Læringsmiljøsenteret</title><link>http://example.org/</link>
+<item><title>Nytt om skolemiljø</title><link>{base}/news/1?utm_source=rss</link>
+<description>&lt;p&gt;Ny kunnskap om &lt;b&gt;skolemiljø&lt;/b&gt;.&lt;/p&gt;</description>
+<pubDate>{date}</pubDate></item>
+<item><title>Gammel sak</title><link>{base}/news/old</link><description>Eldre</description>
+<pubDate>Mon, 01 Jan 2024 08:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+
+@dataclass
+class DigestWebServer:
+    """Routes: /article, /plain, /doc.pdf, /bin, /huge, /slow, /fail, /redirect/N, /loop, /feed.xml,
+    /not-a-feed, /broken-feed. `feed_date` is the RFC 822 date of the newest feed item."""
+
+    feed_date: str = "Mon, 07 Sep 2026 06:00:00 GMT"
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    feed_fails: bool = False
+    slow_seconds: float = 5.0
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p == path)
+
+    async def start(self) -> DigestWebServer:
+        app = web.Application()
+        app.middlewares.append(self._record)
+        app.router.add_get("/article", self._text(ARTICLE))
+        app.router.add_get("/plain", self._text(PLAIN))
+        app.router.add_get("/news/{n}", self._text(PLAIN))
+        app.router.add_get("/doc.pdf", self._pdf)
+        app.router.add_get("/bin", self._bin)
+        app.router.add_get("/huge", self._huge)
+        app.router.add_get("/slow", self._slow)
+        app.router.add_get("/fail", self._fail)
+        app.router.add_get("/redirect/{n}", self._redirect)
+        app.router.add_get("/loop", self._loop)
+        app.router.add_get("/to-ftp", self._to_ftp)
+        app.router.add_get("/feed.xml", self._feed)
+        app.router.add_get("/not-a-feed", self._text(PLAIN))
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append((request.path, dict(request.headers)))
+        return await handler(request)
+
+    @staticmethod
+    def _text(body: str) -> Any:
+        async def handle(request: web.Request) -> web.Response:
+            return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+        return handle
+
+    async def _pdf(self, request: web.Request) -> web.Response:
+        return web.Response(body=PDF, content_type="application/pdf")
+
+    async def _bin(self, request: web.Request) -> web.Response:
+        return web.Response(body=b"\x00" * 100, content_type="application/octet-stream")
+
+    async def _huge(self, request: web.Request) -> web.StreamResponse:
+        # Twenty megabytes with no end of head: the reader must stop at its cap.
+        resp = web.StreamResponse(headers={"Content-Type": "text/html; charset=utf-8"})
+        await resp.prepare(request)
+        await resp.write(b"<html><head><title>Stor side</title>")
+        chunk = b"<!-- " + b"x" * 65_000 + b" -->"
+        try:
+            for _ in range(320):
+                await resp.write(chunk)
+        except (ConnectionResetError, RuntimeError):
+            pass
+        return resp
+
+    async def _slow(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.slow_seconds)
+        return web.Response(text=PLAIN, content_type="text/html")
+
+    async def _fail(self, request: web.Request) -> web.Response:
+        return web.Response(status=500, text="boom")
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        target = "/article" if n <= 1 else f"/redirect/{n - 1}"
+        raise web.HTTPFound(target)
+
+    async def _loop(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop")
+
+    async def _to_ftp(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("ftp://127.0.0.1/file")
+
+    async def _feed(self, request: web.Request) -> web.Response:
+        if self.feed_fails:
+            return web.Response(status=503, text="down")
+        etag = f'"{abs(hash(self.feed_date))}"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        body = RSS.format(base=self.base, date=self.feed_date)
+        return web.Response(
+            text=body, content_type="application/rss+xml", charset="utf-8",
+            headers={"ETag": etag, "Last-Modified": self.feed_date},
+        )  # fmt: skip
