@@ -1,0 +1,85 @@
+"""`samskap run --adapter slack`: the runner picks HTTP or Socket Mode from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+from conftest import SECRET
+from fake_slack import FakeSlack, command_body, signed_headers
+
+from adapters.slack.runner import serve
+from bot.app import build_bot, shutdown
+from bot.clock import FakeClock
+from bot.config import Config
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_http_mode_serves_events_and_health_on_the_port(
+    tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
+    port = free_port()
+    task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                        assert health.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.02)
+            body = command_body("/samskap", response_url=fake_slack.hook_url())
+            headers = signed_headers(SECRET, body, "application/x-www-form-urlencoded")
+            async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as response:
+                assert response.status == 200
+        await fake_slack.wait_for_hooks()
+        assert "slack" in bot.adapters
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await shutdown(bot)
+
+
+async def test_an_app_token_switches_to_socket_mode(
+    tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
+    task = asyncio.create_task(serve(bot, {"port": free_port()}))
+    try:
+        opened = await fake_slack.wait_for("apps.connections.open")
+        assert opened[0].token == "xapp-test"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await shutdown(bot)
+
+
+async def test_missing_secrets_stop_the_runner_with_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
+    try:
+        with pytest.raises(SystemExit, match="SLACK_BOT_TOKEN"):
+            await serve(bot, {"port": free_port()})
+    finally:
+        await shutdown(bot)
