@@ -589,13 +589,14 @@ class CallService:
             t = self.bot.translator_for(person)
             other = view.other(person.id)
             name = other.display_name if other else ""
-            if kind == "moved" and mover is not None:
+            if kind == "moved" and mover is not None and mover.id != person.id:
                 headline = t.t(
-                    "{mover} moved your samsnakk with {name} to {when}.",
+                    "{mover} has moved your samsnakk to {when}.",
                     mover=mover.display_name,
-                    name=name,
                     when=self._when(view, person, t),
                 )
+            elif kind == "moved":
+                headline = t.t("Moved: samsnakk with {name}, {when}.", name=name, when=self._when(view, person, t))
             else:
                 headline = t.t("Booked: samsnakk with {name}, {when}.", name=name, when=self._when(view, person, t))
             message = Message.of(
