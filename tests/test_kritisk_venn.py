@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from adapters.memory import Chat, Sent
@@ -53,8 +55,18 @@ def in_thread(chat: Chat, thread: Conversation) -> list[str]:
     return [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
 
 
-async def test_full_live_round_with_decline_restart_late_contribution_and_summary(network_chat: Chat) -> None:
-    chat = network_chat
+@pytest.fixture
+async def any_chat(any_database_url: str) -> AsyncIterator[Chat]:
+    """A chat on SQLite and on PostgreSQL: the whole round must hold on both."""
+    chat = await Chat.start(any_database_url)
+    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
+        await chat.say(name, f"/samskap bli-med {school} skole")
+    yield chat
+    await chat.close()
+
+
+async def test_full_live_round_with_decline_restart_late_contribution_and_summary(any_chat: Chat) -> None:
+    chat = any_chat
     await join_more(chat)
     replies = await start_round(chat)
     assert "#1" in replies[-1].text
@@ -246,3 +258,45 @@ async def member(chat: Chat, name: str) -> Member:
         found = await s.scalar(select(Member).where(Member.user_id == name))
     assert found is not None
     return found
+
+
+async def test_a_round_over_days_runs_its_phases_on_working_days_and_ends_with_a_summary(network_chat: Chat) -> None:
+    chat = network_chat  # the fake clock starts on Monday 7 September 2026, 10:00 in Oslo
+    await start_round(chat, pace="days", friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    thread = thread_of(chat)
+    assert "Fase 1 av 6" in in_thread(chat, thread)[-1] and "kl. 12:00" in in_thread(chat, thread)[-1]
+    finished_at = None
+    for _ in range(24 * 4):
+        await chat.advance(timedelta(hours=1))
+        if any("Oppsummering" in text for text in dms(chat, "kari")):
+            finished_at = chat.clock.now()
+            break
+    assert finished_at is not None
+    # Three working days (08–16 Oslo) from Monday 10:00 end on Thursday before 10:00 Oslo time.
+    assert finished_at.weekday() == 3 and finished_at.hour <= 8
+    reminders = [s for s in chat.adapter.to_user("ola") if "påminnelse" in s.text]
+    assert reminders, "friends who wrote nothing were reminded"
+
+
+async def test_a_yes_can_become_a_no_before_the_round_starts(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.say("ola", "/kritiskvenn nei 1")
+    assert "lise" in invited(chat)  # the next candidate is asked instead
+
+
+async def test_a_learning_note_is_shared_once(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    for _ in range(7):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    replies = await chat.say("kari", "/kritiskvenn del 1 Trygghet kommer før utfordring.")
+    assert "neste oppsummering" in replies[-1].text
+    replies = await chat.say("kari", "/kritiskvenn del 1 En gang til.")
+    assert "allerede delt" in replies[-1].text and "En gang til." in replies[-1].text

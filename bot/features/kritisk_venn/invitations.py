@@ -29,9 +29,6 @@ from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
-if TYPE_CHECKING:
-    pass
-
 
 class Invitations(RoundBase):
     if TYPE_CHECKING:
@@ -150,16 +147,17 @@ class Invitations(RoundBase):
         async with self.bot.db.session() as s:
             repo = KritiskVennRepo(s)
             friend = await repo.friend(session.id, member.id)
-            if friend is not None and friend.status == "accepted":
+            if friend is not None and friend.status == "accepted" and (yes or session.status != "inviting"):
                 return N_("You have already said yes to round #{id}. Thank you!")
             if session.status != "inviting":
                 if session.status == "running":
                     return N_("Round #{id} has already started with the friends it needs; thank you all the same.")
                 return N_("Round #{id} is over; thank you all the same.")
             if not yes:
-                if friend is None or friend.status != "invited":
+                # A yes can still become a no until the round starts.
+                if friend is None or friend.status not in ("invited", "accepted"):
                     return N_("Noted. You were not on the list for round #{id}.")
-                await repo.answer(session.id, member.id, ("invited",), "declined", now)
+                await repo.answer(session.id, member.id, ("invited", "accepted"), "declined", now)
             elif friend is not None and friend.status == "invited":
                 await repo.answer(session.id, member.id, ("invited",), "accepted", now)
             elif session.open_to_volunteers:
@@ -193,13 +191,13 @@ class Invitations(RoundBase):
         session, presenter, network = await self._presenter_only(session_id, member)
         if session.status != "inviting":
             raise KvError(N_("Round #{id} is not looking for critical friends any more."), id=session.id)
+        channel = await self._channel_for(session, network)
+        if channel is None:
+            raise KvError(N_("I have no channel in this network to ask for volunteers in."))
         async with self.bot.db.session() as s:
             row = await KritiskVennRepo(s).get(session.id)
             assert row is not None
             row.open_to_volunteers = True
-        channel = await self._channel_for(session, network)
-        if channel is None:
-            raise KvError(N_("I have no channel in this network to ask for volunteers in."))
         t = self.bot.translator_for(None, network)
         await self.bot.outbox.deliver(
             f"kv:{session.token}:volunteers", Destination.channel(channel), msg.volunteer_call(t, session, presenter),

@@ -8,7 +8,6 @@ middle of a round loses nothing. Shared posts (announcement, phases) go through 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot.adapter import DeliveryError, Destination
 from bot.events import Conversation
@@ -39,9 +38,6 @@ from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Notes
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
-if TYPE_CHECKING:
-    pass
-
 log = logging.getLogger(__name__)
 
 
@@ -53,11 +49,11 @@ class Protocol(RoundBase):
             session = await repo.get(session_id)
             if session is None or session.status not in ("inviting", "running") or session.phase >= 0:
                 return
+            closed: list[int] = []
             if session.status == "inviting":
-                await repo.set_status(session.id, ("inviting",), "running", self._now())
+                if not await repo.set_status(session.id, ("inviting",), "running", self._now()):
+                    return  # another answer started it a moment ago
                 closed = await repo.withdraw_open_invitations(session.id, self._now())
-            else:
-                closed = []
         for member_id in closed:
             await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
         loaded = await self._load(session_id)
@@ -94,8 +90,12 @@ class Protocol(RoundBase):
         conversation: Conversation | None = None
         gone = False
         t = self.bot.translator_for(None, network)
+        if session.venue == "thread" and channel is None:
+            # Started from a direct message in a network without a known channel: a group will do.
+            session.venue = "group"
         try:
-            if session.venue == "thread" and channel is not None and adapter is not None:
+            if session.venue == "thread" and adapter is not None:
+                assert channel is not None
                 result = await self.bot.outbox.deliver(
                     f"kv:{session.token}:announce", Destination.channel(channel),
                     msg.announcement(t, session, presenter, friends),
@@ -104,9 +104,10 @@ class Protocol(RoundBase):
                     if result.status == "failed":
                         gone = True
                     else:
-                        await self.bot.scheduler.schedule(JOB_BEGIN, self._now() + BEGIN_RETRY,
-                                                          {"session": session.id, "token": session.token},
-                                                          key=f"kv:{session.token}:begin")  # fmt: skip
+                        retry_at = self._now() + BEGIN_RETRY
+                        payload = {"session": session.id, "token": session.token}
+                        key = f"kv:{session.token}:begin:{retry_at.isoformat()}"
+                        await self.bot.scheduler.schedule(JOB_BEGIN, retry_at, payload, key=key)
                         return None
                 else:
                     conversation = await adapter.start_thread(result.sent, t.t("Kritisk venn #{id}", id=session.id))
@@ -121,6 +122,7 @@ class Protocol(RoundBase):
         async with self.bot.db.session() as s:
             row = await KritiskVennRepo(s).get(session.id)
             assert row is not None
+            row.venue = session.venue
             if conversation is not None:
                 row.conversation = conv_dict(conversation)
                 row.conversation_key = conversation_key(conversation)
@@ -158,7 +160,7 @@ class Protocol(RoundBase):
         await self._post(session, presenter, network, f"phase:{to_phase}", message)
 
     async def advance(self, session_id: int, member: Member, expected_phase: int | None = None) -> int:
-        """ "Neste fase" from the presenter or a network leader; returns the phase that was left."""
+        """Move on when the presenter or a network leader says so; returns the phase that was left."""
         loaded = await self._load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
@@ -285,7 +287,6 @@ class Protocol(RoundBase):
             await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
         await self.bot.scheduler.cancel(f"kv:{session.token}:deadline:{session.phase}")
         await self.bot.scheduler.cancel(f"kv:{session.token}:remind:{session.phase}")
-        await self.bot.scheduler.cancel(f"kv:{session.token}:begin")
         for friend in await self._accepted(session.id):
             t = self.bot.translator_for(friend, network)
             await self._dm(f"kv:{session.token}:cancelled:{friend.id}", friend, Message.text(
@@ -300,6 +301,8 @@ class Protocol(RoundBase):
         session, _presenter, _network = await self._presenter_only(session_id, member)
         if session.status != "done":
             raise KvError(N_("You can share a learning note when round #{id} is finished."), id=session.id)
+        if session.note_shared:
+            raise KvError(N_("You have already shared a learning note from round #{id}."), id=session.id)
         text = text.strip()
         if not text:
             raise KvError(N_("Write the learning note: /kritiskvenn del {id} <text>"), id=session.id)
