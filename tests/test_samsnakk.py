@@ -290,3 +290,34 @@ async def test_my_data_includes_calls_and_rounds(network_chat: Chat) -> None:
     data = json.loads(next(p for p in sent.message.parts if isinstance(p, Attachment)).content)
     assert data["samsnakk"]["calls"][0]["status"] == "confirmed"
     assert data["samsnakk"]["not_paired_with_member_ids"] == [3]
+
+
+async def test_rounds_run_by_the_plan_when_members_opt_in_through_the_general_settings(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("lise", "/samskap bli-med Nordby skole")
+    for name in ("kari", "ola", "per", "lise"):
+        await chat.say(name, "/samskap innstillinger samsnakk på")
+    await chat.say("kari", "/samskap leder innstilling samsnakk_dag fredag")
+
+    await chat.advance(timedelta(days=4))  # Friday 11 September, 10:00 in Oslo: past 09:00
+
+    assert len(chat.adapter.groups) == 2
+    assert len(group_messages(chat, "runde 1")) == 2
+
+
+async def test_three_people_make_one_trio(network_chat: Chat) -> None:
+    chat = network_chat
+    for name in ("kari", "ola", "per"):
+        await chat.say(name, "/samsnakk på")
+    await chat.say("kari", "/samsnakk runde kjør")
+    assert [sorted(u.id for u in users) for users in chat.adapter.groups.values()] == [["kari", "ola", "per"]]
+
+
+async def test_an_english_speaking_member_gets_english_times_and_texts(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("ola", "/samskap innstillinger språk en")
+    asked = await chat.say("ola", "/samsnakk @kari tomorrow 3pm")
+    assert "I have asked kari about Tue 8 Sep 15:00" in asked[-1].text
+    await chat.click("kari", "Godta")
+    assert len(dms(chat, "ola", "Booked: samsnakk with kari, Tue 8 Sep 15:00.")) == 1
+    assert len(dms(chat, "kari", "Booket: samsnakk med ola, tir. 8. sep. kl. 15:00.")) == 1

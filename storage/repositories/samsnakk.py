@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.models.core import Member
 from storage.models.runtime import ScheduledJob
 from storage.models.samsnakk import SamsnakkAvoid, SamsnakkCall, SamsnakkGroup, SamsnakkGroupMember, SamsnakkRound
 
@@ -187,6 +188,14 @@ class RoundJobs:
                 )
             ).all()
         )
+
+    async def anyone_opted_in(self, network_id: int) -> bool:
+        found = await self.s.scalar(
+            select(Member.id)
+            .where(Member.network_id == network_id, Member.opt_ins["samsnakk"].as_boolean().is_(True))
+            .limit(1)
+        )
+        return found is not None
 
 
 class Avoids:

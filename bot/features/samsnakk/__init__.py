@@ -7,11 +7,14 @@ and `/samsnakk nå` book a short video call.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.context import Context
+from bot.events import CommandEvent
 from bot.features.samsnakk.calls import CallService
 from bot.features.samsnakk.common import declare_settings, member_tz
 from bot.features.samsnakk.handlers import register
@@ -24,7 +27,9 @@ from storage.repositories.core import Networks
 from storage.repositories.samsnakk import Avoids, Calls, Rounds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core import Bot, Middleware, Next
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,6 +75,30 @@ def setup(bot: Bot) -> None:
         return [Section(t.t("Your samsnakk calls"), tuple(fields))]
 
     bot.home_providers.append(home)
+    bot.middleware.append(_round_arming(bot, rounds))
+
+
+def _round_arming(bot: Bot, rounds: RoundService) -> Middleware:
+    """Arm each network's next round the first time this process sees it, and again whenever a
+    samsnakk setting may have changed through the general settings commands."""
+    seen: set[int] = set()
+
+    async def arm(ctx: Context, nxt: Next) -> None:
+        await nxt()
+        network = ctx.network
+        if network is None:
+            return
+        touched = isinstance(ctx.event, CommandEvent) and "samsnakk" in ctx.event.args.lower()
+        if network.id in seen and not touched:
+            return
+        seen.add(network.id)
+        try:
+            await rounds.ensure_scheduled(network)
+        except Exception:  # arming must never spoil the user's answer; the next event tries again
+            seen.discard(network.id)
+            log.exception("samsnakk: could not arm the next round for network %s", network.id)
+
+    return arm
 
 
 async def export(session: AsyncSession, member: Member) -> dict[str, Any]:

@@ -93,20 +93,38 @@ class RoundService:
         return candidate.astimezone(plan.timezone)
 
     async def ensure_scheduled(self, network: Network) -> datetime | None:
-        """Arm the job for the next round by the current plan, and drop any job of an older plan."""
+        """Arm the job for the next round by the current plan, and drop any job of an older plan.
+
+        Nothing is armed while nobody has opted in, so networks that don't use samsnakk carry no jobs.
+        Returns when the next round starts by the plan (None when automatic rounds are off).
+        """
         start = await self.next_start(network)
         async with self.bot.db.session() as s:
             number = await Rounds(s).last_number(network.id) + 1
             pending = await RoundJobs(s).pending_keys(network.id)
-        key = f"samsnakk.round:{network.id}:{number}:{start:%Y%m%d%H%M}" if start else None
+            anyone = await RoundJobs(s).anyone_opted_in(network.id)
+        key = f"samsnakk.round:{network.id}:{number}:{start:%Y%m%d%H%M}" if start and anyone else None
         for stale in pending:
             if stale != key:
                 await self.bot.scheduler.cancel(stale)
-        if start is not None and key not in pending:
-            await self.bot.scheduler.schedule(
-                "samsnakk.round", start, {"network_id": network.id, "number": number}, key=key or ""
-            )
+        if start is not None and key is not None and key not in pending:
+            payload = {"network_id": network.id, "number": number, "at": start.isoformat()}
+            await self.bot.scheduler.schedule("samsnakk.round", start, payload, key=key)
         return start
+
+    async def _due_by_plan(self, network: Network, payload: dict[str, Any]) -> bool:
+        """False when the leaders changed the plan after this job was armed (it then re-arms instead)."""
+        plan = round_plan(self.bot, network)
+        if plan.every_weeks <= 0:
+            return False
+        if "at" not in payload:
+            return True
+        planned = datetime.fromisoformat(payload["at"]).astimezone(plan.timezone)
+        if (planned.weekday(), planned.hour, planned.minute) != (plan.weekday, plan.hour, plan.minute):
+            return False
+        async with self.bot.db.session() as s:
+            last = (await Rounds(s).recent(network.id, 1) or [None])[0]
+        return last is None or last.starts_at + timedelta(weeks=plan.every_weeks, hours=-12) <= self.now()
 
     # -- pairing ----------------------------------------------------------------------------------
     async def preview(self, network: Network) -> Preview:
@@ -128,21 +146,42 @@ class RoundService:
     # -- holding a round ----------------------------------------------------------------------------
     async def round_job(self, payload: dict[str, Any]) -> None:
         network_id, number = int(payload["network_id"]), int(payload["number"])
+        manual = bool(payload.get("manual"))
         async with self.bot.db.session() as s:
             network = await Networks(s).get(network_id)
+            existing = await Rounds(s).by_number(network_id, number)
         if network is None:
             return
-        if round_plan(self.bot, network).every_weeks <= 0:
-            log.info("samsnakk round job for network %s skipped: automatic rounds are off", network_id)
-            return
+        if existing is None and not manual:
+            if not await self._due_by_plan(network, payload):
+                log.info("samsnakk round job for network %s is stale (the plan changed); re-arming", network_id)
+                await self.ensure_scheduled(network)
+                return
+            if not (await self._pair(network, number))[0].groups:
+                log.info("samsnakk round for network %s not held: fewer than two taking part", network_id)
+                await self.ensure_scheduled(network)
+                return
         await self.hold(network, number)
-        await self.ensure_scheduled(network)
+        if not manual:
+            await self.ensure_scheduled(network)
 
     async def run_now(self, network: Network) -> SamsnakkRound:
         async with self.bot.db.session() as s:
             number = await Rounds(s).last_number(network.id) + 1
-        row = await self.hold(network, number)
-        await self.ensure_scheduled(network)
+        try:
+            row = await self.hold(network, number)
+        except RuntimeError:
+            # Some group conversations could not be opened: the scheduler keeps trying.
+            retry_at = self.now() + timedelta(minutes=1)
+            await self.bot.scheduler.schedule(
+                "samsnakk.round",
+                retry_at,
+                {"network_id": network.id, "number": number, "manual": True},
+                key=f"samsnakk.round-retry:{network.id}:{number}",
+            )
+            raise
+        finally:
+            await self.ensure_scheduled(network)
         return row
 
     async def skip_next(self, network: Network) -> int:
