@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.memory import Chat, Sent
 from bot.messages import Attachment
-from storage.repositories.core import Notes
+from storage.repositories.core import Members, Notes
 
 SCHOOLS = {"kari": "Nordby skole", "ola": "Sørby skole", "per": "Vestby skole", "lise": "Nordby skole"}
 
@@ -321,3 +321,24 @@ async def test_an_english_speaking_member_gets_english_times_and_texts(network_c
     await chat.click("kari", "Godta")
     assert len(dms(chat, "ola", "Booked: samsnakk with kari, Tue 8 Sep 15:00.")) == 1
     assert len(dms(chat, "kari", "Booket: samsnakk med ola, tir. 8. sep. kl. 15:00.")) == 1
+
+
+async def test_a_round_explains_itself_in_one_log_line_without_personal_data(network_chat: Chat, caplog) -> None:  # type: ignore[no-untyped-def]
+    chat = network_chat
+    await four_taking_part(chat)
+    with caplog.at_level("INFO", logger="bot.features.samsnakk"):
+        await chat.say("kari", "/samsnakk runde kjør")
+    lines = [r.getMessage() for r in caplog.records if "samsnakk round network=" in r.getMessage()]
+    assert len(lines) == 1
+    assert "members=4 groups=2 trios=0 same_school_pairs=0 repeats=0" in lines[0]
+    assert not any(word in lines[0] for word in ("kari", "ola", "Nordby", "Sørby"))
+
+
+async def test_upcoming_calls_show_in_the_members_home(network_chat: Chat) -> None:
+    chat = network_chat
+    await booked(chat)
+    async with chat.bot.db.session() as s:
+        kari = await Members(s).by_platform_id(1, "kari")
+    assert kari is not None
+    home = (await chat.bot.home(kari)).plain_text()
+    assert "Dine samsnakk-samtaler" in home and "tir. 8. sep. kl. 14:00" in home and "Samsnakk med ola" in home
