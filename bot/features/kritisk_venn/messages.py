@@ -71,7 +71,7 @@ def start_form(t: Translator, practice: str = "") -> Form:
             FormField("venue", t.t("Where"), "choice", initial="thread",
                       choices=(("thread", t.t("In a thread in the channel")),
                                ("group", t.t("In a private group conversation")))),
-            FormField("names", t.t("Choose friends yourself (optional)"), "text", required=False, max_length=500,
+            FormField("names", t.t("Choose critical friends yourself"), "text", required=False, max_length=500,
                       hint=t.t("@name @name — otherwise I invite members from other schools, taking turns.")),
         ),
     )  # fmt: skip
@@ -149,20 +149,29 @@ def phase_message(t: Translator, session: KvSession, index: int, presenter: Memb
         parts.append(Section(t.t("Focus question: {question}", question=session.focus_question)))
     if phase.starters:
         parts.append(Text(t.t("Sentence starters: {starters}", starters=" · ".join(t.t(s) for s in phase.starters))))
-    who = {
-        "friends": t.t("Critical friends ({names}) write now; {presenter} listens.",
-                       names=", ".join(f.display_name for f in friends) or "–", presenter=presenter.display_name),
-        "presenter": t.t("{presenter} writes now; the critical friends listen.", presenter=presenter.display_name),
-        "everyone": t.t("Everyone writes a few words."),
-        "nobody": t.t("Read, and think about what you would like to ask."),
-    }[phase.speakers]  # fmt: skip
+    names = ", ".join(f.display_name for f in friends) or "–"
     if phase.key in ("clarifying", "probing"):
-        who += " " + t.t("{presenter} may answer briefly.", presenter=presenter.display_name)
+        who = t.t(
+            "Critical friends ({names}) ask now; {presenter} may answer briefly.",
+            names=names,
+            presenter=presenter.display_name,
+        )
+    else:
+        who = {
+            "friends": t.t(
+                "Critical friends ({names}) write now; {presenter} listens.",
+                names=names,
+                presenter=presenter.display_name,
+            ),
+            "presenter": t.t("{presenter} writes now; the critical friends listen.", presenter=presenter.display_name),
+            "everyone": t.t("Everyone writes a few words."),
+            "nobody": t.t("Read, and think about what you would like to ask."),
+        }[phase.speakers]
     parts.append(Text(who))
     parts.append(
         ContextLine(
             t.t(
-                "Until {deadline}, or until everyone has written. Reply in the thread, or press "
+                "Until {deadline}, or until everyone has written. Reply here, or press "
                 "Contribute (/kritiskvenn bidra {id} <text>).",
                 deadline=deadline,
                 id=session.id,
