@@ -9,6 +9,8 @@ tries again later when that can help.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -229,6 +231,7 @@ class SlackAdapter:
         self.pacer = ChannelPacer(options.pace_seconds)
         self._clients: dict[str, AsyncWebClient] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
+        self._progress: dict[str, list[str]] = {}
         self._profiles: dict[tuple[str, str], tuple[datetime, Profile]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -318,15 +321,26 @@ class SlackAdapter:
         else:
             assert destination.conversation is not None
             conv = destination.conversation
-        first: SentMessage | None = None
-        for payload in rendered.payloads:
-            extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
+        # A retry of the same message (the outbox) continues where an earlier attempt failed.
+        fingerprint = hashlib.sha256(
+            (destination.describe() + json.dumps(message.to_dict(), sort_keys=True)).encode()
+        ).hexdigest()
+        done = self._progress.setdefault(fingerprint, [])
+        extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
+        for index, payload in enumerate(rendered.payloads):
+            if index < len(done):
+                continue
             data = await self._post(conv.workspace_id, conv.id, unfurl_links=False, **payload, **extra)
-            if first is None:
-                first = SentMessage(conv, str(data.get("ts", "")))
-        for attachment in rendered.files:
+            done.append(str(data.get("ts", "")))
+        for index, attachment in enumerate(rendered.files, start=len(rendered.payloads)):
+            if index < len(done):
+                continue
             await self._upload(conv.workspace_id, conv.id, conv.thread_id, attachment)
-        return first
+            done.append("")
+        sent_ids = self._progress.pop(fingerprint)
+        while len(self._progress) > 500:  # attempts that were never retried
+            self._progress.pop(next(iter(self._progress)))
+        return SentMessage(conv, sent_ids[0]) if rendered.payloads else None
 
     async def _send_ephemeral(self, destination: Destination, rendered: Rendered) -> None:
         conv, user = destination.conversation, destination.user

@@ -27,6 +27,7 @@ class Call:
     params: dict[str, Any]
     token: str
     at: float  # time.monotonic()
+    failed: bool = False  # answered with a scripted failure
 
 
 @dataclass
@@ -119,9 +120,11 @@ class FakeSlack:
         else:
             params.update(await request.post())
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        self.calls.append(Call(method, params, token, time.monotonic()))
+        call = Call(method, params, token, time.monotonic())
+        self.calls.append(call)
         scripted = self.failures.get(method)
         if scripted:
+            call.failed = True
             failure = scripted[0]
             failure.times -= 1
             if failure.times <= 0:

@@ -197,3 +197,22 @@ async def test_time_to_ack_stays_low_while_the_api_is_slow(slack: SlackHarness) 
     response = await slack.command("/samskap")
     assert response.status == 200
     assert time.monotonic() - started < 1.0
+
+
+async def test_a_split_message_that_fails_halfway_continues_without_repeats(slack: SlackHarness) -> None:
+    message = Message.of(*(Text(f"Avsnitt {i}") for i in range(120)))  # three Slack messages
+    original = slack.fake._answer
+
+    def flaky(method: str, params: dict) -> dict:  # type: ignore[type-arg]
+        if method == "chat.postMessage" and len(slack.fake.calls_to(method)) == 2:
+            slack.fake.fail(method, status=503, times=3)
+        return original(method, params)
+
+    slack.fake._answer = flaky  # type: ignore[method-assign]
+    result = await slack.bot.outbox.deliver("long", Destination.channel(CHANNEL), message)
+    assert result.status == "pending"
+    slack.bot.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    await slack.bot.outbox.retry_due()
+    assert (await slack.bot.outbox.get("long")).status == "sent"  # type: ignore[union-attr]
+    posted = [c.params["blocks"] for c in slack.fake.calls_to("chat.postMessage") if not c.failed]
+    assert [blocks[0]["text"]["text"] for blocks in posted] == ["Avsnitt 0", "Avsnitt 50", "Avsnitt 100"]
