@@ -300,3 +300,16 @@ async def test_a_learning_note_is_shared_once(network_chat: Chat) -> None:
     assert "neste oppsummering" in replies[-1].text
     replies = await chat.say("kari", "/kritiskvenn del 1 En gang til.")
     assert "allerede delt" in replies[-1].text and "En gang til." in replies[-1].text
+
+
+async def test_my_data_holds_my_rounds_and_the_english_alias_works(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/criticalfriend next 1")
+    await chat.say("ola", "/criticalfriend contribute 1 Hvor mange voksne er ute?")
+    data = await chat.bot.services["membership"].export(await member(chat, "ola"))
+    assert "Hvor mange voksne er ute?" in data and '"asked_as_friend"' in data
+    data = await chat.bot.services["membership"].export(await member(chat, "kari"))
+    assert "trygghetsvandring" in data

@@ -5,6 +5,7 @@ Every button has a command: `/kritiskvenn ja|nei|frivillige|start|bidra|neste|av
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.context import Context
@@ -23,11 +24,15 @@ from bot.i18n import N_
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Section, Text
 from bot.settings import SettingSpec, parse_bool
+from storage.models.core import Member
+from storage.models.kritisk_venn import KvSession
 
 if TYPE_CHECKING:
     from bot.core import Bot
 
 COMMAND = ("kritiskvenn", "criticalfriend")
+# A presenter's choice that takes the round's number: open to volunteers, start now, cancel.
+ById = Callable[[Context, int], Awaitable[None]]
 USAGE = "[status | ja|nei N | bidra N <tekst> | neste N | avbryt N | del N <tekst>]"
 
 OUTCOME_TEXTS = {
@@ -188,11 +193,11 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         (("avbryt", "cancel"), cancel, N_("Cancel your round")),
     ):
 
-        async def by_command(ctx: Context, handler=handler, sub=sub) -> None:  # type: ignore[no-untyped-def]
+        async def by_command(ctx: Context, handler: ById = handler, sub: tuple[str, ...] = sub) -> None:
             if (found := await with_id(ctx, ctx.args, f"/kritiskvenn {sub[0]} N")) is not None:
                 await handler(ctx, found[0])
 
-        async def by_button(ctx: Context, handler=handler) -> None:  # type: ignore[no-untyped-def]
+        async def by_button(ctx: Context, handler: ById = handler) -> None:
             if (session_id := await action_id(ctx)) is not None:
                 await handler(ctx, session_id)
 
@@ -365,7 +370,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         lines = [await describe(ctx, session, presenter, answer) for session, presenter, answer in rows]
         await ctx.reply(Message.of(Section(ctx.t("Your kritisk venn rounds")), Text("\n".join(lines))))
 
-    async def describe(ctx: Context, session, presenter, answer: str | None) -> str:  # type: ignore[no-untyped-def]
+    async def describe(ctx: Context, session: KvSession, presenter: Member, answer: str | None) -> str:
         network = ctx.network
         assert network is not None
         if session.status == "running" and session.phase >= 0:
