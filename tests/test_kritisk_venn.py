@@ -313,3 +313,19 @@ async def test_my_data_holds_my_rounds_and_the_english_alias_works(network_chat:
     assert "Hvor mange voksne er ute?" in data and '"asked_as_friend"' in data
     data = await chat.bot.services["membership"].export(await member(chat, "kari"))
     assert "trygghetsvandring" in data
+
+
+async def test_a_deleted_thread_keeps_every_text_and_the_summary_still_comes(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread_of(chat))
+    chat.adapter.deleted_conversations.add("general")  # the platform answers "gone" from now on
+    await chat.say("per", "/kritiskvenn bidra 1 Hvem bestemmer sonene?")
+    assert sum("slettet" in text for text in dms(chat, "kari")) == 1
+    for _ in range(5):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
+    assert "Hvor mange voksne er ute?" in summary and "Hvem bestemmer sonene?" in summary
