@@ -55,7 +55,11 @@ class GatewayClient(discord.Client):
     """discord.py's client, handing every interaction and message to the adapter."""
 
     def __init__(self, adapter: DiscordAdapter, options: DiscordOptions) -> None:
-        super().__init__(intents=options.intents(), max_ratelimit_timeout=options.max_ratelimit_timeout)
+        super().__init__(
+            intents=options.intents(),
+            max_ratelimit_timeout=options.max_ratelimit_timeout,
+            guild_ready_timeout=options.guild_ready_timeout,
+        )
         self.adapter = adapter
 
     async def on_ready(self) -> None:

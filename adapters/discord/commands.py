@@ -118,13 +118,13 @@ def _folded(name: str) -> str:
 
 
 def _english_alias(names: tuple[str, ...]) -> str | None:
-    """The English name among a command's names: the first alias that is not just the bokmål name
-    spelt without æøå or hyphens (`prov`, `jegkan`) or made longer (`samskap-help`, `kilder`)."""
+    """The English name among a command's names. Left out: the bokmål name without æøå or hyphens
+    (`prov`, `jegkan`) and longer forms of it (`samskap-help`); a different word (`source`) wins
+    over one that only extends it (`kilder`), which wins over none (`ide` → `idea`)."""
     base = names[0]
-    for alias in names[1:]:
-        if _folded(alias) != _folded(base) and not alias.startswith(base):
-            return alias
-    return None
+    candidates = [a for a in names[1:] if _folded(a) != _folded(base) and not a.startswith(f"{base}-")]
+    different = [a for a in candidates if not a.startswith(base)]
+    return (different or candidates or [None])[0]
 
 
 def default_sub_name(group: CommandGroup) -> str:

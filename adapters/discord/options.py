@@ -28,6 +28,8 @@ class DiscordOptions:
     message_content: bool = False
     defer_after: float = 2.0
     max_ratelimit_timeout: float = 30.0
+    # How long discord.py waits for the servers' GUILD_CREATE events before it is ready.
+    guild_ready_timeout: float = 2.0
     api_url: str = ""
     gateway_url: str = ""
 

@@ -34,7 +34,7 @@ class Harness:
     async def start(self) -> Harness:
         options = DiscordOptions(
             token=Secret("fake-token"), api_url=self.fake.api_url, gateway_url=self.fake.gateway_url,
-            **{"defer_after": 2.0, "max_ratelimit_timeout": 5.0, **self.option_kw},
+            **{"defer_after": 2.0, "max_ratelimit_timeout": 5.0, "guild_ready_timeout": 0.05, **self.option_kw},
         )  # fmt: skip
         self.bot = await build_bot(Config(database_url=self.database_url), clock=self.clock)
         self.adapter = attach(self.bot, options)
@@ -52,7 +52,9 @@ class Harness:
         await asyncio.wait({ready, self._task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
             ready.cancel()
-            raise RuntimeError(f"the client did not get ready: {self._task.exception() if self._task.done() else 'timeout'}")
+            raise RuntimeError(
+                f"the client did not get ready: {self._task.exception() if self._task.done() else 'timeout'}"
+            )
         return self
 
     async def stop(self) -> None:
@@ -94,9 +96,14 @@ class Harness:
         await self.interact(payload)
         return self.answers(payload)
 
-    async def submit(self, user: str, custom_id: str, values: dict[str, str], **kw: Any) -> list[dict[str, Any]]:
+    async def submit(
+        self, user: str, custom_id: str, values: dict[str, str], selects: dict[str, str] | None = None, **kw: Any
+    ) -> list[dict[str, Any]]:
+        """`user` submits the modal `custom_id` with text `values` and chosen `selects`."""
         components = [{"type": 18, "id": i, "component": {"type": 4, "custom_id": name, "value": value}}
                       for i, (name, value) in enumerate(values.items())]  # fmt: skip
+        components += [{"type": 18, "component": {"type": 3, "custom_id": name, "values": [value]}}
+                       for name, value in (selects or {}).items()]  # fmt: skip
         payload = self.fake.interaction(5, {"custom_id": custom_id, "components": components},
                                         user_id(user), user, **kw)  # fmt: skip
         await self.interact(payload)

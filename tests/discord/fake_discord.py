@@ -30,10 +30,21 @@ def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any
     return {"id": user_id, "username": name, "global_name": name, "discriminator": "0", "avatar": None, "bot": bot}
 
 
+def thread_payload(thread_id: str, parent_id: str, name: str, kind: int = 11) -> dict[str, Any]:
+    return {
+        "id": thread_id, "type": kind, "parent_id": parent_id, "guild_id": GUILD_ID, "name": name,
+        "owner_id": BOT_ID, "message_count": 0, "member_count": 0,
+        "thread_metadata": {"archived": False, "auto_archive_duration": 10080, "archive_timestamp": TIMESTAMP,
+                            "locked": False},
+    }  # fmt: skip
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """discord.py parses JSON only when the Content-Type is exactly `application/json`."""
     return web.Response(
-        body=json.dumps(payload).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+        body=json.dumps(payload).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
 
 
@@ -269,7 +280,7 @@ class FakeDiscord:
         return message
 
     def _thread(self, channel_id: str, thread_id: str, body: dict[str, Any], kind: int) -> dict[str, Any]:
-        thread = {"id": thread_id, "type": kind, "parent_id": channel_id, "guild_id": GUILD_ID, "name": body["name"]}
+        thread = thread_payload(thread_id, channel_id, body["name"], kind)
         self.threads[thread_id] = thread
         return thread
 
@@ -313,7 +324,7 @@ class FakeDiscord:
             channel = {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "nettverk"}
             if channel_id in self.threads:
                 thread = self.threads[channel_id]
-                channel = {**channel, "type": thread["type"], "parent_id": thread["parent_id"]}
+                channel = thread_payload(channel_id, thread["parent_id"], thread["name"], thread["type"])
             payload.update(guild_id=GUILD_ID, channel_id=channel_id, channel=channel, guild_locale="no",
                            member=self.member(user_id, name, admin=admin), context=0,
                            guild={"id": GUILD_ID, "locale": "no", "features": []})  # fmt: skip
