@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -136,8 +137,15 @@ class ServerErrorRetryHandler(AsyncServerErrorRetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
+class ProportionalJitter(Jitter):
+    """Up to a quarter more than the back-off (the built-in one adds up to a whole second)."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1 + random.random() / 4)
+
+
 def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds)
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds, jitter=ProportionalJitter())
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
         RetryAfterHandler(options.rate_limit_retries, options.max_rate_limit_wait),
