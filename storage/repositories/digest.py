@@ -109,17 +109,15 @@ class Digests:
         await self.s.flush()
         return share, True
 
-    async def pending_article_ids(self, limit: int) -> list[int]:
-        return list(
-            (
-                await self.s.scalars(
-                    select(DigestArticle.id)
-                    .where(DigestArticle.fetch_status == "pending")
-                    .order_by(DigestArticle.id)
-                    .limit(limit)
-                )
-            ).all()
+    async def pending_articles(self, limit: int, after_id: int = 0) -> list[tuple[int, str]]:
+        """(id, url) of articles whose page has not been read yet, oldest first."""
+        rows = await self.s.execute(
+            select(DigestArticle.id, DigestArticle.url)
+            .where(DigestArticle.fetch_status == "pending", DigestArticle.id > after_id)
+            .order_by(DigestArticle.id)
+            .limit(limit)
         )
+        return [(article_id, url) for article_id, url in rows.all()]
 
     async def save_metadata(self, article_id: int, values: dict[str, Any]) -> None:
         await self.s.execute(update(DigestArticle).where(DigestArticle.id == article_id).values(**values))

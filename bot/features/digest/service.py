@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation
 from bot.features.digest import compose, feeds
-from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings
+from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
 from bot.messages import Message
 from bot.scheduler import next_cron_time
@@ -40,7 +40,7 @@ DM_OPTION = "nettverksbrev"
 MAX_COMMENT = 500
 MAX_FEEDS = 20
 FIRST_IMPORT = timedelta(days=14)
-FETCH_BATCH = 200
+FETCH_BATCH = 256
 REDELIVER_AFTER = timedelta(minutes=10)
 
 
@@ -69,6 +69,14 @@ class Published:
     sent: int = 0
     pending: int = 0
     failed: int = 0
+
+
+def _metadata_values(meta: PageMeta, now: datetime) -> dict[str, Any]:
+    return {
+        "title": meta.title[:500], "description": meta.description, "site_name": meta.site_name[:200],
+        "language": meta.language, "content_type": meta.content_type[:100], "published_at": meta.published_at,
+        "fetch_status": "ok" if meta.ok else "failed", "fetch_error": meta.error, "fetched_at": now,
+    }  # fmt: skip
 
 
 def weekly_key(network_id: int) -> str:
@@ -166,29 +174,27 @@ class DigestService:
 
     # -- metadata ---------------------------------------------------------------------------------
     async def fetch_pending(self, limit: int = 10_000) -> int:
-        """Read the metadata of every article still waiting, a batch at a time; returns how many."""
-        done = 0
+        """Read the metadata of every article still waiting, a batch at a time; returns how many.
+
+        A batch is fetched concurrently (bounded by the fetcher) and saved in one transaction, so
+        memory stays bounded by the batch and the database sees one write per batch.
+        """
+        done, last_id = 0, 0
         async with Fetcher(self.fetch_settings) as fetcher:
             while done < limit:
                 async with self.bot.db.session() as s:
-                    ids = await Digests(s).pending_article_ids(min(FETCH_BATCH, limit - done))
-                    urls = {i: (await Digests(s).article(i)).url for i in ids}  # type: ignore[union-attr]
-                if not ids:
+                    batch = await Digests(s).pending_articles(min(FETCH_BATCH, limit - done), after_id=last_id)
+                if not batch:
                     break
-                await asyncio.gather(*(self._fetch_one(fetcher, i, urls[i]) for i in ids))
-                done += len(ids)
+                metas = await asyncio.gather(*(fetcher.page_meta(url) for _, url in batch))
+                now = self.bot.clock.now()
+                async with self.bot.db.session() as s:
+                    repo = Digests(s)
+                    for (article_id, _), meta in zip(batch, metas, strict=True):
+                        await repo.save_metadata(article_id, _metadata_values(meta, now))
+                done += len(batch)
+                last_id = batch[-1][0]
         return done
-
-    async def _fetch_one(self, fetcher: Fetcher, article_id: int, url: str) -> None:
-        meta = await fetcher.page_meta(url)
-        values: dict[str, Any] = {
-            "title": meta.title[:500], "description": meta.description, "site_name": meta.site_name[:200],
-            "language": meta.language, "content_type": meta.content_type[:100], "published_at": meta.published_at,
-            "fetch_status": "ok" if meta.ok else "failed", "fetch_error": meta.error,
-            "fetched_at": self.bot.clock.now(),
-        }  # fmt: skip
-        async with self.bot.db.session() as s:
-            await Digests(s).save_metadata(article_id, values)
 
     # -- feeds ------------------------------------------------------------------------------------
     async def add_feed(self, network: Network, member: Member, raw: str) -> DigestFeed:
