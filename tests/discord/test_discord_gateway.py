@@ -364,3 +364,27 @@ async def test_a_split_message_that_fails_halfway_continues_without_repeats(
     contents = [m["content"] for m in fake.messages[CHANNEL_ID]]
     assert len(contents) == len(set(contents)) >= 3
     assert "\n".join(contents) == long_text.strip()
+
+
+async def test_my_data_arrives_as_a_file_in_a_direct_message(discord_bot: Harness, fake: FakeDiscord) -> None:
+    await set_up_network(discord_bot)
+    answers = await discord_bot.slash("kari", "samskap", "mine-data")
+    assert nb.t("I have sent you your data in a direct message.") in texts(answers)
+    dm = fake.messages[fake.dm_channels[user_id("kari")]][0]
+    assert '"school": "Nordby skole"' in dm["files"]["samskap-mine-data.json"]
+
+
+async def test_sync_commands_registers_the_generated_commands(
+    fake: FakeDiscord, tmp_path, monkeypatch, restore_discord_urls: None
+) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.cli import sync_commands
+
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "fake-token")
+    monkeypatch.setenv("SAMSKAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SAMSKAP_DISCORD_API_URL", fake.api_url)
+    monkeypatch.chdir(tmp_path)
+    assert await sync_commands(None, "100000000000000001") == 0
+    put = fake.requests_to("PUT", r"^/applications/\d+/guilds/100000000000000001/commands$")
+    assert put and {c["name"] for c in put[0].body} >= {"samskap", "ide", "ideer"}
+    samskap = next(c for c in put[0].body if c["name"] == "samskap")
+    assert {o["name"] for o in samskap["options"]} >= {"start", "bli-med", "oppsett"}
