@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapter import Adapter, DeliveryError, Destination
@@ -18,6 +19,7 @@ from bot.context import Context
 from bot.events import (
     ActionEvent,
     CommandEvent,
+    Conversation,
     Event,
     FormSubmitted,
     MemberJoinedEvent,
@@ -152,25 +154,35 @@ class Bot:
     async def _resolve_network_and_member(self, ctx: Context, nxt: Next) -> None:
         event = ctx.event
         conv = event.conversation
-        async with self.db.session() as s:
-            networks, members = Networks(s), Members(s)
-            found = None if conv.is_direct else await networks.with_member_by_channel(conv, event.user)
-            if found is not None:
-                network, member = found
-            else:
-                network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")
-                if network is None and conv.platform in self.auto_setup_platforms:
-                    network = await self._auto_setup(networks, conv.platform, conv.workspace_id)
-                if network is not None and not conv.is_direct and conv.platform in self.auto_setup_platforms:
-                    await networks.link_channel(network, conv, "", self.clock.now())
-                if network is None and conv.is_direct:
-                    joined = await members.networks_of(event.user)
-                    if joined:
-                        network = await networks.get(joined[0].network_id)
-                member = await members.by_user(network.id, event.user) if network else None
+        found = None
+        if not conv.is_direct:
+            async with self.db.read() as s:
+                found = await Networks(s).with_member_by_channel(conv, event.user)
+        if found is not None:
+            network, member = found
+        else:
+            try:
+                network, member = await self._find_or_set_up(event.user, conv)
+            except IntegrityError:  # another worker set up the same workspace at the same moment
+                network, member = await self._find_or_set_up(event.user, conv)
         ctx.network, ctx.member = network, member
         ctx.translator = self.translator_for(member, network)
         await nxt()
+
+    async def _find_or_set_up(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
+        async with self.db.session() as s:
+            networks, members = Networks(s), Members(s)
+            network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")
+            if network is None and conv.platform in self.auto_setup_platforms:
+                network = await self._auto_setup(networks, conv.platform, conv.workspace_id)
+            if network is not None and not conv.is_direct and conv.platform in self.auto_setup_platforms:
+                await networks.link_channel(network, conv, "", self.clock.now())
+            if network is None and conv.is_direct:
+                joined = await members.networks_of(user)
+                if joined:
+                    network = await networks.get(joined[0].network_id)
+            member = await members.by_user(network.id, user) if network else None
+        return network, member
 
     async def _auto_setup(self, networks: Networks, platform: str, workspace_id: str) -> Network:
         return await networks.create(

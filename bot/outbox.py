@@ -88,7 +88,7 @@ class Outbox:
 
     async def retry_due(self, limit: int = 200) -> int:
         now = self.clock.now()
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             ids = (
                 await s.scalars(
                     select(Delivery.id)

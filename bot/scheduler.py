@@ -98,7 +98,7 @@ class Scheduler:
         """Run every job that is due now; returns how many ran. Safe to call from any worker."""
         now = self.clock.now()
         ran = 0
-        async with self.db.session() as s:
+        async with self.db.read() as s:
             rows = (
                 await s.execute(
                     select(ScheduledJob.id)

@@ -27,15 +27,20 @@ def normalise_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = normalise_url(url)
         kwargs: dict[str, object] = {}
         if self.is_postgres:
-            kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_pre_ping": True}
+            # No pre-ping: it costs a round trip on every checkout. Connections are recycled instead,
+            # and a connection that broke is discarded by the pool on its first error.
+            kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
+        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -49,6 +54,12 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: committed when the block ends normally, rolled back otherwise."""
         async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit: each statement sees committed data; nothing may be written."""
+        async with self._reads() as session:
             yield session
 
     async def migrate(self) -> None:

@@ -95,11 +95,11 @@ class IdeasService:
         return Conversation(ch.platform, ch.workspace_id, ch.channel_id)
 
     async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
-        async with self.bot.db.session() as s:
+        async with self.bot.db.read() as s:
             return await Ideas(s).summaries(network.id, search.strip()[:100], limit)
 
     async def show(self, network: Network, idea_id: int) -> tuple[IdeaSummary, list[tuple[ExperienceReport, Member]]]:
-        async with self.bot.db.session() as s:
+        async with self.bot.db.read() as s:
             ideas = Ideas(s)
             idea = await ideas.get(network.id, idea_id)
             if idea is None:
