@@ -37,7 +37,7 @@ from adapters.discord.render import (
 from adapters.discord.rest import Rest
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, Event, User
-from bot.i18n import Translator, normalise_language, translator
+from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
 from storage.repositories.core import Members, Networks
 from storage.repositories.discord import Stash
@@ -109,9 +109,11 @@ class DiscordAdapter:
         data: dict[str, Any] = dict(interaction.data or {})
         if interaction.type == discord.InteractionType.application_command:
             event = events.command_event(interaction, self.bot.router)
-            if interaction.guild_id is None and self._needs_server(event.name, event.args):
-                await self._say(reply, self._translator(interaction).t(
-                    "Run this command in a channel on your server: it sets up that server's network."))  # fmt: skip
+            if interaction.guild_id is not None:
+                return event
+            refusal = await self._refusal_in_direct_message(event.name, event.args, event.user)
+            if refusal:
+                await self._say(reply, self._translator(interaction).t(refusal))
                 return None
             return event
         if interaction.type == discord.InteractionType.component:
@@ -126,9 +128,18 @@ class DiscordAdapter:
             return await self._submitted_form(interaction, reply, data)
         return None
 
-    def _needs_server(self, name: str, args: str) -> bool:
+    async def _refusal_in_direct_message(self, name: str, args: str, user: User) -> str | None:
+        """Why a command cannot run in a direct message (it needs a server), or None."""
         found = self.bot.router.match_command(name, args)
-        return found is not None and found.route.access == "admin"
+        if found is None or found.route.access == "anyone":
+            return None
+        if found.route.access == "admin":
+            return N_("Run this command in a channel on your server: it sets up that server's network.")
+        async with self.bot.db.session() as s:
+            if await Members(s).networks_of(user):
+                return None
+        return N_("In direct messages I only know you once you have joined a network. "
+                  "Join in your server's channel first: /samskap bli-med <your school>.")  # fmt: skip
 
     async def handle_message(self, message: discord.Message) -> None:
         if message.author.bot or not message.content.strip():

@@ -43,6 +43,7 @@ class DiscordOptions:
             "message_content": message_content,
             "defer_after": float(section.get("defer_after", 2.0)),
             "max_ratelimit_timeout": float(section.get("max_ratelimit_timeout", 30.0)),
+            "guild_ready_timeout": float(section.get("guild_ready_timeout", 2.0)),
             "api_url": env.get("SAMSKAP_DISCORD_API_URL", section.get("api_url", "")),
             "gateway_url": env.get("SAMSKAP_DISCORD_GATEWAY_URL", section.get("gateway_url", "")),
         }

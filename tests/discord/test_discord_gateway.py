@@ -388,3 +388,46 @@ async def test_sync_commands_registers_the_generated_commands(
     assert put and {c["name"] for c in put[0].body} >= {"samskap", "ide", "ideer"}
     samskap = next(c for c in put[0].body if c["name"] == "samskap")
     assert {o["name"] for o in samskap["options"]} >= {"start", "bli-med", "oppsett"}
+
+
+async def test_member_commands_in_a_direct_message_before_joining_explain_where_to_join(
+    discord_bot: Harness,
+) -> None:
+    answers = await discord_bot.slash("ola", "samskap", "innstillinger", dm=True)
+    assert nb.t("In direct messages I only know you once you have joined a network. "
+                "Join in your server's channel first: /samskap bli-med <your school>.") in texts(answers)  # fmt: skip
+
+
+async def test_serve_connects_with_the_token_and_urls_from_the_environment(
+    fake: FakeDiscord, tmp_path, monkeypatch, restore_discord_urls: None
+) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.runner import serve
+    from bot.app import build_bot, shutdown
+    from bot.config import load_config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "fake-token")
+    monkeypatch.setenv("SAMSKAP_DISCORD_API_URL", fake.api_url)
+    monkeypatch.setenv("SAMSKAP_DISCORD_GATEWAY_URL", fake.gateway_url)
+    config = load_config(None)
+    config.database_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    config.sections["discord"] = {"guild_ready_timeout": 0.05}
+    bot = await build_bot(config)
+    task = asyncio.create_task(serve(bot, {"port": 3000}))
+    try:
+        await asyncio.wait_for(fake._identified.wait(), 10)
+        identify = next(op for op in fake.gateway_ops if op["op"] == 2)
+        assert identify["d"]["token"] == "fake-token"
+        assert not identify["d"]["intents"] & (1 << 15)  # no Message Content intent unless asked for
+        payload = fake.interaction(2, {"id": "1", "name": "samskap", "type": 1, "options": []}, user_id("kari"), "kari")
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        for _ in range(100):
+            if any(c["token"] == payload["token"] for c in fake.callbacks):
+                break
+            await asyncio.sleep(0.02)
+        assert any(c["token"] == payload["token"] for c in fake.callbacks)
+    finally:
+        task.cancel()
+        with __import__("contextlib").suppress(asyncio.CancelledError):
+            await task
+        await shutdown(bot)
