@@ -235,8 +235,8 @@ def summary(t: Translator, session: KvSession, contributions: Sequence[tuple[KvC
     for title, lines in sections:
         parts.append(Text(f"*{title}*\n" + ("\n".join(lines) if lines else "–")))
     parts.append(Divider())
-    parts.append(Text(t.t("Would you like to share a short learning note with the network? It appears in the "
-                          "next digest, with your name, without the details of your case.")))  # fmt: skip
+    parts.append(Text(t.t("Would you like to share a short learning note with the network? It appears in the next "
+                          "digest without your name; write the learning, not the details of your case.")))  # fmt: skip
     parts.append(Buttons((Button(t.t("Share a learning note"), "kritisk_venn.share", str(session.id), "primary"),)))
     parts.append(ContextLine(t.t("Or type /kritiskvenn del {id} <text>", id=session.id)))
     return Message.of(*parts, summary=t.t("Summary of your kritisk venn round #{id}", id=session.id))
