@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
@@ -46,10 +47,14 @@ class SlackApp:
         if options.oauth:
             self.installations = DatabaseInstallationStore(bot.db, bot.clock)
             bot.data_exporters.setdefault("slack_installations", export_installations)
-        self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for())
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for(), self.session)
         self.bolt = self._build_bolt()
         # A message that mentions the bot arrives twice (message + app_mention): handle it once.
         self._seen_messages: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def close(self) -> None:
+        await self.session.close()
 
     async def _token_for(self, team_id: str) -> str | None:
         if self.installations is not None:
@@ -70,7 +75,7 @@ class SlackApp:
         }
         if self.installations is not None:
             kwargs["before_authorize"] = self._reject_unknown_workspaces
-            kwargs["client"] = web_client(options)
+            kwargs["client"] = web_client(options, session=self.session)
             kwargs["installation_store_bot_only"] = True
             kwargs["oauth_settings"] = AsyncOAuthSettings(
                 client_id=options.client_id,
@@ -85,7 +90,7 @@ class SlackApp:
                 authorization_url=urljoin(options.api_url, "../oauth/v2/authorize"),
             )
         else:
-            kwargs["client"] = web_client(options, options.bot_token.get())
+            kwargs["client"] = web_client(options, options.bot_token.get(), self.session)
         app = AsyncApp(**kwargs)
         app.middleware(self._only_installed_workspaces)
         app.command(ANY)(self._on_command)

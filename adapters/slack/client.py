@@ -153,8 +153,12 @@ def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
     ]
 
 
-def web_client(options: SlackOptions, token: str | None = None) -> AsyncWebClient:
-    return AsyncWebClient(token=token, base_url=options.api_url, retry_handlers=retry_handlers(options))
+def web_client(
+    options: SlackOptions, token: str | None = None, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token, base_url=options.api_url, retry_handlers=retry_handlers(options), session=session
+    )
 
 
 def delivery_error(exc: Exception, method: str) -> DeliveryError:
@@ -231,8 +235,13 @@ class SlackAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, options: SlackOptions, tokens: TokenLookup, clock: Clock, translator: Translator) -> None:
+    def __init__(
+        self, options: SlackOptions, tokens: TokenLookup, clock: Clock, translator: Translator,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:  # fmt: skip
         self.options = options
+        # One connection pool for every call (without it, each call opens a new connection).
+        self.session = session
         self.tokens = tokens
         self.clock = clock
         self.translator = translator  # labels the adapter adds itself (modal buttons)
@@ -249,7 +258,7 @@ class SlackAdapter:
             raise DeliveryError("invalid_auth", retryable=False, detail=f"no installation for workspace {team_id}")
         client = self._clients.get(token)
         if client is None:
-            client = self._clients[token] = web_client(self.options, token)
+            client = self._clients[token] = web_client(self.options, token, self.session)
         return client
 
     def forget_workspace(self) -> None:
@@ -374,7 +383,7 @@ class SlackAdapter:
     async def respond(self, response_url: str, message: Message, *, ephemeral: bool = True) -> None:
         """Answer through an interaction's `response_url` (works where the bot is not invited)."""
         rendered = render_message(message)
-        hook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.options))
+        hook = AsyncWebhookClient(response_url, retry_handlers=retry_handlers(self.options), session=self.session)
         for payload in rendered.payloads:
             body = {"response_type": "ephemeral" if ephemeral else "in_channel", "replace_original": False, **payload}
             try:

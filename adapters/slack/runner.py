@@ -85,3 +85,4 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
             await handler.close_async()
         if runner is not None:
             await runner.cleanup()
+        await slack.close()

@@ -72,6 +72,7 @@ class SlackHarness:
     async def close(self) -> None:
         await self.http.close()
         await self.server.close()
+        await self.app.close()
         await self.bot.db.dispose()
 
 

@@ -109,6 +109,16 @@ class FakeSlack:
             await asyncio.sleep(0.01)
         raise AssertionError(f"expected {count} response_url post(s); got {len(self.hooks)}")
 
+    async def wait_for_hook(self, name: str, within: float = 10.0) -> dict[str, Any]:
+        """The first post to the response_url named `name`."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for hook, body in self.hooks:
+                if hook == name:
+                    return body
+            await asyncio.sleep(0.001)
+        raise AssertionError(f"nothing was posted to response_url {name}")
+
     # -- the Web API ------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
