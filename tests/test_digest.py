@@ -334,3 +334,24 @@ async def test_shared_links_are_exported_and_erased_from_published_digests(chat:
     await chat.say("ola", "/samskap slett-meg bekreft")
     latest = (await chat.say("per", "/digest"))[0].text
     assert "Min kommentar" not in latest and "ola" not in latest and "Pers kommentar" in latest
+
+
+async def test_the_members_home_shows_the_latest_digest_and_waiting_links(chat: Chat, server: DigestWebServer) -> None:
+    async with chat.bot.db.session() as s:
+        ola = await Members(s).by_platform_id(1, "ola")
+    assert ola is not None
+    assert "Nettverksbrevet" not in (await chat.bot.home(ola)).plain_text()
+    await chat.say("ola", f"/del {server.url('/article')}")
+    await chat.say("kari", "/digest publiser")
+    await chat.say("ola", f"/del {server.url('/plain')}")
+    home = (await chat.bot.home(ola)).plain_text()
+    assert "Siste nettverksbrev: uke 38 — se det med /digest" in home
+    assert "Lenkene dine til neste nettverksbrev: 1" in home
+
+
+async def test_a_network_that_changes_time_zone_gets_its_digest_at_local_time(chat: Chat) -> None:
+    await chat.say("kari", "/samskap leder innstilling tidssone America/New_York")
+    await chat.say("ola", "/digest")  # the next event re-arms the schedule
+    job = await chat.bot.scheduler.get("digest.weekly:1")
+    assert job is not None and job.timezone == "America/New_York"
+    assert job.run_at == datetime(2026, 9, 7, 12, 0, tzinfo=UTC)  # 08:00 in New York, later today

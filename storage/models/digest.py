@@ -78,6 +78,9 @@ class DigestShare(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     recommended: Mapped[bool] = mapped_column(default=False)
     explicit: Mapped[bool] = mapped_column(default=False)
+    # The digest that carried this share; NULL until one is published, so a skipped week's links
+    # and links shared while a digest goes out come in the next one.
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("digest_issues.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime]
 
 

@@ -122,17 +122,35 @@ class Digests:
     async def save_metadata(self, article_id: int, values: dict[str, Any]) -> None:
         await self.s.execute(update(DigestArticle).where(DigestArticle.id == article_id).values(**values))
 
-    async def shares_between(self, network_id: int, since: datetime, until: datetime) -> list[ShareRow]:
+    async def unclaimed_shares(self, network_id: int, until: datetime) -> list[ShareRow]:
+        """Shares no published digest has carried yet (the coming digest's links)."""
+        return await self._share_rows(
+            DigestShare.network_id == network_id, DigestShare.issue_id.is_(None), DigestShare.created_at < until
+        )
+
+    async def shares_of_issue(self, issue_id: int) -> list[ShareRow]:
+        return await self._share_rows(DigestShare.issue_id == issue_id)
+
+    async def claim_shares(self, network_id: int, issue_id: int, until: datetime) -> int:
+        """Give every unclaimed share up to `until` to this issue; a concurrent claim waits or gets none."""
+        result = await self.s.execute(
+            update(DigestShare)
+            .where(
+                DigestShare.network_id == network_id,
+                DigestShare.issue_id.is_(None),
+                DigestShare.created_at < until,
+            )
+            .values(issue_id=issue_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _share_rows(self, *where: Any) -> list[ShareRow]:
         query: Select[Any] = (
             select(DigestShare, DigestArticle, Member.display_name, Member.role, DigestFeed.title)
             .join(DigestArticle, DigestArticle.id == DigestShare.article_id)
             .outerjoin(Member, Member.id == DigestShare.member_id)
             .outerjoin(DigestFeed, DigestFeed.id == DigestShare.feed_id)
-            .where(
-                DigestShare.network_id == network_id,
-                DigestShare.created_at >= since,
-                DigestShare.created_at < until,
-            )
+            .where(*where)
             .order_by(DigestShare.created_at, DigestShare.id)
         )
         rows = (await self.s.execute(query)).all()
@@ -140,6 +158,10 @@ class Digests:
             ShareRow(share, article, name or "", role == Role.NETWORK_LEADER, feed_title or "")
             for share, article, name, role, feed_title in rows
         ]
+
+    async def count_unclaimed_shares_of(self, member_id: int) -> int:
+        query = select(func.count()).where(DigestShare.member_id == member_id, DigestShare.issue_id.is_(None))
+        return int(await self.s.scalar(query) or 0)
 
     async def shares_of(self, member_id: int) -> list[tuple[DigestShare, DigestArticle]]:
         rows = (
@@ -244,6 +266,11 @@ class Digests:
             .where(DigestIssue.network_id == network_id, DigestIssue.status == "published")
             .order_by(DigestIssue.published_at.desc(), DigestIssue.id.desc())
             .limit(1)
+        )
+
+    async def mark_empty(self, issue_id: int) -> None:
+        await self.s.execute(
+            update(DigestIssue).where(DigestIssue.id == issue_id, DigestIssue.status == "draft").values(status="empty")
         )
 
     async def earliest_skipped_start(self, network_id: int) -> datetime | None:

@@ -18,6 +18,7 @@ def setup(bot: Bot) -> None:
     register(bot, service)
     bot.data_exporters["digest"] = service.export
     bot.data_erasers.append(service.erase)
+    bot.home_providers.append(service.home)
 
     @bot.scheduler.handler("digest.weekly")
     async def weekly(payload: dict[str, Any]) -> None:
@@ -27,6 +28,7 @@ def setup(bot: Bot) -> None:
             network = await Networks(s).get(int(payload["network_id"]))
         if network is None:
             return
+        await service.fetch_pending(limit=1000)  # pages whose fetch job was lost still get a title
         await service.publish(network.id, period_of(bot.clock.now(), network.timezone))
 
     @bot.scheduler.handler("digest.redeliver")

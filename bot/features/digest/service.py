@@ -22,7 +22,8 @@ from bot.events import Conversation
 from bot.features.digest import compose, feeds
 from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
-from bot.messages import Message
+from bot.i18n import Translator
+from bot.messages import Message, Part, Section
 from bot.scheduler import next_cron_time
 from storage.models.core import Member, Network
 from storage.models.digest import DigestArticle, DigestFeed, DigestIssue
@@ -42,6 +43,14 @@ MAX_FEEDS = 20
 FIRST_IMPORT = timedelta(days=14)
 FETCH_BATCH = 256
 REDELIVER_AFTER = timedelta(minutes=10)
+
+
+class _Unchanged(Exception):
+    """Rolls a publishing transaction back: nothing to publish, or someone else published."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class DigestProblem(Exception):
@@ -93,21 +102,24 @@ class DigestService:
         section = bot.config.section("digest")
         self.fetch_settings = FetchSettings.from_section(section)
         self.fanout_concurrency = max(1, int(section.get("fanout_concurrency", 16)))
-        self._scheduled: set[int] = set()
+        self._scheduled: set[tuple[int, str]] = set()
 
     # -- schedule ---------------------------------------------------------------------------------
     async def ensure_schedule(self, network: Network) -> None:
         """Give a network its weekly digest job the first time it is seen (Monday 08:00 local)."""
-        if network.id in self._scheduled:
+        if (network.id, network.timezone) in self._scheduled:
             return
-        if await self.bot.scheduler.get(weekly_key(network.id)) is None:
+        job = await self.bot.scheduler.get(weekly_key(network.id))
+        if job is None or (job.timezone != network.timezone and job.status == "pending"):
+            # New, or the network moved to another time zone: Monday 08:00 is local time.
+            cron = job.cron if job is not None and job.cron else DEFAULT_CRON
             await self.bot.scheduler.every(
-                "digest.weekly", DEFAULT_CRON, network.timezone, {"network_id": network.id}, key=weekly_key(network.id)
+                "digest.weekly", cron, network.timezone, {"network_id": network.id}, key=weekly_key(network.id)
             )
-        self._scheduled.add(network.id)
+        self._scheduled.add((network.id, network.timezone))
 
     async def set_schedule(self, network: Network, cron: str) -> datetime:
-        self._scheduled.add(network.id)
+        self._scheduled.add((network.id, network.timezone))
         return await self.bot.scheduler.every(
             "digest.weekly", cron, network.timezone, {"network_id": network.id}, key=weekly_key(network.id)
         )
@@ -310,14 +322,18 @@ class DigestService:
         end = now + timedelta(microseconds=1)
         return compose.Week(period, min(start, now), end)
 
-    async def _compose(self, s: AsyncSession, network: Network, issue: DigestIssue, now: datetime) -> dict[str, Any]:
+    async def _compose(
+        self, s: AsyncSession, network: Network, issue: DigestIssue, now: datetime, *, claimed: bool = False
+    ) -> dict[str, Any]:
+        """The issue's content: its claimed shares when publishing, the unclaimed ones for a preview."""
         repo = Digests(s)
         week = await self._week(repo, network, issue.period, now)
+        shares = await repo.shares_of_issue(issue.id) if claimed else await repo.unclaimed_shares(network.id, week.end)
         return compose.build_content(
             week,
             intro=issue.intro,
             removed=issue.removed,
-            shares=await repo.shares_between(network.id, week.start, week.end),
+            shares=shares,
             ideas=await repo.ideas_between(network.id, week.start, week.end),
             reports=await repo.reports_between(network.id, week.start, week.end),
             notes=await repo.notes_between(network.id, week.start, week.end),
@@ -423,30 +439,45 @@ class DigestService:
         now = self.bot.clock.now()
         async with self.bot.db.session() as s:
             network = await Networks(s).get(network_id)
-            if network is None:
+            issue = await Digests(s).ensure_issue(network_id, period, now) if network else None
+        if network is None or issue is None:
+            return Published("empty", period)
+        if issue.status == "skipped":
+            return Published("skipped", period)
+        status = "already"
+        if issue.status != "published":
+            if redeliver_only:
                 return Published("empty", period)
-            repo = Digests(s)
-            issue = await repo.ensure_issue(network_id, period, now)
-            if issue.status == "skipped":
-                return Published("skipped", period)
-            status = "already" if issue.status == "published" else "published"
-            if issue.status != "published":
-                if redeliver_only:
-                    return Published("empty", period)
-                content = await self._compose(s, network, issue, now)
-                if compose.is_empty(content):
-                    issue.status = "empty"
-                    return Published("empty", period)
-                week_start = datetime.fromisoformat(content["start"])
-                week_end = datetime.fromisoformat(content["end"])
-                if not await repo.mark_published(issue.id, content, week_start, week_end, now):
-                    status = "already"
+            status = await self._freeze(network, issue.id, now)
+            if status == "empty":
+                return Published("empty", period)
         async with self.bot.db.session() as s:
             issue = await Digests(s).issue(network_id, period)  # the winner's content, if another worker won
         if issue is None or issue.status != "published" or issue.content is None:
             return Published("skipped", period)
         counts = await self._fan_out(network, period, self.render(network, issue.content))
         return Published(status, period, *counts)
+
+    async def _freeze(self, network: Network, issue_id: int, now: datetime) -> str:
+        """Claim the week's shares and store the content, in one transaction, or change nothing."""
+        try:
+            async with self.bot.db.session() as s:
+                repo = Digests(s)
+                issue = await s.get(DigestIssue, issue_id)
+                assert issue is not None
+                week = await self._week(repo, network, issue.period, now)
+                await repo.claim_shares(network.id, issue.id, week.end)
+                content = await self._compose(s, network, issue, now, claimed=True)
+                if compose.is_empty(content):
+                    raise _Unchanged("empty")
+                if not await repo.mark_published(issue.id, content, week.start, week.end, now):
+                    raise _Unchanged("already")  # another worker (or the leader) published it first
+        except _Unchanged as outcome:
+            if outcome.status == "empty":
+                async with self.bot.db.session() as s:
+                    await Digests(s).mark_empty(issue_id)
+            return outcome.status
+        return "published"
 
     async def destinations(self, network: Network) -> list[Destination]:
         async with self.bot.db.session() as s:
@@ -475,6 +506,22 @@ class DigestService:
         await asyncio.gather(*(one(d) for d in destinations))
         log.info("digest: network %s %s: %s", network.id, period, tally)
         return tally["sent"] + tally["duplicate"], tally["pending"], tally["failed"]
+
+    # -- the member's overview --------------------------------------------------------------------
+    async def home(self, member: Member, t: Translator) -> list[Part]:
+        """The latest digest and how many of the member's links wait for the next one."""
+        async with self.bot.db.session() as s:
+            repo = Digests(s)
+            latest = await repo.latest_published(member.network_id)
+            waiting = await repo.count_unclaimed_shares_of(member.id)
+        if latest is None and not waiting:
+            return []
+        fields: list[tuple[str, str]] = []
+        if latest is not None:
+            week = latest.period.split("-W")[-1].lstrip("0")
+            fields.append((t.t("Latest digest"), t.t("week {week} — see it with /digest", week=week)))
+        fields.append((t.t("Your links for the next digest"), str(waiting)))
+        return [Section(t.t("The network digest"), tuple(fields))]
 
     # -- personal data ----------------------------------------------------------------------------
     async def export(self, s: AsyncSession, member: Member) -> dict[str, Any]:
