@@ -89,3 +89,15 @@ async def test_empty_and_overlong_ideas_are_refused(network_chat: Chat) -> None:
     assert chat.adapter.last_form("ola").form.form_id == "ideas.new"
     replies = await chat.say("ola", "/ide " + "x" * 2500)
     assert "2500" in replies[0].text
+
+
+async def test_follow_up_of_a_new_member_is_sent_even_after_an_earlier_one_was_erased(network_chat: Chat) -> None:
+    """Ids are never reused (SQLite would reuse them): a new follow-up must not look like an old one."""
+    chat = network_chat
+    await chat.say("kari", "/ide Vennskapsbenk")
+    await chat.say("ola", "/ide prøv 1")
+    await chat.advance(timedelta(days=15))
+    await chat.say("ola", "/samskap slett-meg bekreft")
+    await chat.say("per", "/ide prøv 1")
+    await chat.advance(timedelta(days=15))
+    assert len([s for s in chat.adapter.to_user("per") if s.destination.kind == "dm"]) == 1

@@ -46,7 +46,11 @@ class Channel(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("network_id", "platform", "workspace_id", "user_id"),)
+    # Ids appear in job and delivery keys, so SQLite must never reuse them after a delete.
+    __table_args__ = (
+        UniqueConstraint("network_id", "platform", "workspace_id", "user_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)

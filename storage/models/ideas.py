@@ -18,7 +18,10 @@ def _enum(e: type[enum.Enum]) -> Enum:
 
 class PracticeIdea(Base):
     __tablename__ = "practice_ideas"
-    __table_args__ = (Index("ix_practice_ideas_network_created", "network_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_practice_ideas_network_created", "network_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
@@ -39,7 +42,7 @@ class AdoptionStatus(enum.StrEnum):
 
 class Adoption(Base):
     __tablename__ = "adoptions"
-    __table_args__ = (UniqueConstraint("idea_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("idea_id", "member_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("practice_ideas.id", ondelete="CASCADE"), index=True)
@@ -57,6 +60,8 @@ class FollowUpStatus(enum.StrEnum):
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
+    # Ids appear in job and delivery keys, so SQLite must never reuse them after a delete.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id", ondelete="CASCADE"), index=True)
@@ -67,7 +72,10 @@ class FollowUp(Base):
 
 class ExperienceReport(Base):
     __tablename__ = "experience_reports"
-    __table_args__ = (Index("ix_experience_reports_idea_created", "idea_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_experience_reports_idea_created", "idea_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("practice_ideas.id", ondelete="CASCADE"))

@@ -110,7 +110,8 @@ def upgrade() -> None:
     sa.Column('joined_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], name=op.f('fk_members_network_id_networks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members')),
-    sa.UniqueConstraint('network_id', 'platform', 'workspace_id', 'user_id', name=op.f('uq_members_network_id'))
+    sa.UniqueConstraint('network_id', 'platform', 'workspace_id', 'user_id', name=op.f('uq_members_network_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_network_id'), ['network_id'], unique=False)
@@ -141,7 +142,8 @@ def upgrade() -> None:
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['members.id'], name=op.f('fk_practice_ideas_author_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], name=op.f('fk_practice_ideas_network_id_networks'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_ideas'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_ideas')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('practice_ideas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_practice_ideas_author_id'), ['author_id'], unique=False)
@@ -156,7 +158,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['idea_id'], ['practice_ideas.id'], name=op.f('fk_adoptions_idea_id_practice_ideas'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_adoptions_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_adoptions')),
-    sa.UniqueConstraint('idea_id', 'member_id', name=op.f('uq_adoptions_idea_id'))
+    sa.UniqueConstraint('idea_id', 'member_id', name=op.f('uq_adoptions_idea_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('adoptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_adoptions_idea_id'), ['idea_id'], unique=False)
@@ -172,7 +175,8 @@ def upgrade() -> None:
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['idea_id'], ['practice_ideas.id'], name=op.f('fk_experience_reports_idea_id_practice_ideas'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_experience_reports_member_id_members'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_reports'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_reports')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('experience_reports', schema=None) as batch_op:
         batch_op.create_index('ix_experience_reports_idea_created', ['idea_id', 'created_at'], unique=False)
@@ -185,7 +189,8 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('pending', 'sent', 'done', 'cancelled', name='followupstatus', native_enum=False, length=20), nullable=False),
     sa.Column('sent_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['adoption_id'], ['adoptions.id'], name=op.f('fk_follow_ups_adoption_id_adoptions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follow_ups_adoption_id'), ['adoption_id'], unique=False)
