@@ -193,7 +193,7 @@ class SlackApp:
             log.warning("could not prepare a %s from workspace %s: %s",
                         type(event).__name__, event.user.workspace_id, error)  # fmt: skip
             return
-        replies = InteractionReplies(self.adapter, event, self.bot.translator_for())
+        replies = InteractionReplies(self.adapter, event, self.bot)
         await self.bot.dispatch(event, replies)
 
     async def _complete(self, event: Event) -> Event:

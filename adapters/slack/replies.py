@@ -12,10 +12,11 @@ import logging
 
 from adapters.slack.client import SlackAdapter, SlackRef
 from bot.adapter import DeliveryError, Destination, SentMessage
-from bot.core import error_reason
+from bot.core import Bot, error_reason
 from bot.events import Conversation, Event, User
 from bot.i18n import Translator
 from bot.messages import Attachment, Form, Message, Text
+from storage.repositories.core import Members
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,10 @@ log = logging.getLogger(__name__)
 class InteractionReplies:
     platform = "slack"
 
-    def __init__(self, adapter: SlackAdapter, event: Event, translator: Translator) -> None:
+    def __init__(self, adapter: SlackAdapter, event: Event, bot: Bot) -> None:
         self.adapter = adapter
         self.event = event
-        self.translator = translator
+        self.bot = bot
         ref = event.platform_ref
         self.response_url = ref.response_url if isinstance(ref, SlackRef) else ""
 
@@ -39,7 +40,8 @@ class InteractionReplies:
         )  # fmt: skip
 
     async def send(self, destination: Destination, message: Message) -> SentMessage | None:
-        if self.response_url and self._is_private_answer(destination) and not _has_files(message):
+        private = self._is_private_answer(destination)
+        if self.response_url and private and not _has_files(message):
             try:
                 await self.adapter.respond(self.response_url, message)
                 return None
@@ -48,16 +50,19 @@ class InteractionReplies:
         try:
             return await self.adapter.send(destination, message)
         except DeliveryError as error:
-            if not self._here(destination.conversation) or error.retryable or not self.response_url:
+            if error.retryable or not self._here(destination.conversation):
                 raise
-            await self._tell_asker(destination, message, error)
+            told = await self._tell_asker(destination, message, error)
+            if private and told:
+                return None  # the answer reached the person another way
             raise
 
     def _here(self, conv: Conversation | None) -> bool:
         return conv is not None and conv.id == self.event.conversation.id
 
-    async def _tell_asker(self, destination: Destination, message: Message, error: DeliveryError) -> None:
-        t = self.translator
+    async def _tell_asker(self, destination: Destination, message: Message, error: DeliveryError) -> bool:
+        """Show the person who asked what could not be posted, and why. True when that worked."""
+        t = await self._translator()
         reason = error_reason(t, error.code)
         if destination.kind == "ephemeral" or self.event.conversation.is_direct:
             notice = t.t("I could not answer you here ({reason}), so here is my answer:", reason=reason)
@@ -67,10 +72,21 @@ class InteractionReplies:
                 "This is what I wanted to post:",
                 reason=reason,
             )
+        told = Message.of(Text(notice), *message.parts)
         try:
-            await self.adapter.respond(self.response_url, Message.of(Text(notice), *message.parts))
+            if self.response_url and not _has_files(message):
+                await self.adapter.respond(self.response_url, told)
+            else:  # no response_url (a form, an event): the person's direct messages
+                await self.adapter.send(Destination.dm(self.event.user), told)
         except DeliveryError:
             log.warning("could not tell the person who asked that a post failed (%s)", error.code)
+            return False
+        return True
+
+    async def _translator(self) -> Translator:
+        async with self.bot.db.session() as s:
+            memberships = await Members(s).networks_of(self.event.user)
+        return self.bot.translator_for(memberships[0] if memberships else None)
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         await self.adapter.update(sent, message)

@@ -280,3 +280,25 @@ async def test_the_bot_joins_a_public_channel_it_was_not_invited_to_and_posts(sl
     assert slack.fake.calls_to("conversations.join")[0].params["channel"] == "C9"
     assert posts[1].params["text"] == "Samling torsdag kl. 12"
     assert slack.fake.hooks == []
+
+
+async def test_a_form_answer_that_cannot_be_shown_in_the_channel_goes_to_direct_messages(slack: SlackHarness) -> None:
+    @slack.bot.router.command("skjema", access="anyone")
+    async def open_form(ctx: Context) -> None:
+        await ctx.open_form(Form("test.note", "Notat", (FormField("note", "Hva lærte du?", "long_text"),)))
+
+    @slack.bot.router.form("test.note", access="anyone")
+    async def note(ctx: Context) -> None:
+        await ctx.reply("Notatet er lagret.")
+
+    await slack.command("/skjema", channel="G5")
+    view = (await slack.fake.wait_for("views.open"))[0].params["view"]
+    slack.fake.fail("chat.postEphemeral", error="channel_not_found")
+    await slack.interact({
+        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UKARI", "name": "ukari", "team_id": "T1"},
+        "view": {"id": "V1", "type": "modal", "callback_id": "test.note", "private_metadata": view["private_metadata"],
+                 "state": {"values": {"note": {"value": {"type": "plain_text_input", "value": "Mye"}}}}},
+    })  # fmt: skip
+    dm = (await slack.fake.wait_for("chat.postMessage"))[0].params
+    assert dm["channel"] == "DUKARI"
+    assert "Notatet er lagret." in all_text(dm)
