@@ -196,7 +196,12 @@ class DiscordAdapter:
         for index, payload in enumerate(payloads):
             if index < len(done):
                 continue
-            data = await self.rest.post(channel_id, payload, nonce=f"{fingerprint[:22]}{index:03d}")
+            try:
+                data = await self.rest.post(channel_id, payload, nonce=f"{fingerprint[:22]}{index:03d}")
+            except DeliveryError as error:
+                if not error.retryable:  # no retry will come: forget the progress
+                    self._progress.pop(fingerprint, None)
+                raise
             done.append(str(data["id"]))
         return self._progress.pop(fingerprint)
 

@@ -105,6 +105,14 @@ class InteractionReply:
         return False
 
     async def send(self, destination: Destination, payloads: list[Payload]) -> SentMessage | None:
+        try:
+            return await self._send(destination, payloads)
+        except DeliveryError as error:
+            if error.code == "gone":  # the token is no longer valid (15 minutes): send another way
+                self.state = "expired"
+            raise
+
+    async def _send(self, destination: Destination, payloads: list[Payload]) -> SentMessage | None:
         ephemeral = destination.kind == "ephemeral" and not self.conversation.is_direct
         app_id, token = self.interaction.application_id, self.interaction.token
         first_id = ""

@@ -309,6 +309,7 @@ class FakeDiscord:
     def interaction(
         self, kind: int, data: dict[str, Any], user_id: str, name: str, *, channel_id: str = CHANNEL_ID,
         dm: bool = False, admin: bool = False, message: dict[str, Any] | None = None, locale: str = "no",
+        guild_id: str = GUILD_ID,
     ) -> dict[str, Any]:  # fmt: skip
         token = f"token-{self.snowflake()}"
         payload: dict[str, Any] = {
@@ -321,13 +322,14 @@ class FakeDiscord:
             payload.update(channel_id=channel_id, channel={"id": channel_id, "type": 1},
                            user=user_payload(user_id, name), context=1)  # fmt: skip
         else:
-            channel = {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "nettverk"}
+            channel = {"id": channel_id, "type": 0, "guild_id": guild_id, "name": "nettverk", "position": 0,
+                       "permission_overwrites": [], "nsfw": False, "flags": 0}  # fmt: skip
             if channel_id in self.threads:
                 thread = self.threads[channel_id]
                 channel = thread_payload(channel_id, thread["parent_id"], thread["name"], thread["type"])
-            payload.update(guild_id=GUILD_ID, channel_id=channel_id, channel=channel, guild_locale="no",
+            payload.update(guild_id=guild_id, channel_id=channel_id, channel=channel, guild_locale="no",
                            member=self.member(user_id, name, admin=admin), context=0,
-                           guild={"id": GUILD_ID, "locale": "no", "features": []})  # fmt: skip
+                           guild={"id": guild_id, "locale": "no", "features": []})  # fmt: skip
         if message is not None:
             payload["message"] = message
         self._interaction_channels[token] = channel_id

@@ -431,3 +431,25 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
         with __import__("contextlib").suppress(asyncio.CancelledError):
             await task
         await shutdown(bot)
+
+
+async def test_two_servers_are_two_networks_and_one_person_can_join_both(discord_bot: Harness) -> None:
+    other_guild, other_channel = "100000000000000002", "200000000000000009"
+    await set_up_network(discord_bot)
+    await discord_bot.slash("rektor2", "samskap", "oppsett", "Agder-nettverket", admin=True,
+                            guild_id=other_guild, channel_id=other_channel)  # fmt: skip
+    joined = await discord_bot.slash("kari", "samskap", "bli-med", "Sørby skole", guild_id=other_guild,
+                                     channel_id=other_channel)  # fmt: skip
+    assert "Agder-nettverket" in texts(joined)
+    here = await discord_bot.slash("kari", "samskap", "innstillinger")
+    there = await discord_bot.slash("kari", "samskap", "innstillinger", guild_id=other_guild, channel_id=other_channel)
+    assert "Nordby skole" in texts(here) and "Sørby skole" in texts(there)
+
+
+async def test_a_reply_after_the_interaction_token_expired_goes_by_direct_message(
+    discord_bot: Harness, fake: FakeDiscord
+) -> None:
+    fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", 404, {"message": "Unknown interaction", "code": 10062})
+    await discord_bot.slash("kari", "samskap", "start")
+    dm_channel = fake.dm_channels[user_id("kari")]
+    assert "/samskap bli-med" in "\n".join(m["content"] for m in fake.messages[dm_channel])
