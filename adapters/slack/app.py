@@ -21,7 +21,12 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import events as slack_events
 from adapters.slack.client import PLATFORM, SlackAdapter, web_client
-from adapters.slack.oauth import DatabaseInstallationStore, DatabaseStateStore, export_installations
+from adapters.slack.oauth import (
+    DatabaseInstallationStore,
+    DatabaseStateStore,
+    erase_installer,
+    export_installations,
+)
 from adapters.slack.options import BOT_SCOPES, SlackOptions
 from adapters.slack.render import render_home
 from adapters.slack.replies import InteractionReplies
@@ -47,6 +52,8 @@ class SlackApp:
         if options.oauth:
             self.installations = DatabaseInstallationStore(bot.db, bot.clock)
             bot.data_exporters.setdefault("slack_installations", export_installations)
+            if erase_installer not in bot.data_erasers:
+                bot.data_erasers.append(erase_installer)
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for(), self.session)
         self.bolt = self._build_bolt()

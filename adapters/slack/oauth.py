@@ -135,3 +135,11 @@ async def export_installations(session: AsyncSession, member: Member) -> list[di
     return [
         {"workspace": r.team_id, "team_name": r.team_name, "installed_at": r.installed_at.isoformat()} for r in rows
     ]
+
+
+async def erase_installer(session: AsyncSession, member: Member) -> None:
+    """For `slett-meg`: forget who installed the app (the workspace keeps its installation)."""
+    if member.platform != "slack":
+        return
+    for row in await SlackInstallations(session).installed_by(member.workspace_id, member.user_id):
+        row.installer_user_id = ""

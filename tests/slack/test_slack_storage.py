@@ -1,0 +1,80 @@
+"""Installations and OAuth states on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_sdk.oauth.installation_store.models.installation import Installation
+
+from adapters.slack.oauth import (
+    DatabaseInstallationStore,
+    DatabaseStateStore,
+    erase_installer,
+    export_installations,
+)
+from bot.clock import FakeClock
+from bot.events import User
+from storage.db import Database
+from storage.models.core import Role
+from storage.repositories.core import Members, Networks
+
+
+async def test_a_reinstall_replaces_the_token_and_an_uninstall_removes_it(any_database_url: str) -> None:
+    db, clock = Database(any_database_url), FakeClock()
+    await db.migrate()
+    try:
+        store = DatabaseInstallationStore(db, clock)
+        for token in ("xoxb-first", "xoxb-second"):
+            await store.async_save(Installation(
+                app_id="A1", team_id="T2", team_name="Sørby kommune", bot_token=token, bot_id="B1",
+                bot_user_id="UBOT", bot_scopes="commands,chat:write", user_id="UINSTALLER",
+            ))  # fmt: skip
+        bot = await store.async_find_bot(enterprise_id=None, team_id="T2")
+        assert bot is not None and bot.bot_token == "xoxb-second" and bot.bot_scopes == ["commands", "chat:write"]
+        assert await store.bot_token("T2") == "xoxb-second"
+        assert await store.async_find_bot(enterprise_id=None, team_id="T3") is None
+        installation = await store.async_find_installation(enterprise_id=None, team_id="T2")
+        assert installation is not None and installation.bot_user_id == "UBOT"
+        await store.async_delete_installation(enterprise_id=None, team_id="T2")
+        assert await store.bot_token("T2") is None
+    finally:
+        await db.dispose()
+
+
+async def test_an_oauth_state_works_once_and_only_before_it_expires(any_database_url: str) -> None:
+    db, clock = Database(any_database_url), FakeClock()
+    await db.migrate()
+    try:
+        states = DatabaseStateStore(db, clock)
+        fresh, stale = await states.async_issue(), await states.async_issue()
+        assert await states.async_consume(fresh) is True
+        assert await states.async_consume(fresh) is False
+        clock.advance(timedelta(minutes=11))
+        assert await states.async_consume(stale) is False
+        assert await states.async_consume("made-up") is False
+    finally:
+        await db.dispose()
+
+
+async def test_the_installer_sees_the_install_in_their_data_and_can_be_erased_from_it(any_database_url: str) -> None:
+    db, clock = Database(any_database_url), FakeClock()
+    await db.migrate()
+    try:
+        await DatabaseInstallationStore(db, clock).async_save(Installation(
+            team_id="T2", bot_token="xoxb-x", bot_id="B1", bot_user_id="UBOT", user_id="UKARI",
+        ))  # fmt: skip
+        async with db.session() as s:
+            network = await Networks(s).create(name="N", language="nb", timezone="Europe/Oslo",
+                                               workspace_key="slack:T2", now=clock.now())  # fmt: skip
+            kari = await Members(s).add(network, User("slack", "T2", "UKARI", "Kari"), "Nordby", Role.PARTICIPANT,
+                                        clock.now())  # fmt: skip
+            exported = await export_installations(s, kari)
+        assert exported == [{"workspace": "T2", "team_name": "", "installed_at": clock.now().isoformat()}]
+        assert "xoxb" not in str(exported)
+        async with db.session() as s:
+            await erase_installer(s, kari)
+        async with db.session() as s:
+            assert await export_installations(s, kari) == []
+        assert await DatabaseInstallationStore(db, clock).bot_token("T2") == "xoxb-x"
+    finally:
+        await db.dispose()
