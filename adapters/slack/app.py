@@ -106,6 +106,8 @@ class SlackApp:
         app.event("message")(self._on_message)
         app.event("app_mention")(self._on_mention)
         app.event("member_joined_channel")(self._on_member_joined)
+        app.event("reaction_added")(self._on_reaction)
+        app.event("reaction_removed")(self._on_reaction)
         app.event("app_home_opened")(self._on_home_opened)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_uninstalled)
@@ -171,6 +173,11 @@ class SlackApp:
     async def _on_member_joined(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = slack_events.joined_event(body)
         if event.user.id and event.user.id != context.bot_user_id:
+            await self.dispatch(event)
+
+    async def _on_reaction(self, body: dict[str, Any]) -> None:
+        event = slack_events.reaction_event(body)
+        if event is not None:
             await self.dispatch(event)
 
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:

@@ -11,7 +11,16 @@ from typing import Any
 
 from adapters.slack.client import PLATFORM, SlackRef
 from adapters.slack.render import original_action_id, read_form_metadata, read_form_values
-from bot.events import ActionEvent, CommandEvent, Conversation, FormSubmitted, MemberJoinedEvent, MessageEvent, User
+from bot.events import (
+    ActionEvent,
+    CommandEvent,
+    Conversation,
+    FormSubmitted,
+    MemberJoinedEvent,
+    MessageEvent,
+    ReactionEvent,
+    User,
+)
 
 # Message subtypes that are someone writing; edits, joins, bot posts and the like are not.
 _WRITTEN_SUBTYPES = {None, "", "thread_broadcast", "file_share"}
@@ -150,4 +159,21 @@ def joined_event(body: dict[str, Any]) -> MemberJoinedEvent:
     return MemberJoinedEvent(
         user=User(PLATFORM, team, str(event.get("user", ""))),
         conversation=Conversation(PLATFORM, team, channel, is_direct=is_direct_channel(channel)),
+    )
+
+
+def reaction_event(body: dict[str, Any]) -> ReactionEvent | None:
+    """`reaction_added` / `reaction_removed` on a message (reactions on files are left out)."""
+    event = body.get("event") or {}
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not event.get("user"):
+        return None
+    team = str(event.get("team") or body.get("team_id") or "")
+    channel = str(item.get("channel", ""))
+    return ReactionEvent(
+        user=User(PLATFORM, team, str(event["user"])),
+        conversation=Conversation(PLATFORM, team, channel, is_direct=is_direct_channel(channel)),
+        emoji=str(event.get("reaction", "")),
+        message_id=str(item.get("ts", "")),
+        added=event.get("type") != "reaction_removed",
     )

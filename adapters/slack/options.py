@@ -26,6 +26,7 @@ BOT_SCOPES = (
     "im:history",
     "im:write",
     "mpim:write",
+    "reactions:read",
     "users:read",
 )
 BOT_EVENTS = (
@@ -36,6 +37,8 @@ BOT_EVENTS = (
     "message.channels",
     "message.groups",
     "message.im",
+    "reaction_added",
+    "reaction_removed",
     "tokens_revoked",
 )
 

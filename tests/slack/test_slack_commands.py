@@ -10,7 +10,7 @@ from conftest import SlackHarness
 from fake_slack import block_actions, event_body
 
 from bot.context import Context
-from bot.events import FormSubmitted, MessageEvent, User
+from bot.events import FormSubmitted, MessageEvent, ReactionEvent, User
 from bot.messages import Button, Buttons, Form, FormField, Message, Text
 from storage.repositories.core import Members
 
@@ -302,3 +302,23 @@ async def test_a_form_answer_that_cannot_be_shown_in_the_channel_goes_to_direct_
     dm = (await slack.fake.wait_for("chat.postMessage"))[0].params
     assert dm["channel"] == "DUKARI"
     assert "Notatet er lagret." in all_text(dm)
+
+
+async def test_a_reaction_on_a_message_reaches_reaction_listeners(slack: SlackHarness) -> None:
+    seen: list[ReactionEvent] = []
+
+    @slack.bot.router.on_reaction()
+    async def react(ctx: Context) -> None:
+        seen.append(ctx.event)  # type: ignore[arg-type]
+
+    item = {"type": "message", "channel": "C1", "ts": "1700000000.000009"}
+    await slack.event(event_body({"type": "reaction_added", "user": "UOLA", "reaction": "bulb", "item": item}))
+    await slack.event(event_body({"type": "reaction_removed", "user": "UOLA", "reaction": "bulb", "item": item}))
+    for _ in range(300):
+        if len(seen) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted((e.emoji, e.message_id, e.added) for e in seen) == [
+        ("bulb", "1700000000.000009", False),
+        ("bulb", "1700000000.000009", True),
+    ]
