@@ -48,6 +48,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORM_LIFETIME = timedelta(days=2)
+HANDLED_INTERACTIONS = (
+    discord.InteractionType.application_command,
+    discord.InteractionType.component,
+    discord.InteractionType.modal_submit,
+)
 THREAD_NAME_MAX = 100
 
 
@@ -89,9 +94,12 @@ class DiscordAdapter:
 
     # -- inbound --------------------------------------------------------------------------------
     async def handle_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type not in HANDLED_INTERACTIONS:  # autocomplete and pings: samskap registers none
+            return
+        t = self._translator(interaction)
         reply = InteractionReply(
             self.rest, interaction, events.interaction_user(interaction), events.interaction_conversation(interaction),
-            done_text=self._translator(interaction).t("Done."),
+            done_text=t.t("Done."),
         )  # fmt: skip
         token = current.set(reply)
         reply.start(self.options.defer_after)
@@ -100,7 +108,12 @@ class DiscordAdapter:
             if event is not None:
                 await self.bot.dispatch(event, self)
         except Exception:
-            log.exception("failed to handle a Discord interaction of type %s", interaction.type.name)
+            reference = secrets.token_hex(4)
+            log.exception("error %s handling a Discord %s interaction", reference, interaction.type.name)
+            reply.done_text = t.t(
+                "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                "If it happens again, tell a network leader the reference {ref}.", ref=reference,
+            )  # fmt: skip
         finally:
             await reply.finish()
             current.reset(token)
