@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from conftest import start_harness
 from fake_slack import FakeSlack
+from slack_harness import start_harness
 
 from adapters.slack.render import render_message
 from bot.messages import Button, Buttons, Message, Section, Text

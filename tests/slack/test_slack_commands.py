@@ -6,8 +6,8 @@ import asyncio
 import time
 from typing import Any
 
-from conftest import SlackHarness
 from fake_slack import block_actions, event_body
+from slack_harness import SlackHarness
 
 from bot.context import Context
 from bot.events import FormSubmitted, MessageEvent, ReactionEvent, User

@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SlackHarness, start_harness
 from fake_slack import FakeSlack
+from slack_harness import SlackHarness, start_harness
 
 from adapters.slack.client import delivery_error, retry_after_seconds
 from bot.adapter import DeliveryError, Destination, SentMessage

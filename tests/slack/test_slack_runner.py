@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import SECRET
 from fake_slack import FakeSlack, command_body, signed_headers
+from slack_harness import SECRET
 
 from adapters.slack.runner import serve
 from bot.app import build_bot, shutdown

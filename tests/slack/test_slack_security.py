@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from conftest import SECRET, SlackHarness, start_harness
 from fake_slack import FakeSlack, command_body, event_body
+from slack_harness import SECRET, SlackHarness, start_harness
 
 from bot.config import Secret
 from bot.events import User

@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from conftest import SlackHarness, start_harness
 from fake_slack import FakeSlack, block_actions, command_body, event_body
+from slack_harness import SlackHarness, start_harness
 
 from adapters.slack.runner import start_socket_mode
 from bot.config import Secret
