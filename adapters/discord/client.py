@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord import events
-from adapters.discord.errors import THREAD_EXISTS, delivering, delivery_error
+from adapters.discord.errors import THREAD_EXISTS, UNKNOWN_CHANNEL, delivering, delivery_error
 from adapters.discord.events import DM_SCOPE, PLATFORM, channel_id_of
 from adapters.discord.interaction import InteractionReply, current
 from adapters.discord.options import DiscordOptions
@@ -196,8 +196,27 @@ class DiscordAdapter:
             conversation = destination.conversation
             channel_id = channel_id_of(conversation)
         identity = destination.describe() + json.dumps(message.to_dict(), sort_keys=True)
-        message_ids = await self._post_all(channel_id, identity, payloads)
+        try:
+            message_ids = await self._post_all(channel_id, identity, payloads)
+        except DeliveryError as error:
+            if not (error.code == "gone" and error.detail == str(UNKNOWN_CHANNEL) and _under_message(conversation)):
+                raise
+            # The core addresses a message's thread by the message's id (as on Slack); on Discord
+            # that thread exists only once it is created, and then has the message's id.
+            await self._thread_under(conversation, message)
+            message_ids = await self._post_all(channel_id, identity, payloads)
         return SentMessage(conversation, message_ids[0])
+
+    async def _thread_under(self, conversation: Conversation, message: Message) -> None:
+        assert conversation.thread_id is not None
+        name = message.summary or message.plain_text()
+        try:
+            parent = await self.rest.message(conversation.id, conversation.thread_id)
+            name = parent.get("content") or next((e.get("title", "") for e in parent.get("embeds", [])), "") or name
+        except DeliveryError as error:
+            if error.code != "gone":
+                raise
+        await self.start_thread(SentMessage(conversation.without_thread(), conversation.thread_id), _thread_name(name))
 
     async def _post_all(self, channel_id: str, identity: str, payloads: list[Payload]) -> list[str]:
         """Post the parts of one message; a retry of the same message continues where it failed.
@@ -258,7 +277,7 @@ class DiscordAdapter:
         if conversation.thread_id or conversation.is_direct:  # no threads in threads or DMs
             return conversation
         try:
-            thread_id = await self.rest.thread_from_message(conversation.id, sent.message_id, name[:THREAD_NAME_MAX])
+            thread_id = await self.rest.thread_from_message(conversation.id, sent.message_id, _thread_name(name))
         except DeliveryError as error:
             cause = error.__cause__
             if isinstance(cause, discord.HTTPException) and cause.code == THREAD_EXISTS:
@@ -358,6 +377,17 @@ class DiscordAdapter:
         async with self.bot.db.session() as s:
             await Stash(s).remove(key)
         return events.form_event(interaction, conversation, form.form_id, values, form.state)
+
+
+def _under_message(conversation: Conversation) -> bool:
+    return bool(conversation.thread_id) and not conversation.is_direct
+
+
+def _thread_name(text: str) -> str:
+    """A thread name from a message: its first line without markdown, within Discord's 100 characters."""
+    line = next((part for part in text.splitlines() if part.strip()), "samskap")
+    line = line.replace("**", "").replace("*", "").replace("_", " ").strip(" #-") or "samskap"
+    return line if len(line) <= THREAD_NAME_MAX else line[: THREAD_NAME_MAX - 1].rstrip() + "…"
 
 
 def _form_button(text: str, label: str, custom_id: str) -> Payload:

@@ -63,6 +63,12 @@ class Rest:
         )
         return await self._call(route, **_message_kwargs(payload, payload.body()))
 
+    async def message(self, channel_id: str, message_id: str) -> dict[str, Any]:
+        route = Route(
+            "GET", "/channels/{channel_id}/messages/{message_id}", channel_id=channel_id, message_id=message_id
+        )
+        return await self._call(route)
+
     async def open_dm(self, user_id: str) -> str:
         data = await self._call(Route("POST", "/users/@me/channels"), json={"recipient_id": user_id})
         return str(data["id"])

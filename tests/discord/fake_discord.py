@@ -240,11 +240,14 @@ class FakeDiscord:
             channel_id = self.dm_channels.setdefault(user_id, self.snowflake())
             return 200, {"id": channel_id, "type": 1, "recipients": [user_payload(user_id, user_id)]}
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
+            if self._is_message(match.group(1)) and match.group(1) not in self.threads:
+                return 404, {"code": 10003, "message": "Unknown Channel"}  # a message id without a thread
             return 200, self._post_message(match.group(1), body)
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
             for message in self.messages.get(match.group(1), []):
                 if message["id"] == match.group(2):
-                    message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+                    if method == "PATCH":
+                        message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
                     return 200, message
             return 404, {"code": 10008, "message": "Unknown Message"}
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path):
@@ -258,6 +261,9 @@ class FakeDiscord:
             self.commands = [{**c, "id": self.snowflake(), "application_id": APP_ID, "version": "1"} for c in body]
             return 200, self.commands
         return 404, {"code": 0, "message": f"fake Discord has no {method} {path}"}
+
+    def _is_message(self, some_id: str) -> bool:
+        return any(m["id"] == some_id for messages in self.messages.values() for m in messages)
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return {
