@@ -14,6 +14,7 @@ import logging
 import secrets
 from dataclasses import asdict
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -85,6 +86,7 @@ class DiscordAdapter:
         self.options = options
         self.client = GatewayClient(self, options)
         self._dm_channels: dict[str, str] = {}
+        self._channel_kinds: dict[int, tuple[int, int | None]] = {}  # channel id → (type, parent id)
         # Parts of a split message already posted, so a retry continues instead of repeating.
         self._progress: dict[str, list[str]] = {}
 
@@ -159,9 +161,26 @@ class DiscordAdapter:
             return
         user_id = self.client.user.id if self.client.user else None
         try:
-            await self.bot.dispatch(events.message_event(message, user_id), self)
+            channel = await self._uncached_channel(message)
+            await self.bot.dispatch(events.message_event(message, user_id, channel=channel), self)
         except Exception:
             log.exception("failed to handle a Discord message")
+
+    async def _uncached_channel(self, message: discord.Message) -> SimpleNamespace | None:
+        """What the client does not know about a message's channel (a thread it has not seen
+        created), asked once over REST, so a reply in a thread is known to be in that thread."""
+        channel = message.channel
+        if message.guild is None or isinstance(channel, discord.Thread | discord.abc.GuildChannel):
+            return None
+        if channel.id not in self._channel_kinds:
+            try:
+                data = await self.rest.channel(str(channel.id))
+            except DeliveryError:
+                return None
+            parent = data.get("parent_id") if data.get("type") in events.THREAD_TYPES else None
+            self._channel_kinds[channel.id] = (int(data.get("type", 0)), int(parent) if parent else None)
+        kind, parent_id = self._channel_kinds[channel.id]
+        return SimpleNamespace(id=channel.id, type=SimpleNamespace(value=kind), parent_id=parent_id)
 
     def _translator(self, interaction: discord.Interaction) -> Translator:
         language = normalise_language(str(interaction.locale.value)) or self.bot.config.language

@@ -99,14 +99,16 @@ def form_event(
     )
 
 
-def message_event(message: discord.Message, bot_user_id: int | None) -> MessageEvent:
-    guild = message.guild
+def message_event(message: discord.Message, bot_user_id: int | None, *, channel: Any = None) -> MessageEvent:
+    """`channel` replaces the message's channel when the client had not cached it (a thread it
+    learnt of over REST)."""
+    guild_id = message.guild.id if message.guild else getattr(message, "guild_id", None)
     permissions = None
-    if guild is not None and isinstance(message.author, discord.Member):
+    if message.guild is not None and isinstance(message.author, discord.Member):
         permissions = message.author.guild_permissions
     return MessageEvent(
         user=user_of(message.author, permissions=permissions),
-        conversation=conversation_of(guild.id if guild else None, message.channel, message.channel.id),
+        conversation=conversation_of(guild_id, channel or message.channel, message.channel.id),
         text=message.content,
         message_id=str(message.id),
         mentions_bot=bot_user_id is not None and any(u.id == bot_user_id for u in message.mentions),

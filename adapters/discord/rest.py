@@ -63,6 +63,9 @@ class Rest:
         )
         return await self._call(route, **_message_kwargs(payload, payload.body()))
 
+    async def channel(self, channel_id: str) -> dict[str, Any]:
+        return await self._call(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
+
     async def message(self, channel_id: str, message_id: str) -> dict[str, Any]:
         route = Route(
             "GET", "/channels/{channel_id}/messages/{message_id}", channel_id=channel_id, message_id=message_id

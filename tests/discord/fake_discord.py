@@ -239,6 +239,10 @@ class FakeDiscord:
             user_id = body["recipient_id"]
             channel_id = self.dm_channels.setdefault(user_id, self.snowflake())
             return 200, {"id": channel_id, "type": 1, "recipients": [user_payload(user_id, user_id)]}
+        if method == "GET" and (match := re.fullmatch(r"/channels/(\d+)", path)):
+            if match.group(1) in self.threads:
+                return 200, self.threads[match.group(1)]
+            return 200, {"id": match.group(1), "type": 0, "guild_id": GUILD_ID, "name": "kanal", "position": 0}
         if match := re.fullmatch(r"/channels/(\d+)/messages", path):
             if self._is_message(match.group(1)) and match.group(1) not in self.threads:
                 return 404, {"code": 10003, "message": "Unknown Channel"}  # a message id without a thread

@@ -274,6 +274,26 @@ async def test_channel_messages_reach_message_listeners(discord_bot: Harness, fa
     assert heard == [("Se https://udir.no/artikkel", True)]
 
 
+async def test_a_message_in_a_thread_the_client_has_not_seen_belongs_to_that_thread(
+    discord_bot: Harness, fake: FakeDiscord
+) -> None:
+    heard: list[tuple[str, str | None]] = []
+    done = asyncio.Event()
+
+    @discord_bot.bot.router.on_message()
+    async def listen(ctx: Context) -> None:
+        heard.append((ctx.event.conversation.id, ctx.event.conversation.thread_id))
+        done.set()
+
+    thread_id = "400000000000000002"
+    fake.threads[thread_id] = thread_payload(thread_id, CHANNEL_ID, "Kritisk venn #3")
+    await fake.dispatch(
+        "MESSAGE_CREATE", fake.user_message(user_id("kari"), "kari", "Et spørsmål", channel_id=thread_id)
+    )
+    await asyncio.wait_for(done.wait(), 5)
+    assert heard == [(CHANNEL_ID, thread_id)]
+
+
 async def test_message_content_intent_follows_the_setting(fake: FakeDiscord) -> None:
     from adapters.discord.options import DiscordOptions
     from bot.config import Config
