@@ -141,7 +141,8 @@ class SlackApp:
         return await next()
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
-        log.error("slack listener failed on a %s payload: %s", body.get("type", "?"), type(error).__name__)
+        # The core contains feature errors; what lands here is a fault in this adapter.
+        log.error("slack listener failed on a %s payload", body.get("type", "?"), exc_info=error)
 
     # -- listeners ------------------------------------------------------------------------
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
