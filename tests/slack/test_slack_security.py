@@ -70,6 +70,7 @@ async def test_health_check_answers(slack: SlackHarness) -> None:
 async def test_url_verification_is_answered(slack: SlackHarness) -> None:
     response = await slack.event({"type": "url_verification", "challenge": "abc123", "token": "legacy"})
     assert response.status == 200
+    assert (await response.json())["challenge"] == "abc123"
 
 
 async def test_install_flow_stores_the_workspace_and_only_installed_workspaces_get_in(
