@@ -473,3 +473,20 @@ async def test_a_reply_after_the_interaction_token_expired_goes_by_direct_messag
     await discord_bot.slash("kari", "samskap", "start")
     dm_channel = fake.dm_channels[user_id("kari")]
     assert "/samskap bli-med" in "\n".join(m["content"] for m in fake.messages[dm_channel])
+
+
+async def test_half_filled_forms_are_in_my_data_and_deleted_with_me(discord_bot: Harness, fake: FakeDiscord) -> None:
+    from storage.repositories.discord import Stash
+
+    await set_up_network(discord_bot)
+    register_long_form(discord_bot, [])
+    answers = await discord_bot.slash("kari", "testskjema")
+    await discord_bot.submit("kari", answers[0]["data"]["custom_id"], {"f1": "halvveis"})
+
+    await discord_bot.slash("kari", "samskap", "mine-data")
+    exported = fake.messages[fake.dm_channels[user_id("kari")]][-1]["files"]["samskap-mine-data.json"]
+    assert '"discord"' in exported and "halvveis" in exported
+
+    await discord_bot.slash("kari", "samskap", "slett-meg", "bekreft")
+    async with discord_bot.bot.db.session() as s:
+        assert await Stash(s).forms_of(user_id("kari")) == []
