@@ -243,18 +243,18 @@ class DiscordAdapter:
         The nonce makes Discord itself refuse a duplicate posted within a few minutes, should a
         response be lost after the message was created."""
         fingerprint = hashlib.sha256(identity.encode()).hexdigest()
-        done = self._progress.setdefault(fingerprint, [])
-        for index, payload in enumerate(payloads):
-            if index < len(done):
-                continue
-            try:
+        done = self._progress.pop(fingerprint, [])  # what an earlier, failed attempt already posted
+        try:
+            for index, payload in enumerate(payloads):
+                if index < len(done):
+                    continue
                 data = await self.rest.post(channel_id, payload, nonce=f"{fingerprint[:22]}{index:03d}")
-            except DeliveryError as error:
-                if not error.retryable:  # no retry will come: forget the progress
-                    self._progress.pop(fingerprint, None)
-                raise
-            done.append(str(data["id"]))
-        return self._progress.pop(fingerprint)
+                done.append(str(data["id"]))
+        except DeliveryError as error:
+            if error.retryable and done:
+                self._progress[fingerprint] = done
+            raise
+        return done
 
     async def _dm_channel(self, user_id: str) -> str:
         if user_id not in self._dm_channels:
