@@ -43,7 +43,12 @@ async def tick(bot: Bot) -> None:
 
 
 def start_background(bot: Bot) -> None:
-    bot.scheduler.start(lambda: tick(bot))
+    # A coroutine function, not a lambda: APScheduler awaits only those (it would run a lambda in
+    # a thread and drop the coroutine it returns, so nothing would ever be retried or scheduled).
+    async def background_tick() -> None:
+        await tick(bot)
+
+    bot.scheduler.start(background_tick)
 
 
 async def shutdown(bot: Bot) -> None:

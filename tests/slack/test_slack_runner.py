@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -12,9 +13,12 @@ from fake_slack import FakeSlack, command_body, signed_headers
 from slack_harness import SECRET
 
 from adapters.slack.runner import serve
+from bot.adapter import Destination
 from bot.app import build_bot, shutdown
 from bot.clock import FakeClock
 from bot.config import Config
+from bot.events import Conversation
+from bot.messages import Message
 
 
 def free_port() -> int:
@@ -30,7 +34,8 @@ async def test_http_mode_serves_events_and_health_on_the_port(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
+    config = Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}", scheduler_tick_seconds=0.05)
+    bot = await build_bot(config, clock=FakeClock())
     port = free_port()
     task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
     try:
@@ -48,6 +53,14 @@ async def test_http_mode_serves_events_and_health_on_the_port(
                 assert response.status == 200
         await fake_slack.wait_for_hooks()
         assert "slack" in bot.adapters
+
+        # The background work runs: a delivery that failed is retried without anyone asking.
+        fake_slack.fail("chat.postMessage", status=503, times=3)
+        channel = Destination.channel(Conversation("slack", "T1", "C1"))
+        assert (await bot.outbox.deliver("later", channel, Message.text("Husk samlingen"))).status == "pending"
+        bot.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+        sent = await fake_slack.wait_for("chat.postMessage", 4)
+        assert sent[-1].params["text"] == "Husk samlingen"
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
