@@ -35,6 +35,8 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -64,17 +66,24 @@ PAGE = """<!doctype html><html lang="nb"><head><meta charset="utf-8">
 
 
 # -- databases --------------------------------------------------------------------------------------
-async def database_url(kind: str, tmp: Path) -> str:
+@asynccontextmanager
+async def database_url(kind: str, tmp: Path) -> AsyncIterator[str]:
+    """A fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp / f'digest-{uuid.uuid4().hex[:6]}.db'}"
+        yield f"sqlite:///{tmp / f'digest-{uuid.uuid4().hex[:6]}.db'}"
+        return
     import asyncpg
 
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    name = f"samskap_bench_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(POSTGRES_URL)
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        conn = await asyncpg.connect(POSTGRES_URL)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
 
 
 async def start_site(app: web.Application) -> tuple[web.AppRunner, int]:
@@ -152,34 +161,36 @@ async def bench_fetch(
     server.start()
     await _wait_for_port(port)
     with tempfile.TemporaryDirectory() as tmp:
-        url = await database_url(db, Path(tmp))
-        section = {"allow_private_addresses": True, "fetch_concurrency": concurrency, "fetch_timeout": 10}
-        bot = await build_bot(Config(database_url=url, sections={"digest": section}), clock=OffsetClock())
-        service = bot.services["digest"]
-        network_id, leader = await network_with_leader(bot, "bench")
-        for n in range(links):
-            await service._record(network_id, leader, f"http://127.0.0.1:{port}/artikkel/{n}", "", explicit=True)
+        async with database_url(db, Path(tmp)) as url:
+            section = {"allow_private_addresses": True, "fetch_concurrency": concurrency, "fetch_timeout": 10}
+            bot = await build_bot(Config(database_url=url, sections={"digest": section}), clock=OffsetClock())
+            service = bot.services["digest"]
+            network_id, leader = await network_with_leader(bot, "bench")
+            for n in range(links):
+                await service._record(network_id, leader, f"http://127.0.0.1:{port}/artikkel/{n}", "", explicit=True)
 
-        if trace_memory:
-            tracemalloc.start()
-        rss_before = rss_mb()
-        sampler = asyncio.create_task(sample_peak_rss())
-        started = time.perf_counter()
-        fetched = await service.fetch_pending()
-        elapsed = time.perf_counter() - started
-        sampler.cancel()
-        peak_rss = max(rss_before, *PEAK_RSS)
-        traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
-        tracemalloc.stop()
+            if trace_memory:
+                tracemalloc.start()
+            rss_before = rss_mb()
+            sampler = asyncio.create_task(sample_peak_rss())
+            started = time.perf_counter()
+            fetched = await service.fetch_pending()
+            elapsed = time.perf_counter() - started
+            sampler.cancel()
+            peak_rss = max(rss_before, *PEAK_RSS)
+            traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
+            tracemalloc.stop()
 
-        async with bot.db.session() as s:
-            from sqlalchemy import func, select
+            async with bot.db.session() as s:
+                from sqlalchemy import func, select
 
-            from storage.models.digest import DigestArticle
+                from storage.models.digest import DigestArticle
 
-            ok = await s.scalar(select(func.count()).where(DigestArticle.fetch_status == "ok"))
-            titled = await s.scalar(select(func.count()).where(DigestArticle.title.like("Artikkel % om skolemiljø")))
-        await bot.db.dispose()
+                ok = await s.scalar(select(func.count()).where(DigestArticle.fetch_status == "ok"))
+                titled = await s.scalar(
+                    select(func.count()).where(DigestArticle.title.like("Artikkel % om skolemiljø"))
+                )
+            await bot.db.dispose()
     server.terminate()
     server.join()
     return {
@@ -317,37 +328,40 @@ async def bench_fanout(
     adapter = PacedHttpAdapter(f"http://127.0.0.1:{port}", global_rate)
     clock = OffsetClock()
     with tempfile.TemporaryDirectory() as tmp:
-        url = await database_url(db, Path(tmp))
-        section = {"fanout_concurrency": concurrency}
-        bot = await build_bot(Config(database_url=url, sections={"digest": section}), clock=clock, adapters=[adapter])
-        service = bot.services["digest"]
-        network_id, leader = await network_with_leader(bot, "bench")
-        async with bot.db.session() as s:
-            network = await Networks(s).get(network_id)
-            assert network is not None
-            for n in range(channels):
-                await Networks(s).link_channel(network, Conversation("bench", "w", f"C{n:05d}"), "", clock.now())
-        week_ids = [f"2026-W{38 + p}" for p in range(periods)]
+        async with database_url(db, Path(tmp)) as url:
+            section = {"fanout_concurrency": concurrency}
+            bot = await build_bot(
+                Config(database_url=url, sections={"digest": section}), clock=clock, adapters=[adapter]
+            )
+            service = bot.services["digest"]
+            network_id, leader = await network_with_leader(bot, "bench")
+            async with bot.db.session() as s:
+                network = await Networks(s).get(network_id)
+                assert network is not None
+                for n in range(channels):
+                    await Networks(s).link_channel(network, Conversation("bench", "w", f"C{n:05d}"), "", clock.now())
+            week_ids = [f"2026-W{38 + p}" for p in range(periods)]
 
-        started = time.perf_counter()
-        tasks = []
-        for p, week in enumerate(week_ids):
-            # Each week has its own news; the next week is published while this one still goes out.
-            clock.advance(timedelta(seconds=1))
-            await service._record(network_id, leader, f"https://www.udir.no/nytt/{p}", "Les", explicit=True)
-            tasks.append(asyncio.create_task(service.publish(network_id, week)))
-            while not await is_published(bot, network_id, week):  # noqa: ASYNC110 - polls the database
-                await asyncio.sleep(0.005)
-        results = await asyncio.gather(*tasks)
-        rounds = 0
-        while sum(r.pending for r in results) and rounds < 20:
-            # What the platform still refused waits in the outbox; its tick sends it later.
-            rounds += 1
-            clock.advance(timedelta(hours=1))
-            await bot.outbox.retry_due(limit=10_000)
-            results = await asyncio.gather(*(service.publish(network_id, week) for week in week_ids))
-        elapsed = time.perf_counter() - started
-        await bot.db.dispose()
+            started = time.perf_counter()
+            started_monotonic = time.monotonic()
+            tasks = []
+            for p, week in enumerate(week_ids):
+                # Each week has its own news; the next week is published while this one still goes out.
+                clock.advance(timedelta(seconds=1))
+                await service._record(network_id, leader, f"https://www.udir.no/nytt/{p}", "Les", explicit=True)
+                tasks.append(asyncio.create_task(service.publish(network_id, week)))
+                while not await is_published(bot, network_id, week):  # noqa: ASYNC110 - polls the database
+                    await asyncio.sleep(0.005)
+            results = await asyncio.gather(*tasks)
+            rounds = 0
+            while sum(r.pending for r in results) and rounds < 20:
+                # What the platform still refused waits in the outbox; its tick sends it later.
+                rounds += 1
+                clock.advance(timedelta(hours=1))
+                await bot.outbox.retry_due(limit=10_000)
+                results = await asyncio.gather(*(service.publish(network_id, week) for week in week_ids))
+            elapsed = time.perf_counter() - started
+            await bot.db.dispose()
     await adapter.close()
     await runner.cleanup()
 
@@ -360,9 +374,10 @@ async def bench_fanout(
     achieved = total / elapsed
     return {
         "channels": channels, "periods": periods, "accepted": total, "exactly_once": float(exactly_once),
-        "seconds": elapsed, "msgs_per_s": achieved, "allowed_per_s": total / ideal,
-        "share_of_allowed": achieved / (total / ideal), "http_429": platform.too_fast_channel
-        + platform.too_fast_global, "http_5xx": platform.errors, "outbox_retry_rounds": rounds,
+        "seconds": elapsed, "seconds_to_first_message": platform.first - started_monotonic,
+        "msgs_per_s": achieved, "allowed_per_s": total / ideal, "share_of_allowed": achieved / (total / ideal),
+        "http_429": platform.too_fast_channel + platform.too_fast_global, "http_5xx": platform.errors,
+        "outbox_retry_rounds": rounds,
     }  # fmt: skip
 
 
@@ -378,7 +393,7 @@ def show(title: str, figures: dict[str, float]) -> None:
     print(title)
     for key, value in figures.items():
         shown = f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"
-        print(f"  {key:>22}: {shown}")
+        print(f"  {key:>26}: {shown}")
 
 
 async def main() -> None:
