@@ -39,6 +39,15 @@ from storage.repositories.core import Members
 log = logging.getLogger(__name__)
 
 ANY = re.compile(r".*")
+
+
+class _IgnoreEnvTokenWarning(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins: the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 _SEEN_LIMIT = 2000
 
 
@@ -71,9 +80,12 @@ class SlackApp:
     # -- bolt -------------------------------------------------------------------------------
     def _build_bolt(self) -> AsyncApp:
         options = self.options
+        bolt_logger = logging.getLogger("slack_bolt.samskap")
+        if not any(isinstance(f, _IgnoreEnvTokenWarning) for f in bolt_logger.filters):
+            bolt_logger.addFilter(_IgnoreEnvTokenWarning())
         kwargs: dict[str, Any] = {
             "name": "samskap",
-            "logger": logging.getLogger("slack_bolt.samskap"),
+            "logger": bolt_logger,
             "signing_secret": options.signing_secret.get() or None,
             "process_before_response": False,
             "user_facing_authorize_error_message": self.bot.translator_for().t(
