@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 def attach(bot: Bot, options: DiscordOptions) -> DiscordAdapter:
     """Create the adapter for `bot` (not connected yet) and register what it stores about members."""
     options.apply_urls()
+    # discord.py logs whole gateway events and request bodies at DEBUG: members' words and
+    # interaction tokens. They stay out of the log even when samskap itself logs at DEBUG.
+    discord_log = logging.getLogger("discord")
+    if discord_log.getEffectiveLevel() < logging.INFO:
+        discord_log.setLevel(logging.INFO)
     adapter = DiscordAdapter(bot, options)
     bot.add_adapter(adapter)
     bot.data_exporters["discord"] = _export_open_forms
