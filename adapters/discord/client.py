@@ -37,7 +37,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.rest import Rest
 from bot.adapter import DeliveryError, Destination, SentMessage
-from bot.events import Conversation, Event, User
+from bot.events import Conversation, Event, MemberJoinedEvent, User
 from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
 from storage.repositories.core import Members, Networks
@@ -76,6 +76,9 @@ class GatewayClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.handle_message(message)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.adapter.handle_member_join(member)
 
 
 class DiscordAdapter:
@@ -165,6 +168,21 @@ class DiscordAdapter:
             await self.bot.dispatch(events.message_event(message, user_id, channel=channel), self)
         except Exception:
             log.exception("failed to handle a Discord message")
+
+    async def handle_member_join(self, member: discord.Member) -> None:
+        """Someone joined a server: welcome them in the network's first channel (needs the members intent)."""
+        if member.bot:
+            return
+        async with self.bot.db.session() as s:
+            network = await Networks(s).by_workspace(f"{PLATFORM}:{member.guild.id}")
+            channels = [c for c in await Networks(s).channels(network.id) if c.platform == PLATFORM] if network else []
+        if not channels:
+            return
+        conversation = Conversation(PLATFORM, str(member.guild.id), channels[0].channel_id)
+        try:
+            await self.bot.dispatch(MemberJoinedEvent(user=events.user_of(member), conversation=conversation), self)
+        except Exception:
+            log.exception("failed to welcome a new Discord member")
 
     async def _uncached_channel(self, message: discord.Message) -> SimpleNamespace | None:
         """What the client does not know about a message's channel (a thread it has not seen

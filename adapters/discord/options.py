@@ -2,11 +2,13 @@
 
     [discord]
     message_content = true       # the privileged Message Content intent (link capture)
+    members = true               # the privileged Server Members intent (welcome newcomers)
     defer_after = 2.0            # seconds before an interaction is deferred (Discord allows 3)
     max_ratelimit_timeout = 30   # longer 429 waits are left to the outbox instead
 
-`SAMSKAP_DISCORD_MESSAGE_CONTENT`, `SAMSKAP_DISCORD_API_URL` and `SAMSKAP_DISCORD_GATEWAY_URL`
-override them; the two URLs point the bot at an HTTP rate-limit proxy, or at a fake Discord in tests.
+`SAMSKAP_DISCORD_MESSAGE_CONTENT`, `SAMSKAP_DISCORD_MEMBERS`, `SAMSKAP_DISCORD_API_URL` and
+`SAMSKAP_DISCORD_GATEWAY_URL` override them; the two URLs point the bot at an HTTP rate-limit
+proxy, or at a fake Discord in tests.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from bot.settings import SettingError, parse_bool
 class DiscordOptions:
     token: Secret
     message_content: bool = False
+    # The privileged Server Members intent: welcome people who join a server with a network.
+    members: bool = False
     defer_after: float = 2.0
     max_ratelimit_timeout: float = 30.0
     # How long discord.py waits for the servers' GUILD_CREATE events before it is ready.
@@ -38,9 +42,11 @@ class DiscordOptions:
         env = dict(os.environ) if env is None else env
         section = config.section("discord")
         message_content = _flag(env.get("SAMSKAP_DISCORD_MESSAGE_CONTENT", section.get("message_content", False)))
+        members = _flag(env.get("SAMSKAP_DISCORD_MEMBERS", section.get("members", False)))
         values: dict[str, Any] = {
             "token": secret("DISCORD_BOT_TOKEN", env),
             "message_content": message_content,
+            "members": members,
             "defer_after": float(section.get("defer_after", 2.0)),
             "max_ratelimit_timeout": float(section.get("max_ratelimit_timeout", 30.0)),
             "guild_ready_timeout": float(section.get("guild_ready_timeout", 2.0)),
@@ -56,6 +62,7 @@ class DiscordOptions:
         intents.guild_messages = True
         intents.dm_messages = True
         intents.message_content = self.message_content
+        intents.members = self.members
         return intents
 
     def apply_urls(self) -> None:

@@ -294,6 +294,27 @@ async def test_a_message_in_a_thread_the_client_has_not_seen_belongs_to_that_thr
     assert heard == [(CHANNEL_ID, thread_id)]
 
 
+async def test_a_newcomer_to_the_server_is_welcomed_when_the_members_intent_is_on(
+    fake: FakeDiscord, tmp_path, restore_discord_urls: None
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import FakeClock
+
+    harness = await Harness(fake, f"sqlite:///{tmp_path / 'welcome.db'}", FakeClock(), members=True).start()
+    try:
+        identify = next(op for op in fake.gateway_ops if op["op"] == 2)
+        assert identify["d"]["intents"] & (1 << 1)  # GUILD_MEMBERS
+        await set_up_network(harness)
+        await fake.dispatch("GUILD_MEMBER_ADD", {**fake.member(user_id("nina"), "nina"), "guild_id": GUILD_ID})
+        for _ in range(100):
+            if user_id("nina") in fake.dm_channels:
+                break
+            await asyncio.sleep(0.02)
+        welcome = fake.messages[fake.dm_channels[user_id("nina")]][0]
+        assert "nina" in welcome["content"] and nb.t("Join") in text_of(welcome)
+    finally:
+        await harness.stop()
+
+
 async def test_message_content_intent_follows_the_setting(fake: FakeDiscord) -> None:
     from adapters.discord.options import DiscordOptions
     from bot.config import Config
