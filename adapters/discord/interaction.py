@@ -53,6 +53,7 @@ class InteractionReply:
         self.thinking = False  # a deferred "thinking…" message waits to be replaced
         self.lock = asyncio.Lock()
         self._watchdog: asyncio.Task[None] | None = None
+        self._waiting = True
 
     @property
     def is_component(self) -> bool:
@@ -71,16 +72,20 @@ class InteractionReply:
 
     async def _defer_later(self, delay: float) -> None:
         await asyncio.sleep(delay)
+        self._waiting = False  # from here on, let the deferral finish rather than cut it off
         async with self.lock:
             if self.state != "new":
                 return
-            if self.is_component:
-                await self._respond(DEFERRED_UPDATE_MESSAGE)
-            else:
-                await self._respond(DEFERRED_CHANNEL_MESSAGE, {"flags": EPHEMERAL})
-                self.thinking = True
-            if self.state == "responded":
-                self.state = "deferred"
+            try:
+                if self.is_component:
+                    await self._respond(DEFERRED_UPDATE_MESSAGE)
+                else:
+                    await self._respond(DEFERRED_CHANNEL_MESSAGE, {"flags": EPHEMERAL})
+                    self.thinking = True
+            except DeliveryError as error:
+                log.warning("could not defer a Discord interaction (%s)", error.code)
+                return
+            self.state = "deferred"
 
     async def _respond(self, kind: int, data: dict[str, Any] | None = None, payload: Payload | None = None) -> Any:
         try:
@@ -162,7 +167,8 @@ class InteractionReply:
     async def finish(self) -> None:
         """Acknowledge an interaction the core did not answer, and clear a leftover deferral."""
         if self._watchdog is not None:
-            self._watchdog.cancel()
+            if self._waiting:
+                self._watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watchdog
         async with self.lock:

@@ -245,6 +245,15 @@ async def test_a_slow_handler_is_deferred_and_its_reply_replaces_the_thinking_st
         answers = await harness.slash("kari", "treg")
         assert answers[0]["type"] == 5 and answers[0]["data"]["flags"] == 64
         assert answers[1]["edit"] == "@original" and answers[1]["content"] == "Ferdig etter en stund"
+
+        @harness.bot.router.action("test.slow", access="anyone")
+        async def slow_click(ctx: Context) -> None:
+            await asyncio.sleep(0.3)
+            await ctx.reply("Klikket")
+
+        clicked = await harness.click("kari", "a|test.slow|")
+        assert clicked[0]["type"] == 6  # acknowledged without touching the message
+        assert clicked[1]["content"] == "Klikket" and clicked[1]["flags"] == 64 and clicked[1]["edit"] is None
     finally:
         await harness.stop()
 
