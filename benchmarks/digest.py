@@ -4,6 +4,7 @@
     .venv/bin/python -m benchmarks.digest --db postgres        # on PostgreSQL (127.0.0.1:5432/test)
     .venv/bin/python -m benchmarks.digest --part fetch --links 1000 --latency 0.2
     .venv/bin/python -m benchmarks.digest --part fanout --channels 1000 --global-rate 50
+    .venv/bin/python -m benchmarks.digest --part fanout --channels 50 --periods 10 --global-rate 0
 
 fetch:  `--links` shared links point at a local server that waits `--latency` seconds before
         answering each page (≈ 40 KB of HTML). The digest service reads every page's metadata
@@ -18,7 +19,11 @@ fanout: a digest is published to `--channels` channels through the core outbox, 
         fails `--error-rate` of requests with a 5xx. `--periods` digests (consecutive weeks) are
         published at once, so each channel also receives several messages in quick succession.
         The platform counts what it accepted: every channel must have each period exactly once.
-        Target: ≥ 90 % of the allowed rate, min(global rate, channels per second).
+        Target: ≥ 90 % of the allowed rate. With `--global-rate 0` only the per-channel limit
+        binds (use several periods). The fake platform runs in its own process; the bot's side is
+        one process, so the core outbox (three small write transactions per message) caps the
+        throughput at roughly 70 messages/s on SQLite and 110/s on PostgreSQL on a laptop-class
+        machine: beyond that the platform's limits are not what binds.
 """
 
 from __future__ import annotations
@@ -84,14 +89,6 @@ async def database_url(kind: str, tmp: Path) -> AsyncIterator[str]:
         conn = await asyncpg.connect(POSTGRES_URL)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
-
-
-async def start_site(app: web.Application) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
-    await site.start()
-    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
 async def network_with_leader(bot: Bot, platform: str) -> tuple[int, Any]:
@@ -243,6 +240,22 @@ class FakePlatform:
         self.last = now
         return web.json_response({"id": f"{channel}-{sum(self.accepted.values())}"})
 
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "accepted": [[channel, period, count] for (channel, period), count in self.accepted.items()],
+            "too_fast_channel": self.too_fast_channel, "too_fast_global": self.too_fast_global,
+            "errors": self.errors, "first": self.first, "last": self.last,
+        })  # fmt: skip
+
+
+def _serve_platform(port: int, global_rate: float, error_rate: float) -> None:
+    """The chat platform, in its own process: its CPU is not the bot's."""
+    platform = FakePlatform(global_rate, error_rate)
+    app = web.Application()
+    app.router.add_post("/channels/{channel}/messages", platform.post)
+    app.router.add_get("/stats", platform.stats)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, backlog=2048)
+
 
 class PacedHttpAdapter:
     """A small adapter for the fake platform: paces itself, honours Retry-After, retries 5xx briefly.
@@ -266,17 +279,21 @@ class PacedHttpAdapter:
         if self._session is not None:
             await self._session.close()
 
-    async def _slot(self, channel: str) -> None:
-        """Wait until the channel may take a message, then take the next global slot."""
+    async def _slot(self, channel: str) -> float:
+        """Wait until the channel may take a message, then take the next global slot.
+
+        Returns when the channel was free before this slot, to give the slot back if the
+        platform failed the request without counting it."""
         loop = asyncio.get_running_loop()
         while (ready := self._next_in_channel.get(channel, 0.0)) > loop.time():  # noqa: ASYNC110 - a timed wait
             await asyncio.sleep(ready - loop.time())
         now = loop.time()
         at = max(now, self._next_global)
         self._next_global = at + self.interval
-        self._next_in_channel[channel] = at + 1.02
+        self._next_in_channel[channel] = at + 1.005
         if at > now:
             await asyncio.sleep(at - now)
+        return ready
 
     async def send(self, destination: Destination, message: Message) -> SentMessage | None:
         if self._session is None:
@@ -286,7 +303,7 @@ class PacedHttpAdapter:
         period = message.summary.rsplit(" ", 1)[-1]  # "... uke 38": the week, to count per period
         server_errors = 0
         for _ in range(12):
-            await self._slot(conv.id)
+            free_before = await self._slot(conv.id)
             async with self._session.post(
                 f"{self.base}/channels/{conv.id}/messages", json={"text": message.plain_text(), "period": period}
             ) as resp:
@@ -300,6 +317,7 @@ class PacedHttpAdapter:
                     continue
                 if resp.status >= 500 and server_errors < 2:
                     server_errors += 1
+                    self._next_in_channel[conv.id] = free_before  # the platform did not count it
                     await asyncio.sleep(0.05 * server_errors)
                     continue
                 raise DeliveryError("server_error" if resp.status >= 500 else "unknown", retryable=resp.status >= 500)
@@ -321,10 +339,12 @@ class PacedHttpAdapter:
 async def bench_fanout(
     db: str, channels: int, periods: int, global_rate: float, error_rate: float, concurrency: int
 ) -> dict[str, float]:
-    platform = FakePlatform(global_rate, error_rate)
-    app = web.Application()
-    app.router.add_post("/channels/{channel}/messages", platform.post)
-    runner, port = await start_site(app)
+    port = _free_port()
+    server = multiprocessing.get_context("spawn").Process(
+        target=_serve_platform, args=(port, global_rate, error_rate), daemon=True
+    )
+    server.start()
+    await _wait_for_port(port)
     adapter = PacedHttpAdapter(f"http://127.0.0.1:{port}", global_rate)
     clock = OffsetClock()
     with tempfile.TemporaryDirectory() as tmp:
@@ -362,21 +382,26 @@ async def bench_fanout(
                 results = await asyncio.gather(*(service.publish(network_id, week) for week in week_ids))
             elapsed = time.perf_counter() - started
             await bot.db.dispose()
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/stats") as resp:
+        stats = await resp.json()
     await adapter.close()
-    await runner.cleanup()
+    server.terminate()
+    server.join()
 
-    total = sum(platform.accepted.values())
+    accepted = {(channel, period): count for channel, period, count in stats["accepted"]}
+    total = sum(accepted.values())
     wanted = {(f"C{n:05d}", week.split("-W")[1]) for n in range(channels) for week in week_ids}
-    exactly_once = set(platform.accepted) == wanted and all(v == 1 for v in platform.accepted.values())
-    allowed_rate = min(global_rate or float("inf"), float(channels))
-    # The last message a channel takes can go no sooner than (periods - 1) seconds after its first.
-    ideal = max(total / allowed_rate, periods - 1.0)
+    exactly_once = set(accepted) == wanted and all(v == 1 for v in accepted.values())
+    # The fastest the platform allows: the global rate for all messages, and one a second per
+    # channel (a channel's last message no sooner than periods - 1 seconds after its first).
+    ideal = max(total / global_rate if global_rate else 0.0, periods - 1.0)
     achieved = total / elapsed
+    allowed = total / ideal if ideal > 0 else float("inf")
     return {
         "channels": channels, "periods": periods, "accepted": total, "exactly_once": float(exactly_once),
-        "seconds": elapsed, "seconds_to_first_message": platform.first - started_monotonic,
-        "msgs_per_s": achieved, "allowed_per_s": total / ideal, "share_of_allowed": achieved / (total / ideal),
-        "http_429": platform.too_fast_channel + platform.too_fast_global, "http_5xx": platform.errors,
+        "seconds": elapsed, "seconds_to_first_message": stats["first"] - started_monotonic,
+        "msgs_per_s": achieved, "allowed_per_s": allowed, "share_of_allowed": achieved / allowed,
+        "http_429": stats["too_fast_channel"] + stats["too_fast_global"], "http_5xx": stats["errors"],
         "outbox_retry_rounds": rounds,
     }  # fmt: skip
 
@@ -392,7 +417,10 @@ async def is_published(bot: Bot, network_id: int, period: str) -> bool:
 def show(title: str, figures: dict[str, float]) -> None:
     print(title)
     for key, value in figures.items():
-        shown = f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"
+        if isinstance(value, float) and value == float("inf"):
+            shown = "unbounded (no limit binds)"
+        else:
+            shown = f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"
         print(f"  {key:>26}: {shown}")
 
 
