@@ -1,7 +1,7 @@
 """Core messages and forms → Discord payloads, within Discord's limits. Pure functions, no I/O.
 
 A core `Message` becomes one or more Discord messages: text parts in order as `content` (split at
-line breaks when longer than 2,000 characters), section fields and links as embeds, buttons as
+line breaks when longer than 2,000 characters), sections with fields and links as embeds, buttons as
 action rows (5 × 5 per message) and attachments as files. Anything longer than a limit is cut
 with an ellipsis rather than refused, so a message always goes out.
 
@@ -137,7 +137,8 @@ def _embed_size(embed: dict[str, Any]) -> int:
 
 
 def _section_embeds(section: Section) -> list[dict[str, Any]]:
-    """A section's fields as embeds (25 fields each); its text goes into the content."""
+    """A section with fields as embeds (25 fields each), its text heading the first, so several
+    sections keep their own fields."""
     fields = [
         {
             "name": truncate(markup(label) or "\u200b", EMBED_FIELD_NAME_MAX),
@@ -146,9 +147,11 @@ def _section_embeds(section: Section) -> list[dict[str, Any]]:
         }
         for label, value in section.fields
     ]
-    embeds = []
+    embeds: list[dict[str, Any]] = []
     for start in range(0, len(fields), EMBED_FIELDS_MAX):
-        embed = {"fields": fields[start : start + EMBED_FIELDS_MAX]}
+        embed: dict[str, Any] = {"fields": fields[start : start + EMBED_FIELDS_MAX]}
+        if start == 0 and section.text:
+            embed = {"description": truncate(markup(section.text), EMBED_DESCRIPTION_MAX), **embed}
         while _embed_size(embed) > EMBED_TOTAL_MAX and len(embed["fields"]) > 1:
             embed["fields"].pop()
         embeds.append(embed)
@@ -193,10 +196,10 @@ def render_message(message: Message) -> list[Payload]:
             case Context(text=text):
                 lines.extend(f"-# {markup(line)}" for line in text.split("\n") if line.strip())
             case Section(text=text, fields=fields):
-                if text:
-                    lines.append(markup(text))
                 if fields:
                     embeds.extend(_section_embeds(part))
+                elif text:
+                    lines.append(markup(text))
             case Links(links=links):
                 embeds.extend(_link_embed(link) for link in links)
             case Divider():

@@ -54,7 +54,7 @@ def test_text_and_context_become_content_with_discord_markdown() -> None:
     assert payload.embeds == [] and payload.components == []
 
 
-def test_section_fields_become_an_embed_and_buttons_a_row() -> None:
+def test_a_section_with_fields_becomes_an_embed_and_buttons_a_row() -> None:
     message = Message.of(
         Section("*Idé #12*", (("Skole", "Nordby"), ("Prøver", "3"))),
         Buttons(
@@ -62,8 +62,9 @@ def test_section_fields_become_an_embed_and_buttons_a_row() -> None:
         ),
     )
     [payload] = render_message(message)
-    assert payload.content == "**Idé #12**"
-    assert payload.embeds == [{"fields": [{"name": "Skole", "value": "Nordby", "inline": True},
+    assert payload.content == ""
+    assert payload.embeds == [{"description": "**Idé #12**",
+                               "fields": [{"name": "Skole", "value": "Nordby", "inline": True},
                                           {"name": "Prøver", "value": "3", "inline": True}]}]  # fmt: skip
     row = payload.components[0]["components"]
     assert row[0] == {"type": 2, "style": 1, "label": "Jeg prøver dette", "custom_id": "a|ideas.adopt|12"}
