@@ -96,3 +96,38 @@ def test_explanation_holds_counts_only() -> None:
     line = pair_members(members, seed=9).explain()
     assert "Hemmelig" not in line
     assert "members=7" in line and "trios=1" in line
+
+
+def _cost(groups, school, recent) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    pairs = [p for g in groups for p in pairs_within(g)]
+    return sum(school[a] == school[b] for a, b in pairs), sum(p in recent for p in pairs)
+
+
+def _cheapest(ids: list[int], school, recent) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Every way to split a few members into pairs (one trio when odd): the best (same school, repeats)."""
+    if len(ids) in (2, 3):
+        return _cost([ids], school, recent)
+    first, rest = ids[0], ids[1:]
+    options = [[first, other] for other in rest]
+    if len(ids) % 2:
+        options += [[first, a, b] for i, a in enumerate(rest) for b in rest[i + 1 :]]
+    best = (10**6, 10**6)
+    for group in options:
+        remaining = [m for m in rest if m not in group]
+        if len(remaining) < 2:
+            continue
+        here, there = _cost([group], school, recent), _cheapest(remaining, school, recent)
+        best = min(best, (here[0] + there[0], here[1] + there[1]))
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(max_members=9), st.integers(0, 2**32), st.data())
+def test_small_networks_get_the_fewest_same_school_pairs_then_the_fewest_repeats(members, seed, data) -> None:  # type: ignore[no-untyped-def]
+    ids = [c.member_id for c in members]
+    if len(ids) < 2:
+        return
+    recent = {tuple(sorted(p)) for p in data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids))))}
+    result = pair_members(members, recent=recent, seed=seed)
+    school = {c.member_id: c.school for c in members}
+    assert (result.same_school, result.repeats) == _cheapest(ids, school, recent)

@@ -26,6 +26,10 @@ REPEAT = 1
 # Work budget for the repair phase: swap attempts per troubled group, and in total.
 TRIES_PER_GROUP = 300
 TOTAL_TRIES = 400_000
+# Small networks: fresh layouts while a cost remains, and an exact search for the smallest.
+RESTARTS = 12
+RESTART_LIMIT = 400
+EXACT_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -107,25 +111,30 @@ def pair_members(
     for mid in sorted(by_id):
         schools[school[mid]].append(mid)
     school_lists = list(schools.values())
-    for members in school_lists:
-        rng.shuffle(members)
-    # Largest school first; equal sizes in seeded order so no school is always first.
-    order = sorted(range(len(school_lists)), key=lambda i: (-len(school_lists[i]), rng.random()))
-    layout = [mid for i in order for mid in school_lists[i]]
     largest = max((len(m) for m in school_lists), default=0)
-
-    n = len(layout)
+    n = len(by_id)
     if n < 2:
-        return PairingResult((), tuple(layout), 0, 0, 0, largest, len(school_lists), seed)
+        return PairingResult((), tuple(sorted(by_id)), 0, 0, 0, largest, len(school_lists), seed)
 
-    half = n // 2
-    groups: list[list[int]] = [[layout[i], layout[i + half]] for i in range(half)]
-    if n % 2:
-        leftover = layout[-1]
-        best = min(range(len(groups)), key=lambda g: (group_cost([*groups[g], leftover]), g))
-        groups[best].append(leftover)
+    # A large network reaches zero in one go; a small one may sit in a local minimum, so it gets
+    # a few fresh layouts, and a tiny one an exact search.
+    attempts = RESTARTS if n <= RESTART_LIMIT else 1
+    # Members of the largest school beyond everyone else can only meet each other.
+    floor = SAME_SCHOOL * max(0, (2 * largest - n) // 2)
+    best: tuple[int, list[list[int]], int] | None = None
+    for _ in range(attempts):
+        groups = _layout(school_lists, group_cost, rng)
+        swaps = _repair(groups, group_cost, rng)
+        total = sum(group_cost(g) for g in groups)
+        if best is None or total < best[0]:
+            best = (total, groups, swaps)
+        if total <= floor:
+            break
+    assert best is not None
+    total, groups, swaps = best
+    if total > floor and n <= EXACT_LIMIT:
+        groups = _exact(sorted(by_id), group_cost, total) or groups
 
-    swaps = _repair(groups, group_cost, rng)
     groups, unpaired = _drop_avoided(groups, avoid_set)
 
     same_school = repeats = 0
@@ -139,6 +148,49 @@ def pair_members(
     )
 
 
+def _layout(school_lists: list[list[int]], group_cost, rng: random.Random) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    """Members school by school, largest school first; position i meets position i + n/2."""
+    shuffled = [rng.sample(members, len(members)) for members in school_lists]
+    # Equal sizes in seeded order so no school is always first.
+    order = sorted(range(len(shuffled)), key=lambda i: (-len(shuffled[i]), rng.random()))
+    layout = [mid for i in order for mid in shuffled[i]]
+    half = len(layout) // 2
+    groups: list[list[int]] = [[layout[i], layout[i + half]] for i in range(half)]
+    if len(layout) % 2:
+        leftover = layout[-1]
+        best = min(range(len(groups)), key=lambda g: (group_cost([*groups[g], leftover]), g))
+        groups[best].append(leftover)
+    return groups
+
+
+def _exact(ids: list[int], group_cost, bound: int) -> list[list[int]] | None:  # type: ignore[no-untyped-def]
+    """A grouping of a few members cheaper than `bound` (pairs, one trio when odd), the cheapest there is."""
+    best_cost = bound
+    best_groups: list[list[int]] | None = None
+
+    def search(left: list[int], chosen: list[list[int]], spent: int) -> None:
+        nonlocal best_cost, best_groups
+        if spent >= best_cost:
+            return
+        if not left:
+            best_cost, best_groups = spent, [list(g) for g in chosen]
+            return
+        first, rest = left[0], left[1:]
+        options: list[list[int]] = [[first, other] for other in rest]
+        if len(left) % 2 and len(left) >= 3:
+            options += [[first, a, b] for i, a in enumerate(rest) for b in rest[i + 1 :]]
+        for group in sorted(options, key=group_cost):
+            remaining = [m for m in rest if m not in group]
+            if len(remaining) == 1:
+                continue
+            chosen.append(group)
+            search(remaining, chosen, spent + group_cost(group))
+            chosen.pop()
+
+    search(ids, [], 0)
+    return best_groups  # None: nothing beats the local search's answer
+
+
 def _repair(groups: list[list[int]], group_cost, rng: random.Random) -> int:  # type: ignore[no-untyped-def]
     """Swap single members between groups while that lowers the cost; returns the swaps made."""
     costs = [group_cost(g) for g in groups]
@@ -147,13 +199,15 @@ def _repair(groups: list[list[int]], group_cost, rng: random.Random) -> int:  # 
     count = len(groups)
     if count < 2:
         return 0
+    # A few groups have few partners to try: a handful of draws each covers them.
+    per_group = min(TRIES_PER_GROUP, 3 * (count - 1))
     improved = True
     while improved and budget > 0:
         improved = False
         troubled = [i for i, c in enumerate(costs) if c > 0]
         for gi in troubled:
             tries = 0
-            while costs[gi] > 0 and tries < TRIES_PER_GROUP and budget > 0:
+            while costs[gi] > 0 and tries < per_group and budget > 0:
                 tries += 1
                 budget -= 1
                 hi = rng.randrange(count - 1)
