@@ -28,9 +28,13 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <item><title>Nytt om skolemiljø</title><link>{base}/news/1?utm_source=rss</link>
 <description>&lt;p&gt;Ny kunnskap om &lt;b&gt;skolemiljø&lt;/b&gt;.&lt;/p&gt;</description>
 <pubDate>{date}</pubDate></item>
-<item><title>Gammel sak</title><link>{base}/news/old</link><description>Eldre</description>
+{extra}<item><title>Gammel sak</title><link>{base}/news/old</link><description>Eldre</description>
 <pubDate>Mon, 01 Jan 2024 08:00:00 GMT</pubDate></item>
 </channel></rss>"""
+
+SECOND_ITEM = """<item><title>Ny veileder</title><link>{base}/news/2</link><description>Om relasjoner</description>
+<pubDate>{date}</pubDate></item>
+"""
 
 
 @dataclass
@@ -41,6 +45,8 @@ class DigestWebServer:
     feed_date: str = "Mon, 07 Sep 2026 06:00:00 GMT"
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     feed_fails: bool = False
+    # A second, newer item appears in the feed (and the ETag changes with `feed_date`).
+    feed_has_second_item: bool = False
     slow_seconds: float = 5.0
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -137,7 +143,8 @@ class DigestWebServer:
         etag = f'"{abs(hash(self.feed_date))}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        body = RSS.format(base=self.base, date=self.feed_date)
+        extra = SECOND_ITEM.format(base=self.base, date=self.feed_date) if self.feed_has_second_item else ""
+        body = RSS.format(base=self.base, date=self.feed_date, extra=extra)
         return web.Response(
             text=body, content_type="application/rss+xml", charset="utf-8",
             headers={"ETag": etag, "Last-Modified": self.feed_date},

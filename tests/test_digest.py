@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -291,6 +292,10 @@ async def test_leader_adds_a_feed_that_is_polled_with_conditional_requests(chat:
     assert server.requests[-1][0] == "/feed.xml" and "If-None-Match" in server.requests[-1][1]
     assert len(await articles(chat)) == 1  # 304: nothing new
 
+    server.feed_date, server.feed_has_second_item = "Mon, 07 Sep 2026 09:00:00 GMT", True
+    await chat.advance(timedelta(hours=1, minutes=1))
+    assert [a.url for a in await articles(chat)] == [server.url("/news/1"), server.url("/news/2")]  # not the old
+
     server.feed_fails = True
     await chat.advance(timedelta(hours=1, minutes=1))
     [listing] = await chat.say("kari", "/digest kilde liste")
@@ -355,3 +360,19 @@ async def test_a_network_that_changes_time_zone_gets_its_digest_at_local_time(ch
     job = await chat.bot.scheduler.get("digest.weekly:1")
     assert job is not None and job.timezone == "America/New_York"
     assert job.run_at == datetime(2026, 9, 7, 12, 0, tzinfo=UTC)  # 08:00 in New York, later today
+
+
+async def test_two_workers_publishing_at_once_send_each_channel_one_digest(
+    any_chat: Chat, server: DigestWebServer
+) -> None:
+    chat = any_chat
+    await chat.say("ola", f"/del {server.url('/article')}")
+    other = Conversation("memory", "demo", "forskning")
+    await chat.say("per", f"Se {server.url('/plain')}", conversation=other)
+    service = chat.bot.services["digest"]
+    first, second = await asyncio.gather(service.publish(1, "2026-W38"), service.publish(1, "2026-W38"))
+    assert sorted([first.status, second.status]) == ["already", "published"]
+    assert len(digests(chat)) == 1 and len(digests(chat, "forskning")) == 1
+    [digest] = digests(chat)
+    assert "Trygt og godt skolemiljø" in digest.text or server.url("/article") in digest.text
+    assert server.url("/plain") in digest.text

@@ -232,16 +232,19 @@ class DigestService:
             repo = Digests(s)
             feed = await repo.add_feed(network.id, url, found.title or url, member, now, now + feeds.POLL_INTERVAL)
             feed.etag, feed.last_modified, feed.polls, feed.last_polled_at = found.etag, found.last_modified, 1, now
-            recent = [e for e in found.entries if e.published_at is None or e.published_at >= now - FIRST_IMPORT]
-            await self._import_entries(repo, feed, recent, now)
+            await self._import_entries(repo, feed, found.entries, now)
         await self._schedule_poll(feed)
         return feed
 
     async def _import_entries(
         self, repo: Digests, feed: DigestFeed, entries: Sequence[feeds.FeedEntry], now: datetime
     ) -> int:
+        # Items older than the feed's first fortnight in the network are history, not news.
+        cutoff = feed.created_at - FIRST_IMPORT
         added = 0
         for entry in entries:
+            if entry.published_at is not None and entry.published_at < cutoff:
+                continue
             article, _ = await repo.ensure_article(feed.network_id, entry.url, now)
             if article.fetch_status == "pending":
                 # The feed already says what the page is about: no need to fetch it.
