@@ -201,8 +201,11 @@ async def test_who_has_fifteen_minutes_now_goes_to_the_first_who_presses(network
     assert "Du har en prat med kari nå" in first[-1].text
     assert "Noen andre var raskere" in late[-1].text
     assert "kari og ola tar en kjapp prat" in post.text
-    assert len(dms(chat, "kari", "Booket: samsnakk med ola")) == 1
-    assert not dms(chat, "per", "Booket")
+    assert len(dms(chat, "kari", "Samsnakk med ola nå: bli med i videosamtalen")) == 1
+    assert len(dms(chat, "ola", "Samsnakk med kari nå")) == 1
+    assert not dms(chat, "per", "Samsnakk med")
+    await chat.advance(timedelta(minutes=15))
+    assert len(dms(chat, "ola", "Hvordan var praten med kari?")) == 1
 
 
 async def test_nobody_answering_now_expires_with_a_message(network_chat: Chat) -> None:

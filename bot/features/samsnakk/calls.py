@@ -389,7 +389,7 @@ class CallService:
         assert fresh is not None
         await self._update_post(fresh, taken=True)
         await self._arm_reminders(fresh.call)
-        await self._send_confirmation(fresh, "confirmed")
+        await self._send_confirmation(fresh, "now")
         log.info("samsnakk now-call %s taken", call.id)
         return fresh
 
@@ -597,27 +597,29 @@ class CallService:
                 )
             elif kind == "moved":
                 headline = t.t("Moved: samsnakk with {name}, {when}.", name=name, when=self._when(view, person, t))
+            elif kind == "now":
+                headline = t.t("Samsnakk with {name} now: join the video call.", name=name)
             else:
                 headline = t.t("Booked: samsnakk with {name}, {when}.", name=name, when=self._when(view, person, t))
+            cancel = Button(t.t("Cancel"), "samsnakk.cancel", str(call.id), "danger")
+            if kind == "now":
+                buttons: tuple[Button, ...] = (cancel,)
+                hint = t.t("Call #{id}. Cancel with /samsnakk avlys {id}.", id=call.id)
+            else:
+                buttons = (Button(t.t("Move"), "samsnakk.move", str(call.id)), cancel)
+                hint = t.t(
+                    "Call #{id}. I remind you 10 minutes before. Move or cancel with /samsnakk flytt {id} "
+                    "<time> or /samsnakk avlys {id}.",
+                    id=call.id,
+                )
             message = Message.of(
                 Section(
                     headline,
                     ((t.t("Video"), self.video_url(view)), (t.t("Length"), t.t("{n} minutes", n=call.minutes))),
                 ),
                 self._ics(view, person, t),
-                Buttons(
-                    (
-                        Button(t.t("Move"), "samsnakk.move", str(call.id)),
-                        Button(t.t("Cancel"), "samsnakk.cancel", str(call.id), "danger"),
-                    )
-                ),
-                Context(
-                    t.t(
-                        "Call #{id}. I remind you 10 minutes before. Move or cancel with /samsnakk flytt {id} "
-                        "<time> or /samsnakk avlys {id}.",
-                        id=call.id,
-                    )
-                ),
+                Buttons(buttons),
+                Context(hint),
                 summary=headline,
             )
             await self.bot.send_dm(person, message, key=f"samsnakk:c{call.id}:v{call.version}:{kind}:{person.id}")
