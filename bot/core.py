@@ -264,7 +264,7 @@ class Bot:
 
     def _refusal(self, route: Route, ctx: Context) -> str:
         if ctx.network is None:
-            return ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
+            return no_network_message(ctx)
         if route.access == "admin":
             return ctx.t("Only someone who can manage this workspace or server can do that.")
         if ctx.member is None:
@@ -291,6 +291,12 @@ class Bot:
         await self.outbox.deliver(
             f"failed-notice:{delivery.key}", Destination.dm(self.user_of(member)), Message.text(text)
         )
+
+
+def no_network_message(ctx: Context) -> str:
+    if ctx.event.conversation.is_direct:
+        return ctx.t("I don't know which network you belong to yet. Use the command in the network's channel.")
+    return ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
 
 
 def error_reason(t: Translator, code: str) -> str:

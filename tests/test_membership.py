@@ -73,3 +73,9 @@ async def test_delete_me_asks_first_and_then_erases_everything(network_chat: Cha
 async def test_help_lists_commands_in_bokmal(chat: Chat) -> None:
     text = (await chat.say("kari", "/samskap"))[0].text
     assert "/ide" in text and "/samskap bli-med" in text and "Bli med i nettverket" in text
+
+
+async def test_a_direct_message_before_joining_any_network_is_explained(chat: Chat) -> None:
+    dm = chat.adapter.dm_conversation("ola")
+    replies = await chat.say("ola", "/ideer", conversation=dm)
+    assert "nettverkets kanal" in replies[0].text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.context import Context
+from bot.core import no_network_message
 from bot.features.membership.service import MembershipError, MembershipService
 from bot.i18n import N_, normalise_language
 from bot.mentions import find_member, split_mention
@@ -51,9 +52,7 @@ def register(bot: Bot, service: MembershipService) -> None:
     )
     async def join(ctx: Context) -> None:
         if ctx.network is None:
-            await ctx.reply(
-                ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
-            )
+            await ctx.reply(no_network_message(ctx))
             return
         try:
             member, new = await service.join(ctx.network, ctx.event.user, ctx.args)
