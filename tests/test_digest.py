@@ -376,3 +376,14 @@ async def test_two_workers_publishing_at_once_send_each_channel_one_digest(
     [digest] = digests(chat)
     assert "Trygt og godt skolemiljø" in digest.text or server.url("/article") in digest.text
     assert server.url("/plain") in digest.text
+
+
+async def test_an_english_network_gets_its_digest_in_english(chat: Chat, server: DigestWebServer) -> None:
+    await chat.say("kari", "/samskap leder innstilling språk en")
+    await chat.say("ola", f"/del {server.url('/article')} Useful before we meet")
+    await chat.tick()
+    await until_first_digest(chat)
+    [digest] = [s for s in chat.adapter.in_conversation("general") if s.message.summary.startswith("Digest for")]
+    assert "week 38" in digest.text and "from 7 September to 14 September 2026" in digest.text
+    assert "Most shared and discussed in the network" in digest.text
+    assert 'Shared by ola: "Useful before we meet"' in digest.text and "3 Sep 2026" in digest.text

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -185,8 +185,17 @@ def item_label(item: dict[str, Any]) -> str:
 
 
 # -- rendering ---------------------------------------------------------------------------------
-def format_day(moment: datetime, timezone: str, language: str, fmt: str = "d. MMMM y") -> str:
-    return format_date(moment.astimezone(ZoneInfo(timezone)).date(), fmt, locale="nb" if language == "nb" else "en")
+DatePattern = Literal["day_month", "long", "short"]
+_DATE_PATTERNS: dict[str, dict[DatePattern, str]] = {
+    "nb": {"day_month": "d. MMMM", "long": "d. MMMM y", "short": "d. MMM y"},
+    "en": {"day_month": "d MMMM", "long": "d MMMM y", "short": "d MMM y"},
+}
+
+
+def format_day(moment: datetime, timezone: str, language: str, pattern: DatePattern = "long") -> str:
+    """A date in the network's time zone and language: "14. september 2026" / "14 September 2026"."""
+    locale = "nb" if language == "nb" else "en"
+    return format_date(moment.astimezone(ZoneInfo(timezone)).date(), _DATE_PATTERNS[locale][pattern], locale=locale)
 
 
 def format_moment(moment: datetime, timezone: str, language: str) -> str:
@@ -208,7 +217,7 @@ def render(
     end = datetime.fromisoformat(content["end"])
     heading = t.t("*Digest for {network}, week {week}*", network=network_name, week=week)
     span = t.t("What happened from {start} to {end}",
-               start=format_day(start, timezone, t.language, "d. MMMM"),
+               start=format_day(start, timezone, t.language, "day_month"),
                end=format_day(end, timezone, t.language))  # fmt: skip
     parts: list[Part] = []
     if preview:
@@ -251,7 +260,7 @@ def _article_line(item: dict[str, Any], t: Translator, timezone: str) -> str:
     if item.get("site"):
         bits.append(item["site"])
     if item.get("published"):
-        bits.append(format_day(datetime.fromisoformat(item["published"]), timezone, t.language, "d. MMM y"))
+        bits.append(format_day(datetime.fromisoformat(item["published"]), timezone, t.language, "short"))
     if item.get("unreadable"):
         bits.append(t.t("could not be previewed"))
     line = " · ".join(bits)
@@ -260,7 +269,7 @@ def _article_line(item: dict[str, Any], t: Translator, timezone: str) -> str:
     who = []
     for sharer in item["sharers"]:
         name = sharer["name"] or t.t("a member")
-        who.append(f"{name}: «{sharer['comment']}»" if sharer["comment"] else name)
+        who.append(t.t('{name}: "{comment}"', name=name, comment=sharer["comment"]) if sharer["comment"] else name)
     if who:
         line += ("\n" if line else "") + t.t("Shared by {who}", who="; ".join(who))
     elif item["feeds"]:
