@@ -69,6 +69,7 @@ class DigestWebServer:
         app.router.add_get("/news/{n}", self._text(PLAIN))
         app.router.add_get("/doc.pdf", self._pdf)
         app.router.add_get("/bin", self._bin)
+        app.router.add_get("/untyped", self._untyped)
         app.router.add_get("/huge", self._huge)
         app.router.add_get("/slow", self._slow)
         app.router.add_get("/fail", self._fail)
@@ -105,6 +106,10 @@ class DigestWebServer:
 
     async def _bin(self, request: web.Request) -> web.Response:
         return web.Response(body=b"\x00" * 100, content_type="application/octet-stream")
+
+    async def _untyped(self, request: web.Request) -> web.Response:
+        # Some servers send HTML without a content type.
+        return web.Response(body=PLAIN.encode(), headers={"Content-Type": ""})
 
     async def _huge(self, request: web.Request) -> web.StreamResponse:
         # Twenty megabytes with no end of head: the reader must stop at its cap.

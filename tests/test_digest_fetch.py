@@ -97,6 +97,12 @@ async def test_a_plain_page_falls_back_to_title_and_description(server: DigestWe
     assert (meta.title, meta.description) == ("Relasjoner i klasserommet", "Om lærer–elev-relasjonen.")
 
 
+async def test_html_without_a_content_type_is_still_read(server: DigestWebServer) -> None:
+    async with open_fetcher() as fetcher:
+        meta = await fetcher.page_meta(server.url("/untyped"))
+    assert meta.title == "Relasjoner i klasserommet"
+
+
 async def test_a_pdf_is_kept_and_titled_from_its_metadata(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
         meta = await fetcher.page_meta(server.url("/doc.pdf"))

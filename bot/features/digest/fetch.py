@@ -32,6 +32,7 @@ from bot.features.digest.urls import InvalidUrl, canonical_url, title_from_url
 log = logging.getLogger(__name__)
 
 USER_AGENT = "samskap-digest/1.0 (+link preview for a teachers' learning network)"
+PAGE_HEADERS = {"Accept": "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"}
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class Fetcher:
     async def page_meta(self, url: str) -> PageMeta:
         """Metadata for `url`; never raises: a page that cannot be read has `error` set."""
         try:
-            resp = await self.get(url, stop_at_head=True)
+            resp = await self.get(url, headers=PAGE_HEADERS, stop_at_head=True)
         except FetchError as err:
             return PageMeta(url, title=title_from_url(url), error=err.code)
         return meta_from_response(url, resp)
@@ -235,7 +236,8 @@ class Fetcher:
 
 def meta_from_response(url: str, resp: Response) -> PageMeta:
     content_type = resp.content_type.lower()
-    if content_type in ("text/html", "application/xhtml+xml") or (not content_type and b"<html" in resp.body[:2048]):
+    vague = content_type in ("", "application/octet-stream", "text/plain")
+    if content_type in ("text/html", "application/xhtml+xml") or (vague and _looks_like_html(resp.body)):
         head = parse_head(decode(resp.body, resp.charset))
         title = head.get("og:title") or head.get("twitter:title") or head.get("title") or title_from_url(url)
         return PageMeta(
@@ -252,6 +254,11 @@ def meta_from_response(url: str, resp: Response) -> PageMeta:
     if content_type == "application/pdf" or resp.body.startswith(b"%PDF"):
         return PageMeta(url, title=pdf_title(resp.body) or title_from_url(url), content_type="application/pdf")
     return PageMeta(url, title=title_from_url(url), content_type=content_type)
+
+
+def _looks_like_html(body: bytes) -> bool:
+    start = body[:1024].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html")) or b"<head" in start
 
 
 def decode(body: bytes, charset: str | None) -> str:
