@@ -1,4 +1,19 @@
-"""Digests: links the network shares and leaders' feeds, gathered into a weekly digest."""
+"""Digests: links the network shares and leaders' feeds, gathered into a weekly digest.
+
+Members: links posted in the network's channels are collected (network setting `lenkefangst`),
+`/del <link> [comment]` shares one explicitly, `/digest` shows the latest digest, and the member
+option `nettverksbrev` brings it as a direct message. Leaders: `/digest forhåndsvis`, `intro`,
+`fjern`, `publiser`, `hopp-over`, `tid <weekday> <HH:MM>` and `kilde legg-til|liste|fjern`.
+
+Configuration, section `[digest]` (all optional):
+
+    allow_private_addresses = false  # true only for tests and benchmarks on 127.0.0.1
+    fetch_timeout = 10.0             # seconds for one page or feed, redirects included
+    fetch_max_bytes = 524288         # bytes read from one page or feed at most
+    fetch_max_redirects = 5
+    fetch_concurrency = 32           # pages read at once
+    fanout_concurrency = 16          # destinations sent to at once
+"""
 
 from __future__ import annotations
 
