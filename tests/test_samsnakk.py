@@ -345,3 +345,25 @@ async def test_upcoming_calls_show_in_the_members_home(network_chat: Chat) -> No
     assert kari is not None
     home = (await chat.bot.home(kari)).plain_text()
     assert "Dine samsnakk-samtaler" in home and "tir. 8. sep. kl. 14:00" in home and "Samsnakk med ola" in home
+
+
+async def test_a_trio_books_one_call_for_all_three_from_the_round(network_chat: Chat) -> None:
+    chat = network_chat
+    for name in ("kari", "ola", "per"):
+        await chat.say(name, "/samsnakk på")
+    await chat.say("kari", "/samsnakk runde kjør")
+    intro = group_messages(chat, "Samsnakk to-og-to, runde 1")[0]
+
+    offer = await chat.click("ola", "Book en tid", sent=intro)
+    assert "Ledige tider for deg og kari og per" in offer[-1].text
+    await chat.click("ola", offer[-1].buttons[0].label, sent=offer[-1])
+    proposal = dms(chat, "kari", "vil gjerne ta en kjapp prat med deg")
+    assert len(proposal) == 1 and "Også invitert: per" in proposal[0].text
+    assert "kari svarer på denne forespørselen" in (await chat.say("per", "/samsnakk godta 1"))[-1].text
+    await chat.click("kari", "Godta")
+
+    assert len(dms(chat, "per", "Booket: samsnakk med ola og kari")) == 1
+    assert len(dms(chat, "kari", "Booket: samsnakk med ola og per")) == 1
+    await chat.say("per", "/samsnakk avlys 1")
+    assert len(dms(chat, "ola", "per har avlyst samtalen deres")) == 1
+    assert len(dms(chat, "kari", "per har avlyst samtalen deres")) == 1

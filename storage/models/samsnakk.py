@@ -77,6 +77,8 @@ class SamsnakkCall(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # The third member when a round's trio books together; invited, but the partner answers.
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     # Who proposed the current time; the other one accepts it.
     proposed_by_id: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default="proposed")

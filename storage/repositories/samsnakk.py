@@ -265,7 +265,11 @@ class Calls:
         """Active calls of these members that end after `since` (their calendar for free slots)."""
         query = select(SamsnakkCall).where(
             SamsnakkCall.status.in_(ACTIVE_CALL),
-            or_(SamsnakkCall.requester_id.in_(member_ids), SamsnakkCall.partner_id.in_(member_ids)),
+            or_(
+                SamsnakkCall.requester_id.in_(member_ids),
+                SamsnakkCall.partner_id.in_(member_ids),
+                SamsnakkCall.guest_id.in_(member_ids),
+            ),
             SamsnakkCall.starts_at >= since - _LONGEST_CALL,
         )
         if exclude_call is not None:
@@ -280,7 +284,11 @@ class Calls:
                     select(SamsnakkCall)
                     .where(
                         SamsnakkCall.status.in_(statuses),
-                        or_(SamsnakkCall.requester_id == member_id, SamsnakkCall.partner_id == member_id),
+                        or_(
+                            SamsnakkCall.requester_id == member_id,
+                            SamsnakkCall.partner_id == member_id,
+                            SamsnakkCall.guest_id == member_id,
+                        ),
                     )
                     .order_by(SamsnakkCall.starts_at)
                 )

@@ -46,18 +46,30 @@ REMINDER_BEFORE = timedelta(minutes=10)
 
 @dataclass
 class CallView:
-    """A call with both people loaded, for messages."""
+    """A call with its people loaded, for messages."""
 
     call: SamsnakkCall
     network: Network
     requester: Member
     partner: Member | None
+    guest: Member | None = None
 
     def other(self, member_id: int) -> Member | None:
+        """The other one of requester and partner (the two who agree on the time)."""
         return self.partner if member_id == self.requester.id else self.requester
 
     def people(self) -> list[Member]:
-        return [m for m in (self.requester, self.partner) if m is not None]
+        return [m for m in (self.requester, self.partner, self.guest) if m is not None]
+
+    def others(self, member_id: int) -> list[Member]:
+        return [m for m in self.people() if m.id != member_id]
+
+    def names_for(self, member_id: int, t: Translator) -> str:
+        """Who `member_id` talks with: "ola", or "ola and per" for a trio."""
+        names = [m.display_name for m in self.others(member_id)]
+        if len(names) < 2:
+            return names[0] if names else ""
+        return t.t("{a} and {b}", a=", ".join(names[:-1]), b=names[-1])
 
 
 class CallService:
@@ -73,9 +85,10 @@ class CallService:
             network = await Networks(s).get(call.network_id)
             requester = await Members(s).get(call.requester_id)
             partner = await Members(s).get(call.partner_id) if call.partner_id else None
+            guest = await Members(s).get(call.guest_id) if call.guest_id else None
         if network is None or requester is None:
             return None
-        return CallView(call, network, requester, partner)
+        return CallView(call, network, requester, partner, guest)
 
     async def my_calls(self, member: Member) -> list[CallView]:
         async with self.bot.db.session() as s:
@@ -87,7 +100,7 @@ class CallService:
         """The call a command means: the given id, or the member's only call in `statuses`."""
         if call_id is not None:
             view = await self.view(call_id)
-            if view is None or member.id not in (view.call.requester_id, view.call.partner_id):
+            if view is None or member.id not in (view.call.requester_id, view.call.partner_id, view.call.guest_id):
                 raise SamsnakkError(
                     "I can't find call #{id} among your calls. See them with /samsnakk mine.", id=call_id
                 )
@@ -124,27 +137,39 @@ class CallService:
             spans = [
                 (c.starts_at, c.starts_at + timedelta(minutes=c.minutes))
                 for c in busy
-                if person.id in (c.requester_id, c.partner_id)
+                if person.id in (c.requester_id, c.partner_id, c.guest_id)
             ]
             calendars.append((member_hours(person), member_tz(self.bot, person, network), spans))
         return free_slots(now=now, minutes=minutes, calendars=calendars)
 
     # -- proposing ------------------------------------------------------------------------------
     async def propose(
-        self, network: Network, requester: Member, partner: Member, starts_at: datetime, minutes: int = DEFAULT_MINUTES
+        self,
+        network: Network,
+        requester: Member,
+        partner: Member,
+        starts_at: datetime,
+        minutes: int = DEFAULT_MINUTES,
+        *,
+        guest: Member | None = None,
     ) -> CallView:
+        """Propose a call to `partner` (a round's trio invites the third member as `guest`)."""
         await self._check_pair(requester, partner)
+        if guest is not None and is_paused(self.bot, guest):
+            raise SamsnakkError("{name} has paused samsnakk for now. Try someone else.", name=guest.display_name)
         self._check_future(starts_at)
+        people = [requester, partner, *([guest] if guest else [])]
         now = self.now()
         async with self.bot.db.session() as s:
             calls = Calls(s)
-            for call in await calls.busy([requester.id, partner.id], starts_at):
+            for call in await calls.busy([p.id for p in people], starts_at):
                 if call.starts_at < starts_at + timedelta(minutes=minutes):
-                    raise self._double_booking(call, requester, partner)
+                    raise self._double_booking(call, *people)
             call = await calls.add(
                 network_id=network.id,
                 requester_id=requester.id,
                 partner_id=partner.id,
+                guest_id=guest.id if guest else None,
                 proposed_by_id=requester.id,
                 status="proposed",
                 starts_at=starts_at,
@@ -193,6 +218,11 @@ class CallService:
 
     async def accept(self, view: CallView, member: Member, version: int | None) -> CallView:
         call = view.call
+        if member.id == call.guest_id:
+            raise SamsnakkError(
+                "{name} answers this request; you get the invitation when it is booked.",
+                name=view.partner.display_name if view.partner else "",
+            )
         if member.id not in (call.requester_id, call.partner_id):
             raise SamsnakkError("This call is between two others.")
         if call.status == "confirmed":
@@ -220,6 +250,11 @@ class CallService:
 
     async def decline(self, view: CallView, member: Member) -> None:
         call = view.call
+        if member.id == call.guest_id:
+            raise SamsnakkError(
+                "{name} answers this request; you get the invitation when it is booked.",
+                name=view.partner.display_name if view.partner else "",
+            )
         if call.proposed_by_id == member.id:
             raise SamsnakkError("You proposed this time yourself; cancel it with /samsnakk avlys {id}.", id=call.id)
         async with self.bot.db.session() as s:
@@ -227,8 +262,7 @@ class CallService:
         if not ok:
             raise SamsnakkError("This request has changed or is no longer open.")
         await self.bot.scheduler.cancel(f"samsnakk.expire:{call.id}:{call.version}")
-        other = view.other(member.id)
-        if other is not None:
+        for other in view.others(member.id):
             t = self.bot.translator_for(other)
             text = t.t(
                 "{name} cannot take the call {when}. Try another time with /samsnakk @{handle}.",
@@ -236,11 +270,12 @@ class CallService:
                 when=self._when(view, other, t),
                 handle=member.user_id,
             )
-            await self.bot.send_dm(other, Message.text(text), key=f"samsnakk:c{call.id}:v{call.version}:declined")
+            key = f"samsnakk:c{call.id}:v{call.version}:declined:{other.id}"
+            await self.bot.send_dm(other, Message.text(text), key=key)
 
     async def cancel(self, view: CallView, member: Member) -> None:
         call = view.call
-        if member.id not in (call.requester_id, call.partner_id):
+        if member.id not in (call.requester_id, call.partner_id, call.guest_id):
             raise SamsnakkError("This call is between two others.")
         async with self.bot.db.session() as s:
             ok = await Calls(s).transition(
@@ -249,8 +284,7 @@ class CallService:
         if not ok:
             raise SamsnakkError("Call #{id} is already over or cancelled.", id=call.id)
         await self._disarm(call)
-        other = view.other(member.id)
-        if other is not None and call.status in ("proposed", "confirmed"):
+        for other in view.others(member.id) if call.status in ("proposed", "confirmed") else []:
             t = self.bot.translator_for(other)
             parts = [
                 Text(
@@ -263,7 +297,8 @@ class CallService:
             ]
             if call.status == "confirmed":
                 parts.append(self._ics(view, other, t, cancelled=True))
-            await self.bot.send_dm(other, Message.of(*parts), key=f"samsnakk:c{call.id}:v{call.version}:cancelled")
+            key = f"samsnakk:c{call.id}:v{call.version}:cancelled:{other.id}"
+            await self.bot.send_dm(other, Message.of(*parts), key=key)
         log.info("samsnakk call %s cancelled", call.id)
 
     async def move(self, view: CallView, member: Member, starts_at: datetime) -> CallView:
@@ -431,12 +466,11 @@ class CallService:
             return
         for person in view.people():
             t = self.bot.translator_for(person)
-            other = view.other(person.id)
             message = Message.of(
                 Text(
                     t.t(
                         "In 10 minutes: samsnakk with {name} ({when}).",
-                        name=other.display_name if other else "",
+                        name=view.names_for(person.id, t),
                         when=self._when(view, person, t),
                     )
                 ),
@@ -457,13 +491,12 @@ class CallService:
             return
         for person in view.people():
             t = self.bot.translator_for(person)
-            other = view.other(person.id)
             message = Message.of(
                 Text(
                     t.t(
                         "How was the talk with {name}? If you learned something the others could use, "
                         "share it in one line: it goes into the network's digest.",
-                        name=other.display_name if other else "",
+                        name=view.names_for(person.id, t),
                     )
                 ),
                 Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"c{view.call.id}", "primary"),)),
@@ -492,7 +525,7 @@ class CallService:
                     raise self._double_booking(call, *people)
 
     def _double_booking(self, call: SamsnakkCall, *people: Member) -> SamsnakkError:
-        busy = next((p for p in people if p.id in (call.requester_id, call.partner_id)), people[0])
+        busy = next((p for p in people if p.id in (call.requester_id, call.partner_id, call.guest_id)), people[0])
         if busy is people[0]:
             return SamsnakkError(
                 "You already have a call at this time (#{id}). Choose another time, or move "
@@ -540,13 +573,12 @@ class CallService:
         return f"{video_base(self.bot, view.network)}samskap-{view.call.room}"
 
     def _ics(self, view: CallView, person: Member, t: Translator, *, cancelled: bool = False) -> Attachment:
-        other = view.other(person.id)
         content = call_invitation(
             uid=f"samsnakk-{view.call.id}@samskap",
             sequence=view.call.version,
             start=view.call.starts_at,
             minutes=view.call.minutes,
-            summary=t.t("Samsnakk with {name}", name=other.display_name if other else ""),
+            summary=t.t("Samsnakk with {name}", name=view.names_for(person.id, t)),
             description=view.call.topic or t.t("A quick talk two and two"),
             url=self.video_url(view),
             now=self.now(),
@@ -562,7 +594,12 @@ class CallService:
             return
         t = self.bot.translator_for(receiver)
         value = f"{call.id}:{call.version}"
-        fields = ((t.t("When"), self._when(view, receiver, t)), (t.t("Length"), t.t("{n} minutes", n=call.minutes)))
+        fields: tuple[tuple[str, str], ...] = (
+            (t.t("When"), self._when(view, receiver, t)),
+            (t.t("Length"), t.t("{n} minutes", n=call.minutes)),
+        )
+        if view.guest is not None:
+            fields += ((t.t("Also invited"), view.guest.display_name),)
         message = Message.of(
             Section(t.t("{who} would like a quick talk with you.", who=who(proposer, t)), fields),
             Buttons(
@@ -587,8 +624,7 @@ class CallService:
         call = view.call
         for person in view.people():
             t = self.bot.translator_for(person)
-            other = view.other(person.id)
-            name = other.display_name if other else ""
+            name = view.names_for(person.id, t)
             if kind == "moved" and mover is not None and mover.id != person.id:
                 headline = t.t(
                     "{mover} has moved your samsnakk to {when}.",

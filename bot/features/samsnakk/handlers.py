@@ -33,7 +33,7 @@ from bot.messages import Context as ContextLine
 from bot.settings import SettingError, parse_clock_time
 from storage.models.core import Member
 from storage.repositories.core import Members
-from storage.repositories.samsnakk import Avoids
+from storage.repositories.samsnakk import Avoids, Rounds
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -112,13 +112,16 @@ def register(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
         )
 
-    async def offer_slots(ctx: Context, partner: Member) -> None:
+    async def offer_slots(ctx: Context, partner: Member, guest: Member | None = None) -> None:
+        """Free times of everyone involved, as buttons (a trio's third member comes as `guest`)."""
         assert ctx.member is not None and ctx.network is not None
         if partner.id == ctx.member.id:
             raise SamsnakkError("You can't book a call with yourself. Mention a colleague: /samsnakk @name [time].")
-        if is_paused(ctx.bot, partner):
-            raise SamsnakkError("{name} has paused samsnakk for now. Try someone else.", name=partner.display_name)
-        slots = await calls.free_slots_for(ctx.network, [ctx.member, partner])
+        for person in (partner, guest):
+            if person is not None and is_paused(ctx.bot, person):
+                raise SamsnakkError("{name} has paused samsnakk for now. Try someone else.", name=person.display_name)
+        people = [ctx.member, partner, *([guest] if guest else [])]
+        slots = await calls.free_slots_for(ctx.network, people)
         if not slots:
             await ctx.reply(
                 ctx.t(
@@ -129,13 +132,21 @@ def register(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
             return
         tz = member_tz(ctx.bot, ctx.member, ctx.network)
+        guest_part = f"|{guest.id}" if guest else ""
         buttons = tuple(
-            Button(format_short(slot, tz, ctx.language), "samsnakk.pick", f"{partner.id}:{slot.isoformat()}")
+            Button(
+                format_short(slot, tz, ctx.language), "samsnakk.pick", f"{partner.id}|{slot.isoformat()}{guest_part}"
+            )
             for slot in slots
+        )
+        names = (
+            partner.display_name
+            if guest is None
+            else ctx.t("{a} and {b}", a=partner.display_name, b=guest.display_name)
         )
         await ctx.reply(
             Message.of(
-                Text(ctx.t("Free times for you and {name} (15 minutes):", name=partner.display_name)),
+                Text(ctx.t("Free times for you and {name} (15 minutes):", name=names)),
                 Buttons(buttons),
                 ContextLine(
                     ctx.t(
@@ -149,14 +160,15 @@ def register(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.pick")
     async def pick(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
-        partner_id, _, iso = ctx.event.value.partition(":")  # type: ignore[attr-defined]
+        partner_id, iso, *guest_id = ctx.event.value.split("|")  # type: ignore[attr-defined]
         async with ctx.bot.db.session() as s:
             partner = await Members(s).get(int(partner_id))
-        if partner is None or partner.network_id != ctx.network.id:
+            guest = await Members(s).get(int(guest_id[0])) if guest_id else None
+        if partner is None or partner.network_id != ctx.network.id or (guest_id and guest is None):
             await ctx.reply(ctx.t("That colleague is no longer in the network."))
             return
         try:
-            view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso))
+            view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso), guest=guest)
         except SamsnakkError as err:
             await fail(ctx, err)
             return
@@ -171,9 +183,8 @@ def register(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     @r.action("samsnakk.book_group")
     async def book_group(ctx: Context) -> None:
+        """ "Book en tid" in a round's group: free times of the whole group (a trio books together)."""
         assert ctx.member is not None and ctx.network is not None
-        from storage.repositories.samsnakk import Rounds
-
         async with ctx.bot.db.session() as s:
             found = await Rounds(s).get_group(int(ctx.event.value))  # type: ignore[attr-defined]
             others = [await Members(s).get(i) for i in (found[1] if found else []) if i != ctx.member.id]
@@ -182,7 +193,7 @@ def register(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             await ctx.reply(ctx.t("This samsnakk group is not yours."))
             return
         try:
-            await offer_slots(ctx, partners[0])
+            await offer_slots(ctx, partners[0], partners[1] if len(partners) > 1 else None)
         except SamsnakkError as err:
             await fail(ctx, err)
 

@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('network_id', sa.Integer(), nullable=False),
     sa.Column('requester_id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('guest_id', sa.Integer(), nullable=True),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('starts_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -65,12 +66,14 @@ def upgrade() -> None:
     sa.Column('requester_noted', sa.Boolean(), nullable=False),
     sa.Column('partner_noted', sa.Boolean(), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['guest_id'], ['members.id'], name=op.f('fk_samsnakk_calls_guest_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], name=op.f('fk_samsnakk_calls_network_id_networks'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['partner_id'], ['members.id'], name=op.f('fk_samsnakk_calls_partner_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['requester_id'], ['members.id'], name=op.f('fk_samsnakk_calls_requester_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_samsnakk_calls'))
     )
     with op.batch_alter_table('samsnakk_calls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_samsnakk_calls_guest_id'), ['guest_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_samsnakk_calls_network_id'), ['network_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_samsnakk_calls_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_samsnakk_calls_requester_id'), ['requester_id'], unique=False)
@@ -118,6 +121,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_samsnakk_calls_requester_id'))
         batch_op.drop_index(batch_op.f('ix_samsnakk_calls_partner_id'))
         batch_op.drop_index(batch_op.f('ix_samsnakk_calls_network_id'))
+        batch_op.drop_index(batch_op.f('ix_samsnakk_calls_guest_id'))
 
     op.drop_table('samsnakk_calls')
     with op.batch_alter_table('samsnakk_avoid', schema=None) as batch_op:
