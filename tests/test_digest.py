@@ -387,3 +387,31 @@ async def test_an_english_network_gets_its_digest_in_english(chat: Chat, server:
     assert "week 38" in digest.text and "from 7 September to 14 September 2026" in digest.text
     assert "Most shared and discussed in the network" in digest.text
     assert 'Shared by ola: "Useful before we meet"' in digest.text and "3 Sep 2026" in digest.text
+
+
+async def test_a_crash_in_the_middle_of_sending_loses_nothing_and_repeats_nothing(
+    chat: Chat, server: DigestWebServer
+) -> None:
+    await chat.say(
+        "ola", f"Se denne {server.url('/article')}", conversation=Conversation("memory", "demo", "forskning")
+    )
+    await chat.say("per", "/samskap innstillinger nettverksbrev på")
+    real_send, calls = chat.adapter.send, []
+
+    async def dies_on_the_second_send(destination, message):  # type: ignore[no-untyped-def]
+        calls.append(destination)
+        if len(calls) == 2:
+            raise asyncio.CancelledError  # the process is stopped mid-way
+        return await real_send(destination, message)
+
+    chat.adapter.send = dies_on_the_second_send  # type: ignore[method-assign]
+    chat.clock.set(FIRST_DIGEST + timedelta(minutes=1))
+    with pytest.raises(asyncio.CancelledError):
+        await chat.tick()
+    chat.adapter.send = real_send  # type: ignore[method-assign]
+    before = len(digests(chat)) + len(digests(chat, "forskning")) + len(dm_digests(chat, "per"))
+    assert before < 3
+    await chat.restart()
+    await chat.advance(timedelta(minutes=10))  # leases run out; the job and the outbox pick up again
+    await chat.advance(timedelta(minutes=10))
+    assert len(digests(chat)) == 1 and len(digests(chat, "forskning")) == 1 and len(dm_digests(chat, "per")) == 1
