@@ -367,3 +367,14 @@ async def test_a_trio_books_one_call_for_all_three_from_the_round(network_chat: 
     await chat.say("per", "/samsnakk avlys 1")
     assert len(dms(chat, "ola", "per har avlyst samtalen deres")) == 1
     assert len(dms(chat, "kari", "per har avlyst samtalen deres")) == 1
+
+
+async def test_when_a_member_deletes_their_data_the_partner_hears_the_call_is_off(network_chat: Chat) -> None:
+    chat = network_chat
+    await booked(chat)
+    await chat.say("ola", "/samskap slett-meg bekreft")
+    await chat.tick()
+    notice = dms(chat, "kari", "Samsnakk-samtalen din tir. 8. sep. kl. 14:00 er avlyst")
+    assert len(notice) == 1 and "ola" not in notice[0].text
+    await chat.advance(timedelta(days=2))
+    assert not dms(chat, "kari", "Om 10 minutter")

@@ -51,8 +51,11 @@ def setup(bot: Bot) -> None:
     bot.scheduler.handler("samsnakk.expire")(calls.expire_job)
     bot.scheduler.handler("samsnakk.remind")(calls.reminder_job)
     bot.scheduler.handler("samsnakk.after")(calls.after_job)
+    bot.scheduler.handler("samsnakk.partner_left")(calls.partner_left_job)
     bot.data_exporters["samsnakk"] = export
-    # Rows that name the member cascade away with them (calls, groups, "don't pair me with").
+    # Rows that name the member cascade away with them (calls, groups, "don't pair me with");
+    # this only tells the people they had a call with.
+    bot.data_erasers.append(calls.erase_member)
 
     async def home(member: Member, t: Translator) -> list[Part]:
         views = await calls.my_calls(member)

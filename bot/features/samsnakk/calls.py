@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.adapter import DeliveryError, SentMessage
 from bot.events import Conversation
 from bot.features.samsnakk.common import (
@@ -503,6 +505,32 @@ class CallService:
                 Context(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
             )
             await self.bot.send_dm(person, message, key=f"samsnakk:c{view.call.id}:note:{person.id}")
+
+    async def erase_member(self, session: AsyncSession, member: Member) -> None:
+        """Before a member's data is erased (their calls cascade away): queue a notice to the
+        people they had a call with. The notice names nobody, since the member is gone."""
+        calls = Calls(session)
+        for call in await calls.of_member(member.id, ("proposed", "confirmed")):
+            if call.starts_at + timedelta(minutes=call.minutes) <= self.now():
+                continue
+            for other_id in {call.requester_id, call.partner_id, call.guest_id} - {member.id, None}:
+                payload = {"member_id": other_id, "call_id": call.id, "starts_at": call.starts_at.isoformat()}
+                await calls.queue_job(
+                    f"samsnakk.left:{call.id}:{other_id}", "samsnakk.partner_left", self.now(), payload
+                )
+
+    async def partner_left_job(self, payload: dict[str, Any]) -> None:
+        async with self.bot.db.session() as s:
+            member = await Members(s).get(int(payload["member_id"]))
+            network = await Networks(s).get(member.network_id) if member else None
+        if member is None or network is None:
+            return
+        t = self.bot.translator_for(member)
+        when = format_when(
+            datetime.fromisoformat(payload["starts_at"]), member_tz(self.bot, member, network), t.language
+        )
+        text = t.t("Your samsnakk call {when} is cancelled: the other person has left the network.", when=when)
+        await self.bot.send_dm(member, Message.text(text), key=f"samsnakk:c{payload['call_id']}:left:{member.id}")
 
     # -- helpers -----------------------------------------------------------------------------------
     async def _check_pair(self, requester: Member, partner: Member) -> None:
