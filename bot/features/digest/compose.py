@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+from bot.features.digest.urls import title_from_url
 from bot.i18n import N_, Translator
 from bot.messages import Button, Buttons, Divider, Link, Links, Message, Part, Section, Text
 from bot.messages import Context as ContextLine
@@ -114,9 +116,10 @@ def _article_item(row: ShareRow) -> dict[str, Any]:
     return {
         "ref": f"a:{article.id}",
         "url": article.url,
-        "title": article.title or article.url,
+        # A page not read (yet) is still shown: titled from its address, with its host as the site.
+        "title": article.title or title_from_url(article.url),
         "description": _short(article.description, 240),
-        "site": article.site_name,
+        "site": article.site_name or (urlsplit(article.url).hostname or ""),
         "published": article.published_at.isoformat() if article.published_at else None,
         "unreadable": article.fetch_status == "failed",
         "sharers": [],
@@ -257,7 +260,7 @@ def render(
 
 def _article_line(item: dict[str, Any], t: Translator, timezone: str) -> str:
     bits: list[str] = []
-    if item.get("site"):
+    if item.get("site") and item["site"] != item["title"]:
         bits.append(item["site"])
     if item.get("published"):
         bits.append(format_day(datetime.fromisoformat(item["published"]), timezone, t.language, "short"))
