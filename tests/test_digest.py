@@ -102,6 +102,8 @@ async def test_with_capture_off_only_explicit_shares_count(chat: Chat, server: D
     assert "neste nettverksbrev" in replies[0].text
     [share] = await shares(chat)
     assert share.explicit and share.comment == "Fin om relasjoner"
+    await chat.say("per", f"/del Om tillit: {server.url('/article')}")
+    assert (await shares(chat))[-1].comment == "Om tillit"
 
 
 async def test_the_same_article_from_two_members_is_one_entry_with_both(chat: Chat, server: DigestWebServer) -> None:

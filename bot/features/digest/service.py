@@ -162,7 +162,11 @@ class DigestService:
 
     async def share(self, network: Network, member: Member, args: str) -> Shared:
         """`/del <url> [comment]`; raises DigestProblem for a missing or unusable address."""
-        raw, _, comment = args.strip().partition(" ")
+        found = find_urls(args)
+        if found:  # the link may come anywhere: "/del Bra om tillit https://..."
+            raw, comment = found[0], remove_urls(args)
+        else:
+            raw, _, comment = args.strip().partition(" ")
         if not raw:
             raise DigestProblem("Write /del <link> [comment], e.g. /del https://www.udir.no/... Good about trust.")
         try:
