@@ -1,0 +1,374 @@
+"""Chat handlers for booking quick calls: /samsnakk @person [tid], answers, cancel, move, "nå"."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.context import Context
+from bot.features.samsnakk.calls import CallService, CallView
+from bot.features.samsnakk.chat import (
+    call_line,
+    fail,
+    moved,
+    overview,
+    read_time,
+    suggested,
+    time_form,
+    when,
+)
+from bot.features.samsnakk.common import (
+    SamsnakkError,
+    is_paused,
+    member_tz,
+)
+from bot.features.samsnakk.rounds import RoundService
+from bot.features.samsnakk.times import format_short
+from bot.i18n import N_
+from bot.mentions import find_member, split_mention
+from bot.messages import Button, Buttons, Message, Section, Text
+from bot.messages import Context as ContextLine
+from storage.models.core import Member
+from storage.repositories.core import Members
+from storage.repositories.samsnakk import Rounds
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+_CALL_ID = re.compile(r"^#?(\d{1,9})$")
+_MINUTES = re.compile(r"\s+(\d{1,3})\s*(?:min|minutt|minutter|minutes?)$")
+
+
+def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
+    r = bot.router
+
+    # -- /samsnakk, /samsnakk @person [tid] ---------------------------------------------------------
+    @r.command(
+        ("samsnakk", "talk"), help=N_("Samsnakk to-og-to: book a quick talk with a colleague"), usage="@navn [tid]"
+    )
+    async def samsnakk(ctx: Context) -> None:
+        assert ctx.member is not None and ctx.network is not None
+        await rounds.ensure_scheduled(ctx.network)
+        mention, rest = split_mention(ctx.args)
+        if mention is None:
+            if ctx.args.strip():
+                await ctx.reply(
+                    ctx.t(
+                        "Mention the colleague you want to talk to: /samsnakk @name [time], "
+                        "e.g. /samsnakk @ola fre 14:00."
+                    )
+                )
+                return
+            await ctx.reply(await overview(ctx, rounds, calls))
+            return
+        async with ctx.bot.db.session() as s:
+            partner = await find_member(s, ctx.network.id, mention)
+        if partner is None:
+            await ctx.reply(
+                ctx.t(
+                    "{who} has not joined the network, so I can't book a call. They can join with "
+                    "/samskap bli-med <school>.",
+                    who=mention,
+                )
+            )
+            return
+        try:
+            if not rest:
+                await offer_slots(ctx, partner)
+                return
+            minutes = 15
+            if (found := _MINUTES.search(" " + rest)) and not re.search(r"\b(om|in)\s+\d", rest):
+                minutes = max(5, min(120, int(found.group(1))))
+                rest = rest[: len(rest) - len(found.group(0)) + 1].strip()
+            starts_at = read_time(ctx, rest)
+            view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(
+            ctx.t(
+                "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
+                name=partner.display_name,
+                when=when(ctx, view.call.starts_at),
+                id=view.call.id,
+            )
+        )
+
+    async def offer_slots(ctx: Context, partner: Member, guest: Member | None = None) -> None:
+        """Free times of everyone involved, as buttons (a trio's third member comes as `guest`)."""
+        assert ctx.member is not None and ctx.network is not None
+        if partner.id == ctx.member.id:
+            raise SamsnakkError("You can't book a call with yourself. Mention a colleague: /samsnakk @name [time].")
+        for person in (partner, guest):
+            if person is not None and is_paused(ctx.bot, person):
+                raise SamsnakkError("{name} has paused samsnakk for now. Try someone else.", name=person.display_name)
+        people = [ctx.member, partner, *([guest] if guest else [])]
+        slots = await calls.free_slots_for(ctx.network, people)
+        if not slots:
+            await ctx.reply(
+                ctx.t(
+                    "I found no free time for both of you in the next two weeks. Suggest one: "
+                    "/samsnakk @{handle} fre 14:00",
+                    handle=partner.user_id,
+                )
+            )
+            return
+        tz = member_tz(ctx.bot, ctx.member, ctx.network)
+        guest_part = f"|{guest.id}" if guest else ""
+        buttons = tuple(
+            Button(
+                format_short(slot, tz, ctx.language), "samsnakk.pick", f"{partner.id}|{slot.isoformat()}{guest_part}"
+            )
+            for slot in slots
+        )
+        names = (
+            partner.display_name
+            if guest is None
+            else ctx.t("{a} and {b}", a=partner.display_name, b=guest.display_name)
+        )
+        await ctx.reply(
+            Message.of(
+                Text(ctx.t("Free times for you and {name} (15 minutes):", name=names)),
+                Buttons(buttons),
+                ContextLine(
+                    ctx.t(
+                        "Or choose your own: /samsnakk @{handle} <time>, e.g. i morgen 14 or fre 8:30.",
+                        handle=partner.user_id,
+                    )
+                ),
+            )
+        )
+
+    @r.action("samsnakk.pick")
+    async def pick(ctx: Context) -> None:
+        assert ctx.member is not None and ctx.network is not None
+        partner_id, iso, *guest_id = ctx.event.value.split("|")  # type: ignore[attr-defined]
+        async with ctx.bot.db.session() as s:
+            partner = await Members(s).get(int(partner_id))
+            guest = await Members(s).get(int(guest_id[0])) if guest_id else None
+        if partner is None or partner.network_id != ctx.network.id or (guest_id and guest is None):
+            await ctx.reply(ctx.t("That colleague is no longer in the network."))
+            return
+        try:
+            view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso), guest=guest)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(
+            ctx.t(
+                "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
+                name=partner.display_name,
+                when=when(ctx, view.call.starts_at),
+                id=view.call.id,
+            )
+        )
+
+    @r.action("samsnakk.book_group")
+    async def book_group(ctx: Context) -> None:
+        """ "Book en tid" in a round's group: free times of the whole group (a trio books together)."""
+        assert ctx.member is not None and ctx.network is not None
+        async with ctx.bot.db.session() as s:
+            found = await Rounds(s).get_group(int(ctx.event.value))  # type: ignore[attr-defined]
+            others = [await Members(s).get(i) for i in (found[1] if found else []) if i != ctx.member.id]
+        partners = [o for o in others if o is not None]
+        if found is None or ctx.member.id not in found[1] or not partners:
+            await ctx.reply(ctx.t("This samsnakk group is not yours."))
+            return
+        try:
+            await offer_slots(ctx, partners[0], partners[1] if len(partners) > 1 else None)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+
+    # -- answering a proposal ----------------------------------------------------------------------
+    async def call_from(ctx: Context, statuses: tuple[str, ...]) -> tuple[CallView, int | None, str]:
+        """The call a button or command is about, the version the button showed, and the rest of the args."""
+        assert ctx.member is not None
+        value = getattr(ctx.event, "value", None) if not ctx.is_command else None
+        if value:
+            call_id, _, version = value.partition(":")
+            view = await calls.find_for(ctx.member, int(call_id), statuses)
+            return view, int(version) if version else None, ""
+        first, _, rest = ctx.args.strip().partition(" ")
+        if match := _CALL_ID.match(first):
+            return await calls.find_for(ctx.member, int(match.group(1)), statuses), None, rest.strip()
+        return await calls.find_for(ctx.member, None, statuses), None, ctx.args.strip()
+
+    @r.command("samsnakk", sub=("godta", "accept"), help=N_("Accept a proposed call"), usage="[#nr]")
+    async def accept_cmd(ctx: Context) -> None:
+        await accept(ctx)
+
+    @r.action("samsnakk.accept")
+    async def accept(ctx: Context) -> None:
+        assert ctx.member is not None
+        try:
+            view, version, _ = await call_from(ctx, ("proposed",))
+            await calls.accept(view, ctx.member, version)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
+
+    @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage="[#nr]")
+    async def decline_cmd(ctx: Context) -> None:
+        await decline(ctx)
+
+    @r.action("samsnakk.decline")
+    async def decline(ctx: Context) -> None:
+        assert ctx.member is not None
+        try:
+            view, _version, _ = await call_from(ctx, ("proposed",))
+            await calls.decline(view, ctx.member)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(ctx.t("Declined. I have told them."))
+
+    @r.command(
+        "samsnakk",
+        sub=("foreslå", "foresla", "suggest"),
+        help=N_("Suggest another time for a call"),
+        usage="[#nr] <tid>",
+    )
+    async def counter_cmd(ctx: Context) -> None:
+        assert ctx.member is not None
+        try:
+            view, _version, rest = await call_from(ctx, ("proposed",))
+            if not rest:
+                raise SamsnakkError("Write the time you suggest: /samsnakk foreslå {id} <time>.", id=view.call.id)
+            fresh = await calls.counter(view, ctx.member, None, read_time(ctx, rest))
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(suggested(ctx, fresh))
+
+    @r.action("samsnakk.counter")
+    async def counter_button(ctx: Context) -> None:
+        await ctx.open_form(time_form(ctx, "samsnakk.counter", ctx.t("Suggest another time"), ctx.event.value))  # type: ignore[attr-defined]
+
+    @r.form("samsnakk.counter")
+    async def counter_form(ctx: Context) -> None:
+        assert ctx.member is not None
+        call_id, _, version = ctx.event.state.partition(":")  # type: ignore[attr-defined]
+        text = ctx.event.values.get("time", "")  # type: ignore[attr-defined]
+        try:
+            view = await calls.find_for(ctx.member, int(call_id), ("proposed",))
+            fresh = await calls.counter(view, ctx.member, int(version) if version else None, read_time(ctx, text))
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            await ctx.reply(
+                ctx.t(
+                    "Your suggestion was: {text}. Try again with /samsnakk foreslå {id} <time>.", text=text, id=call_id
+                )
+            )
+            return
+        await ctx.reply(suggested(ctx, fresh))
+
+    # -- cancel and move --------------------------------------------------------------------------------
+    @r.command("samsnakk", sub=("avlys", "cancel"), help=N_("Cancel a call"), usage="[#nr]")
+    async def cancel_cmd(ctx: Context) -> None:
+        await cancel(ctx)
+
+    @r.action("samsnakk.cancel")
+    async def cancel(ctx: Context) -> None:
+        assert ctx.member is not None
+        try:
+            view, _version, _ = await call_from(ctx, ("open", "proposed", "confirmed"))
+            await calls.cancel(view, ctx.member)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(ctx.t("Call #{id} is cancelled.", id=view.call.id))
+
+    @r.command("samsnakk", sub=("flytt", "move"), help=N_("Move a call to another time"), usage="[#nr] <tid>")
+    async def move_cmd(ctx: Context) -> None:
+        assert ctx.member is not None
+        try:
+            view, _version, rest = await call_from(ctx, ("proposed", "confirmed"))
+            if not rest:
+                raise SamsnakkError("Write the new time: /samsnakk flytt {id} <time>.", id=view.call.id)
+            fresh = await calls.move(view, ctx.member, read_time(ctx, rest))
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(moved(ctx, fresh))
+
+    @r.action("samsnakk.move")
+    async def move_button(ctx: Context) -> None:
+        await ctx.open_form(time_form(ctx, "samsnakk.move", ctx.t("Move the call"), ctx.event.value))  # type: ignore[attr-defined]
+
+    @r.form("samsnakk.move")
+    async def move_form(ctx: Context) -> None:
+        assert ctx.member is not None
+        call_id = ctx.event.state.partition(":")[0]  # type: ignore[attr-defined]
+        text = ctx.event.values.get("time", "")  # type: ignore[attr-defined]
+        try:
+            view = await calls.find_for(ctx.member, int(call_id), ("proposed", "confirmed"))
+            fresh = await calls.move(view, ctx.member, read_time(ctx, text))
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            await ctx.reply(
+                ctx.t("Your new time was: {text}. Try again with /samsnakk flytt {id} <time>.", text=text, id=call_id)
+            )
+            return
+        await ctx.reply(moved(ctx, fresh))
+
+    @r.command("samsnakk", sub=("mine", "my"), help=N_("Your booked and proposed calls"))
+    async def mine(ctx: Context) -> None:
+        assert ctx.member is not None and ctx.network is not None
+        views = await calls.my_calls(ctx.member)
+        if not views:
+            await ctx.reply(ctx.t("You have no calls booked. Book one with /samsnakk @name [time]."))
+            return
+        await ctx.reply(
+            Message.of(
+                Section(ctx.t("Your calls"), tuple(call_line(ctx, v) for v in views)),
+                ContextLine(ctx.t("Move or cancel with /samsnakk flytt <nr> <time> or /samsnakk avlys <nr>.")),
+            )
+        )
+
+    # -- "who has 15 minutes now?" --------------------------------------------------------------------
+    @r.command("samsnakk", sub=("nå", "na", "now"), help=N_("Ask the channel who has 15 minutes now"), usage="[tema]")
+    async def now(ctx: Context) -> None:
+        assert ctx.member is not None and ctx.network is not None
+        if ctx.event.conversation.is_direct:
+            await ctx.reply(ctx.t("Ask in a channel of the network, so the others can see it: /samsnakk nå [topic]."))
+            return
+        try:
+            call = await calls.open_now(ctx.network, ctx.member, ctx.args.strip())
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        t = ctx.bot.translator_for(None, ctx.network)
+        lines = [Text(t.t("Who has 15 minutes now? {name} would like a quick talk.", name=ctx.member.display_name))]
+        if call.topic:
+            lines.append(Text(t.t("Topic: {topic}", topic=call.topic)))
+        lines.append(Buttons((Button(t.t("I can"), "samsnakk.take", str(call.id), "primary"),)))
+        lines.append(ContextLine(t.t("Or write /samsnakk jeg-kan. The first one gets the talk.")))
+        sent = await ctx.reply(Message.of(*lines, summary=t.t("Who has 15 minutes now?")), visibility="channel")
+        await calls.remember_post(call.id, sent)
+
+    @r.command(
+        "samsnakk",
+        sub=("jeg-kan", "jegkan", "i-can"),
+        help=N_("Take a colleague's request for a talk now"),
+        usage="[#nr]",
+    )
+    async def take_cmd(ctx: Context) -> None:
+        await take(ctx)
+
+    @r.action("samsnakk.take")
+    async def take(ctx: Context) -> None:
+        assert ctx.member is not None and ctx.network is not None
+        value = getattr(ctx.event, "value", "") if not ctx.is_command else ctx.args.strip().lstrip("#")
+        try:
+            view = await calls.take(int(value) if value.isdigit() else None, ctx.network, ctx.member)
+        except SamsnakkError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(
+            ctx.t(
+                "You have a talk with {name} now. The video link is in your direct messages.",
+                name=view.requester.display_name,
+            )
+        )
