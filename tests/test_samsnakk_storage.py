@@ -35,5 +35,13 @@ async def test_rounds_and_bookings_work_on_both_databases(any_database_url: str)
             assert not await Calls(s).transition(1, ("proposed",), status="confirmed")
             busy = await Calls(s).busy([2], chat.clock.now() + timedelta(days=1))
             assert [c.status for c in busy] == ["confirmed"]
+
+        await chat.say("per", "/samsnakk nå")
+        await chat.say("lise", "/samsnakk jeg-kan")
+        await chat.say("ola", "/samskap slett-meg bekreft")
+        await chat.advance(timedelta(days=2))
+        told = [s for s in chat.adapter.to_user("kari") if "er avlyst" in s.text]
+        notes = [s for s in chat.adapter.to_user("lise") if "Hvordan var praten med per?" in s.text]
+        assert len(told) == 1 and len(notes) == 1
     finally:
         await chat.close()
