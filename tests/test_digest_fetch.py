@@ -186,3 +186,11 @@ def test_feed_polling_backs_off_after_errors() -> None:
     assert feeds.next_poll_delay(1) == 2 * feeds.POLL_INTERVAL
     assert feeds.next_poll_delay(3) == 8 * feeds.POLL_INTERVAL
     assert feeds.next_poll_delay(20) == feeds.MAX_BACKOFF
+
+
+def test_a_wrong_digest_setting_names_itself() -> None:
+    with pytest.raises(ValueError, match="fetch_timeout"):
+        FetchSettings.from_section({"fetch_timeout": "fast"})
+    with pytest.raises(ValueError, match="allow_private_addresses"):
+        FetchSettings.from_section({"allow_private_addresses": "yes"})
+    assert FetchSettings.from_section({}).max_redirects == 5

@@ -45,13 +45,24 @@ class FetchSettings:
 
     @staticmethod
     def from_section(section: dict[str, Any]) -> FetchSettings:
+        """From the `[digest]` configuration section; a wrong value stops start-up with its name."""
+        allow = section.get("allow_private_addresses", False)
+        if not isinstance(allow, bool):
+            raise ValueError("[digest] allow_private_addresses must be true or false")
         return FetchSettings(
-            allow_private_addresses=bool(section.get("allow_private_addresses", False)),
-            timeout=float(section.get("fetch_timeout", 10.0)),
-            max_bytes=int(section.get("fetch_max_bytes", 512 * 1024)),
-            max_redirects=int(section.get("fetch_max_redirects", 5)),
-            concurrency=int(section.get("fetch_concurrency", 32)),
+            allow_private_addresses=allow,
+            timeout=positive_setting(section, "fetch_timeout", 10.0, float),
+            max_bytes=positive_setting(section, "fetch_max_bytes", 512 * 1024, int),
+            max_redirects=positive_setting(section, "fetch_max_redirects", 5, int),
+            concurrency=positive_setting(section, "fetch_concurrency", 32, int),
         )
+
+
+def positive_setting(section: dict[str, Any], name: str, default: Any, kind: type) -> Any:
+    value = section.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"[digest] {name} must be a positive number (it is {value!r})")
+    return kind(value)
 
 
 class FetchError(Exception):

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation
 from bot.features.digest import compose, feeds
-from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta
+from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta, positive_setting
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
 from bot.i18n import Translator
 from bot.messages import Message, Part, Section
@@ -101,7 +101,7 @@ class DigestService:
         self.bot = bot
         section = bot.config.section("digest")
         self.fetch_settings = FetchSettings.from_section(section)
-        self.fanout_concurrency = max(1, int(section.get("fanout_concurrency", 16)))
+        self.fanout_concurrency = int(positive_setting(section, "fanout_concurrency", 16, int))
         self._scheduled: set[tuple[int, str]] = set()
 
     # -- schedule ---------------------------------------------------------------------------------
