@@ -378,3 +378,13 @@ async def test_when_a_member_deletes_their_data_the_partner_hears_the_call_is_of
     assert len(notice) == 1 and "ola" not in notice[0].text
     await chat.advance(timedelta(days=2))
     assert not dms(chat, "kari", "Om 10 minutter")
+
+
+async def test_two_mentions_book_a_call_for_three_and_a_length_can_be_given(network_chat: Chat) -> None:
+    chat = network_chat
+    asked = await chat.say("kari", "/samsnakk @ola @per fre 9 30 min")
+    assert "Jeg har spurt ola om fre. 11. sep. kl. 09:00" in asked[-1].text
+    assert "Også invitert: per" in dms(chat, "ola", "vil gjerne ta en kjapp prat")[0].text
+    await chat.click("ola", "Godta")
+    booked_per = dms(chat, "per", "Booket: samsnakk med kari og ola")
+    assert len(booked_per) == 1 and "30 minutter" in booked_per[0].text

@@ -45,7 +45,9 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     # -- /samsnakk, /samsnakk @person [tid] ---------------------------------------------------------
     @r.command(
-        ("samsnakk", "talk"), help=N_("Samsnakk to-og-to: book a quick talk with a colleague"), usage="@navn [tid]"
+        ("samsnakk", "talk"),
+        help=N_("Samsnakk to-og-to: book a quick talk with a colleague"),
+        usage="@navn [@navn] [tid]",
     )
     async def samsnakk(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -62,27 +64,34 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                 return
             await ctx.reply(await overview(ctx, rounds, calls))
             return
+        # A second mention invites a third colleague (as a round's trio does).
+        second, rest = split_mention(rest)
         async with ctx.bot.db.session() as s:
             partner = await find_member(s, ctx.network.id, mention)
-        if partner is None:
-            await ctx.reply(
-                ctx.t(
-                    "{who} has not joined the network, so I can't book a call. They can join with "
-                    "/samskap bli-med <school>.",
-                    who=mention,
+            guest = await find_member(s, ctx.network.id, second) if second else None
+        for token, found in ((mention, partner), (second, guest)):
+            if token and found is None:
+                await ctx.reply(
+                    ctx.t(
+                        "{who} has not joined the network, so I can't book a call. They can join with "
+                        "/samskap bli-med <school>.",
+                        who=token,
+                    )
                 )
-            )
-            return
+                return
+        assert partner is not None
+        if guest is not None and guest.id in (partner.id, ctx.member.id):
+            guest = None
         try:
             if not rest:
-                await offer_slots(ctx, partner)
+                await offer_slots(ctx, partner, guest)
                 return
             minutes = 15
-            if (found := _MINUTES.search(" " + rest)) and not re.search(r"\b(om|in)\s+\d", rest):
-                minutes = max(5, min(120, int(found.group(1))))
-                rest = rest[: len(rest) - len(found.group(0)) + 1].strip()
+            if (found_minutes := _MINUTES.search(" " + rest)) and not re.search(r"\b(om|in)\s+\d", rest):
+                minutes = max(5, min(120, int(found_minutes.group(1))))
+                rest = rest[: len(rest) - len(found_minutes.group(0)) + 1].strip()
             starts_at = read_time(ctx, rest)
-            view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes)
+            view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes, guest=guest)
         except SamsnakkError as err:
             await fail(ctx, err)
             return
