@@ -60,6 +60,12 @@ class CallView:
         """The other one of requester and partner (the two who agree on the time)."""
         return self.partner if member_id == self.requester.id else self.requester
 
+    def proposer(self) -> Member:
+        """Who proposed the current time (the other one of requester and partner answers it)."""
+        if self.partner is not None and self.call.proposed_by_id == self.partner.id:
+            return self.partner
+        return self.requester
+
     def people(self) -> list[Member]:
         return [m for m in (self.requester, self.partner, self.guest) if m is not None]
 
@@ -438,13 +444,12 @@ class CallService:
             return
         call = view.call
         async with self.bot.db.session() as s:
-            ok = await Calls(s).transition(call_id, ("open", "proposed"), status="expired", expires_at=None)
+            ok = await Calls(s).transition(
+                call_id, ("open", "proposed"), at_version=version, status="expired", expires_at=None
+            )
         if not ok:
             return
-        proposer = (
-            view.requester if call.proposed_by_id != (view.partner.id if view.partner else None) else view.partner
-        )
-        assert proposer is not None
+        proposer = view.proposer()
         t = self.bot.translator_for(proposer)
         if call.status == "open":
             await self._update_post(view, taken=False)
@@ -616,9 +621,9 @@ class CallService:
 
     async def _send_proposal(self, view: CallView) -> None:
         call = view.call
-        proposer = view.requester if call.proposed_by_id == view.requester.id else view.partner
-        receiver = view.other(proposer.id) if proposer else None
-        if proposer is None or receiver is None:
+        proposer = view.proposer()
+        receiver = view.other(proposer.id)
+        if receiver is None:
             return
         t = self.bot.translator_for(receiver)
         value = f"{call.id}:{call.version}"
