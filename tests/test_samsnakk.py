@@ -388,3 +388,15 @@ async def test_two_mentions_book_a_call_for_three_and_a_length_can_be_given(netw
     await chat.click("ola", "Godta")
     booked_per = dms(chat, "per", "Booket: samsnakk med kari og ola")
     assert len(booked_per) == 1 and "30 minutter" in booked_per[0].text
+
+
+async def test_leaders_plan_rounds_in_their_own_words(network_chat: Chat) -> None:
+    chat = network_chat
+    assert (
+        "hver 2. uke, fredag 14:00"
+        in (await chat.say("kari", "/samsnakk runde innstill annenhver uke fre kl 14"))[0].text
+    )
+    assert "ingen automatiske runder" in (await chat.say("kari", "/samsnakk runde innstill av"))[0].text
+    assert "Skriv planen slik" in (await chat.say("kari", "/samsnakk runde innstill snart"))[0].text
+    saved = await chat.say("kari", "/samsnakk runde spørsmål Hva gjorde dere da konflikten kom opp?")
+    assert "Hva gjorde dere da konflikten kom opp?" in saved[0].text

@@ -378,6 +378,8 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             for index, word in enumerate(words):
                 if word.isdigit() and index + 1 < len(words) and words[index + 1].startswith(("uke", "week")):
                     changes[EVERY_WEEKS] = int(word)
+                elif word in ("annenhver", "biweekly", "fortnightly"):
+                    changes[EVERY_WEEKS] = 2
                 elif word in ("ukentlig", "weekly") or (
                     word.startswith(("uke", "week"))
                     and EVERY_WEEKS not in changes
