@@ -417,3 +417,26 @@ async def test_a_crash_in_the_middle_of_sending_loses_nothing_and_repeats_nothin
     await chat.advance(timedelta(minutes=10))  # leases run out; the job and the outbox pick up again
     await chat.advance(timedelta(minutes=10))
     assert len(digests(chat)) == 1 and len(digests(chat, "forskning")) == 1 and len(dm_digests(chat, "per")) == 1
+
+
+async def test_an_article_from_a_member_and_a_feed_is_one_entry_and_not_news_twice(
+    chat: Chat, server: DigestWebServer
+) -> None:
+    await chat.say("ola", f"/del {server.url('/news/1')}?utm_medium=e-post Viktig for oss")
+    await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
+    assert len(await articles(chat)) == 1
+    await until_first_digest(chat)
+    [digest] = digests(chat)
+    assert digest.text.count(server.url("/news/1")) == 1
+    assert "Delt av ola: «Viktig for oss»" in digest.text and "Fra Læringsmiljøsenteret" in digest.text
+
+
+async def test_a_feed_item_a_digest_already_carried_is_not_news_again(chat: Chat, server: DigestWebServer) -> None:
+    await chat.say("ola", f"/del {server.url('/news/1')}")
+    await chat.say("kari", "/digest publiser")
+    await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
+    await chat.say("per", f"/del {server.url('/plain')}")
+    await chat.advance(timedelta(days=7))  # Monday the 14th: week 38 went out early already
+    await chat.advance(timedelta(days=7))  # Monday the 21st: week 39
+    [_, second] = digests(chat)
+    assert server.url("/plain") in second.text and server.url("/news/1") not in second.text

@@ -159,6 +159,14 @@ class Digests:
             for share, article, name, role, feed_title in rows
         ]
 
+    async def was_published(self, article_id: int) -> bool:
+        found = await self.s.scalar(
+            select(DigestShare.id)
+            .where(DigestShare.article_id == article_id, DigestShare.issue_id.is_not(None))
+            .limit(1)
+        )
+        return found is not None
+
     async def count_unclaimed_shares_of(self, member_id: int) -> int:
         query = select(func.count()).where(DigestShare.member_id == member_id, DigestShare.issue_id.is_(None))
         return int(await self.s.scalar(query) or 0)

@@ -275,7 +275,7 @@ def _article_line(item: dict[str, Any], t: Translator, timezone: str) -> str:
         who.append(t.t('{name}: "{comment}"', name=name, comment=sharer["comment"]) if sharer["comment"] else name)
     if who:
         line += ("\n" if line else "") + t.t("Shared by {who}", who="; ".join(who))
-    elif item["feeds"]:
+    if item["feeds"]:
         line += ("\n" if line else "") + t.t("From {feeds}", feeds=", ".join(item["feeds"]))
     return line
 

@@ -250,6 +250,8 @@ class DigestService:
             if entry.published_at is not None and entry.published_at < cutoff:
                 continue
             article, _ = await repo.ensure_article(feed.network_id, entry.url, now)
+            if await repo.was_published(article.id):
+                continue  # members shared it and a digest carried it already: not news again
             if article.fetch_status == "pending":
                 # The feed already says what the page is about: no need to fetch it.
                 article.title, article.description = entry.title or article.url, entry.summary
