@@ -76,6 +76,8 @@ class DigestWebServer:
         app.router.add_get("/redirect/{n}", self._redirect)
         app.router.add_get("/loop", self._loop)
         app.router.add_get("/to-ftp", self._to_ftp)
+        app.router.add_get("/to-private", self._to_private)
+        app.router.add_get("/to-localhost", self._to_localhost)
         app.router.add_get("/feed.xml", self._feed)
         app.router.add_get("/not-a-feed", self._text(PLAIN))
         self._runner = web.AppRunner(app)
@@ -138,6 +140,12 @@ class DigestWebServer:
 
     async def _loop(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/loop")
+
+    async def _to_private(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://10.0.0.1/admin")
+
+    async def _to_localhost(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://localhost:{self.port}/article")
 
     async def _to_ftp(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("ftp://127.0.0.1/file")

@@ -153,6 +153,19 @@ async def test_loopback_is_refused_unless_allowed(server: DigestWebServer) -> No
     assert server.hits("/article") == 0
 
 
+async def test_every_redirect_hop_is_checked_again(server: DigestWebServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.features.digest import fetch
+
+    # Let the test server count as a public site, so only the hop after it is in question.
+    real = fetch.is_public_address
+    monkeypatch.setattr(fetch, "is_public_address", lambda a: a == "127.0.0.1" or real(a))
+    async with open_fetcher(allow_private_addresses=False) as fetcher:
+        private = await fetcher.page_meta(server.url("/to-private"))
+        named = await fetcher.page_meta(server.url("/to-localhost"))
+    assert private.error == "blocked_address"
+    assert named.error == "blocked_address" and server.hits("/article") == 0
+
+
 async def test_a_name_resolving_to_loopback_is_refused_by_the_resolver(server: DigestWebServer) -> None:
     from bot.features.digest.fetch import GuardedResolver
 
