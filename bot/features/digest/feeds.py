@@ -61,7 +61,10 @@ async def poll(fetcher: Fetcher, url: str, *, etag: str | None, last_modified: s
         return FeedPoll(True, etag=etag, last_modified=last_modified)
     if resp.truncated:
         raise FetchError("too_large")
-    parsed = await asyncio.to_thread(feedparser.parse, resp.body)
+    try:
+        parsed = await asyncio.to_thread(feedparser.parse, resp.body)
+    except Exception as exc:  # feedparser is lenient; anything it cannot take is simply not a feed
+        raise NotAFeed() from exc
     return FeedPoll(
         False,
         title=_text(parsed.feed.get("title", ""), 300),
