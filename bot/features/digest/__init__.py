@@ -9,7 +9,7 @@ Configuration, section `[digest]` (all optional):
 
     allow_private_addresses = false  # true only for tests and benchmarks on 127.0.0.1
     fetch_timeout = 10.0             # seconds for one page or feed, redirects included
-    fetch_max_bytes = 524288         # bytes read from one page or feed at most
+    fetch_max_bytes = 524288         # bytes read from one page at most (a feed: eight times that)
     fetch_max_redirects = 5
     fetch_concurrency = 32           # pages read at once
     fanout_concurrency = 16          # destinations sent to at once

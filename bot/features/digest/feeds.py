@@ -17,6 +17,7 @@ from bot.features.digest.urls import InvalidUrl, canonical_url
 POLL_INTERVAL = timedelta(hours=1)
 MAX_BACKOFF = timedelta(days=1)
 MAX_ENTRIES = 50
+FEED_SIZE_FACTOR = 8
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ async def poll(fetcher: Fetcher, url: str, *, etag: str | None, last_modified: s
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    resp = await fetcher.get(url, headers=headers)
+    # Feeds carry whole articles more often than pages carry big heads: allow them more.
+    resp = await fetcher.get(url, headers=headers, max_bytes=fetcher.settings.max_bytes * FEED_SIZE_FACTOR)
     if resp.status == 304:
         return FeedPoll(True, etag=etag, last_modified=last_modified)
     if resp.truncated:

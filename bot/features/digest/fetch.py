@@ -179,12 +179,22 @@ class Fetcher:
             await self._session.close()
             self._session = None
 
-    async def get(self, url: str, *, headers: dict[str, str] | None = None, stop_at_head: bool = False) -> Response:
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        stop_at_head: bool = False,
+        max_bytes: int | None = None,
+    ) -> Response:
         """GET `url`, following redirects ourselves; raises FetchError with a short code."""
         assert self._session is not None, "use the Fetcher as an async context manager"
         async with self._limit:
             try:
-                return await asyncio.wait_for(self._follow(url, headers or {}, stop_at_head), self.settings.timeout)
+                limit = max_bytes or self.settings.max_bytes
+                return await asyncio.wait_for(
+                    self._follow(url, headers or {}, stop_at_head, limit), self.settings.timeout
+                )
             except TimeoutError:
                 raise FetchError("timeout") from None
             except FetchError:
@@ -195,7 +205,7 @@ class Fetcher:
                 log.debug("fetch failed: %s", type(exc).__name__)
                 raise FetchError("connection") from None
 
-    async def _follow(self, url: str, headers: dict[str, str], stop_at_head: bool) -> Response:
+    async def _follow(self, url: str, headers: dict[str, str], stop_at_head: bool, limit: int) -> Response:
         assert self._session is not None
         seen: set[str] = set()
         for _hop in range(self.settings.max_redirects + 1):
@@ -216,17 +226,16 @@ class Fetcher:
                     return Response(url, 304, "", None, b"", False, _lower_keys(resp.headers))
                 if resp.status >= 400:
                     raise FetchError(f"http_{resp.status}")
-                body, truncated = await self._read_capped(resp, stop_at_head)
+                body, truncated = await self._read_capped(resp, stop_at_head, limit)
                 return Response(
                     url, resp.status, resp.content_type or "", resp.charset, body, truncated, _lower_keys(resp.headers)
                 )
         raise FetchError("too_many_redirects")
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse, stop_at_head: bool) -> tuple[bytes, bool]:
-        """Read at most `max_bytes`; for HTML, stop as soon as the head is complete."""
+    async def _read_capped(self, resp: aiohttp.ClientResponse, stop_at_head: bool, limit: int) -> tuple[bytes, bool]:
+        """Read at most `limit` bytes; for HTML, stop as soon as the head is complete."""
         chunks: list[bytes] = []
         size = 0
-        limit = self.settings.max_bytes
         async for chunk in resp.content.iter_chunked(16 * 1024):
             chunks.append(chunk)
             size += len(chunk)
