@@ -231,6 +231,8 @@ async def test_removing_an_item_after_publishing_updates_what_was_sent(chat: Cha
     await chat.tick()
     await chat.say("kari", "/digest publiser")
     [digest] = digests(chat)
+    [numbered] = await chat.say("kari", "/digest")
+    assert "1. Trygt og godt skolemiljø" in numbered.text and "/digest fjern siste" in numbered.text
     [reply] = await chat.say("kari", "/digest fjern siste 1")
     assert "Trygt og godt skolemiljø" in reply.text and "1 melding" in reply.text
     assert "Trygt og godt" not in digest.text and "Relasjoner" in digest.text  # updated in place

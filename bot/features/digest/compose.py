@@ -214,7 +214,10 @@ def render(
     network_name: str,
     timezone: str,
     preview: bool = False,
+    numbered: bool = False,
 ) -> Message:
+    """The digest as a message; a preview (and a leader's view) numbers the items for `fjern`."""
+    numbered = numbered or preview
     week = content["period"].split("-W")[-1].lstrip("0")
     start = datetime.fromisoformat(content["start"])
     end = datetime.fromisoformat(content["end"])
@@ -236,14 +239,14 @@ def render(
             links = []
             for item in section["items"]:
                 number += 1
-                prefix = f"{number}. " if preview else ""
+                prefix = f"{number}. " if numbered else ""
                 links.append(Link(prefix + item["title"], item["url"], _article_line(item, t, timezone)))
             parts.append(Links(tuple(links)))
         else:
             lines = []
             for item in section["items"]:
                 number += 1
-                prefix = f"{number}. " if preview else "• "
+                prefix = f"{number}. " if numbered else "• "
                 lines.append(prefix + _text_line(section["kind"], item, t))
             parts.append(Text("\n".join(lines)))
     parts.append(Divider())
@@ -252,6 +255,9 @@ def render(
                                      "/digest intro <text>.")))  # fmt: skip
         parts.append(Buttons((Button(t.t("Publish now"), "digest.publish", style="primary"),
                               Button(t.t("Skip this week"), "digest.skip"))))  # fmt: skip
+    elif numbered:
+        parts.append(ContextLine(t.t("Remove an item from this digest, also where it was sent, with "
+                                     "/digest fjern siste <number>.")))  # fmt: skip
     else:
         parts.append(ContextLine(t.t("Share a link with the network: /del <link> [comment]. "
                                      "See the latest digest any time with /digest.")))  # fmt: skip

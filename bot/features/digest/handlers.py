@@ -82,7 +82,8 @@ def register(bot: Bot, service: DigestService) -> None:
     @r.command("digest", help=N_("See the latest network digest"))
     async def latest(ctx: Context) -> None:
         assert ctx.network is not None
-        message = await service.latest(ctx.network)
+        leader = ctx.member is not None and ctx.member.is_leader
+        message = await service.latest(ctx.network, numbered=leader)
         if message is None:
             when = await service.next_run(ctx.network)
             await ctx.reply(ctx.t("No digest has been published yet. The next one comes {when}.",

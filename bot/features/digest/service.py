@@ -356,9 +356,13 @@ class DigestService:
             issue = await Digests(s).ensure_issue(network.id, period, now)
             return issue, await self._compose(s, network, issue, now)
 
-    def render(self, network: Network, content: dict[str, Any], *, preview: bool = False) -> Message:
+    def render(
+        self, network: Network, content: dict[str, Any], *, preview: bool = False, numbered: bool = False
+    ) -> Message:
         t = self.bot.translator_for(network=network)
-        return compose.render(content, t, network_name=network.name, timezone=network.timezone, preview=preview)
+        return compose.render(
+            content, t, network_name=network.name, timezone=network.timezone, preview=preview, numbered=numbered
+        )
 
     async def set_intro(self, network: Network, text: str) -> None:
         period = await self.upcoming_period(network)
@@ -426,12 +430,12 @@ class DigestService:
             issue.updated_at = self.bot.clock.now()
         return period
 
-    async def latest(self, network: Network) -> Message | None:
+    async def latest(self, network: Network, *, numbered: bool = False) -> Message | None:
         async with self.bot.db.session() as s:
             issue = await Digests(s).latest_published(network.id)
         if issue is None or issue.content is None:
             return None
-        return self.render(network, issue.content)
+        return self.render(network, issue.content, numbered=numbered)
 
     # -- publishing -------------------------------------------------------------------------------
     async def publish_now(self, network: Network) -> Published:
