@@ -68,7 +68,10 @@ def register(bot: Bot, service: DigestService) -> None:
         try:
             shared = await service.share(ctx.network, ctx.member, ctx.args)
         except DigestProblem as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs) + "\n" + ctx.t("What you wrote: {text}", text=ctx.args))
+            text = ctx.t(err.msgid, **err.kwargs)
+            if ctx.args.strip():  # give back what they wrote, so nothing is lost
+                text += "\n" + ctx.t("What you wrote: {text}", text=ctx.args)
+            await ctx.reply(text)
             return
         if not shared.new_share:
             await ctx.reply(ctx.t("You have shared this link already; I added your comment to it."))
