@@ -10,6 +10,7 @@ clock, so `FakeClock.advance` + `run_due()` makes two weeks pass in a test.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,9 +32,20 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 
 
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _crontab_weekdays(cron: str) -> str:
+    """Crontab counts weekdays from Sunday = 0; APScheduler from Monday = 0. Use names, which both read alike."""
+    fields = cron.split()
+    if len(fields) == 5:
+        fields[4] = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _WEEKDAYS[int(m.group(1))], fields[4])
+    return " ".join(fields)
+
+
 def next_cron_time(cron: str, timezone: str, after: datetime) -> datetime:
     """The next time a crontab line fires after `after`, read in `timezone` (DST-aware)."""
-    trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+    trigger = CronTrigger.from_crontab(_crontab_weekdays(cron), timezone=ZoneInfo(timezone))
     fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
     assert fire is not None
     return fire
