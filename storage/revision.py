@@ -2,7 +2,8 @@
 
     python -m storage.revision --rev-id 0003_kritisk_venn --down 0001_core -m "kritisk venn"
 
-Check the generated file: it must only hold the tables of your change.
+Features branch from `0001_core` (splice), so several can add tables side by side; `upgrade heads`
+applies them all. Check the generated file: it must only hold the tables of your change.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def main() -> None:
             def generate(connection: object) -> None:
                 cfg = alembic_config()
                 cfg.attributes["connection"] = connection
-                command.revision(cfg, message=args.message, autogenerate=True, rev_id=args.rev_id, head=args.down)
+                command.revision(
+                    cfg, message=args.message, autogenerate=True, rev_id=args.rev_id, head=args.down, splice=True
+                )
 
             async with db.engine.begin() as conn:
                 await conn.run_sync(generate)
