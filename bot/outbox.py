@@ -63,12 +63,16 @@ class Outbox:
     ) -> DeliveryResult:
         now = self.clock.now()
         try:
+            # Stored already claimed by this worker, so a first attempt costs no extra round trip.
             async with self.db.session() as s:
                 row = Delivery(
                     key=key,
                     platform=destination.platform,
                     destination=destination.to_dict(),
                     message=message.to_dict(),
+                    status="sending",
+                    attempts=1,
+                    locked_until=now + LEASE,
                     next_attempt_at=now,
                     notify_member_id=notify_member_id,
                     created_at=now,
@@ -84,7 +88,7 @@ class Outbox:
             if existing.status == "failed":
                 return DeliveryResult("failed")
             return await self._attempt(existing.id)
-        return await self._attempt(row.id)
+        return await self._send(row)
 
     async def retry_due(self, limit: int = 200) -> int:
         now = self.clock.now()
@@ -126,6 +130,9 @@ class Outbox:
                 return DeliveryResult("pending")
             row = await s.get(Delivery, delivery_id)
         assert row is not None
+        return await self._send(row)
+
+    async def _send(self, row: Delivery) -> DeliveryResult:
         adapter = self.adapters.get(row.platform)
         if adapter is None:
             error = DeliveryError("no_adapter", retryable=True, detail=row.platform)
