@@ -5,11 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Conversation, User
 from storage.models.core import AuditEntry, Channel, LearningNote, Member, Network, Role
+
+# Built once: every event runs this query, and building a statement costs more than running it.
+_NETWORK_AND_MEMBER_BY_CHANNEL = (
+    select(Network, Member)
+    .join(Channel, Channel.network_id == Network.id)
+    .outerjoin(
+        Member,
+        (Member.network_id == Network.id)
+        & (Member.platform == bindparam("user_platform"))
+        & (Member.workspace_id == bindparam("user_workspace_id"))
+        & (Member.user_id == bindparam("user_id")),
+    )
+    .where(
+        Channel.platform == bindparam("platform"),
+        Channel.workspace_id == bindparam("workspace_id"),
+        Channel.channel_id == bindparam("channel_id"),
+    )
+)
 
 
 class Networks:
@@ -35,24 +53,15 @@ class Networks:
 
     async def with_member_by_channel(self, conv: Conversation, user: User) -> tuple[Network, Member | None] | None:
         """The channel's network and the user's membership in it, in one round trip (every event asks)."""
-        row = (
-            await self.s.execute(
-                select(Network, Member)
-                .join(Channel, Channel.network_id == Network.id)
-                .outerjoin(
-                    Member,
-                    (Member.network_id == Network.id)
-                    & (Member.platform == user.platform)
-                    & (Member.workspace_id == user.workspace_id)
-                    & (Member.user_id == user.id),
-                )
-                .where(
-                    Channel.platform == conv.platform,
-                    Channel.workspace_id == conv.workspace_id,
-                    Channel.channel_id == conv.id,
-                )
-            )
-        ).first()
+        params = {
+            "platform": conv.platform,
+            "workspace_id": conv.workspace_id,
+            "channel_id": conv.id,
+            "user_platform": user.platform,
+            "user_workspace_id": user.workspace_id,
+            "user_id": user.id,
+        }
+        row = (await self.s.execute(_NETWORK_AND_MEMBER_BY_CHANNEL, params)).first()
         return (row[0], row[1]) if row is not None else None
 
     async def all(self) -> list[Network]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.core import Member
@@ -27,6 +27,26 @@ class IdeaSummary:
     author_school: str
     trying: int
     reports: int
+
+
+def _summaries_statement() -> Select[Any]:
+    trying = (
+        select(func.count())
+        .where(Adoption.idea_id == PracticeIdea.id, Adoption.status != AdoptionStatus.NOT_YET)
+        .scalar_subquery()
+    )
+    reports = select(func.count()).where(ExperienceReport.idea_id == PracticeIdea.id).scalar_subquery()
+    return (
+        select(PracticeIdea, Member.display_name, Member.school, trying, reports)
+        .join(Member, Member.id == PracticeIdea.author_id)
+        .where(PracticeIdea.network_id == bindparam("network_id"))
+        .order_by(PracticeIdea.created_at.desc(), PracticeIdea.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once: listing ideas is the most common command, and building this costs more than running it.
+_SUMMARIES = _summaries_statement()
 
 
 class Ideas:
@@ -51,19 +71,7 @@ class Ideas:
     async def summaries(
         self, network_id: int, search: str = "", limit: int = 10, idea_id: int | None = None
     ) -> list[IdeaSummary]:
-        trying = (
-            select(func.count())
-            .where(Adoption.idea_id == PracticeIdea.id, Adoption.status != AdoptionStatus.NOT_YET)
-            .scalar_subquery()
-        )
-        reports = select(func.count()).where(ExperienceReport.idea_id == PracticeIdea.id).scalar_subquery()
-        query = (
-            select(PracticeIdea, Member.display_name, Member.school, trying, reports)
-            .join(Member, Member.id == PracticeIdea.author_id)
-            .where(PracticeIdea.network_id == network_id)
-            .order_by(PracticeIdea.created_at.desc(), PracticeIdea.id.desc())
-            .limit(limit)
-        )
+        query = _SUMMARIES
         if idea_id is not None:
             query = query.where(PracticeIdea.id == idea_id)
         for word in search.split():
@@ -74,7 +82,7 @@ class Ideas:
                     func.lower(Member.school).like(pattern, escape="\\"),
                 )
             )
-        rows = (await self.s.execute(query)).all()
+        rows = (await self.s.execute(query, {"network_id": network_id, "limit": limit})).all()
         return [
             IdeaSummary(idea, name, school, n_trying, n_reports) for idea, name, school, n_trying, n_reports in rows
         ]
