@@ -49,6 +49,10 @@ def render(message: Message, number_buttons: list[int]) -> str:
             case Divider():
                 lines.append("  " + "─" * 30)
             case Attachment(filename=filename, content=content):
-                lines.append(f"  📎 {filename}")
-                lines.extend("  │ " + line for line in content.splitlines()[:60])
+                # A peek, not the whole file: the point is to show that it is attached.
+                content_lines = content.splitlines()
+                lines.append(f"  📎 {filename} ({len(content_lines)} linjer)")
+                lines.extend("  │ " + line for line in content_lines[:3])
+                if len(content_lines) > 3:
+                    lines.append("  │ …")
     return "\n".join(lines)
