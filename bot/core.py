@@ -16,6 +16,7 @@ from bot.adapter import Adapter, DeliveryError, Destination
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
+from bot.errors import UserError
 from bot.events import (
     ActionEvent,
     CommandEvent,
@@ -127,6 +128,8 @@ class Bot:
         )
         try:
             await nxt()
+        except UserError as err:
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
         except Exception as exc:
             reference = secrets.token_hex(4)
             log.exception("error %s handling %s %s on %s", reference, kind, name, ctx.event.conversation.platform)

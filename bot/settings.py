@@ -11,19 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.errors import UserError
 from storage.models.core import Member, Network
 
 _TRUE = {"på", "ja", "on", "yes", "true", "1"}
 _FALSE = {"av", "nei", "off", "no", "false", "0"}
 
 
-class SettingError(ValueError):
-    """Raised with an English msgid (translated by the caller) when a value is not accepted."""
-
-    def __init__(self, msgid: str, **kwargs: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.kwargs = kwargs
+class SettingError(UserError, ValueError):
+    """Raised with an English msgid (translated for the user) when a value is not accepted."""
 
 
 def parse_bool(raw: str) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.digest import compose, feeds
 from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta, positive_setting
@@ -53,13 +54,8 @@ class _Unchanged(Exception):
         self.status = status
 
 
-class DigestProblem(Exception):
+class DigestProblem(UserError):
     """Something the user can fix; `msgid` is English, translated by the handler."""
-
-    def __init__(self, msgid: str, **kwargs: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.kwargs = kwargs
 
 
 @dataclass(frozen=True)

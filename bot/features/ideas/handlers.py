@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.adapter import Destination
 from bot.context import Context
 from bot.features.ideas import cards
-from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeaError, IdeasService
+from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeasService
 from bot.i18n import N_
 from bot.messages import Form, FormField
 
@@ -19,12 +19,6 @@ NEW_IDEA_FORM = "ideas.new"
 
 def register(bot: Bot, service: IdeasService) -> None:
     r = bot.router
-
-    async def guarded(ctx: Context, action: object) -> None:
-        try:
-            await action  # type: ignore[misc]
-        except IdeaError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
 
     def idea_number(ctx: Context, raw: str) -> int | None:
         word = raw.split()[0] if raw.split() else ""
@@ -41,11 +35,11 @@ def register(bot: Bot, service: IdeasService) -> None:
         if not ctx.args.strip():
             await ctx.open_form(new_idea_form(ctx))
             return
-        await guarded(ctx, post(ctx, ctx.args))
+        await post(ctx, ctx.args)
 
     @r.form(NEW_IDEA_FORM)
     async def new_idea_submitted(ctx: Context) -> None:
-        await guarded(ctx, post(ctx, ctx.event.values.get("text", "")))  # type: ignore[attr-defined]
+        await post(ctx, ctx.event.values.get("text", ""))  # type: ignore[attr-defined]
 
     async def post(ctx: Context, text: str) -> None:
         assert ctx.network is not None and ctx.member is not None
@@ -83,11 +77,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         assert ctx.network is not None
         if (number := await need_number(ctx, "/ide vis <nr>")) is None:
             return
-        try:
-            summary, reports = await service.show(ctx.network, number)
-        except IdeaError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        summary, reports = await service.show(ctx.network, number)
         await ctx.reply(cards.idea_with_reports(ctx.translator, summary, reports))
 
     r.action(cards.SHOW)(show)
@@ -97,11 +87,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide prøv <nr>")) is None:
             return
-        try:
-            result = await service.adopt(ctx.network, ctx.member, number)
-        except IdeaError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        result = await service.adopt(ctx.network, ctx.member, number)
         await ctx.reply(cards.adopted(ctx.translator, result.idea, result.follow_up_at, ctx.network.timezone))
 
     r.action(cards.ADOPT)(adopt)
@@ -137,11 +123,7 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     async def submit_report(ctx: Context, number: int, did: str, changed: str, happened: str) -> None:
         assert ctx.network is not None and ctx.member is not None
-        try:
-            _, idea = await service.report(ctx.network, ctx.member, number, did, changed, happened)
-        except IdeaError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        _, idea = await service.report(ctx.network, ctx.member, number, did, changed, happened)
         await ctx.reply(ctx.t("Thank you for reporting back on idea {id}! It is shared with the network.", id=idea.id))
 
     @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage="<nr>")
@@ -149,11 +131,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide utsett <nr>")) is None:
             return
-        try:
-            due = await service.snooze(ctx.network, ctx.member, number)
-        except IdeaError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        due = await service.snooze(ctx.network, ctx.member, number)
         await ctx.reply(
             ctx.t(
                 "OK, I will ask you again on {date}.", date=cards.local_date(ctx.translator, due, ctx.network.timezone)
@@ -169,11 +147,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide ikke-ennå <nr>")) is None:
             return
-        try:
-            await service.not_yet(ctx.network, ctx.member, number)
-        except IdeaError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        await service.not_yet(ctx.network, ctx.member, number)
         await ctx.reply(ctx.t("OK, I will not ask again. When you have tried it: /ide rapport {id} <text>.", id=number))
 
     r.action(cards.NOT_YET)(not_yet)

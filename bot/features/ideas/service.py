@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.adapter import Destination
+from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.ideas import cards
 from bot.i18n import N_
@@ -27,13 +28,8 @@ FOLLOW_UP_JOB = "ideas.follow_up"
 TAG = re.compile(r"#([\wæøåÆØÅ-]{2,40})")
 
 
-class IdeaError(Exception):
+class IdeaError(UserError):
     """Something the user can fix; `msgid` is translated for them."""
-
-    def __init__(self, msgid: str, **kwargs: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.kwargs = kwargs
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.adapter import Destination
+from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.kritisk_venn import messages as msg
 from bot.features.kritisk_venn.phases import (
@@ -37,13 +38,8 @@ JOB_INVITE = "kritisk_venn.invitation_expired"
 JOB_BEGIN = "kritisk_venn.begin"
 
 
-class KvError(Exception):
+class KvError(UserError):
     """Something the user can fix; `msgid` is an English text translated by the handler."""
-
-    def __init__(self, msgid: str, **kwargs: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.kwargs = kwargs
 
 
 @dataclass(frozen=True)

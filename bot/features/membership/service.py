@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from bot.errors import UserError
 from bot.events import Conversation, User
 from storage.models.core import Member, Network, Role
 from storage.repositories.core import Audit, Members, Networks
@@ -15,11 +16,8 @@ if TYPE_CHECKING:
 MAX_SCHOOL_LENGTH = 120
 
 
-class MembershipError(Exception):
-    def __init__(self, msgid: str, **kwargs: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.kwargs = kwargs
+class MembershipError(UserError):
+    """A mistake the user can fix."""
 
 
 class MembershipService:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.errors import UserError
 from bot.features.samsnakk.times import DEFAULT_HOURS, HoursError, Window, normalise_hours, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time, parse_int, parse_text
@@ -38,13 +39,8 @@ PROMPT = "samsnakk_refleksjon"
 VIDEO = "samsnakk_video"
 
 
-class SamsnakkError(Exception):
+class SamsnakkError(UserError):
     """A mistake the user can fix: an English msgid and its values, translated by the handler."""
-
-    def __init__(self, msgid: str, **kwargs: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.kwargs = kwargs
 
 
 def parse_weekday(raw: str) -> str:
