@@ -1,0 +1,1 @@
+"""The Discord adapter: discord.py app commands, components, modals and threads."""
