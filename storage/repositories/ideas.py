@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.core import Member
@@ -47,6 +47,7 @@ def _summaries_statement() -> Select[Any]:
 
 # Built once: listing ideas is the most common command, and building this costs more than running it.
 _SUMMARIES = _summaries_statement()
+_SUMMARY_BY_ID = _summaries_statement().where(PracticeIdea.id == bindparam("idea_id"))
 
 
 class Ideas:
@@ -64,16 +65,18 @@ class Ideas:
         return idea if idea is not None and idea.network_id == network_id else None
 
     async def set_posted(self, idea_id: int, conversation: dict[str, Any], message_id: str) -> None:
-        idea = await self.s.get(PracticeIdea, idea_id)
-        if idea is not None:
-            idea.posted_in, idea.posted_message_id = conversation, message_id
+        await self.s.execute(
+            update(PracticeIdea)
+            .where(PracticeIdea.id == idea_id)
+            .values(posted_in=conversation, posted_message_id=message_id)
+        )
 
-    async def summaries(
-        self, network_id: int, search: str = "", limit: int = 10, idea_id: int | None = None
-    ) -> list[IdeaSummary]:
+    async def summary(self, network_id: int, idea_id: int) -> IdeaSummary | None:
+        row = (await self.s.execute(_SUMMARY_BY_ID, {"network_id": network_id, "idea_id": idea_id, "limit": 1})).first()
+        return IdeaSummary(*row) if row is not None else None
+
+    async def summaries(self, network_id: int, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         query = _SUMMARIES
-        if idea_id is not None:
-            query = query.where(PracticeIdea.id == idea_id)
         for word in search.split():
             pattern = f"%{_escape_like(word.lower().lstrip('#'))}%"
             query = query.where(

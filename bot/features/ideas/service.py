@@ -97,11 +97,17 @@ class IdeasService:
     async def show(self, network: Network, idea_id: int) -> tuple[IdeaSummary, list[tuple[ExperienceReport, Member]]]:
         async with self.bot.db.read() as s:
             ideas = Ideas(s)
-            idea = await ideas.get(network.id, idea_id)
-            if idea is None:
+            summary = await ideas.summary(network.id, idea_id)
+            if summary is None:
                 raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
-            (summary,) = await ideas.summaries(network.id, idea_id=idea.id, limit=1)
-            return summary, await ideas.reports_for(idea.id)
+            return summary, await ideas.reports_for(idea_id)
+
+    async def summary(self, network: Network, idea_id: int) -> IdeaSummary:
+        async with self.bot.db.read() as s:
+            summary = await Ideas(s).summary(network.id, idea_id)
+        if summary is None:
+            raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+        return summary
 
     async def adopt(self, network: Network, member: Member, idea_id: int) -> Adopted:
         now = self.bot.clock.now()
