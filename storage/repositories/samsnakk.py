@@ -259,6 +259,12 @@ class Calls:
         result = await self.s.execute(query.values(**values).execution_options(synchronize_session=False))
         return result.rowcount == 1  # type: ignore[attr-defined]
 
+    async def lock_members(self, member_ids: list[int]) -> None:
+        """Hold these members' rows until the transaction ends (PostgreSQL), in id order to avoid
+        deadlocks; bookings for the same people then happen one after the other. SQLite already
+        lets one writer at a time."""
+        await self.s.execute(select(Member.id).where(Member.id.in_(member_ids)).order_by(Member.id).with_for_update())
+
     async def busy(
         self, member_ids: list[int], since: datetime, *, exclude_call: int | None = None
     ) -> list[SamsnakkCall]:

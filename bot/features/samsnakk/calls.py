@@ -170,6 +170,7 @@ class CallService:
         now = self.now()
         async with self.bot.db.session() as s:
             calls = Calls(s)
+            await calls.lock_members([p.id for p in people])
             for call in await calls.busy([p.id for p in people], starts_at):
                 if call.starts_at < starts_at + timedelta(minutes=minutes):
                     raise self._double_booking(call, *people)
@@ -203,9 +204,9 @@ class CallService:
                 "You proposed this time yourself; wait for the answer, or cancel with /samsnakk avlys {id}.", id=call.id
             )
         self._check_future(starts_at)
-        await self._check_free(view, starts_at)
         now = self.now()
         async with self.bot.db.session() as s:
+            await self._check_free(s, view, starts_at)
             changed = await Calls(s).transition(
                 call.id,
                 ("proposed",),
@@ -241,8 +242,8 @@ class CallService:
             raise SamsnakkError("You proposed this time yourself; the other person accepts it.")
         if call.starts_at < self.now() - timedelta(minutes=1):
             raise SamsnakkError("That time has passed. Suggest another with /samsnakk foreslå {id} <time>.", id=call.id)
-        await self._check_free(view, call.starts_at)
         async with self.bot.db.session() as s:
+            await self._check_free(s, view, call.starts_at)
             ok = await Calls(s).transition(
                 call.id, ("proposed",), at_version=call.version, status="confirmed", room=_room(), expires_at=None
             )
@@ -316,8 +317,8 @@ class CallService:
         if call.status != "confirmed":
             raise SamsnakkError("Call #{id} is already over or cancelled.", id=call.id)
         self._check_future(starts_at)
-        await self._check_free(view, starts_at)
         async with self.bot.db.session() as s:
+            await self._check_free(s, view, starts_at)
             ok = await Calls(s).transition(
                 call.id, ("confirmed",), at_version=call.version, starts_at=starts_at, version=call.version + 1
             )
@@ -335,8 +336,8 @@ class CallService:
         if view.call.proposed_by_id == member.id:
             # The proposer changes their own request: the other still has to accept it.
             self._check_future(starts_at)
-            await self._check_free(view, starts_at)
             async with self.bot.db.session() as s:
+                await self._check_free(s, view, starts_at)
                 ok = await Calls(s).transition(
                     view.call.id,
                     ("proposed",),
@@ -550,12 +551,14 @@ class CallService:
         if starts_at < self.now() - timedelta(minutes=1):
             raise SamsnakkError("That time has passed. Choose a time in the future.")
 
-    async def _check_free(self, view: CallView, starts_at: datetime) -> None:
+    async def _check_free(self, s: AsyncSession, view: CallView, starts_at: datetime) -> None:
+        """In the transaction that books: lock the people first, so two workers cannot both book them."""
         people = view.people()
-        async with self.bot.db.session() as s:
-            for call in await Calls(s).busy([p.id for p in people], starts_at, exclude_call=view.call.id):
-                if call.starts_at < starts_at + timedelta(minutes=view.call.minutes):
-                    raise self._double_booking(call, *people)
+        calls = Calls(s)
+        await calls.lock_members([p.id for p in people])
+        for call in await calls.busy([p.id for p in people], starts_at, exclude_call=view.call.id):
+            if call.starts_at < starts_at + timedelta(minutes=view.call.minutes):
+                raise self._double_booking(call, *people)
 
     def _double_booking(self, call: SamsnakkCall, *people: Member) -> SamsnakkError:
         busy = next((p for p in people if p.id in (call.requester_id, call.partner_id, call.guest_id)), people[0])
