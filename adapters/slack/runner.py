@@ -50,7 +50,8 @@ def web_app(slack: SlackApp) -> web.Application:
 
 
 async def start_http(slack: SlackApp, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app(slack), access_log=None)
+    # Slack retries an event that got no answer, so on shutdown we wait only briefly for handlers.
+    runner = web.AppRunner(web_app(slack), access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("slack: listening on http://%s:%d%s", host, port, EVENTS_PATH)
