@@ -52,7 +52,7 @@ def start_background(bot: Bot) -> None:
 
 
 async def shutdown(bot: Bot) -> None:
-    bot.scheduler.shutdown()
+    await bot.scheduler.stop()
     await bot.db.dispose()
 
 

@@ -9,6 +9,8 @@ clock, so `FakeClock.advance` + `run_due()` makes two weeks pass in a test.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -58,6 +60,7 @@ class Scheduler:
         self.tick_seconds = tick_seconds
         self.handlers: dict[str, JobHandler] = {}
         self._aps: AsyncIOScheduler | None = None
+        self._current_tick: asyncio.Task[Any] | None = None
 
     def handler(self, kind: str) -> Callable[[JobHandler], JobHandler]:
         def register(fn: JobHandler) -> JobHandler:
@@ -179,13 +182,34 @@ class Scheduler:
     # -- the in-process driver -----------------------------------------------------------
     def start(self, tick: Callable[[], Awaitable[Any]] | None = None) -> None:
         """Call `tick` (default: `run_due`) every `tick_seconds`, never two at once."""
+        work = tick or self.run_due
+
+        async def tracked_tick() -> None:
+            self._current_tick = asyncio.current_task()
+            try:
+                await work()
+            finally:
+                self._current_tick = None
+
         self._aps = AsyncIOScheduler()
         self._aps.add_job(
-            tick or self.run_due, "interval", seconds=self.tick_seconds, max_instances=1, coalesce=True, id="tick"
+            tracked_tick, "interval", seconds=self.tick_seconds, max_instances=1, coalesce=True, id="tick"
         )
         self._aps.start()
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop ticking, letting a tick in progress finish first: cancelling it halfway through a
+        database call would leave the connection to be torn down while the database closes."""
+        if self._aps is None:
+            return
+        self._aps.pause()
+        running = self._current_tick
+        if running is not None and not running.done():
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(running), grace_seconds)
+        self.shutdown()
 
     def shutdown(self) -> None:
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
-            self._aps = None
+        self._aps = None

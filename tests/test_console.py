@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from adapters.console.adapter import ConsoleAdapter
 from adapters.console.runner import parse_clock_step, serve
-from bot.app import build_bot
+from bot.app import build_bot, shutdown
 from bot.clock import OffsetClock
 from bot.config import Config
 
@@ -23,8 +23,7 @@ async def run_console(db_url: str, lines: list[str]) -> str:
     try:
         await serve(bot, {"console_adapter": adapter, "readline": readline, "interactive": False})
     finally:
-        bot.scheduler.shutdown()
-        await bot.db.dispose()
+        await shutdown(bot)
     return out.getvalue()
 
 
