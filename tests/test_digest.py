@@ -317,7 +317,7 @@ async def test_feed_commands_refuse_what_is_not_a_feed(chat: Chat, server: Diges
     [not_feed] = await chat.say("kari", f"/digest kilde legg-til {server.url('/not-a-feed')}")
     assert "ikke en RSS- eller Atom-strøm" in not_feed.text
     [failing] = await chat.say("kari", f"/digest kilde legg-til {server.url('/fail')}")
-    assert "http_500" in failing.text
+    assert "serveren svarte med feil 500" in failing.text
     [missing] = await chat.say("kari", "/digest kilde fjern 3")
     assert "3" in missing.text
     await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")

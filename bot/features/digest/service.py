@@ -54,6 +54,23 @@ class _Unchanged(Exception):
         self.status = status
 
 
+def feed_problem(code: str) -> DigestProblem:
+    """Why a feed could not be read, in words a leader can act on (not the fetcher's code)."""
+    if code == "blocked_address":
+        return DigestProblem("I can't read that feed: its address is private or local, and I only read public ones.")
+    if code == "timeout":
+        return DigestProblem("I can't read that feed: the server took too long to answer. Try again later.")
+    if code == "too_large":
+        return DigestProblem("I can't read that feed: it is larger than I read.")
+    if code in ("redirect_loop", "too_many_redirects"):
+        return DigestProblem("I can't read that feed: the address sends me on through too many redirects.")
+    if code == "connection":
+        return DigestProblem("I can't read that feed: I could not reach the server. Check the address.")
+    if code.startswith("http_"):
+        return DigestProblem("I can't read that feed: the server answered with error {status}.", status=code[5:])
+    return DigestProblem("I can't read that feed. Check the address, or try again later.")
+
+
 class DigestProblem(UserError):
     """Something the user can fix; `msgid` is English, translated by the handler."""
 
@@ -226,7 +243,7 @@ class DigestService:
             except feeds.NotAFeed:
                 raise DigestProblem("That address answers, but it is not an RSS or Atom feed.") from None
             except FetchError as err:
-                raise DigestProblem("I could not read that feed ({reason}).", reason=err.code) from None
+                raise feed_problem(err.code) from None
         now = self.bot.clock.now()
         async with self.bot.db.session() as s:
             repo = Digests(s)

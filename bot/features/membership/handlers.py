@@ -35,7 +35,7 @@ ROLE_WORDS = {
 
 def register(bot: Bot, service: MembershipService) -> None:
     r = bot.router
-    bot.settings.declare_network(SettingSpec("welcome", "", parse_text(500), N_("Extra words in the welcome")))
+    bot.settings.declare_network(SettingSpec("velkomst", "", parse_text(500), N_("Extra words in the welcome")))
 
     @r.command(("samskap", "samskap-help"), access="anyone", help=N_("Help and an overview of what I can do"))
     async def help_(ctx: Context) -> None:
@@ -251,7 +251,7 @@ def register(bot: Bot, service: MembershipService) -> None:
     async def welcome(ctx: Context) -> None:
         if ctx.network is None or ctx.member is not None:
             return
-        extra = ctx.bot.settings.network_value(ctx.network, "welcome")
+        extra = ctx.bot.settings.network_value(ctx.network, "velkomst")
         name = ctx.event.user.display_name or ctx.event.user.id
         parts = [
             Text(
