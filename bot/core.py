@@ -129,7 +129,7 @@ class Bot:
         try:
             await nxt()
         except UserError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs) + _given_back(ctx))
         except Exception as exc:
             reference = secrets.token_hex(4)
             log.exception("error %s handling %s %s on %s", reference, kind, name, ctx.event.conversation.platform)
@@ -294,6 +294,17 @@ class Bot:
         await self.outbox.deliver(
             f"failed-notice:{delivery.key}", Destination.dm(self.user_of(member)), Message.text(text)
         )
+
+
+# Texts longer than this are given back with an error, so that nothing a user wrote is lost.
+GIVE_BACK_FROM = 40
+
+
+def _given_back(ctx: Context) -> str:
+    texts = [t for t in ctx.event.texts() if t and t.strip()]
+    if not texts or (not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM):
+        return ""
+    return "\n\n" + ctx.t("Your text, so you have it:") + "\n" + "\n".join(texts)
 
 
 def no_network_message(ctx: Context) -> str:

@@ -101,3 +101,14 @@ async def test_follow_up_of_a_new_member_is_sent_even_after_an_earlier_one_was_e
     await chat.say("per", "/ide prøv 1")
     await chat.advance(timedelta(days=15))
     assert len([s for s in chat.adapter.to_user("per") if s.destination.kind == "dm"]) == 1
+
+
+async def test_a_report_on_an_idea_deleted_meanwhile_gives_the_text_back(network_chat: Chat) -> None:
+    chat = network_chat
+    assert "Det finnes ingen idé nummer 7" in (await chat.say("ola", "/ide rapport 7"))[0].text
+    await chat.say("kari", "/ide Klassemøter")
+    await chat.say("ola", "/ide rapport 1")
+    await chat.say("kari", "/samskap slett-meg bekreft")
+    replies = await chat.submit("ola", {"did": "Vi prøvde klassemøter med rollekort", "changed": "", "happened": ""})
+    assert "Det finnes ingen idé nummer 1" in replies[0].text
+    assert "Vi prøvde klassemøter med rollekort" in replies[0].text

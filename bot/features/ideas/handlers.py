@@ -104,6 +104,7 @@ def register(bot: Bot, service: IdeasService) -> None:
             return
         text = ctx.args.split(maxsplit=1)[1] if ctx.is_command and len(ctx.args.split(maxsplit=1)) > 1 else ""
         if not text:
+            await service.summary(ctx.network, number)  # an unknown number is said before the form, not after
             await ctx.open_form(report_form(ctx, number))
             return
         await submit_report(ctx, number, text, "", "")
