@@ -80,3 +80,13 @@ async def test_a_direct_message_before_joining_any_network_is_explained(chat: Ch
     dm = chat.adapter.dm_conversation("ola")
     replies = await chat.say("ola", "/ideer", conversation=dm)
     assert "nettverkets kanal" in replies[0].text
+
+
+async def test_home_overview_shows_my_ideas_and_what_i_am_trying(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Vennskapsbenk")
+    await chat.say("ola", "/ide Klassemøter hver fredag")
+    await chat.say("ola", "/ide prøv 1")
+    text = (await chat.say("ola", "/samskap hjem"))[0].text
+    assert "Hei, ola!" in text and "Mine idéer" in text
+    assert "2. Klassemøter hver fredag" in text and "1. Vennskapsbenk" in text

@@ -138,6 +138,11 @@ def register(bot: Bot, service: MembershipService) -> None:
         await service.set_option(ctx.member, spec.name, value)
         await ctx.reply(ctx.t("Saved: {name} = {value}.", name=spec.name, value=show_value(ctx, value)))
 
+    @r.command("samskap", sub=("hjem", "home"), help=N_("Your overview: your ideas, calls and rounds"))
+    async def home(ctx: Context) -> None:
+        assert ctx.member is not None
+        await ctx.reply(await ctx.bot.home(ctx.member))
+
     @r.command("samskap", sub=("mine-data", "my-data"), help=N_("See everything I store about you (JSON)"))
     async def my_data(ctx: Context) -> None:
         assert ctx.member is not None
