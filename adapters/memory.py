@@ -242,12 +242,14 @@ class Chat:
 
     async def restart(self) -> Chat:
         """A new bot process on the same database and clock (the old one is discarded)."""
-        from bot.app import build_bot
+        from bot.app import build_bot, shutdown
 
-        await self.bot.db.dispose()
+        await shutdown(self.bot)
         bot = await build_bot(self.bot.config, clock=self.clock, adapters=[self.adapter])
         self.bot = bot
         return self
 
     async def close(self) -> None:
-        await self.bot.db.dispose()
+        from bot.app import shutdown
+
+        await shutdown(self.bot)

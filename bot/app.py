@@ -53,6 +53,7 @@ def start_background(bot: Bot) -> None:
 
 async def shutdown(bot: Bot) -> None:
     await bot.scheduler.stop()
+    await bot.outbox.drain()
     await bot.db.dispose()
 
 

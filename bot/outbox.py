@@ -9,6 +9,7 @@ whichever worker or restart asks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Outbox:
         self.clock = clock
         self.adapters = adapters
         self.on_failed: FailureHook | None = None
+        self._marking: set[asyncio.Future[None]] = set()
 
     async def deliver(
         self,
@@ -144,6 +146,20 @@ class Outbox:
         except Exception as exc:  # an adapter bug must not lose the message
             log.exception("outbox: unexpected error delivering %s", row.key)
             return await self._record_failure(row, DeliveryError("unknown", retryable=True, detail=str(exc)))
+        # Shielded: a stop that cancels us now must not leave a sent message looking unsent (it would
+        # be sent again once the lease runs out).
+        marking = asyncio.ensure_future(self._mark_sent(row, sent))
+        self._marking.add(marking)
+        marking.add_done_callback(self._marking.discard)
+        await asyncio.shield(marking)
+        return DeliveryResult("sent", sent)
+
+    async def drain(self) -> None:
+        """Wait for "sent" marks still being written (call before closing the database)."""
+        if self._marking:
+            await asyncio.gather(*self._marking, return_exceptions=True)
+
+    async def _mark_sent(self, row: Delivery, sent: SentMessage | None) -> None:
         async with self.db.session() as s:
             await s.execute(
                 update(Delivery)
@@ -157,7 +173,6 @@ class Outbox:
                     sent_message_id=sent.message_id if sent else None,
                 )
             )
-        return DeliveryResult("sent", sent)
 
     async def _record_failure(self, row: Delivery, error: DeliveryError) -> DeliveryResult:
         final = not error.retryable or row.attempts >= MAX_ATTEMPTS

@@ -529,7 +529,14 @@ class DigestService:
                 )  # fmt: skip
                 tally[result.status] = tally.get(result.status, 0) + 1
 
-        await asyncio.gather(*(one(d) for d in destinations))
+        tasks = [asyncio.ensure_future(one(d)) for d in destinations]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            # If we are stopped half-way, stop every send with us: none may run on unobserved.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         log.info("digest: network %s %s: %s", network.id, period, tally)
         return tally["sent"] + tally["duplicate"], tally["pending"], tally["failed"]
 
