@@ -82,19 +82,15 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         assert partner is not None
         if guest is not None and guest.id in (partner.id, ctx.member.id):
             guest = None
-        try:
-            if not rest:
-                await offer_slots(ctx, partner, guest)
-                return
-            minutes = 15
-            if (found_minutes := _MINUTES.search(" " + rest)) and not re.search(r"\b(om|in)\s+\d", rest):
-                minutes = max(5, min(120, int(found_minutes.group(1))))
-                rest = rest[: len(rest) - len(found_minutes.group(0)) + 1].strip()
-            starts_at = read_time(ctx, rest)
-            view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes, guest=guest)
-        except SamsnakkError as err:
-            await fail(ctx, err)
+        if not rest:
+            await offer_slots(ctx, partner, guest)
             return
+        minutes = 15
+        if (found_minutes := _MINUTES.search(" " + rest)) and not re.search(r"\b(om|in)\s+\d", rest):
+            minutes = max(5, min(120, int(found_minutes.group(1))))
+            rest = rest[: len(rest) - len(found_minutes.group(0)) + 1].strip()
+        starts_at = read_time(ctx, rest)
+        view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes, guest=guest)
         await ctx.reply(
             ctx.t(
                 "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
@@ -159,11 +155,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         if partner is None or partner.network_id != ctx.network.id or (guest_id and guest is None):
             await ctx.reply(ctx.t("That colleague is no longer in the network."))
             return
-        try:
-            view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso), guest=guest)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso), guest=guest)
         await ctx.reply(
             ctx.t(
                 "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
@@ -210,12 +202,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.accept")
     async def accept(ctx: Context) -> None:
         assert ctx.member is not None
-        try:
-            view, version, _ = await call_from(ctx, ("proposed",))
-            await calls.accept(view, ctx.member, version)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view, version, _ = await call_from(ctx, ("proposed",))
+        await calls.accept(view, ctx.member, version)
         await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
 
     @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage="[#nr]")
@@ -225,12 +213,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.decline")
     async def decline(ctx: Context) -> None:
         assert ctx.member is not None
-        try:
-            view, _version, _ = await call_from(ctx, ("proposed",))
-            await calls.decline(view, ctx.member)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view, _version, _ = await call_from(ctx, ("proposed",))
+        await calls.decline(view, ctx.member)
         await ctx.reply(ctx.t("Declined. I have told them."))
 
     @r.command(
@@ -241,14 +225,10 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     )
     async def counter_cmd(ctx: Context) -> None:
         assert ctx.member is not None
-        try:
-            view, _version, rest = await call_from(ctx, ("proposed",))
-            if not rest:
-                raise SamsnakkError("Write the time you suggest: /samsnakk foreslå {id} <time>.", id=view.call.id)
-            fresh = await calls.counter(view, ctx.member, None, read_time(ctx, rest))
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view, _version, rest = await call_from(ctx, ("proposed",))
+        if not rest:
+            raise SamsnakkError("Write the time you suggest: /samsnakk foreslå {id} <time>.", id=view.call.id)
+        fresh = await calls.counter(view, ctx.member, None, read_time(ctx, rest))
         await ctx.reply(suggested(ctx, fresh))
 
     @r.action("samsnakk.counter")
@@ -281,25 +261,17 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.cancel")
     async def cancel(ctx: Context) -> None:
         assert ctx.member is not None
-        try:
-            view, _version, _ = await call_from(ctx, ("open", "proposed", "confirmed"))
-            await calls.cancel(view, ctx.member)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view, _version, _ = await call_from(ctx, ("open", "proposed", "confirmed"))
+        await calls.cancel(view, ctx.member)
         await ctx.reply(ctx.t("Call #{id} is cancelled.", id=view.call.id))
 
     @r.command("samsnakk", sub=("flytt", "move"), help=N_("Move a call to another time"), usage="[#nr] <tid>")
     async def move_cmd(ctx: Context) -> None:
         assert ctx.member is not None
-        try:
-            view, _version, rest = await call_from(ctx, ("proposed", "confirmed"))
-            if not rest:
-                raise SamsnakkError("Write the new time: /samsnakk flytt {id} <time>.", id=view.call.id)
-            fresh = await calls.move(view, ctx.member, read_time(ctx, rest))
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view, _version, rest = await call_from(ctx, ("proposed", "confirmed"))
+        if not rest:
+            raise SamsnakkError("Write the new time: /samsnakk flytt {id} <time>.", id=view.call.id)
+        fresh = await calls.move(view, ctx.member, read_time(ctx, rest))
         await ctx.reply(moved(ctx, fresh))
 
     @r.action("samsnakk.move")
@@ -343,11 +315,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         if ctx.event.conversation.is_direct:
             await ctx.reply(ctx.t("Ask in a channel of the network, so the others can see it: /samsnakk nå [topic]."))
             return
-        try:
-            call = await calls.open_now(ctx.network, ctx.member, ctx.args.strip())
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        call = await calls.open_now(ctx.network, ctx.member, ctx.args.strip())
         t = ctx.bot.translator_for(None, ctx.network)
         lines = [Text(t.t("Who has 15 minutes now? {name} would like a quick talk.", name=ctx.member.display_name))]
         if call.topic:
@@ -370,11 +338,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     async def take(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
         value = getattr(ctx.event, "value", "") if not ctx.is_command else ctx.args.strip().lstrip("#")
-        try:
-            view = await calls.take(int(value) if value.isdigit() else None, ctx.network, ctx.member)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        view = await calls.take(int(value) if value.isdigit() else None, ctx.network, ctx.member)
         await ctx.reply(
             ctx.t(
                 "You have a talk with {name} now. The video link is in your direct messages.",

@@ -114,11 +114,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     async def answer_met(ctx: Context, group_id: int | None, status: str) -> None:
         assert ctx.member is not None
-        try:
-            await rounds.set_met(ctx.member, group_id, status)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            return
+        await rounds.set_met(ctx.member, group_id, status)
         answers = {
             "met": ctx.t("Good to hear! At the end of the round I ask for a learning note to share."),
             "not_yet": ctx.t("There is still time. Book one with the Book a time button or /samsnakk @name."),
