@@ -113,11 +113,7 @@ def register(bot: Bot, service: DigestService) -> None:
                                   m=len(text)) + "\n" + ctx.t("What you wrote: {text}", text=text))  # fmt: skip
             return
         clear = text.lower() in ("fjern", "remove", "slett")
-        try:
-            await service.set_intro(ctx.network, "" if clear else text)
-        except DigestProblem as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        await service.set_intro(ctx.network, "" if clear else text)
         await ctx.reply(ctx.t("The introduction is removed.") if clear else
                         ctx.t("Saved. The introduction opens the coming digest."))  # fmt: skip
 
@@ -132,17 +128,14 @@ def register(bot: Bot, service: DigestService) -> None:
             await ctx.reply(ctx.t("Write /digest fjern <number> (numbers from /digest forhåndsvis), or "
                                   "/digest fjern siste <number> for the digest already sent."))  # fmt: skip
             return
-        try:
-            if published:
-                label, updated = await service.remove_from_published(ctx.network, number)
-                await ctx.reply(ctx.tn("Removed «{item}» from the latest digest; {n} message already sent was "
-                                       "updated.", "Removed «{item}» from the latest digest; {n} messages already "
-                                       "sent were updated.", updated, item=label))  # fmt: skip
-            else:
-                label = await service.remove_from_draft(ctx.network, number)
-                await ctx.reply(ctx.t("Removed «{item}» from the coming digest. The link itself is kept.", item=label))
-        except DigestProblem as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+        if published:
+            label, updated = await service.remove_from_published(ctx.network, number)
+            await ctx.reply(ctx.tn("Removed «{item}» from the latest digest; {n} message already sent was "
+                                   "updated.", "Removed «{item}» from the latest digest; {n} messages already "
+                                   "sent were updated.", updated, item=label))  # fmt: skip
+        else:
+            label = await service.remove_from_draft(ctx.network, number)
+            await ctx.reply(ctx.t("Removed «{item}» from the coming digest. The link itself is kept.", item=label))
 
     @r.command("digest", sub=("publiser", "publish"), access="leader",
                help=N_("For leaders: publish the coming digest now"))  # fmt: skip
@@ -189,22 +182,18 @@ def register(bot: Bot, service: DigestService) -> None:
         assert ctx.network is not None and ctx.member is not None
         action, _, rest = ctx.args.strip().partition(" ")
         action = action.lower()
-        try:
-            if action in ("legg-til", "add", "ny"):
-                if not rest.strip():
-                    raise DigestProblem("Write /digest kilde legg-til <address of an RSS or Atom feed>.")
-                feed = await service.add_feed(ctx.network, ctx.member, rest.strip())
-                await ctx.reply(ctx.t("Added the source «{title}». I check it every hour.", title=feed.title))
-                return
-            if action in ("fjern", "remove"):
-                number = _number(rest)
-                if number is None:
-                    raise DigestProblem("Write /digest kilde fjern <number> (see /digest kilde liste).")
-                feed = await service.remove_feed(ctx.network, number)
-                await ctx.reply(ctx.t("Removed the source «{title}». Links it brought are kept.", title=feed.title))
-                return
-        except DigestProblem as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
+        if action in ("legg-til", "add", "ny"):
+            if not rest.strip():
+                raise DigestProblem("Write /digest kilde legg-til <address of an RSS or Atom feed>.")
+            feed = await service.add_feed(ctx.network, ctx.member, rest.strip())
+            await ctx.reply(ctx.t("Added the source «{title}». I check it every hour.", title=feed.title))
+            return
+        if action in ("fjern", "remove"):
+            number = _number(rest)
+            if number is None:
+                raise DigestProblem("Write /digest kilde fjern <number> (see /digest kilde liste).")
+            feed = await service.remove_feed(ctx.network, number)
+            await ctx.reply(ctx.t("Removed the source «{title}». Links it brought are kept.", title=feed.title))
             return
         await ctx.reply(await sources_message(ctx, service))
 
@@ -240,11 +229,7 @@ async def publish_now(ctx: Context, service: DigestService) -> None:
 
 async def skip_week(ctx: Context, service: DigestService) -> None:
     assert ctx.network is not None
-    try:
-        period = await service.skip(ctx.network)
-    except DigestProblem as err:
-        await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-        return
+    period = await service.skip(ctx.network)
     week = period.split("-W")[-1].lstrip("0")
     await ctx.reply(ctx.t("No digest in week {week}. What was shared comes in the one after.", week=week))
 

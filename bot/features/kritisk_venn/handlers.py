@@ -122,11 +122,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     # -- answering an invitation -----------------------------------------------------------------
     async def answer(ctx: Context, session_id: int, yes: bool) -> None:
         assert ctx.member is not None
-        try:
-            reply = await service.answer(session_id, ctx.member, yes)
-        except KvError as err:
-            await fail(ctx, err)
-            return
+        reply = await service.answer(session_id, ctx.member, yes)
         await ctx.reply(ctx.t(reply, id=session_id))
 
     for names, yes in ((("ja", "yes"), True), (("nei", "no"), False)):
@@ -161,29 +157,17 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     # -- presenter's choices while inviting ------------------------------------------------------
     async def volunteers(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None
-        try:
-            await service.open_to_volunteers(session_id, ctx.member)
-        except KvError as err:
-            await fail(ctx, err)
-            return
+        await service.open_to_volunteers(session_id, ctx.member)
         await ctx.reply(ctx.t("I have asked for volunteers in the channel for round #{id}.", id=session_id))
 
     async def start_now(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None
-        try:
-            await service.start_now(session_id, ctx.member)
-        except KvError as err:
-            await fail(ctx, err)
-            return
+        await service.start_now(session_id, ctx.member)
         await ctx.reply(ctx.t("Round #{id} has started.", id=session_id))
 
     async def cancel(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None
-        try:
-            await service.cancel(session_id, ctx.member)
-        except KvError as err:
-            await fail(ctx, err)
-            return
+        await service.cancel(session_id, ctx.member)
         await ctx.reply(ctx.t("Round #{id} is cancelled. Everything written is kept until you delete it.",
                               id=session_id))  # fmt: skip
 
@@ -297,11 +281,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     # -- moving on -------------------------------------------------------------------------------
     async def next_phase(ctx: Context, session_id: int, expected: int | None) -> None:
         assert ctx.member is not None
-        try:
-            left = await service.advance(session_id, ctx.member, expected)
-        except KvError as err:
-            await fail(ctx, err)
-            return
+        left = await service.advance(session_id, ctx.member, expected)
         if left >= len(PHASES) - 1:
             await ctx.reply(ctx.t("Round #{id} is finished.", id=session_id))
         else:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.core import no_network_message
-from bot.features.membership.service import MembershipError, MembershipService
+from bot.features.membership.service import MembershipService
 from bot.i18n import N_, normalise_language
 from bot.mentions import find_member, split_mention
 from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
@@ -54,11 +54,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         if ctx.network is None:
             await ctx.reply(no_network_message(ctx))
             return
-        try:
-            member, new = await service.join(ctx.network, ctx.event.user, ctx.args)
-        except MembershipError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+        member, new = await service.join(ctx.network, ctx.event.user, ctx.args)
         ctx.member = member
         ctx.translator = ctx.bot.translator_for(member, ctx.network)
         if not new:
@@ -218,11 +214,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             if target is None:
                 await ctx.reply(ctx.t("{who} has not joined the network.", who=mention))
                 return
-            try:
-                await service.set_role(ctx.network, ctx.member, target, role)
-            except MembershipError as err:
-                await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-                return
+            await service.set_role(ctx.network, ctx.member, target, role)
             await ctx.reply(ctx.t("{name} is now {role}.", name=target.display_name, role=ctx.t(ROLE_NAMES[role])))
             return
         if action in ("innstilling", "setting", "set"):
