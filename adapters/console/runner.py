@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import threading
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +37,7 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     if options.get("interactive", sys.stdin.isatty()):
         adapter.write(INTRO)
     start_background(bot)
-    reader = options.get("readline") or _stdin_readline
+    reader = options.get("readline") or stdin_reader()
     while True:
         line = await reader()
         if line == "":
@@ -79,5 +81,20 @@ async def ensure_demo_network(bot: Bot, adapter: ConsoleAdapter) -> None:
         adapter.write(f"(laget demonettverket «{bot.config.network_name}» med kanalen #generelt)")
 
 
-async def _stdin_readline() -> str:
-    return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+def stdin_reader() -> Callable[[], Awaitable[str]]:
+    """Lines from standard input without blocking the event loop.
+
+    A daemon thread reads, so Ctrl-C ends the program at once (a thread of the default executor
+    blocked in `readline` would keep it waiting for one more line)."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        while True:
+            line = sys.stdin.readline()
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if line == "":
+                return
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    return lines.get
