@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage.db import Database
@@ -71,20 +72,35 @@ class Scheduler:
 
         return register
 
-    async def schedule(self, kind: str, run_at: datetime, payload: dict[str, Any], *, key: str) -> bool:
+    async def schedule(
+        self,
+        kind: str,
+        run_at: datetime,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        session: AsyncSession | None = None,
+    ) -> bool:
         """Schedule a one-off job; a second call with the same key replaces a pending one.
 
-        Returns False when the key's job has already run (so nothing is done twice).
+        With `session`, the job is written in the caller's transaction, so it exists exactly when
+        what it follows up does. Returns False when the key's job has already run (nothing twice).
         """
+        if session is not None:
+            return await self._schedule_in(session, kind, run_at, payload, key)
         async with self.db.session() as s:
-            job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
-            if job is None:
-                s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
-                return True
-            if job.status != "pending":
-                return False
-            job.run_at, job.payload, job.kind = run_at, payload, kind
+            return await self._schedule_in(s, kind, run_at, payload, key)
+
+    @staticmethod
+    async def _schedule_in(s: AsyncSession, kind: str, run_at: datetime, payload: dict[str, Any], key: str) -> bool:
+        job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        if job is None:
+            s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
             return True
+        if job.status != "pending":
+            return False
+        job.run_at, job.payload, job.kind = run_at, payload, kind
+        return True
 
     async def every(self, kind: str, cron: str, timezone: str, payload: dict[str, Any], *, key: str) -> datetime:
         """Schedule a recurring job (crontab line in `timezone`); returns its next run."""
@@ -98,12 +114,13 @@ class Scheduler:
                 job.status = "pending"
         return run_at
 
-    async def cancel(self, key: str) -> bool:
+    async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
+        """Remove a pending job (in the caller's transaction when `session` is given)."""
+        statement = delete(ScheduledJob).where(ScheduledJob.key == key, ScheduledJob.status == "pending")
+        if session is not None:
+            return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
         async with self.db.session() as s:
-            result = await s.execute(
-                delete(ScheduledJob).where(ScheduledJob.key == key, ScheduledJob.status == "pending")
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return bool((await s.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
     async def get(self, key: str) -> ScheduledJob | None:
         async with self.db.session() as s:

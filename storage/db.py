@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -38,7 +37,6 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
         self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -86,22 +84,12 @@ def _upgrade_with_connection(connection: object) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    # The driver would BEGIN only at the first write, after the reads that decided it; we BEGIN ourselves.
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _sqlite_begin_immediate(conn: Any) -> None:
-    """Writers take SQLite's write lock at BEGIN, so a check and the write it allows cannot interleave
-    with another writer's (PostgreSQL gets the same from row locks). Reads stay lock-free."""
-    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-        return
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def run_migrations(url: str) -> None:

@@ -112,3 +112,14 @@ async def test_a_report_on_an_idea_deleted_meanwhile_gives_the_text_back(network
     replies = await chat.submit("ola", {"did": "Vi prøvde klassemøter med rollekort", "changed": "", "happened": ""})
     assert "Det finnes ingen idé nummer 1" in replies[0].text
     assert "Vi prøvde klassemøter med rollekort" in replies[0].text
+
+
+async def test_snoozing_before_the_follow_up_moves_it_a_week_and_it_comes_once(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Vennskapsbenk")
+    await chat.say("ola", "/ide prøv 1")
+    replies = await chat.say("ola", "/ide utsett 1")
+    assert "Greit, jeg spør deg igjen" in replies[0].text
+    await chat.advance(timedelta(days=8))
+    await chat.advance(timedelta(days=14))
+    assert len([s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]) == 1

@@ -1,7 +1,8 @@
-"""Two workers on one database must not book the same person twice at the same time."""
+"""Two bookings of the same person at the same moment: only one may succeed."""
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
 from adapters.memory import Chat, MemoryAdapter
@@ -11,6 +12,8 @@ from storage.repositories.samsnakk import Calls
 
 
 async def test_two_workers_proposing_at_once_book_the_partner_once(any_database_url: str, monkeypatch) -> None:
+    if any_database_url.startswith("sqlite"):
+        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
     # Widen the window between "is per free?" and "book per", where a race would strike.
     original_busy = Calls.busy
 
@@ -38,3 +41,18 @@ async def test_two_workers_proposing_at_once_book_the_partner_once(any_database_
     finally:
         await first.close()
         await second.close()
+
+
+async def test_two_members_booking_the_same_person_at_once_in_one_process(network_chat: Chat, monkeypatch) -> None:
+    original_busy = Calls.busy
+
+    async def slow_busy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = await original_busy(self, *args, **kwargs)
+        await asyncio.sleep(0.1)
+        return found
+
+    monkeypatch.setattr(Calls, "busy", slow_busy)
+    chat = network_chat
+    await asyncio.gather(chat.say("kari", "/samsnakk @per i morgen 14"), chat.say("ola", "/samsnakk @per i morgen 14"))
+    async with chat.bot.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(SamsnakkCall)) == 1

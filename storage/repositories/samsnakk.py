@@ -261,8 +261,8 @@ class Calls:
 
     async def lock_members(self, member_ids: list[int]) -> None:
         """Hold these members' rows until the transaction ends (PostgreSQL), in id order to avoid
-        deadlocks; bookings for the same people then happen one after the other. SQLite already
-        lets one writer at a time."""
+        deadlocks, so bookings for the same people happen one after the other across workers.
+        (SQLite ignores it; there, one process books one at a time.)"""
         await self.s.execute(select(Member.id).where(Member.id.in_(member_ids)).order_by(Member.id).with_for_update())
 
     async def busy(

@@ -129,9 +129,10 @@ class IdeasService:
                 adoption.status = AdoptionStatus.TRYING
             due = now + self.follow_up_delay(network)
             follow_up = await ideas.add_follow_up(adoption.id, due)
-        await self.bot.scheduler.schedule(
-            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}"
-        )
+            # In the same transaction: an adoption never exists without its follow-up job.
+            await self.bot.scheduler.schedule(
+                FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s
+            )
         return Adopted(adoption, idea, due)
 
     async def _send_follow_up(self, payload: dict[str, Any]) -> None:
@@ -158,7 +159,7 @@ class IdeasService:
     async def _close_follow_ups(self, s: Any, adoption: Adoption) -> None:
         for follow_up in await Ideas(s).open_follow_ups(adoption.id):
             if follow_up.status == FollowUpStatus.PENDING:
-                await self.bot.scheduler.cancel(f"{FOLLOW_UP_JOB}:{follow_up.id}")
+                await self.bot.scheduler.cancel(f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s)
                 follow_up.status = FollowUpStatus.CANCELLED
             else:
                 follow_up.status = FollowUpStatus.DONE
@@ -179,9 +180,9 @@ class IdeasService:
             await self._close_follow_ups(s, adoption)
             adoption.status = AdoptionStatus.TRYING
             follow_up = await Ideas(s).add_follow_up(adoption.id, due)
-        await self.bot.scheduler.schedule(
-            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}"
-        )
+            await self.bot.scheduler.schedule(
+                FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s
+            )
         return due
 
     async def not_yet(self, network: Network, member: Member, idea_id: int) -> None:

@@ -8,8 +8,11 @@ the bot sends on its own go through the outbox with keys built the same way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -83,6 +86,14 @@ class CallView:
 class CallService:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self._booking = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _booking_session(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that checks people are free and books them. Bookings in this process go
+        one at a time; across workers, PostgreSQL row locks (`Calls.lock_members`) do the same."""
+        async with self._booking, self.bot.db.session() as s:
+            yield s
 
     # -- reading -----------------------------------------------------------------------------
     async def view(self, call_id: int) -> CallView | None:
@@ -168,7 +179,7 @@ class CallService:
         self._check_future(starts_at)
         people = [requester, partner, *([guest] if guest else [])]
         now = self.now()
-        async with self.bot.db.session() as s:
+        async with self._booking_session() as s:
             calls = Calls(s)
             await calls.lock_members([p.id for p in people])
             for call in await calls.busy([p.id for p in people], starts_at):
@@ -205,7 +216,7 @@ class CallService:
             )
         self._check_future(starts_at)
         now = self.now()
-        async with self.bot.db.session() as s:
+        async with self._booking_session() as s:
             await self._check_free(s, view, starts_at)
             changed = await Calls(s).transition(
                 call.id,
@@ -242,7 +253,7 @@ class CallService:
             raise SamsnakkError("You proposed this time yourself; the other person accepts it.")
         if call.starts_at < self.now() - timedelta(minutes=1):
             raise SamsnakkError("That time has passed. Suggest another with /samsnakk foreslå {id} <time>.", id=call.id)
-        async with self.bot.db.session() as s:
+        async with self._booking_session() as s:
             await self._check_free(s, view, call.starts_at)
             ok = await Calls(s).transition(
                 call.id, ("proposed",), at_version=call.version, status="confirmed", room=_room(), expires_at=None
@@ -317,7 +328,7 @@ class CallService:
         if call.status != "confirmed":
             raise SamsnakkError("Call #{id} is already over or cancelled.", id=call.id)
         self._check_future(starts_at)
-        async with self.bot.db.session() as s:
+        async with self._booking_session() as s:
             await self._check_free(s, view, starts_at)
             ok = await Calls(s).transition(
                 call.id, ("confirmed",), at_version=call.version, starts_at=starts_at, version=call.version + 1
@@ -336,7 +347,7 @@ class CallService:
         if view.call.proposed_by_id == member.id:
             # The proposer changes their own request: the other still has to accept it.
             self._check_future(starts_at)
-            async with self.bot.db.session() as s:
+            async with self._booking_session() as s:
                 await self._check_free(s, view, starts_at)
                 ok = await Calls(s).transition(
                     view.call.id,
