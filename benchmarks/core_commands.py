@@ -22,13 +22,13 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from adapters.memory import MemoryAdapter
 from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config
+from storage.scratch import throwaway_postgres
 
 POSTGRES_URL = os.environ.get("SAMSKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCRIPT = [
@@ -75,18 +75,8 @@ async def run(url: str, members: int, commands: int, think: float = 0.0) -> dict
 
 
 async def with_postgres(members: int, commands: int, think: float) -> dict[str, float]:
-    import asyncpg
-
-    name = f"samskap_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(POSTGRES_URL)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        return await run(POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, members, commands, think)
-    finally:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with throwaway_postgres(POSTGRES_URL, "samskap_bench") as url:
+        return await run(url, members, commands, think)
 
 
 def main() -> None:

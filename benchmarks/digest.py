@@ -59,6 +59,7 @@ from bot.events import Conversation, Event, User
 from bot.messages import Form, Message
 from storage.models.core import Role
 from storage.repositories.core import Members, Networks
+from storage.scratch import throwaway_postgres
 
 POSTGRES_URL = os.environ.get("SAMSKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -77,18 +78,8 @@ async def database_url(kind: str, tmp: Path) -> AsyncIterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / f'digest-{uuid.uuid4().hex[:6]}.db'}"
         return
-    import asyncpg
-
-    name = f"samskap_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(POSTGRES_URL)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with throwaway_postgres(POSTGRES_URL, "samskap_bench") as url:
+        yield url
 
 
 async def network_with_leader(bot: Bot, platform: str) -> tuple[int, Any]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 
 from adapters.memory import Chat
+from storage.scratch import throwaway_postgres
 
 POSTGRES_URL = os.environ.get("SAMSKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -41,19 +41,8 @@ async def postgres_or_skip() -> str:
 @asynccontextmanager
 async def fresh_postgres_database() -> AsyncIterator[str]:
     """A new, empty database for one test, so tests never see each other's rows."""
-    import asyncpg
-
-    base = await postgres_or_skip()
-    name = f"samskap_t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(base)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        conn = await asyncpg.connect(base)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with throwaway_postgres(await postgres_or_skip()) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite"])
