@@ -99,7 +99,9 @@ class Bot:
 
     async def home(self, member: Member) -> Message:
         """The member's overview: what every feature has for them (Slack's App Home, /samskap hjem)."""
-        t = self.translator_for(member)
+        async with self.db.read() as s:
+            network = await Networks(s).get(member.network_id)
+        t = self.translator_for(member, network)
         parts: list[Part] = [Section(t.t("Hi {name}! This is your samskap.", name=member.display_name))]
         for provider in self.home_providers:
             parts.extend(await provider(member, t))
@@ -108,11 +110,10 @@ class Bot:
     # -- dispatch ---------------------------------------------------------------------------
     async def dispatch(self, event: Event, adapter: Adapter) -> None:
         ctx = Context(self, adapter, event, translator(self.config.language))
-        chain = [*self.middleware, self._route]
 
         async def call(index: int) -> None:
-            if index < len(chain) - 1:
-                await chain[index](ctx, lambda: call(index + 1))
+            if index < len(self.middleware):
+                await self.middleware[index](ctx, lambda: call(index + 1))
             else:
                 await self._route(ctx)
 
@@ -177,7 +178,7 @@ class Bot:
             networks, members = Networks(s), Members(s)
             network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")
             if network is None and conv.platform in self.auto_setup_platforms:
-                network = await self._auto_setup(networks, conv.platform, conv.workspace_id)
+                network = await self.create_network(networks, conv.platform, conv.workspace_id)
             if network is not None and not conv.is_direct and conv.platform in self.auto_setup_platforms:
                 await networks.link_channel(network, conv, "", self.clock.now())
             if network is None and conv.is_direct:
@@ -187,9 +188,10 @@ class Bot:
             member = await members.by_user(network.id, user) if network else None
         return network, member
 
-    async def _auto_setup(self, networks: Networks, platform: str, workspace_id: str) -> Network:
+    async def create_network(self, networks: Networks, platform: str, workspace_id: str, name: str = "") -> Network:
+        """A new network for a workspace, with the configured defaults (first use, or /samskap oppsett)."""
         return await networks.create(
-            name=self.config.network_name,
+            name=name or self.config.network_name,
             language=normalise_language(self.config.language) or DEFAULT_LANGUAGE,
             timezone=self.config.timezone,
             workspace_key=f"{platform}:{workspace_id}",

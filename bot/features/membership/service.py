@@ -134,13 +134,7 @@ class MembershipService:
             network = await networks.by_workspace(key)
             created = network is None
             if network is None:
-                network = await networks.create(
-                    name=name or self.bot.config.network_name,
-                    language=self.bot.config.language,
-                    timezone=self.bot.config.timezone,
-                    workspace_key=key,
-                    now=now,
-                )
+                network = await self.bot.create_network(networks, conv.platform, conv.workspace_id, name)
             if not conv.is_direct:
                 await networks.link_channel(network, conv, "", now)
             return network, created
