@@ -13,9 +13,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
@@ -81,8 +81,7 @@ class Outbox:
                 )
                 s.add(row)
         except IntegrityError:
-            async with self.db.session() as s:
-                existing = await s.scalar(select(Delivery).where(Delivery.key == key))
+            existing = await self.get(key)
             if existing is None:
                 raise
             if existing.status == "sent":
@@ -96,15 +95,7 @@ class Outbox:
         now = self.clock.now()
         async with self.db.read() as s:
             ids = (
-                await s.scalars(
-                    select(Delivery.id)
-                    .where(
-                        ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now))
-                        | ((Delivery.status == "sending") & (Delivery.locked_until < now))
-                    )
-                    .order_by(Delivery.next_attempt_at)
-                    .limit(limit)
-                )
+                await s.scalars(select(Delivery.id).where(_due(now)).order_by(Delivery.next_attempt_at).limit(limit))
             ).all()
         sent = 0
         for delivery_id in ids:
@@ -123,8 +114,7 @@ class Outbox:
                 update(Delivery)
                 .where(
                     Delivery.id == delivery_id,
-                    ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now))
-                    | ((Delivery.status == "sending") & (Delivery.locked_until < now)),
+                    _due(now),
                 )
                 .values(status="sending", locked_until=now + LEASE, attempts=Delivery.attempts + 1)
             )
@@ -201,6 +191,13 @@ class Outbox:
             except Exception:
                 log.exception("outbox: failure hook failed for %s", row.key)
         return DeliveryResult("failed" if final else "pending", error=error)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Waiting for its next attempt, or claimed by a worker whose lease ran out (it stopped)."""
+    return ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now)) | (
+        (Delivery.status == "sending") & (Delivery.locked_until < now)
+    )
 
 
 def _conv_dict(conv: Conversation) -> dict[str, object]:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -52,6 +52,13 @@ def next_cron_time(cron: str, timezone: str, after: datetime) -> datetime:
     fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
     assert fire is not None
     return fire
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Due now, or claimed by a worker whose lease ran out (it stopped while running the job)."""
+    return ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now)) | (
+        (ScheduledJob.status == "running") & (ScheduledJob.locked_until < now)
+    )
 
 
 class Scheduler:
@@ -132,15 +139,7 @@ class Scheduler:
         ran = 0
         async with self.db.read() as s:
             rows = (
-                await s.execute(
-                    select(ScheduledJob.id)
-                    .where(
-                        ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now))
-                        | ((ScheduledJob.status == "running") & (ScheduledJob.locked_until < now))
-                    )
-                    .order_by(ScheduledJob.run_at)
-                    .limit(limit)
-                )
+                await s.execute(select(ScheduledJob.id).where(_due(now)).order_by(ScheduledJob.run_at).limit(limit))
             ).all()
         for (job_id,) in rows:
             job = await self._claim(job_id, now)
@@ -156,8 +155,7 @@ class Scheduler:
                 update(ScheduledJob)
                 .where(
                     ScheduledJob.id == job_id,
-                    ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now))
-                    | ((ScheduledJob.status == "running") & (ScheduledJob.locked_until < now)),
+                    _due(now),
                 )
                 .values(status="running", locked_until=now + LEASE, attempts=ScheduledJob.attempts + 1)
             )

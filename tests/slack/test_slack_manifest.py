@@ -57,3 +57,10 @@ def test_the_committed_manifest_only_names_commands_the_bot_has() -> None:
     names = {c["command"].lstrip("/") for c in committed["features"]["slash_commands"]}
     assert {"samskap", "ide", "ideer"} <= names
     assert names <= asyncio.run(router_commands())
+
+
+def test_the_committed_manifest_is_what_the_command_prints_today(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "--url", "https://example.org"]) == 0
+    assert capsys.readouterr().out == (ROOT / "deploy" / "slack" / "manifest.yaml").read_text(encoding="utf-8"), (
+        "regenerate it: samskap slack manifest --url https://example.org > deploy/slack/manifest.yaml"
+    )
