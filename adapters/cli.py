@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any
 
-from bot.app import build_bot, configure_logging, shutdown
+from bot.app import build_bot, configure_logging, freeze_startup_objects, shutdown
 from bot.clock import OffsetClock, SystemClock
 from bot.config import check_config, load_config
 from storage.db import run_migrations
@@ -73,6 +73,7 @@ async def _run(config: Any, options: dict[str, Any]) -> None:
     clock = OffsetClock() if config.adapter == "console" else SystemClock()
     bot = await build_bot(config, clock=clock)
     runner = importlib.import_module(f"adapters.{config.adapter}.runner")
+    freeze_startup_objects()
     try:
         await runner.serve(bot, options)
     finally:

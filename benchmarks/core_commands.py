@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from adapters.memory import MemoryAdapter
-from bot.app import build_bot
+from bot.app import build_bot, freeze_startup_objects
 from bot.clock import FakeClock
 from bot.config import Config
 from storage.scratch import throwaway_postgres
@@ -47,6 +47,10 @@ async def run(url: str, members: int, commands: int, think: float = 0.0) -> dict
     for i, name in enumerate(names):
         await bot.dispatch(adapter.command_event(name, f"/samskap bli-med Skole {i % 30}"), adapter)
     await bot.dispatch(adapter.command_event(names[0], "/ide Startidé"), adapter)
+    # Warm up as a running bot is: connections opened, statements prepared. Not measured.
+    await asyncio.gather(*(bot.dispatch(adapter.command_event(name, "/ideer"), adapter) for name in names))
+    adapter.sent.clear()
+    freeze_startup_objects()  # as `samskap run` does
     latencies: list[float] = []
 
     rng = random.Random(7)

@@ -160,8 +160,7 @@ class Bot:
         conv = event.conversation
         found = None
         if not conv.is_direct:
-            async with self.db.read() as s:
-                found = await Networks(s).with_member_by_channel(conv, event.user)
+            found = await self.db.lookups.find(conv, event.user)
         if found is not None:
             network, member = found
         else:

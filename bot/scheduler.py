@@ -98,6 +98,15 @@ class Scheduler:
         async with self.db.session() as s:
             return await self._schedule_in(s, kind, run_at, payload, key)
 
+    async def add(
+        self, kind: str, run_at: datetime, payload: dict[str, Any], *, key: str, session: AsyncSession
+    ) -> None:
+        """Schedule a one-off job whose key is new (it holds an id just made), in the caller's transaction.
+
+        One statement fewer than `schedule`, which first looks for a job to replace.
+        """
+        session.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
+
     @staticmethod
     async def _schedule_in(s: AsyncSession, kind: str, run_at: datetime, payload: dict[str, Any], key: str) -> bool:
         job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))

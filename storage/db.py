@@ -11,6 +11,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from storage.lookups import ONE_STATEMENT, ChannelLookups
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,15 +35,19 @@ class Database:
         kwargs: dict[str, object] = {}
         if self.is_postgres:
             # No pre-ping: it costs a round trip on every checkout. Connections are recycled instead,
-            # and a connection that broke is discarded by the pool on its first error.
-            kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_recycle": 1800}
+            # and a connection that broke is discarded by the pool on its first error. No overflow:
+            # in a burst, waiting a moment for a connection is cheaper than opening and closing new ones.
+            kwargs = {"pool_size": pool_size, "max_overflow": 0, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A session class of its own, so that the change listeners below see only this database.
+        session_class = type("SamskapSession", (Session,), {})
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=session_class)
         # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
         self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
+        self.lookups = ChannelLookups(self, session_class)
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,12 +69,22 @@ class Database:
         async with self._reads() as session:
             yield session
 
+    @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[AsyncSession]:
+        """A write of exactly one statement, which the database commits on its own: no BEGIN and
+        COMMIT round trips. For more than one statement, use `session()`."""
+        async with self._reads() as session:
+            session.info[ONE_STATEMENT] = True
+            yield session
+            await session.commit()
+
     async def migrate(self) -> None:
         """Bring the schema up to date (every head: features add their own branches)."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade_with_connection)
 
     async def dispose(self) -> None:
+        await self.lookups.close()
         await self.engine.dispose()
 
 

@@ -45,6 +45,18 @@ def _summaries_statement() -> Select[Any]:
     )
 
 
+_SET_POSTED = (
+    update(PracticeIdea)
+    .where(PracticeIdea.id == bindparam("idea_id"))
+    .values(posted_in=bindparam("posted_in"), posted_message_id=bindparam("message_id"))
+)
+_IDEA_WITH_ADOPTION = (
+    select(PracticeIdea, Adoption)
+    .outerjoin(Adoption, (Adoption.idea_id == PracticeIdea.id) & (Adoption.member_id == bindparam("member_id")))
+    .where(PracticeIdea.id == bindparam("idea_id"))
+)
+
+
 # Built once: listing ideas is the most common command, and building this costs more than running it.
 _SUMMARIES = _summaries_statement()
 _SUMMARY_BY_ID = _summaries_statement().where(PracticeIdea.id == bindparam("idea_id"))
@@ -60,16 +72,17 @@ class Ideas:
         await self.s.flush()
         return idea
 
-    async def get(self, network_id: int, idea_id: int) -> PracticeIdea | None:
-        idea = await self.s.get(PracticeIdea, idea_id)
-        return idea if idea is not None and idea.network_id == network_id else None
+    async def with_adoption(
+        self, network_id: int, idea_id: int, member_id: int
+    ) -> tuple[PracticeIdea, Adoption | None] | None:
+        """The idea and the member's adoption of it, in one round trip (None: no such idea here)."""
+        row = (await self.s.execute(_IDEA_WITH_ADOPTION, {"idea_id": idea_id, "member_id": member_id})).first()
+        if row is None or row[0].network_id != network_id:
+            return None
+        return row[0], row[1]
 
     async def set_posted(self, idea_id: int, conversation: dict[str, Any], message_id: str) -> None:
-        await self.s.execute(
-            update(PracticeIdea)
-            .where(PracticeIdea.id == idea_id)
-            .values(posted_in=conversation, posted_message_id=message_id)
-        )
+        await self.s.execute(_SET_POSTED, {"idea_id": idea_id, "posted_in": conversation, "message_id": message_id})
 
     async def summary(self, network_id: int, idea_id: int) -> IdeaSummary | None:
         row = (await self.s.execute(_SUMMARY_BY_ID, {"network_id": network_id, "idea_id": idea_id, "limit": 1})).first()
@@ -100,9 +113,6 @@ class Ideas:
         )
 
     # -- adoptions --------------------------------------------------------------------------
-    async def adoption(self, idea_id: int, member_id: int) -> Adoption | None:
-        return await self.s.scalar(select(Adoption).where(Adoption.idea_id == idea_id, Adoption.member_id == member_id))
-
     async def get_adoption(self, adoption_id: int) -> Adoption | None:
         return await self.s.get(Adoption, adoption_id)
 

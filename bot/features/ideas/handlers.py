@@ -43,8 +43,8 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     async def post(ctx: Context, text: str) -> None:
         assert ctx.network is not None and ctx.member is not None
-        idea = await service.post(ctx.network, ctx.member, text)
-        summary = await service.summary(ctx.network, idea.id)
+        summary = await service.post(ctx.network, ctx.member, text)
+        idea = summary.idea
         # The card is public: it speaks the network's language, not the poster's.
         card = cards.idea_card(ctx.bot.translator_for(None, ctx.network), summary)
         conversation = ctx.event.conversation

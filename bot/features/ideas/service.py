@@ -70,14 +70,16 @@ class IdeasService:
     def follow_up_delay(self, network: Network) -> timedelta:
         return timedelta(days=int(self.bot.settings.network_value(network, "oppfolging")))
 
-    async def post(self, network: Network, author: Member, text: str) -> PracticeIdea:
+    async def post(self, network: Network, author: Member, text: str) -> IdeaSummary:
+        """Save a new idea; its summary (nobody is trying it yet) is what the card shows."""
         text = check_text(text, MAX_IDEA_LENGTH, "Write the idea after the command: /ide <what you tried>")
-        async with self.bot.db.session() as s:
-            return await Ideas(s).add(network.id, author, text, parse_tags(text), self.bot.clock.now())
+        async with self.bot.db.one_statement() as s:
+            idea = await Ideas(s).add(network.id, author, text, parse_tags(text), self.bot.clock.now())
+        return IdeaSummary(idea, author.display_name, author.school, trying=0, reports=0)
 
     async def mark_posted(self, idea: PracticeIdea, conversation: Conversation, message_id: str) -> None:
         conv = Destination.channel(conversation).to_dict()["conversation"]
-        async with self.bot.db.session() as s:
+        async with self.bot.db.one_statement() as s:
             await Ideas(s).set_posted(idea.id, conv, message_id)
         idea.posted_in, idea.posted_message_id = conv, message_id
 
@@ -113,14 +115,11 @@ class IdeasService:
         now = self.bot.clock.now()
         async with self.bot.db.session() as s:
             ideas = Ideas(s)
-            idea = await ideas.get(network.id, idea_id)
-            if idea is None:
-                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            idea, adoption = await self._idea_and_adoption(s, network, member, idea_id)
             if idea.author_id == member.id:
                 raise IdeaError(
                     "This is your own idea. Tell the others how it goes with /ide rapport {id}.", id=idea_id
                 )
-            adoption = await ideas.adoption(idea.id, member.id)
             if adoption is not None and adoption.status == AdoptionStatus.TRYING:
                 raise IdeaError("You are already trying idea {id}. I will ask you how it went.", id=idea_id)
             if adoption is None:
@@ -128,11 +127,8 @@ class IdeasService:
             else:
                 adoption.status = AdoptionStatus.TRYING
             due = now + self.follow_up_delay(network)
-            follow_up = await ideas.add_follow_up(adoption.id, due)
             # In the same transaction: an adoption never exists without its follow-up job.
-            await self.bot.scheduler.schedule(
-                FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s
-            )
+            await self._add_follow_up(s, adoption, due)
         return Adopted(adoption, idea, due)
 
     async def _send_follow_up(self, payload: dict[str, Any]) -> None:
@@ -164,11 +160,24 @@ class IdeasService:
             else:
                 follow_up.status = FollowUpStatus.DONE
 
-    async def _own_adoption(self, s: Any, network: Network, member: Member, idea_id: int) -> Adoption:
-        idea = await Ideas(s).get(network.id, idea_id)
-        if idea is None:
+    @staticmethod
+    async def _idea_and_adoption(
+        s: Any, network: Network, member: Member, idea_id: int
+    ) -> tuple[PracticeIdea, Adoption | None]:
+        found = await Ideas(s).with_adoption(network.id, idea_id, member.id)
+        if found is None:
             raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
-        adoption = await Ideas(s).adoption(idea_id, member.id)
+        return found
+
+    async def _add_follow_up(self, s: Any, adoption: Adoption, due: datetime) -> None:
+        follow_up = await Ideas(s).add_follow_up(adoption.id, due)
+        # The key holds the follow-up's new id, so no job can have it yet.
+        await self.bot.scheduler.add(
+            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s
+        )
+
+    async def _own_adoption(self, s: Any, network: Network, member: Member, idea_id: int) -> Adoption:
+        _idea, adoption = await self._idea_and_adoption(s, network, member, idea_id)
         if adoption is None:
             raise IdeaError("You are not trying idea {id}. Start with /ide prøv {id}.", id=idea_id)
         return adoption
@@ -179,10 +188,7 @@ class IdeasService:
             adoption = await self._own_adoption(s, network, member, idea_id)
             await self._close_follow_ups(s, adoption)
             adoption.status = AdoptionStatus.TRYING
-            follow_up = await Ideas(s).add_follow_up(adoption.id, due)
-            await self.bot.scheduler.schedule(
-                FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s
-            )
+            await self._add_follow_up(s, adoption, due)
         return due
 
     async def not_yet(self, network: Network, member: Member, idea_id: int) -> None:
@@ -200,10 +206,7 @@ class IdeasService:
         now = self.bot.clock.now()
         async with self.bot.db.session() as s:
             ideas = Ideas(s)
-            idea = await ideas.get(network.id, idea_id)
-            if idea is None:
-                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
-            adoption = await ideas.adoption(idea.id, member.id)
+            idea, adoption = await self._idea_and_adoption(s, network, member, idea_id)
             if adoption is None and idea.author_id != member.id:
                 adoption = await ideas.adopt(idea.id, member.id, now)
             if adoption is not None:

@@ -1,0 +1,175 @@
+"""Which network a channel belongs to, and who the user is in it: asked by every event, so remembered.
+
+A worker keeps the answers in memory and forgets all of them whenever a network, channel or member
+changes: at once after its own commits, and when another worker says so over PostgreSQL's
+LISTEN/NOTIFY (the NOTIFY is sent in the writing transaction, so it arrives exactly when the change
+is visible). If that channel is not known to be working, nothing is remembered. A time limit covers
+changes made outside samskap, such as by hand in the database.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+
+from bot.events import Conversation, User
+from storage.models.core import Channel, Member, Network
+from storage.repositories.core import Networks
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from storage.db import Database
+
+log = logging.getLogger("samskap.storage")
+
+NOTIFY_CHANNEL = "samskap_lookups"
+WATCHED_TABLES = frozenset({Network.__tablename__, Channel.__tablename__, Member.__tablename__})
+_CHANGED = "samskap_lookups_changed"
+ONE_STATEMENT = "samskap_one_statement"  # set in the info of db.one_statement() sessions
+
+Found = tuple[Network, Member | None]
+Key = tuple[str, str, str, str, str, str]
+Snapshot = tuple[dict[str, Any], dict[str, Any] | None]
+
+
+class ChannelLookups:
+    def __init__(
+        self,
+        db: Database,
+        session_class: type[Session],
+        *,
+        ttl_seconds: float = 60.0,
+        max_entries: int = 20_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._monotonic = monotonic
+        self._entries: dict[Key, tuple[float, Snapshot]] = {}
+        # Bumped on every change, so that an answer read before a change is never remembered after it.
+        self.generation = 0
+        self._listener: AsyncConnection | None = None
+        self._listening = not db.is_postgres  # one process per SQLite file: its own commits are all there is
+        self._next_listen_attempt = 0.0
+        event.listen(session_class, "after_flush", self._after_flush)
+        event.listen(session_class, "do_orm_execute", self._on_statement)
+        event.listen(session_class, "after_commit", self._after_commit)
+
+    async def find(self, conv: Conversation, user: User) -> Found | None:
+        """The channel's network and the user's membership in it (fresh copies, safe to change)."""
+        key = (conv.platform, conv.workspace_id, conv.id, user.platform, user.workspace_id, user.id)
+        entry = self._entries.get(key)
+        if entry is not None and self._monotonic() - entry[0] < self.ttl_seconds:
+            return _thaw(entry[1])
+        remember = await self._listen()
+        generation = self.generation
+        async with self.db.read() as s:
+            found = await Networks(s).with_member_by_channel(conv, user)
+        if found is not None and remember and generation == self.generation:
+            if len(self._entries) >= self.max_entries:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[key] = (self._monotonic(), (_values(found[0]), _values(found[1])))
+        return found
+
+    def forget_all(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+
+    async def close(self) -> None:
+        """Stop listening (the connection is closed, not given back to the pool with its listener)."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        self._listening = False
+        try:
+            await listener.invalidate()
+            await listener.close()
+        except Exception:
+            log.debug("closing the listening connection failed", exc_info=True)
+
+    # -- noticing changes -----------------------------------------------------------------------
+    def _mark_changed(self, session: Session) -> None:
+        if session.info.get(_CHANGED):
+            return
+        if session.info.get(ONE_STATEMENT):
+            # Its NOTIFY could arrive before the change is committed, and a worker could remember the old row.
+            raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
+        session.info[_CHANGED] = True
+        if self.db.is_postgres:
+            # Delivered by PostgreSQL when (and only if) this transaction commits.
+            session.connection().exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
+
+    def _after_flush(self, session: Session, _context: object) -> None:
+        changed = (*session.new, *session.dirty, *session.deleted)
+        if any(inspect(obj).mapper.local_table.name in WATCHED_TABLES for obj in changed):
+            self._mark_changed(session)
+
+    def _on_statement(self, state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            if getattr(table, "name", None) in WATCHED_TABLES:
+                self._mark_changed(state.session)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(_CHANGED, False):
+            self.forget_all()
+
+    # -- other workers' changes (PostgreSQL) ------------------------------------------------------
+    async def _listen(self) -> bool:
+        """True when changes by other workers will be heard; tries to (re)connect now and then."""
+        if self._listening:
+            return True
+        now = self._monotonic()
+        if now < self._next_listen_attempt:
+            return False
+        self._next_listen_attempt = now + 5.0
+        await self.close()
+        try:
+            self._listener = await self.db.engine.connect()
+            raw = (await self._listener.get_raw_connection()).driver_connection
+            await raw.add_listener(NOTIFY_CHANNEL, self._heard)
+            raw.add_termination_listener(self._lost)
+        except Exception:
+            log.warning("cannot listen for changes by other workers; not remembering lookups for now", exc_info=True)
+            return False
+        # Whatever changed while nobody listened is forgotten.
+        self.forget_all()
+        self._listening = True
+        return True
+
+    def _heard(self, *_args: object) -> None:
+        self.forget_all()
+
+    def _lost(self, *_args: object) -> None:
+        if self._listener is None:  # closed on purpose
+            return
+        log.warning("lost the connection that hears other workers' changes; will reconnect")
+        self._listening = False
+        self.forget_all()
+
+
+def _values(obj: Network | Member | None) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+
+
+def _copy(model: type[Network] | type[Member], values: dict[str, Any]) -> Any:
+    obj = model(**{k: copy.deepcopy(v) if isinstance(v, dict | list) else v for k, v in values.items()})
+    # As if just loaded and its session closed: what an uncached lookup hands out.
+    make_transient_to_detached(obj)
+    return obj
+
+
+def _thaw(snapshot: Snapshot) -> Found:
+    network_values, member_values = snapshot
+    member = _copy(Member, member_values) if member_values is not None else None
+    return _copy(Network, network_values), member

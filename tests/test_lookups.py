@@ -1,0 +1,104 @@
+"""Every event asks "which network, and who is this?"; the answers are remembered but never stale."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import text, update
+
+from adapters.memory import Chat, MemoryAdapter
+from bot.app import build_bot
+from storage.models.core import Member, Role
+from storage.repositories.core import Networks
+
+SETTING = "/samskap leder innstilling oppfolging 7"
+REFUSED = "nettverksledere"
+
+
+async def second_worker(first: Chat) -> Chat:
+    bot = await build_bot(first.bot.config, clock=first.clock, adapters=[MemoryAdapter()], migrate=False)
+    return Chat(bot, bot.adapters["memory"], first.clock)
+
+
+async def eventually(check, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.05)):
+        if await check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_an_answer_read_before_a_change_is_not_remembered(network_chat: Chat, monkeypatch) -> None:
+    chat = network_chat
+    original = Networks.with_member_by_channel
+    race = {"armed": True}
+
+    async def read_then_someone_promotes_ola(self, conv, user):  # type: ignore[no-untyped-def]
+        found = await original(self, conv, user)
+        if race.pop("armed", False) and user.id == "ola":
+            # Committed after our read and before we could remember it.
+            async with chat.bot.db.session() as s:
+                await s.execute(update(Member).where(Member.user_id == "ola").values(role=Role.NETWORK_LEADER))
+        return found
+
+    monkeypatch.setattr(Networks, "with_member_by_channel", read_then_someone_promotes_ola)
+    chat.bot.db.lookups.forget_all()
+    assert REFUSED in (await chat.say("ola", SETTING))[0].text  # read as a participant, just before the promotion
+    assert "oppfolging = 7" in (await chat.say("ola", SETTING))[0].text
+
+
+async def test_a_change_by_another_worker_is_seen_at_once(any_database_url: str) -> None:
+    if any_database_url.startswith("sqlite"):
+        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
+    first = await Chat.start(any_database_url)
+    second = await second_worker(first)
+    try:
+        await first.say("kari", "/samskap bli-med Nordby")
+        await first.say("ola", "/samskap bli-med Sørby")
+        assert REFUSED in (await second.say("ola", SETTING))[0].text  # the second worker now remembers ola
+        await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+
+        async def second_sees_the_leader() -> bool:
+            return REFUSED not in (await second.say("ola", SETTING))[0].text
+
+        assert await eventually(second_sees_the_leader)
+
+        await first.say("ola", "/samskap slett-meg")
+        await first.click("ola", "membership.erase")
+
+        async def second_knows_ola_left() -> bool:
+            return "bli-med" in (await second.say("ola", "/ideer"))[0].text
+
+        assert await eventually(second_knows_ola_left)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(any_database_url: str) -> None:
+    if any_database_url.startswith("sqlite"):
+        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
+    first = await Chat.start(any_database_url)
+    second = await second_worker(first)
+    try:
+        await first.say("kari", "/samskap bli-med Nordby")
+        await first.say("ola", "/samskap bli-med Sørby")
+        await second.say("ola", "/ideer")
+        # The connection that hears the other workers is cut (a restart of PostgreSQL, a network blip).
+        async with first.bot.db.session() as s:
+            await s.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+                )
+            )
+
+        await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+
+        # Not heard, but not remembered either: the second worker forgot all when it lost the line.
+        async def second_sees_the_leader() -> bool:
+            return REFUSED not in (await second.say("ola", SETTING))[0].text
+
+        assert await eventually(second_sees_the_leader, seconds=3)
+    finally:
+        await first.close()
+        await second.close()
