@@ -62,7 +62,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         else:
             sent = await ctx.reply(card, visibility="channel")
         if sent is not None:
-            await service.mark_posted(idea, sent.conversation, sent.message_id)
+            await service.mark_posted(idea.id, sent.conversation, sent.message_id)
         if conversation.is_direct or sent is None:
             await ctx.reply(ctx.t("Thank you! Idea {id} is shared with the network.", id=idea.id))
 

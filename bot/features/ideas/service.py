@@ -16,7 +16,7 @@ from bot.settings import SettingSpec, parse_int
 from storage.models.core import Member, Network
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUpStatus, PracticeIdea
 from storage.repositories.core import Members, Networks
-from storage.repositories.ideas import Ideas, IdeaSummary
+from storage.repositories.ideas import Ideas, IdeaSummary, ListedIdea
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -34,7 +34,6 @@ class IdeaError(UserError):
 
 @dataclass(frozen=True)
 class Adopted:
-    adoption: Adoption
     idea: PracticeIdea
     follow_up_at: datetime
 
@@ -73,15 +72,16 @@ class IdeasService:
     async def post(self, network: Network, author: Member, text: str) -> IdeaSummary:
         """Save a new idea; its summary (nobody is trying it yet) is what the card shows."""
         text = check_text(text, MAX_IDEA_LENGTH, "Write the idea after the command: /ide <what you tried>")
+        tags = parse_tags(text)
         async with self.bot.db.one_statement() as s:
-            idea = await Ideas(s).add(network.id, author, text, parse_tags(text), self.bot.clock.now())
-        return IdeaSummary(idea, author.display_name, author.school, trying=0, reports=0)
+            idea_id = await Ideas(s).add(network.id, author, text, tags, self.bot.clock.now())
+        return IdeaSummary(ListedIdea(idea_id, text, tags), author.display_name, author.school, trying=0, reports=0)
 
-    async def mark_posted(self, idea: PracticeIdea, conversation: Conversation, message_id: str) -> None:
+    async def mark_posted(self, idea_id: int, conversation: Conversation, message_id: str) -> None:
+        """Remember where the idea's card is, so reports can go to its thread."""
         conv = Destination.channel(conversation).to_dict()["conversation"]
         async with self.bot.db.one_statement() as s:
-            await Ideas(s).set_posted(idea.id, conv, message_id)
-        idea.posted_in, idea.posted_message_id = conv, message_id
+            await Ideas(s).set_posted(idea_id, conv, message_id)
 
     async def announce_channel(self, network: Network) -> Conversation | None:
         """Where ideas posted from a direct message are announced: the network's first channel."""
@@ -123,13 +123,13 @@ class IdeasService:
             if adoption is not None and adoption.status == AdoptionStatus.TRYING:
                 raise IdeaError("You are already trying idea {id}. I will ask you how it went.", id=idea_id)
             if adoption is None:
-                adoption = await ideas.adopt(idea.id, member.id, now)
+                adoption_id = await ideas.adopt(idea.id, member.id, now)
             else:
-                adoption.status = AdoptionStatus.TRYING
+                adoption.status, adoption_id = AdoptionStatus.TRYING, adoption.id
             due = now + self.follow_up_delay(network)
             # In the same transaction: an adoption never exists without its follow-up job.
-            await self._add_follow_up(s, adoption, due)
-        return Adopted(adoption, idea, due)
+            await self._add_follow_up(s, adoption_id, due)
+        return Adopted(idea, due)
 
     async def _send_follow_up(self, payload: dict[str, Any]) -> None:
         """The scheduled "Hvordan gikk det?" — once per follow-up, whatever restarts happen."""
@@ -169,11 +169,11 @@ class IdeasService:
             raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
         return found
 
-    async def _add_follow_up(self, s: Any, adoption: Adoption, due: datetime) -> None:
-        follow_up = await Ideas(s).add_follow_up(adoption.id, due)
+    async def _add_follow_up(self, s: Any, adoption_id: int, due: datetime) -> None:
+        follow_up_id = await Ideas(s).add_follow_up(adoption_id, due)
         # The key holds the follow-up's new id, so no job can have it yet.
         await self.bot.scheduler.add(
-            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up.id}, key=f"{FOLLOW_UP_JOB}:{follow_up.id}", session=s
+            FOLLOW_UP_JOB, due, {"follow_up_id": follow_up_id}, key=f"{FOLLOW_UP_JOB}:{follow_up_id}", session=s
         )
 
     async def _own_adoption(self, s: Any, network: Network, member: Member, idea_id: int) -> Adoption:
@@ -188,7 +188,7 @@ class IdeasService:
             adoption = await self._own_adoption(s, network, member, idea_id)
             await self._close_follow_ups(s, adoption)
             adoption.status = AdoptionStatus.TRYING
-            await self._add_follow_up(s, adoption, due)
+            await self._add_follow_up(s, adoption.id, due)
         return due
 
     async def not_yet(self, network: Network, member: Member, idea_id: int) -> None:
@@ -207,11 +207,11 @@ class IdeasService:
         async with self.bot.db.session() as s:
             ideas = Ideas(s)
             idea, adoption = await self._idea_and_adoption(s, network, member, idea_id)
-            if adoption is None and idea.author_id != member.id:
-                adoption = await ideas.adopt(idea.id, member.id, now)
             if adoption is not None:
                 await self._close_follow_ups(s, adoption)
                 adoption.status = AdoptionStatus.REPORTED
+            elif idea.author_id != member.id:  # reported without saying "I'll try this" first
+                await ideas.adopt(idea.id, member.id, now, AdoptionStatus.REPORTED)
             report = await ideas.add_report(idea.id, member.id, did, changed, happened, now)
             author = await Members(s).get(idea.author_id)
         await self._spread_report(network, member, author, idea, report)
