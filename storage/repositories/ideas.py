@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -65,15 +66,14 @@ def _summaries_statement() -> Select[Any]:
     )
 
 
-_INSERT_IDEA = insert(PracticeIdea.__table__).returning(PracticeIdea.__table__.c.id)
-_INSERT_ADOPTION = insert(Adoption.__table__).returning(Adoption.__table__.c.id)
-_INSERT_FOLLOW_UP = insert(FollowUp.__table__).returning(FollowUp.__table__.c.id)
+_IDEAS, _ADOPTIONS, _FOLLOW_UPS = PracticeIdea.__table__, Adoption.__table__, FollowUp.__table__
+_INSERT_IDEA = insert(_IDEAS).returning(_IDEAS.c.id)
+_INSERT_ADOPTION = insert(_ADOPTIONS).returning(_ADOPTIONS.c.id)
+_INSERT_FOLLOW_UP = insert(_FOLLOW_UPS).returning(_FOLLOW_UPS.c.id)
 _SET_POSTED = (
-    update(PracticeIdea)
-    .where(PracticeIdea.id == bindparam("idea_id"))
+    update(_IDEAS)
+    .where(_IDEAS.c.id == bindparam("idea_id"))
     .values(posted_in=bindparam("posted_in"), posted_message_id=bindparam("message_id"))
-    # No idea object in the session to bring up to date: skip looking for one.
-    .execution_options(synchronize_session=False)
 )
 _IDEA_WITH_ADOPTION = (
     select(PracticeIdea, Adoption)
@@ -85,6 +85,21 @@ _IDEA_WITH_ADOPTION = (
 # Built once: listing ideas is the most common command, and building this costs more than running it.
 _SUMMARIES = _summaries_statement()
 _SUMMARY_BY_ID = _summaries_statement().where(PracticeIdea.id == bindparam("idea_id"))
+
+
+@functools.lru_cache(maxsize=16)
+def _search_statement(n_words: int) -> Select[Any]:
+    """Ideas matching every word, in text or school; one statement per number of words, built once."""
+    query = _SUMMARIES
+    for i in range(n_words):
+        pattern = bindparam(f"word{i}")
+        query = query.where(
+            or_(
+                func.lower(PracticeIdea.text).like(pattern, escape="\\"),
+                func.lower(Member.school).like(pattern, escape="\\"),
+            )
+        )
+    return query
 
 
 class Ideas:
@@ -114,16 +129,10 @@ class Ideas:
         return _summary(row) if row is not None else None
 
     async def summaries(self, network_id: int, search: str = "", limit: int = 10) -> list[IdeaSummary]:
-        query = _SUMMARIES
-        for word in search.split():
-            pattern = f"%{_escape_like(word.lower().lstrip('#'))}%"
-            query = query.where(
-                or_(
-                    func.lower(PracticeIdea.text).like(pattern, escape="\\"),
-                    func.lower(Member.school).like(pattern, escape="\\"),
-                )
-            )
-        rows = (await self.s.execute(query, {"network_id": network_id, "limit": limit})).all()
+        words = search.split()
+        params: dict[str, Any] = {"network_id": network_id, "limit": limit}
+        params.update({f"word{i}": f"%{_escape_like(word.lower().lstrip('#'))}%" for i, word in enumerate(words)})
+        rows = (await self.s.execute(_search_statement(len(words)), params)).all()
         return [_summary(row) for row in rows]
 
     async def by_author(self, member_id: int) -> list[PracticeIdea]:
