@@ -1,10 +1,13 @@
 """Commands through the core: throughput and latency with many members at once.
 
-    .venv/bin/python -m benchmarks.core_commands                 # SQLite and PostgreSQL
-    .venv/bin/python -m benchmarks.core_commands --members 200 --commands 20 --db sqlite
+    .venv/bin/python -m benchmarks.core_commands                 # SQLite and PostgreSQL, ~4 minutes
+    .venv/bin/python -m benchmarks.core_commands --db postgres --trials 1
 
 Each simulated member joins, then sends a mix of commands (list and search ideas, post an idea,
-try an idea, open settings) through `Bot.dispatch` on the in-memory adapter. Two runs per database:
+try an idea, open settings) through `Bot.dispatch` on the in-memory adapter, after a warm-up
+round that is not measured (a running bot has its connections open and statements prepared).
+Two kinds of run per database, each repeated `--trials` times (the median is shown, with the
+slowest and fastest trial: a shared virtual machine's speed varies by a third from minute to minute):
 
 - paced: `--members` members active at once, each sending a command every `--think` seconds on
   average (people type; they do not hammer) — the p50/p99 latency of one command;
@@ -89,21 +92,35 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=20, help="commands per member")
     parser.add_argument("--think", type=float, default=1.0, help="paced run: mean seconds between commands")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--trials", type=int, default=3, help="runs of each kind; the median is shown")
     args = parser.parse_args()
-    print(f"{args.members} concurrent members × {args.commands} commands (paced: one per ~{args.think:g} s)")
-    for think, label in ((args.think, "paced"), (0.0, "saturated")):
-        if args.db in ("sqlite", "both"):
-            with tempfile.TemporaryDirectory() as tmp:
-                result = asyncio.run(run(f"sqlite:///{Path(tmp) / 'b.db'}", args.members, args.commands, think))
-            print_result(f"SQLite {label}", result)
-        if args.db in ("postgres", "both"):
-            print_result(f"PostgreSQL {label}", asyncio.run(with_postgres(args.members, args.commands, think)))
-
-
-def print_result(name: str, r: dict[str, float]) -> None:
     print(
-        f"{name:<11} {r['commands']:>6.0f} commands  {r['per_second']:>8.0f} commands/s  "
-        f"p50 {r['p50_ms']:>6.2f} ms  p99 {r['p99_ms']:>7.2f} ms"
+        f"{args.members} concurrent members × {args.commands} commands (paced: one per ~{args.think:g} s); "
+        f"median of {args.trials} trials [slowest–fastest]"
+    )
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for think, label in ((args.think, "paced"), (0.0, "saturated")):
+        for database in databases:
+            results = [asyncio.run(trial(database, args.members, args.commands, think)) for _ in range(args.trials)]
+            print_result(f"{'SQLite' if database == 'sqlite' else 'PostgreSQL'} {label}", results)
+
+
+async def trial(database: str, members: int, commands: int, think: float) -> dict[str, float]:
+    if database == "postgres":
+        return await with_postgres(members, commands, think)
+    with tempfile.TemporaryDirectory() as tmp:
+        return await run(f"sqlite:///{Path(tmp) / 'b.db'}", members, commands, think)
+
+
+def print_result(name: str, results: list[dict[str, float]]) -> None:
+    def figure(key: str, unit: str, digits: int) -> str:
+        values = sorted(r[key] for r in results)
+        spread = f" [{values[0]:.{digits}f}–{values[-1]:.{digits}f}]" if len(values) > 1 else ""
+        return f"{statistics.median(values):.{digits}f}{spread} {unit}"
+
+    print(
+        f"{name:<21} {figure('per_second', 'commands/s', 0):<28} "
+        f"p50 {figure('p50_ms', 'ms', 1):<22} p99 {figure('p99_ms', 'ms', 1)}"
     )
 
 
