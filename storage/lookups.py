@@ -9,13 +9,15 @@ changes made outside samskap, such as by hand in the database.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 from bot.events import Conversation, User
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("samskap.storage")
 
 NOTIFY_CHANNEL = "samskap_lookups"
+LISTEN_RETRY_SECONDS = 30.0
+PROBE_SECONDS = 2.0
 WATCHED_TABLES = frozenset({Network.__tablename__, Channel.__tablename__, Member.__tablename__})
 _CHANGED = "samskap_lookups_changed"
 ONE_STATEMENT = "samskap_one_statement"  # set in the info of db.one_statement() sessions
@@ -59,6 +63,7 @@ class ChannelLookups:
         self._listener: AsyncConnection | None = None
         self._listening = not db.is_postgres  # one process per SQLite file: its own commits are all there is
         self._next_listen_attempt = 0.0
+        self._probe: tuple[str, asyncio.Future[None]] | None = None
         event.listen(session_class, "after_flush", self._after_flush)
         event.listen(session_class, "do_orm_execute", self._on_statement)
         event.listen(session_class, "after_commit", self._after_commit)
@@ -130,23 +135,41 @@ class ChannelLookups:
         now = self._monotonic()
         if now < self._next_listen_attempt:
             return False
-        self._next_listen_attempt = now + 5.0
+        self._next_listen_attempt = now + LISTEN_RETRY_SECONDS
         await self.close()
         try:
             self._listener = await self.db.engine.connect()
             raw = (await self._listener.get_raw_connection()).driver_connection
             await raw.add_listener(NOTIFY_CHANNEL, self._heard)
             raw.add_termination_listener(self._lost)
+            await self._hear_a_probe()
         except Exception:
-            log.warning("cannot listen for changes by other workers; not remembering lookups for now", exc_info=True)
+            log.warning("cannot hear other workers' changes; not remembering lookups for now", exc_info=True)
+            await self.close()
             return False
         # Whatever changed while nobody listened is forgotten.
         self.forget_all()
         self._listening = True
         return True
 
-    def _heard(self, *_args: object) -> None:
+    async def _hear_a_probe(self) -> None:
+        """Send a notification and wait for it: LISTEN through a transaction-mode pooler, for
+        example, succeeds but never hears anything."""
+        token = secrets.token_hex(8)
+        self._probe = (token, asyncio.get_running_loop().create_future())
+        try:
+            async with self.db.engine.begin() as conn:
+                await conn.execute(
+                    text("SELECT pg_notify(:channel, :token)"), {"channel": NOTIFY_CHANNEL, "token": token}
+                )
+            await asyncio.wait_for(self._probe[1], PROBE_SECONDS)
+        finally:
+            self._probe = None
+
+    def _heard(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         self.forget_all()
+        if self._probe is not None and payload == self._probe[0] and not self._probe[1].done():
+            self._probe[1].set_result(None)
 
     def _lost(self, *_args: object) -> None:
         if self._listener is None:  # closed on purpose

@@ -7,6 +7,7 @@ from sqlalchemy import text, update
 
 from adapters.memory import Chat, MemoryAdapter
 from bot.app import build_bot
+from storage import lookups
 from storage.models.core import Member, Role
 from storage.repositories.core import Networks
 
@@ -99,6 +100,25 @@ async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(any_dat
             return REFUSED not in (await second.say("ola", SETTING))[0].text
 
         assert await eventually(second_sees_the_leader, seconds=3)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_worker_that_hears_nothing_remembers_nothing(any_database_url: str, monkeypatch) -> None:
+    if any_database_url.startswith("sqlite"):
+        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
+    # As through a pooler in transaction mode: LISTEN succeeds, but no notification ever arrives.
+    monkeypatch.setattr(lookups, "PROBE_SECONDS", 0.2)
+    monkeypatch.setattr(lookups.ChannelLookups, "_heard", lambda self, *args: None)
+    first = await Chat.start(any_database_url)
+    second = await second_worker(first)
+    try:
+        await first.say("kari", "/samskap bli-med Nordby")
+        await first.say("ola", "/samskap bli-med Sørby")
+        assert REFUSED in (await second.say("ola", SETTING))[0].text
+        await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+        assert "oppfolging = 7" in (await second.say("ola", SETTING))[0].text
     finally:
         await first.close()
         await second.close()
