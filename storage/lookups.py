@@ -3,8 +3,8 @@
 A worker keeps the answers in memory and forgets all of them whenever a network, channel or member
 changes: at once after its own commits, and when another worker says so over PostgreSQL's
 LISTEN/NOTIFY (the NOTIFY is sent in the writing transaction, so it arrives exactly when the change
-is visible). If that channel is not known to be working, nothing is remembered. A time limit covers
-changes made outside samskap, such as by hand in the database.
+is visible). A worker that cannot be sure it hears the others remembers nothing. A time limit
+covers changes made outside samskap, such as by hand in the database.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class ChannelLookups:
         # Bumped on every change, so that an answer read before a change is never remembered after it.
         self.generation = 0
         self._listener: AsyncConnection | None = None
+        self._heard_on: object = None  # the driver's connection that LISTENs
         self._listening = not db.is_postgres  # one process per SQLite file: its own commits are all there is
         self._next_listen_attempt = 0.0
         self._probe: tuple[str, asyncio.Future[None]] | None = None
@@ -139,7 +140,7 @@ class ChannelLookups:
         await self.close()
         try:
             self._listener = await self.db.engine.connect()
-            raw = (await self._listener.get_raw_connection()).driver_connection
+            raw = self._heard_on = (await self._listener.get_raw_connection()).driver_connection
             await raw.add_listener(NOTIFY_CHANNEL, self._heard)
             raw.add_termination_listener(self._lost)
             await self._hear_a_probe()
@@ -171,8 +172,8 @@ class ChannelLookups:
         if self._probe is not None and payload == self._probe[0] and not self._probe[1].done():
             self._probe[1].set_result(None)
 
-    def _lost(self, *_args: object) -> None:
-        if self._listener is None:  # closed on purpose
+    def _lost(self, connection: object) -> None:
+        if self._listener is None or connection is not self._heard_on:  # closed on purpose
             return
         log.warning("lost the connection that hears other workers' changes; will reconnect")
         self._listening = False
