@@ -65,6 +65,13 @@ async def any_database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIte
 
 
 @pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for what needs several workers (SQLite is single-process)."""
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
 async def chat(database_url: str) -> AsyncIterator[Chat]:
     chat = await Chat.start(database_url)
     yield chat

@@ -47,10 +47,9 @@ async def test_an_answer_read_before_a_change_is_not_remembered(network_chat: Ch
     assert "oppfolging = 7" in (await chat.say("ola", SETTING))[0].text
 
 
-async def test_a_change_by_another_worker_is_seen_at_once(any_database_url: str) -> None:
-    if any_database_url.startswith("sqlite"):
-        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
-    first = await Chat.start(any_database_url)
+@pytest.mark.postgres
+async def test_a_change_by_another_worker_is_seen_at_once(postgres_url: str) -> None:
+    first = await Chat.start(postgres_url)
     second = await second_worker(first)
     try:
         await first.say("kari", "/samskap bli-med Nordby")
@@ -75,10 +74,9 @@ async def test_a_change_by_another_worker_is_seen_at_once(any_database_url: str)
         await second.close()
 
 
-async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(any_database_url: str) -> None:
-    if any_database_url.startswith("sqlite"):
-        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
-    first = await Chat.start(any_database_url)
+@pytest.mark.postgres
+async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(postgres_url: str) -> None:
+    first = await Chat.start(postgres_url)
     second = await second_worker(first)
     try:
         await first.say("kari", "/samskap bli-med Nordby")
@@ -105,13 +103,12 @@ async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(any_dat
         await second.close()
 
 
-async def test_a_worker_that_hears_nothing_remembers_nothing(any_database_url: str, monkeypatch) -> None:
-    if any_database_url.startswith("sqlite"):
-        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
+@pytest.mark.postgres
+async def test_a_worker_that_hears_nothing_remembers_nothing(postgres_url: str, monkeypatch) -> None:
     # As through a pooler in transaction mode: LISTEN succeeds, but no notification ever arrives.
     monkeypatch.setattr(lookups, "PROBE_SECONDS", 0.2)
     monkeypatch.setattr(lookups.ChannelLookups, "_heard", lambda self, *args: None)
-    first = await Chat.start(any_database_url)
+    first = await Chat.start(postgres_url)
     second = await second_worker(first)
     try:
         await first.say("kari", "/samskap bli-med Nordby")

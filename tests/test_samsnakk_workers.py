@@ -11,9 +11,8 @@ from storage.models.samsnakk import SamsnakkCall
 from storage.repositories.samsnakk import Calls
 
 
-async def test_two_workers_proposing_at_once_book_the_partner_once(any_database_url: str, monkeypatch) -> None:
-    if any_database_url.startswith("sqlite"):
-        pytest.skip("several workers need PostgreSQL; SQLite is the single-process default")
+@pytest.mark.postgres
+async def test_two_workers_proposing_at_once_book_the_partner_once(postgres_url: str, monkeypatch) -> None:
     # Widen the window between "is per free?" and "book per", where a race would strike.
     original_busy = Calls.busy
 
@@ -23,7 +22,7 @@ async def test_two_workers_proposing_at_once_book_the_partner_once(any_database_
         return found
 
     monkeypatch.setattr(Calls, "busy", slow_busy)
-    first = await Chat.start(any_database_url)
+    first = await Chat.start(postgres_url)
     second_bot = await build_bot(first.bot.config, clock=first.clock, adapters=[MemoryAdapter()], migrate=False)
     second = Chat(second_bot, second_bot.adapters["memory"], first.clock)
     try:
