@@ -50,7 +50,7 @@ class ChannelLookups:
         session_class: type[Session],
         *,
         ttl_seconds: float = 60.0,
-        max_entries: int = 20_000,
+        max_entries: int = 5_000,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
