@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord import events
+from adapters.discord.commands import default_sub_name
 from adapters.discord.errors import THREAD_EXISTS, UNKNOWN_CHANNEL, delivering, delivery_error
 from adapters.discord.events import DM_SCOPE, PLATFORM, channel_id_of
 from adapters.discord.interaction import InteractionReply, current
@@ -40,6 +41,7 @@ from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, Event, MemberJoinedEvent, User
 from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
+from bot.router import CommandGroup
 from storage.repositories.core import Members, Networks
 from storage.repositories.discord import Stash
 
@@ -199,6 +201,11 @@ class DiscordAdapter:
             self._channel_kinds[channel.id] = (int(data.get("type", 0)), int(parent) if parent else None)
         kind, parent_id = self._channel_kinds[channel.id]
         return SimpleNamespace(id=channel.id, type=SimpleNamespace(value=kind), parent_id=parent_id)
+
+    @staticmethod
+    def default_subcommand(group: CommandGroup) -> str | None:
+        """How help names a command's own use: Discord runs it through a subcommand (`/ide start`)."""
+        return default_sub_name(group) if group.subcommands else None
 
     def _translator(self, interaction: discord.Interaction) -> Translator:
         language = normalise_language(str(interaction.locale.value)) or self.bot.config.language

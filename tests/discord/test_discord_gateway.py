@@ -39,6 +39,8 @@ async def test_samskap_shows_help_as_an_ephemeral_interaction_response(discord_b
     assert answers[0]["type"] == 4  # the first part answers the interaction, the rest follow up
     assert all((a.get("data", a)).get("flags") == 64 for a in answers)
     assert "/samskap bli-med" in texts(answers)
+    # On Discord a command with subcommands runs through one of them: help says how to type it.
+    assert "/ide start [tekst #tagg] — " in texts(answers) and "/ide [tekst" not in texts(answers)
     assert fake.requests_to("GET", "^/users/@me$") and fake.requests_to("GET", "^/oauth2/applications/@me$")
 
 

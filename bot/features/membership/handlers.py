@@ -314,10 +314,15 @@ def help_message(ctx: Context) -> Message:
     parts: list = [Section(ctx.t("*samskap* — learning together between the network meetings"))]
     if ctx.member is None:
         parts.append(Text(ctx.t("Start by joining: /samskap bli-med <your school>")))
+    # Where a command with subcommands cannot run on its own (Discord), the adapter names the
+    # subcommand that stands for it: `/ide start`.
+    default_subcommand = getattr(ctx.adapter, "default_subcommand", None)
     for group in ctx.bot.router.commands.values():
         lines = []
         if group.default and group.default.help:
-            lines.append(f"/{group.name} {group.default.usage}".rstrip() + f" — {ctx.t(group.default.help)}")
+            sub = default_subcommand(group) if default_subcommand else None
+            typed = " ".join(word for word in (f"/{group.name}", sub, group.default.usage) if word)
+            lines.append(f"{typed} — {ctx.t(group.default.help)}")
         seen: set[int] = set()
         for sub_name in group.sub_names:
             route = group.subcommands[sub_name]
