@@ -1,6 +1,7 @@
 """Every event asks "which network, and who is this?"; the answers are remembered but never stale."""
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text, update
@@ -13,11 +14,6 @@ from storage.repositories.core import Networks
 
 SETTING = "/samskap leder innstilling oppfolging 7"
 REFUSED = "nettverksledere"
-
-
-async def second_worker(first: Chat) -> Chat:
-    bot = await build_bot(first.bot.config, clock=first.clock, adapters=[MemoryAdapter()], migrate=False)
-    return Chat(bot, bot.adapters["memory"], first.clock)
 
 
 async def eventually(check, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
@@ -47,75 +43,63 @@ async def test_an_answer_read_before_a_change_is_not_remembered(network_chat: Ch
     assert "oppfolging = 7" in (await chat.say("ola", SETTING))[0].text
 
 
-@pytest.mark.postgres
-async def test_a_change_by_another_worker_is_seen_at_once(postgres_url: str) -> None:
+@pytest.fixture
+async def workers(postgres_url: str) -> AsyncIterator[tuple[Chat, Chat]]:
+    """Two workers on one PostgreSQL database, where kari (leader) and ola have joined."""
     first = await Chat.start(postgres_url)
-    second = await second_worker(first)
-    try:
-        await first.say("kari", "/samskap bli-med Nordby")
-        await first.say("ola", "/samskap bli-med Sørby")
-        assert REFUSED in (await second.say("ola", SETTING))[0].text  # the second worker now remembers ola
-        await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+    bot = await build_bot(first.bot.config, clock=first.clock, adapters=[MemoryAdapter()], migrate=False)
+    second = Chat(bot, bot.adapters["memory"], first.clock)
+    await first.say("kari", "/samskap bli-med Nordby")
+    await first.say("ola", "/samskap bli-med Sørby")
+    yield first, second
+    await first.close()
+    await second.close()
 
-        async def second_sees_the_leader() -> bool:
-            return REFUSED not in (await second.say("ola", SETTING))[0].text
 
-        assert await eventually(second_sees_the_leader)
-
-        await first.say("ola", "/samskap slett-meg")
-        await first.click("ola", "membership.erase")
-
-        async def second_knows_ola_left() -> bool:
-            return "bli-med" in (await second.say("ola", "/ideer"))[0].text
-
-        assert await eventually(second_knows_ola_left)
-    finally:
-        await first.close()
-        await second.close()
+async def second_sees_ola_as_leader(second: Chat) -> bool:
+    return REFUSED not in (await second.say("ola", SETTING))[0].text
 
 
 @pytest.mark.postgres
-async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(postgres_url: str) -> None:
-    first = await Chat.start(postgres_url)
-    second = await second_worker(first)
-    try:
-        await first.say("kari", "/samskap bli-med Nordby")
-        await first.say("ola", "/samskap bli-med Sørby")
-        await second.say("ola", "/ideer")
-        # The connection that hears the other workers is cut (a restart of PostgreSQL, a network blip).
-        async with first.bot.db.session() as s:
-            await s.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
-                )
+async def test_a_change_by_another_worker_is_seen_at_once(workers: tuple[Chat, Chat]) -> None:
+    first, second = workers
+    assert REFUSED in (await second.say("ola", SETTING))[0].text  # the second worker now remembers ola
+    await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+    assert await eventually(lambda: second_sees_ola_as_leader(second))
+
+    await first.say("ola", "/samskap slett-meg")
+    await first.click("ola", "membership.erase")
+
+    async def second_knows_ola_left() -> bool:
+        return "bli-med" in (await second.say("ola", "/ideer"))[0].text
+
+    assert await eventually(second_knows_ola_left)
+
+
+@pytest.mark.postgres
+async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(workers: tuple[Chat, Chat]) -> None:
+    first, second = workers
+    await second.say("ola", "/ideer")
+    # The connection that hears the other workers is cut (a restart of PostgreSQL, a network blip).
+    async with first.bot.db.session() as s:
+        await s.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
             )
-
-        await first.say("kari", "/samskap leder rolle @ola nettverksleder")
-
-        # Not heard, but not remembered either: the second worker forgot all when it lost the line.
-        async def second_sees_the_leader() -> bool:
-            return REFUSED not in (await second.say("ola", SETTING))[0].text
-
-        assert await eventually(second_sees_the_leader, seconds=3)
-    finally:
-        await first.close()
-        await second.close()
+        )
+    await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+    # Not heard, but not remembered either: the second worker forgot all when it lost the line.
+    assert await eventually(lambda: second_sees_ola_as_leader(second), seconds=3)
 
 
 @pytest.mark.postgres
-async def test_a_worker_that_hears_nothing_remembers_nothing(postgres_url: str, monkeypatch) -> None:
+async def test_a_worker_that_hears_nothing_remembers_nothing(workers: tuple[Chat, Chat], monkeypatch) -> None:
+    first, second = workers
     # As through a pooler in transaction mode: LISTEN succeeds, but no notification ever arrives.
+    # (The second worker has not listened yet: it starts on its first event.)
     monkeypatch.setattr(lookups, "PROBE_SECONDS", 0.2)
     monkeypatch.setattr(lookups.ChannelLookups, "_heard", lambda self, *args: None)
-    first = await Chat.start(postgres_url)
-    second = await second_worker(first)
-    try:
-        await first.say("kari", "/samskap bli-med Nordby")
-        await first.say("ola", "/samskap bli-med Sørby")
-        assert REFUSED in (await second.say("ola", SETTING))[0].text
-        await first.say("kari", "/samskap leder rolle @ola nettverksleder")
-        assert "oppfolging = 7" in (await second.say("ola", SETTING))[0].text
-    finally:
-        await first.close()
-        await second.close()
+    assert REFUSED in (await second.say("ola", SETTING))[0].text
+    await first.say("kari", "/samskap leder rolle @ola nettverksleder")
+    assert await second_sees_ola_as_leader(second)
