@@ -105,6 +105,8 @@ class SentMessage:
 
     conversation: Conversation
     message_id: str
+    # The further messages a long message was split into, in order (updates change them all).
+    more_ids: tuple[str, ...] = ()
 
 
 class DeliveryError(Exception):
@@ -133,7 +135,7 @@ class Adapter(Protocol):
         ...
 
     async def update(self, sent: SentMessage, message: Message) -> None:
-        """Replace the content of a message the bot sent earlier."""
+        """Replace the content of a message the bot sent earlier, all its parts if it was split."""
         ...
 
     async def open_form(self, event: Event, form: Form) -> None:

@@ -85,7 +85,7 @@ class Outbox:
             if existing is None:
                 raise
             if existing.status == "sent":
-                return DeliveryResult("duplicate", _sent_handle(existing))
+                return DeliveryResult("duplicate", sent_message(existing))
             if existing.status == "failed":
                 return DeliveryResult("failed")
             return await self._attempt(existing.id)
@@ -161,6 +161,7 @@ class Outbox:
                     last_error=None,
                     sent_conversation=_conv_dict(sent.conversation) if sent else None,
                     sent_message_id=sent.message_id if sent else None,
+                    sent_more_ids=list(sent.more_ids) if sent and sent.more_ids else None,
                 )
             )
 
@@ -210,7 +211,8 @@ def _conv_dict(conv: Conversation) -> dict[str, object]:
     }
 
 
-def _sent_handle(row: Delivery) -> SentMessage | None:
+def sent_message(row: Delivery) -> SentMessage | None:
+    """The handle of what a delivery sent (to update it later), if it was sent."""
     if not row.sent_conversation or not row.sent_message_id:
         return None
-    return SentMessage(Conversation(**row.sent_conversation), row.sent_message_id)
+    return SentMessage(Conversation(**row.sent_conversation), row.sent_message_id, tuple(row.sent_more_ids or ()))

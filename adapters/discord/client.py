@@ -249,7 +249,7 @@ class DiscordAdapter:
             # that thread exists only once it is created, and then has the message's id.
             await self._thread_under(conversation, message)
             message_ids = await self._post_all(channel_id, identity, payloads)
-        return SentMessage(conversation, message_ids[0])
+        return SentMessage(conversation, message_ids[0], tuple(message_ids[1:]))
 
     async def _thread_under(self, conversation: Conversation, message: Message) -> None:
         assert conversation.thread_id is not None
@@ -287,14 +287,24 @@ class DiscordAdapter:
         return self._dm_channels[user_id]
 
     async def update(self, sent: SentMessage, message: Message) -> None:
+        message_ids = [sent.message_id, *sent.more_ids]
         payloads = render_message(message)
-        await self._store_buttons(payloads[:1])
-        if len(payloads) > 1:  # an edit cannot grow into several messages: keep the first, say it is cut
-            payloads[0].content = payloads[0].content[:1990].rstrip() + " …"
+        if len(payloads) > len(message_ids):  # an edit cannot add messages in between: say the rest is cut
+            payloads = payloads[: len(message_ids)]
+            payloads[-1].content = payloads[-1].content[:1990].rstrip() + " …"
+        await self._store_buttons(payloads)
+        channel_id = channel_id_of(sent.conversation)
         reply = current.get()
-        if reply is not None and await reply.update(sent, payloads[0]):
-            return
-        await self.rest.edit(channel_id_of(sent.conversation), sent.message_id, payloads[0])
+        if reply is None or not await reply.update(sent, payloads[0]):
+            await self.rest.edit(channel_id, sent.message_id, payloads[0])
+        for message_id, payload in zip(message_ids[1:], payloads[1:], strict=False):
+            await self.rest.edit(channel_id, message_id, payload)
+        for message_id in message_ids[len(payloads) :]:  # the new content needs fewer messages
+            try:
+                await self.rest.delete(channel_id, message_id)
+            except DeliveryError as error:
+                if error.code != "gone":
+                    raise
 
     async def open_form(self, event: Event, form: Form) -> None:
         key = secrets.token_urlsafe(12)

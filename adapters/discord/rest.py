@@ -63,6 +63,12 @@ class Rest:
         )
         return await self._call(route, **_message_kwargs(payload, payload.body()))
 
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        route = Route(
+            "DELETE", "/channels/{channel_id}/messages/{message_id}", channel_id=channel_id, message_id=message_id
+        )
+        await self._call(route)
+
     async def channel(self, channel_id: str) -> dict[str, Any]:
         return await self._call(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
 

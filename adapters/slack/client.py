@@ -36,7 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.options import SlackOptions
-from adapters.slack.render import Rendered, render_form, render_message, render_single
+from adapters.slack.render import Rendered, render_form, render_message, render_update
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.events import Conversation, Event, User
@@ -357,7 +357,8 @@ class SlackAdapter:
         sent_ids = self._progress.pop(fingerprint)
         while len(self._progress) > 500:  # attempts that were never retried
             self._progress.pop(next(iter(self._progress)))
-        return SentMessage(conv, sent_ids[0]) if rendered.payloads else None
+        parts = len(rendered.payloads)
+        return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
 
     async def _send_ephemeral(self, destination: Destination, rendered: Rendered) -> None:
         conv, user = destination.conversation, destination.user
@@ -399,8 +400,16 @@ class SlackAdapter:
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         conv = sent.conversation
-        await self.call(conv.workspace_id, "chat.update", channel=conv.id, ts=sent.message_id,
-                        **render_single(message))  # fmt: skip
+        timestamps = [sent.message_id, *sent.more_ids]
+        payloads = render_update(message, len(timestamps))
+        for ts, payload in zip(timestamps, payloads, strict=False):
+            await self.call(conv.workspace_id, "chat.update", channel=conv.id, ts=ts, **payload)
+        for ts in timestamps[len(payloads) :]:  # the new content needs fewer messages
+            try:
+                await self.call(conv.workspace_id, "chat.delete", channel=conv.id, ts=ts)
+            except DeliveryError as error:
+                if error.code != "gone":
+                    raise
 
     async def open_form(self, event: Event, form: Form) -> None:
         ref = event.platform_ref

@@ -108,7 +108,7 @@ def render_message(message: Message) -> Rendered:
             files.append(part)
         else:
             blocks.extend(_blocks_for(part))
-    fallback = truncate(message.summary or message.plain_text() or " ", MAX_FALLBACK_TEXT)
+    fallback = _fallback(message)
     chunks = [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     if not chunks and not files:
         chunks = [[]]
@@ -116,11 +116,27 @@ def render_message(message: Message) -> Rendered:
 
 
 def render_single(message: Message, max_blocks: int = MAX_BLOCKS) -> dict[str, Any]:
-    """One payload whatever the size (for `chat.update` and views): extra blocks give way to a note."""
+    """One payload whatever the size (for views): extra blocks give way to a note."""
     blocks = [b for part in message.parts if not isinstance(part, Attachment) for b in _blocks_for(part)]
-    if len(blocks) > max_blocks:
-        blocks = [*blocks[: max_blocks - 1], _context_block(ELLIPSIS)]
-    return {"text": truncate(message.summary or message.plain_text() or " ", MAX_FALLBACK_TEXT), "blocks": blocks}
+    return {"text": _fallback(message), "blocks": _fit(blocks, max_blocks)}
+
+
+def render_update(message: Message, messages: int) -> list[dict[str, Any]]:
+    """Payloads that replace a message sent as `messages` Slack messages: at most that many (an
+    update cannot add messages in between), the last ending in a note if the rest does not fit."""
+    payloads = list(render_message(message).payloads) or [render_single(message)]
+    if len(payloads) <= messages:
+        return payloads
+    overflow = [block for payload in payloads[messages - 1 :] for block in payload["blocks"]]
+    return [*payloads[: messages - 1], {"text": _fallback(message), "blocks": _fit(overflow, MAX_BLOCKS)}]
+
+
+def _fit(blocks: list[dict[str, Any]], max_blocks: int) -> list[dict[str, Any]]:
+    return blocks if len(blocks) <= max_blocks else [*blocks[: max_blocks - 1], _context_block(ELLIPSIS)]
+
+
+def _fallback(message: Message) -> str:
+    return truncate(message.summary or message.plain_text() or " ", MAX_FALLBACK_TEXT)
 
 
 def _blocks_for(part: Part) -> list[dict[str, Any]]:

@@ -51,6 +51,7 @@ class Delivery(Base):
     locked_until: Mapped[datetime | None]
     sent_conversation: Mapped[dict[str, Any] | None] = mapped_column()
     sent_message_id: Mapped[str | None] = mapped_column(String(64))
+    sent_more_ids: Mapped[list[str] | None] = mapped_column()  # further parts of a split message
     last_error: Mapped[str | None] = mapped_column(String(200))
     # Who to tell if it finally fails (a member id), and whether they were told.
     notify_member_id: Mapped[int | None] = mapped_column()

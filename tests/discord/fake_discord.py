@@ -250,6 +250,9 @@ class FakeDiscord:
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
             for message in self.messages.get(match.group(1), []):
                 if message["id"] == match.group(2):
+                    if method == "DELETE":
+                        self.messages[match.group(1)].remove(message)
+                        return None
                     if method == "PATCH":
                         message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
                     return 200, message

@@ -522,3 +522,22 @@ async def test_half_filled_forms_are_in_my_data_and_deleted_with_me(discord_bot:
     await discord_bot.slash("kari", "samskap", "slett-meg", "bekreft")
     async with discord_bot.bot.db.session() as s:
         assert await Stash(s).forms_of(user_id("kari")) == []
+
+
+async def test_a_split_message_is_updated_part_by_part_and_parts_no_longer_needed_are_deleted(
+    discord_bot: Harness, fake: FakeDiscord
+) -> None:
+    from bot.outbox import sent_message
+
+    long_text = "\n".join(f"Linje {i}: " + "ord " * 40 for i in range(40))  # about three Discord messages
+    await discord_bot.bot.outbox.deliver("long", Destination.channel(CHANNEL), Message.text(long_text))
+    row = await discord_bot.bot.outbox.get("long")
+    sent = sent_message(row) if row else None  # as a digest finds it, after any restart
+    assert sent is not None and len(sent.more_ids) == len(fake.messages[CHANNEL_ID]) - 1 >= 2
+
+    await discord_bot.adapter.update(sent, Message.text(long_text.replace("ord", "nytt ord", 150)))
+    assert len(fake.messages[CHANNEL_ID]) == 1 + len(sent.more_ids)
+    assert fake.messages[CHANNEL_ID][0]["content"].startswith("Linje 0: nytt ord")
+
+    await discord_bot.adapter.update(sent, Message.text("Kortere nå"))
+    assert [m["content"] for m in fake.messages[CHANNEL_ID]] == ["Kortere nå"]

@@ -16,6 +16,7 @@ from adapters.slack.client import delivery_error, retry_after_seconds
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, User
 from bot.messages import Attachment, Message, Text
+from bot.outbox import sent_message
 from storage.repositories.core import Members
 
 CHANNEL = Conversation("slack", "T1", "C1")
@@ -146,6 +147,25 @@ async def test_an_update_replaces_the_message(slack: SlackHarness) -> None:
     await slack.app.adapter.update(sent, Message.text("4 prøver dette"))
     update = slack.fake.calls_to("chat.update")[0].params
     assert (update["channel"], update["ts"], update["text"]) == ("C1", sent.message_id, "4 prøver dette")
+
+
+async def test_a_split_message_is_updated_part_by_part_and_parts_no_longer_needed_are_deleted(
+    slack: SlackHarness,
+) -> None:
+    points = [Text(f"Punkt {i}") for i in range(60)]  # 60 blocks: two Slack messages
+    await slack.bot.outbox.deliver("digest-long", Destination.channel(CHANNEL), Message.of(*points))
+    row = await slack.bot.outbox.get("digest-long")
+    sent = sent_message(row) if row else None  # as a digest finds it, after any restart
+    assert sent is not None and len(sent.more_ids) == 1
+
+    await slack.app.adapter.update(sent, Message.of(*points[1:]))
+    updates = [call.params for call in slack.fake.calls_to("chat.update")]
+    assert [u["ts"] for u in updates] == [sent.message_id, sent.more_ids[0]]
+    assert len(updates[0]["blocks"]) == 50 and len(updates[1]["blocks"]) == 9
+
+    await slack.app.adapter.update(sent, Message.text("Kortere nå"))
+    assert slack.fake.calls_to("chat.update")[-1].params["ts"] == sent.message_id
+    assert [call.params["ts"] for call in slack.fake.calls_to("chat.delete")] == [sent.more_ids[0]]
 
 
 async def test_an_attachment_is_uploaded_as_a_file(slack: SlackHarness) -> None:

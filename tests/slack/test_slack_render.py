@@ -19,6 +19,7 @@ from adapters.slack.render import (
     render_home,
     render_message,
     render_single,
+    render_update,
     split_text,
 )
 from bot.events import Conversation
@@ -141,6 +142,14 @@ def test_single_payloads_and_home_views_are_cut_to_their_limit() -> None:
     message = Message.of(*(Text(f"{i}") for i in range(120)))
     assert len(render_single(message)["blocks"]) == 50
     assert len(render_home(message)["blocks"]) == 100
+
+
+def test_an_update_never_needs_more_messages_than_were_sent() -> None:
+    message = Message.of(*(Text(f"{i}") for i in range(120)))  # three messages' worth
+    first, second = render_update(message, 2)
+    assert len(first["blocks"]) == len(second["blocks"]) == MAX_BLOCKS
+    assert second["blocks"][0]["text"]["text"] == "50" and second["blocks"][-1]["type"] == "context"
+    assert len(render_update(message, 3)) == 3 and len(render_update(Message.text("kort"), 3)) == 1
 
 
 def test_a_form_becomes_a_modal_within_limits_and_its_state_comes_back() -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.adapter import DeliveryError, Destination
 from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.digest import compose, feeds
@@ -25,6 +25,7 @@ from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMe
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
 from bot.i18n import Translator
 from bot.messages import Message, Part, Section
+from bot.outbox import sent_message
 from bot.scheduler import next_cron_time
 from storage.models.core import Member, Network
 from storage.models.digest import DigestArticle, DigestFeed, DigestIssue
@@ -421,9 +422,9 @@ class DigestService:
         for destination in await self.destinations(network):
             row = await self.bot.outbox.get(delivery_key(network.id, period, destination))
             adapter = self.bot.adapters.get(destination.platform)
-            if row is None or row.status != "sent" or not row.sent_message_id or adapter is None:
+            sent = sent_message(row) if row is not None and row.status == "sent" else None
+            if sent is None or adapter is None:
                 continue
-            sent = SentMessage(Conversation(**row.sent_conversation), row.sent_message_id)  # type: ignore[arg-type]
             try:
                 await adapter.update(sent, message)
                 updated += 1
