@@ -157,22 +157,25 @@ class Bot:
 
     async def _resolve_network_and_member(self, ctx: Context, nxt: Next) -> None:
         event = ctx.event
-        conv = event.conversation
+        conv, user = event.conversation, event.user
         found = None
-        if not conv.is_direct:
-            found = await self.db.lookups.find(conv, event.user)
-        if found is not None:
-            network, member = found
+        if conv.is_direct:
+            key = ("direct", conv.platform, conv.workspace_id, user.platform, user.workspace_id, user.id)
+            found = await self.db.lookups.remembered(key, lambda: self._find_or_set_up(user, conv))
         else:
-            try:
-                network, member = await self._find_or_set_up(event.user, conv)
-            except IntegrityError:  # another worker set up the same workspace at the same moment
-                network, member = await self._find_or_set_up(event.user, conv)
+            found = await self.db.lookups.find(conv, user)
+        network, member = found if found is not None else await self._find_or_set_up(user, conv)
         ctx.network, ctx.member = network, member
         ctx.translator = self.translator_for(member, network)
         await nxt()
 
     async def _find_or_set_up(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
+        try:
+            return await self._find_or_set_up_once(user, conv)
+        except IntegrityError:  # another worker set up the same workspace at the same moment
+            return await self._find_or_set_up_once(user, conv)
+
+    async def _find_or_set_up_once(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
         async with self.db.session() as s:
             networks, members = Networks(s), Members(s)
             network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")

@@ -14,7 +14,7 @@ import copy
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, text
@@ -38,8 +38,8 @@ WATCHED_TABLES = frozenset({Network.__tablename__, Channel.__tablename__, Member
 _CHANGED = "samskap_lookups_changed"
 ONE_STATEMENT = "samskap_one_statement"  # set in the info of db.one_statement() sessions
 
-Found = tuple[Network, Member | None]
-Key = tuple[str, str, str, str, str, str]
+Found = tuple[Network | None, Member | None]
+Key = tuple[str, ...]
 Snapshot = tuple[dict[str, Any], dict[str, Any] | None]
 
 
@@ -71,19 +71,30 @@ class ChannelLookups:
 
     async def find(self, conv: Conversation, user: User) -> Found | None:
         """The channel's network and the user's membership in it (fresh copies, safe to change)."""
-        key = (conv.platform, conv.workspace_id, conv.id, user.platform, user.workspace_id, user.id)
+        key = ("channel", conv.platform, conv.workspace_id, conv.id, user.platform, user.workspace_id, user.id)
+        return await self.remembered(key, lambda: self._by_channel(conv, user))
+
+    async def remembered(self, key: Key, load: Callable[[], Awaitable[Found | None]]) -> Found | None:
+        """What `load` answers for `key`, remembered. `load` must read (or write) only networks,
+        channels and members, so that a change to them is what makes it forgotten."""
         entry = self._entries.get(key)
         if entry is not None and self._monotonic() - entry[0] < self.ttl_seconds:
             return _thaw(entry[1])
         remember = await self._listen()
         generation = self.generation
-        async with self.db.read() as s:
-            found = await Networks(s).with_member_by_channel(conv, user)
-        if found is not None and remember and generation == self.generation:
+        found = await load()
+        if found is not None and found[0] is not None and remember and generation == self.generation:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[key] = (self._monotonic(), (_values(found[0]), _values(found[1])))
         return found
+
+    async def _by_channel(self, conv: Conversation, user: User) -> Found | None:
+        async with self.db.read() as s:
+            return await Networks(s).with_member_by_channel(conv, user)
+
+    def remembered_keys(self) -> list[Key]:
+        return list(self._entries)
 
     def forget_all(self) -> None:
         self.generation += 1

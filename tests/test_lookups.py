@@ -103,3 +103,14 @@ async def test_a_worker_that_hears_nothing_remembers_nothing(workers: tuple[Chat
     assert REFUSED in (await second.say("ola", SETTING))[0].text
     await first.say("kari", "/samskap leder rolle @ola nettverksleder")
     assert await second_sees_ola_as_leader(second)
+
+
+async def test_who_writes_in_a_direct_message_is_remembered_until_it_changes(network_chat: Chat) -> None:
+    chat = network_chat
+    dm = chat.adapter.dm_conversation("ola")
+    assert REFUSED in (await chat.say("ola", SETTING, conversation=dm))[0].text
+    assert any(key[0] == "direct" for key in chat.bot.db.lookups.remembered_keys())
+    await chat.say("kari", "/samskap leder rolle @ola nettverksleder")
+    assert "oppfolging = 7" in (await chat.say("ola", SETTING, conversation=dm))[0].text
+    await chat.say("ola", "/samskap slett-meg bekreft")
+    assert "bli-med" in (await chat.say("ola", "/ideer", conversation=dm))[0].text
