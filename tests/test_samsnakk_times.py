@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.features.samsnakk.times import (
+from bot.times import (
     HoursError,
     TimeParseError,
     format_when,

@@ -19,9 +19,9 @@ from bot.features.samsnakk.calls import CallService
 from bot.features.samsnakk.common import declare_settings, member_tz
 from bot.features.samsnakk.handlers import register
 from bot.features.samsnakk.rounds import RoundService
-from bot.features.samsnakk.times import format_when
 from bot.i18n import Translator
 from bot.messages import Part, Section
+from bot.times import format_when
 from storage.models.core import Member
 from storage.repositories.core import Networks
 from storage.repositories.samsnakk import Avoids, Calls, Rounds

@@ -24,11 +24,11 @@ from bot.features.samsnakk.common import (
     member_tz,
 )
 from bot.features.samsnakk.rounds import RoundService
-from bot.features.samsnakk.times import format_short
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Message, Section, Text
 from bot.messages import Context as ContextLine
+from bot.times import format_short
 from storage.models.core import Member
 from storage.repositories.core import Members
 from storage.repositories.samsnakk import Rounds

@@ -31,9 +31,9 @@ from bot.features.samsnakk.common import (
     who,
 )
 from bot.features.samsnakk.ics import call_invitation
-from bot.features.samsnakk.times import format_when, free_slots
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Buttons, Context, Message, Section, Text
+from bot.times import format_when, free_slots
 from storage.models.core import Member, Network
 from storage.models.samsnakk import SamsnakkCall
 from storage.repositories.core import Members, Networks

@@ -8,9 +8,9 @@ from bot.context import Context
 from bot.features.samsnakk.calls import CallService, CallView
 from bot.features.samsnakk.common import SamsnakkError, is_opted_in, is_paused, member_tz, network_tz
 from bot.features.samsnakk.rounds import RoundService
-from bot.features.samsnakk.times import TimeParseError, format_when, parse_when
 from bot.messages import Context as ContextLine
 from bot.messages import Form, FormField, Message, Section, Text
+from bot.times import TimeParseError, format_when, parse_when
 
 
 async def fail(ctx: Context, err: SamsnakkError) -> None:

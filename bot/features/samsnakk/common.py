@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UserError
-from bot.features.samsnakk.times import DEFAULT_HOURS, HoursError, Window, normalise_hours, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time, parse_int, parse_text
+from bot.times import DEFAULT_HOURS, HoursError, Window, normalise_hours, parse_hours
 from storage.models.core import Member, Network, Role
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class SamsnakkError(UserError):
 
 
 def parse_weekday(raw: str) -> str:
-    from bot.features.samsnakk.times import WEEKDAYS
+    from bot.times import WEEKDAYS
 
     day = WEEKDAYS.get(raw.strip().lower().rstrip("."))
     if day is None:

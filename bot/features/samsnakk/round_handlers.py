@@ -25,12 +25,12 @@ from bot.features.samsnakk.common import (
     parse_weekday,
 )
 from bot.features.samsnakk.rounds import RoundService
-from bot.features.samsnakk.times import WEEKDAYS, format_when
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Form, FormField, Message, Section, Text
 from bot.messages import Context as ContextLine
 from bot.settings import SettingError, parse_clock_time
+from bot.times import WEEKDAYS, format_when
 from storage.repositories.core import Members
 from storage.repositories.samsnakk import Avoids
 

@@ -25,8 +25,8 @@ from bot.features.samsnakk.common import (
     school_and_role,
 )
 from bot.features.samsnakk.pairing import Candidate, PairingResult, pair_members
-from bot.features.samsnakk.times import format_when
 from bot.messages import Button, Buttons, Context, Message, Section, Text
+from bot.times import format_when
 from storage.models.core import Member, Network
 from storage.models.samsnakk import SamsnakkRound
 from storage.repositories.core import Members, Networks, Notes
