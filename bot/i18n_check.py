@@ -29,6 +29,7 @@ KEYWORDS = {
     "DigestProblem": None,
     "MembershipError": None,
     "SettingError": None,
+    "SamlingError": None,
     "check_text": (3,),
 }
 SOURCES = ("bot", "adapters")

@@ -1,0 +1,52 @@
+"""Thin chat handlers for the network's meetings; the logic is in service.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.context import Context
+from bot.features.samlinger import cards
+from bot.features.samlinger.service import SamlingError, SamlingService
+from bot.i18n import N_
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+COMMAND = ("samling", "samlinger", "meeting", "meetings")
+
+
+def register(bot: Bot, service: SamlingService) -> None:
+    r = bot.router
+
+    @r.command(COMMAND, help=N_("The network's next meetings"))
+    async def upcoming(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        samlinger = await service.upcoming(ctx.network)
+        await ctx.reply(cards.upcoming(ctx.translator, samlinger, service.tz(ctx.network), ctx.member.is_leader))
+
+    @r.command(
+        COMMAND,
+        sub=("ny", "new", "add"),
+        access="leader",
+        help=N_("Put a network meeting in the calendar"),
+        usage="<dato> <kl> [sted: tema]",
+    )
+    async def add(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if not ctx.args.strip():
+            raise SamlingError("Write the date and time, for example: /samling ny 14.01 12:00 Rådhuset: trivsel")
+        planned = await service.add(ctx.network, ctx.member, ctx.args)
+        days = int(ctx.bot.settings.network_value(ctx.network, "samling_varsel")) if planned.reminder_at else None
+        await ctx.reply(
+            cards.added(ctx.translator, planned.samling, service.tz(ctx.network), days), visibility="channel"
+        )
+
+    @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage="<nr>")
+    async def remove(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        word = ctx.args.split()[0] if ctx.args.split() else ""
+        if not word.isdigit() or len(word) > 9:
+            raise SamlingError("Which meeting? Give its number: /samling fjern <number>")
+        samling = await service.remove(ctx.network, ctx.member, int(word))
+        when = cards.when_and_about(ctx.translator, samling, service.tz(ctx.network))
+        await ctx.reply(ctx.t("Meeting {id} ({when}) is out of the calendar.", id=samling.id, when=when))

@@ -1,0 +1,200 @@
+"""The network's meetings and the rhythm between them, free of any chat platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.adapter import Destination
+from bot.errors import UserError
+from bot.features.samlinger import cards
+from bot.i18n import N_
+from bot.settings import SettingSpec, parse_int
+from bot.times import TimeParseError, parse_when
+from storage.models.core import Member, Network
+from storage.models.samlinger import Samling
+from storage.repositories.core import Audit, Networks
+from storage.repositories.samlinger import Samlinger
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+REMINDER_JOB = "samlinger.reminder"
+AFTER_JOB = "samlinger.after"
+MIDWAY_JOB = "samlinger.midway"
+JOBS = (REMINDER_JOB, AFTER_JOB, MIDWAY_JOB)
+# Prompts come in the morning, local time: read before the school day, not at midnight.
+PROMPT_TIME = time(9, 0)
+MAX_ABOUT = 300
+# Meetings closer than this get no prompt halfway between them: the reminder comes soon anyway.
+MIN_DAYS_FOR_MIDWAY = 7
+
+
+class SamlingError(UserError):
+    """Something the leader can fix; `msgid` is translated for them."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    samling: Samling
+    reminder_at: datetime | None
+
+
+def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, str]:
+    """A meeting's time from the front of `text` ("14.01 12:00 Rådhuset: trivsel"), and the rest."""
+    words = text.split()
+    passed = False
+    for n in range(min(4, len(words)), 0, -1):  # the longest time first: "14. januar 12:00"
+        try:
+            return parse_when(" ".join(words[:n]), now, tz), " ".join(words[n:])
+        except TimeParseError as error:
+            passed = passed or error.kind == "past"
+    if passed:
+        raise SamlingError("That time has passed. Give the date of the meeting, for example: /samling ny 14.01 12:00")
+    raise SamlingError(
+        "I could not read the time. Write the date and time first, then where and what, for example: "
+        "/samling ny 14.01 12:00 Rådhuset: trivsel i friminuttene"
+    )
+
+
+def morning_of(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, PROMPT_TIME, tzinfo=tz)
+
+
+class SamlingService:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        bot.settings.declare_network(
+            SettingSpec(
+                "samling_varsel",
+                2,
+                parse_int(0, 14),
+                N_("Days before a network meeting I remind the channel (0: no reminder)"),
+            )
+        )
+        bot.scheduler.handler(REMINDER_JOB)(self._remind)
+        bot.scheduler.handler(AFTER_JOB)(self._after)
+        bot.scheduler.handler(MIDWAY_JOB)(self._midway)
+
+    @staticmethod
+    def tz(network: Network) -> ZoneInfo:
+        return ZoneInfo(network.timezone)
+
+    async def add(self, network: Network, leader: Member, text: str) -> Planned:
+        now = self.bot.clock.now()
+        starts_at, rest = split_when(text, now, self.tz(network))
+        about = rest.strip(" :-–—")
+        if len(about) > MAX_ABOUT:
+            raise SamlingError("Keep where and what under {max} characters.", max=MAX_ABOUT)
+        async with self.bot.db.session() as s:
+            samling = await Samlinger(s).add(network.id, starts_at, about, now)
+            reminder_at = await self._schedule(s, network, samling)
+            await Audit(s).record(
+                network.id,
+                leader.id,
+                "add_samling",
+                {"samling_id": samling.id, "starts_at": starts_at.isoformat()},
+                now,
+            )
+        return Planned(samling, reminder_at)
+
+    async def _schedule(self, s: Any, network: Network, samling: Samling) -> datetime | None:
+        """The reminder before and the prompt the day after, in the same transaction as the meeting."""
+        tz, now = self.tz(network), self.bot.clock.now()
+        day = samling.starts_at.astimezone(tz).date()
+        payload = {"samling_id": samling.id}
+        days = int(self.bot.settings.network_value(network, "samling_varsel"))
+        reminder_at = morning_of(day - timedelta(days=days), tz) if days else None
+        if reminder_at is not None and reminder_at > now:
+            await self.bot.scheduler.add(
+                REMINDER_JOB, reminder_at, payload, key=f"{REMINDER_JOB}:{samling.id}", session=s
+            )
+        else:
+            reminder_at = None
+        after_at = morning_of(day + timedelta(days=1), tz)
+        await self.bot.scheduler.add(AFTER_JOB, after_at, payload, key=f"{AFTER_JOB}:{samling.id}", session=s)
+        return reminder_at
+
+    async def remove(self, network: Network, leader: Member, samling_id: int) -> Samling:
+        async with self.bot.db.session() as s:
+            samling = await Samlinger(s).get(network.id, samling_id)
+            if samling is None:
+                raise SamlingError("There is no meeting number {id}. See them with /samling.", id=samling_id)
+            for job in JOBS:
+                await self.bot.scheduler.cancel(f"{job}:{samling.id}", session=s)
+            await Samlinger(s).remove(samling)
+            await Audit(s).record(
+                network.id, leader.id, "remove_samling", {"samling_id": samling.id}, self.bot.clock.now()
+            )
+        return samling
+
+    async def upcoming(self, network: Network, limit: int = 10) -> list[Samling]:
+        async with self.bot.db.read() as s:
+            return await Samlinger(s).upcoming(network.id, self.bot.clock.now(), limit)
+
+    # -- the rhythm between meetings: scheduled jobs ------------------------------------------------
+    async def _load(self, samling_id: int) -> tuple[Samling, Network, int] | None:
+        async with self.bot.db.read() as s:
+            samling = await s.get(Samling, samling_id)
+            network = await Networks(s).get(samling.network_id) if samling else None
+            trying = await Samlinger(s).trying_ideas(network.id) if network else 0
+        return (samling, network, trying) if samling is not None and network is not None else None
+
+    async def _post(self, network: Network, key: str, message: Any) -> None:
+        channel = await self.bot.services["ideas"].announce_channel(network)
+        if channel is None:
+            return
+        await self.bot.outbox.deliver(key, Destination.channel(channel), message)
+
+    async def _remind(self, payload: dict[str, Any]) -> None:
+        """Before the meeting: bring a story of what you tried."""
+        found = await self._load(int(payload["samling_id"]))
+        if found is None:
+            return
+        samling, network, trying = found
+        t = self.bot.translator_for(None, network)
+        await self._post(network, f"{REMINDER_JOB}:{samling.id}", cards.reminder(t, samling, self.tz(network), trying))
+
+    async def _after(self, payload: dict[str, Any]) -> None:
+        """The day after: what did you take with you, and what will you try? Then plan the midway prompt."""
+        found = await self._load(int(payload["samling_id"]))
+        if found is None:
+            return
+        samling, network, _ = found
+        tz = self.tz(network)
+        async with self.bot.db.read() as s:
+            following = await Samlinger(s).upcoming(network.id, samling.starts_at, 1)
+        t = self.bot.translator_for(None, network)
+        await self._post(network, f"{AFTER_JOB}:{samling.id}", cards.after(t, following[0] if following else None, tz))
+        if following:
+            start, end = samling.starts_at.astimezone(tz).date(), following[0].starts_at.astimezone(tz).date()
+            if (end - start).days >= MIN_DAYS_FOR_MIDWAY:
+                midway = morning_of(start + timedelta(days=(end - start).days // 2), tz)
+                await self.bot.scheduler.schedule(
+                    MIDWAY_JOB, midway, {"samling_id": samling.id}, key=f"{MIDWAY_JOB}:{samling.id}"
+                )
+
+    async def _midway(self, payload: dict[str, Any]) -> None:
+        """Halfway to the next meeting: how is it going with what you are trying?"""
+        found = await self._load(int(payload["samling_id"]))
+        if found is None:
+            return
+        samling, network, trying = found
+        async with self.bot.db.read() as s:
+            following = await Samlinger(s).upcoming(network.id, self.bot.clock.now(), 1)
+        if not following:
+            return
+        t = self.bot.translator_for(None, network)
+        message = cards.midway(t, following[0], self.tz(network), trying)
+        await self._post(network, f"{MIDWAY_JOB}:{samling.id}", message)
+
+    # -- home ---------------------------------------------------------------------------------------
+    async def home(self, member: Member, t: Any) -> list[Any]:
+        async with self.bot.db.read() as s:
+            network = await Networks(s).get(member.network_id)
+            following = await Samlinger(s).upcoming(member.network_id, self.bot.clock.now(), 1) if network else []
+        if network is None or not following:
+            return []
+        return cards.home(t, following[0], self.tz(network))

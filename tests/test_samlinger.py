@@ -1,0 +1,82 @@
+"""The network's meetings: a calendar leaders keep, and the prompts before, after and between them."""
+
+from datetime import timedelta
+
+from adapters.memory import Chat
+
+# The test clock starts on Monday 7 September 2026, 08:00 UTC (10:00 in Oslo).
+FIRST = "/samling ny 14.09 12:00 Rådhuset: trivsel i friminuttene"
+SECOND = "/samling ny 26.10.2026 12:00 Biblioteket"
+
+
+def channel_texts(chat: Chat) -> list[str]:
+    return [s.text for s in chat.sent if s.destination.kind == "channel"]
+
+
+async def test_a_leader_puts_meetings_in_the_calendar_and_everyone_sees_them(network_chat: Chat) -> None:
+    chat = network_chat
+    added = await chat.say("kari", FIRST)
+    assert "Samling 1 er satt opp: man. 14. sep. kl. 12:00 — Rådhuset: trivsel i friminuttene." in added[0].text
+    assert "2 dager før" in added[0].text and added[0].destination.kind == "channel"
+    await chat.say("kari", SECOND)
+    listed = (await chat.say("ola", "/samling"))[0].text
+    assert listed.index("Rådhuset") < listed.index("Biblioteket")
+    assert "/samling fjern" not in listed  # leaders' commands are shown to leaders only
+    assert "Neste samling: man. 14. sep. kl. 12:00" in (await chat.say("ola", "/samskap hjem"))[0].text
+
+
+async def test_only_leaders_change_the_calendar(network_chat: Chat) -> None:
+    assert "nettverksledere" in (await network_chat.say("ola", FIRST))[0].text
+    assert "Ingen samlinger" in (await network_chat.say("ola", "/samling"))[0].text
+
+
+async def test_a_time_that_cannot_be_read_or_has_passed_is_explained(network_chat: Chat) -> None:
+    chat = network_chat
+    unreadable = (await chat.say("kari", "/samling ny Rådhuset en gang i høst"))[0].text
+    assert "klarte ikke å lese tidspunktet" in unreadable
+    assert "Det tidspunktet har vært" in (await chat.say("kari", "/samling ny 01.09.2026 12:00"))[0].text
+    assert "Skriv dato og klokkeslett" in (await chat.say("kari", "/samling ny"))[0].text
+    assert "Ingen samlinger" in (await chat.say("kari", "/samling"))[0].text
+
+
+async def test_the_channel_is_reminded_before_asked_after_and_prompted_halfway(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("per", "/ide Vennskapsbenk")
+    await chat.say("ola", "/ide prøv 1")
+    await chat.say("kari", FIRST)
+    await chat.say("kari", SECOND)
+
+    await chat.advance(timedelta(days=4, hours=22))  # Saturday 12 September, 08:00 in Oslo
+    assert not [t for t in channel_texts(chat) if "Ta med en fortelling" in t]
+    await chat.restart()  # what is scheduled survives a restart
+    await chat.advance(timedelta(hours=1, minutes=1))  # 09:01, two days before
+    reminders = [t for t in channel_texts(chat) if "Ta med en fortelling" in t]
+    assert len(reminders) == 1 and "Samling man. 14. sep. kl. 12:00" in reminders[0]
+    assert "1 av dere prøver en idé nå" in reminders[0]
+
+    await chat.advance(timedelta(days=3))  # Tuesday 15 September, the day after
+    after = [t for t in channel_texts(chat) if "Takk for samlingen i går" in t]
+    assert len(after) == 1 and "Neste samling: man. 26. okt. kl. 12:00 — Biblioteket" in after[0]
+
+    await chat.advance(timedelta(days=20))  # Monday 5 October: halfway to 26 October
+    halfway = [t for t in channel_texts(chat) if "Halvveis til neste samling" in t]
+    assert len(halfway) == 1 and "26. okt." in halfway[0]
+    await chat.advance(timedelta(days=30))
+    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 2  # and the second meeting's
+    assert len([t for t in channel_texts(chat) if "Takk for samlingen" in t]) == 2
+
+
+async def test_a_meeting_taken_out_brings_no_reminders(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", FIRST)
+    assert "Samling 1 (man. 14. sep. kl. 12:00" in (await chat.say("kari", "/samling fjern 1"))[0].text
+    assert "ingen samling nummer 1" in (await chat.say("kari", "/samling fjern 1"))[0].text
+    await chat.advance(timedelta(days=10))
+    assert not [t for t in channel_texts(chat) if "Ta med en fortelling" in t or "Takk for samlingen" in t]
+
+
+async def test_meetings_speak_english_in_an_english_network(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/samskap leder innstilling språk en")
+    added = (await chat.say("kari", "/meeting new 14.09 12:00 Town hall"))[0].text
+    assert "Meeting 1 is in the calendar: Mon 14 Sep 12:00 — Town hall." in added
