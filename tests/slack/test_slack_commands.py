@@ -85,6 +85,14 @@ async def test_joining_uses_the_slack_display_name_and_workspace(slack: SlackHar
     assert slack.fake.calls_to("users.info")[0].params["user"] == "UKARI"
 
 
+async def test_a_leader_puts_a_network_meeting_in_the_calendar_from_slack(slack: SlackHarness) -> None:
+    await slack.command("/samskap", "bli-med Nordby skole", user="UKARI")
+    await slack.fake.wait_for_hooks(1)
+    await slack.command("/samling", "ny 14.01.2027 12:00 Rådhuset: trivsel", user="UKARI")
+    posted = (await slack.fake.wait_for("chat.postMessage"))[0].params
+    assert posted["channel"] == "C1" and "Samling 1 er satt opp: tor. 14. jan. kl. 12:00 — Rådhuset" in posted["text"]
+
+
 async def test_button_click_reaches_its_handler(slack: SlackHarness) -> None:
     await slack.command("/samskap", "bli-med Sørby skole", user="UOLA")
     await slack.fake.wait_for_hooks(1)
