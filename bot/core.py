@@ -158,7 +158,6 @@ class Bot:
     async def _resolve_network_and_member(self, ctx: Context, nxt: Next) -> None:
         event = ctx.event
         conv, user = event.conversation, event.user
-        found = None
         if conv.is_direct:
             key = ("direct", conv.platform, conv.workspace_id, user.platform, user.workspace_id, user.id)
             found = await self.db.lookups.remembered(key, lambda: self._find_or_set_up(user, conv))

@@ -35,9 +35,10 @@ class Database:
         kwargs: dict[str, object] = {}
         if self.is_postgres:
             # No pre-ping: it costs a round trip on every checkout. Connections are recycled instead,
-            # and a connection that broke is discarded by the pool on its first error. No overflow:
-            # in a burst, waiting a moment for a connection is cheaper than opening and closing new ones.
-            kwargs = {"pool_size": pool_size, "max_overflow": 0, "pool_recycle": 1800}
+            # and a connection that broke is discarded by the pool on its first error. Overflow only
+            # as wide as the pool: in a burst, waiting a moment for a connection is cheaper than
+            # opening and closing many new ones.
+            kwargs = {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
