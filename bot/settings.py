@@ -7,7 +7,7 @@ nobody changed costs no row and the default lives in one place.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,8 @@ class SettingSpec:
     default: Any
     parse: Callable[[str], Any]
     help: str  # English msgid
+    # For network settings that schedules follow: called with the updated network after a change.
+    on_change: Callable[[Network], Awaitable[None]] | None = None
 
 
 class SettingsRegistry:

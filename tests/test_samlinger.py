@@ -80,3 +80,18 @@ async def test_meetings_speak_english_in_an_english_network(network_chat: Chat) 
     await chat.say("kari", "/samskap leder innstilling språk en")
     added = (await chat.say("kari", "/meeting new 14.09 12:00 Town hall"))[0].text
     assert "Meeting 1 is in the calendar: Mon 14 Sep 12:00 — Town hall." in added
+
+
+async def test_a_changed_reminder_setting_moves_the_coming_reminders(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", FIRST)  # Monday 14 September
+    await chat.say("kari", "/samskap leder innstilling samling_varsel 5")
+    await chat.advance(timedelta(days=1, hours=23, minutes=1))  # Wednesday 9 September, 09:01
+    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1
+    await chat.advance(timedelta(days=3))  # not again two days before
+    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1
+
+    await chat.say("kari", SECOND)
+    await chat.say("kari", "/samskap leder innstilling samling_varsel 0")
+    await chat.advance(timedelta(days=60))
+    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1

@@ -92,6 +92,9 @@ class MembershipService:
                 row.timezone,
                 row.name,
             )
+        spec = self.bot.settings.network.get(name)
+        if spec is not None and spec.on_change is not None:
+            await spec.on_change(network)
 
     async def export(self, member: Member) -> str:
         """Everything stored about `member`, as JSON."""

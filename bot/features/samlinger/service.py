@@ -72,6 +72,7 @@ class SamlingService:
                 2,
                 parse_int(0, 14),
                 N_("Days before a network meeting I remind the channel (0: no reminder)"),
+                on_change=self.rearm_reminders,
             )
         )
         bot.scheduler.handler(REMINDER_JOB)(self._remind)
@@ -102,20 +103,37 @@ class SamlingService:
 
     async def _schedule(self, s: Any, network: Network, samling: Samling) -> datetime | None:
         """The reminder before and the prompt the day after, in the same transaction as the meeting."""
-        tz, now = self.tz(network), self.bot.clock.now()
-        day = samling.starts_at.astimezone(tz).date()
         payload = {"samling_id": samling.id}
-        days = int(self.bot.settings.network_value(network, "samling_varsel"))
-        reminder_at = morning_of(day - timedelta(days=days), tz) if days else None
-        if reminder_at is not None and reminder_at > now:
+        reminder_at = self._reminder_at(network, samling)
+        if reminder_at is not None:
             await self.bot.scheduler.add(
                 REMINDER_JOB, reminder_at, payload, key=f"{REMINDER_JOB}:{samling.id}", session=s
             )
-        else:
-            reminder_at = None
-        after_at = morning_of(day + timedelta(days=1), tz)
+        tz = self.tz(network)
+        after_at = morning_of(samling.starts_at.astimezone(tz).date() + timedelta(days=1), tz)
         await self.bot.scheduler.add(AFTER_JOB, after_at, payload, key=f"{AFTER_JOB}:{samling.id}", session=s)
         return reminder_at
+
+    def _reminder_at(self, network: Network, samling: Samling) -> datetime | None:
+        """The morning `samling_varsel` days before the meeting; None for no reminder, or one too late."""
+        days = int(self.bot.settings.network_value(network, "samling_varsel"))
+        if not days:
+            return None
+        tz = self.tz(network)
+        reminder_at = morning_of(samling.starts_at.astimezone(tz).date() - timedelta(days=days), tz)
+        return reminder_at if reminder_at > self.bot.clock.now() else None
+
+    async def rearm_reminders(self, network: Network) -> None:
+        """After `samling_varsel` changed: the coming meetings' reminders move (a sent one stays sent)."""
+        async with self.bot.db.session() as s:
+            for samling in await Samlinger(s).upcoming(network.id, self.bot.clock.now(), limit=100):
+                key = f"{REMINDER_JOB}:{samling.id}"
+                await self.bot.scheduler.cancel(key, session=s)
+                reminder_at = self._reminder_at(network, samling)
+                if reminder_at is not None:
+                    await self.bot.scheduler.schedule(
+                        REMINDER_JOB, reminder_at, {"samling_id": samling.id}, key=key, session=s
+                    )
 
     async def remove(self, network: Network, leader: Member, samling_id: int) -> Samling:
         async with self.bot.db.session() as s:
