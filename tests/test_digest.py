@@ -214,6 +214,14 @@ async def test_leader_previews_edits_and_publishes_privately_first(chat: Chat, s
     assert "Trygt og godt" in latest.text and latest.destination.kind == "ephemeral"
 
 
+async def test_the_digest_points_to_the_next_network_meeting(chat: Chat, server: DigestWebServer) -> None:
+    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.tick()
+    await chat.say("kari", "/samling ny 14.12.2026 12:00 Rådhuset")
+    [preview] = await chat.say("kari", "/digest forhåndsvis")
+    assert "Neste samling: mandag 14. desember kl. 12:00 — Rådhuset" in preview.text
+
+
 async def test_skipping_a_week_rolls_its_links_into_the_next(chat: Chat, server: DigestWebServer) -> None:
     await chat.say("ola", f"/del {server.url('/article')}")
     [reply] = await chat.say("kari", "/digest hopp-over")

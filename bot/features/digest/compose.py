@@ -21,6 +21,7 @@ from bot.i18n import N_, Translator
 from bot.messages import Button, Buttons, Divider, Link, Links, Message, Part, Section, Text
 from bot.messages import Context as ContextLine
 from storage.models.core import LearningNote
+from storage.models.samlinger import Samling
 from storage.repositories.digest import IdeaRow, ReportRow, ShareRow
 
 LIMITS = {"recommended": 8, "popular": 5, "sources": 5, "ideas": 8, "reports": 8, "notes": 5}
@@ -62,6 +63,7 @@ def build_content(
     ideas: Sequence[IdeaRow],
     reports: Sequence[ReportRow],
     notes: Sequence[LearningNote],
+    next_meeting: Samling | None = None,
 ) -> dict[str, Any]:
     """The digest for `week` as plain data; sections without items are left out."""
     hidden = set(removed)
@@ -108,6 +110,10 @@ def build_content(
         "end": week.end.isoformat(),
         "intro": intro,
         "sections": [{"kind": kind, "items": items[: LIMITS[kind]]} for kind, items in sections if items],
+        # The digest points ahead to the meeting its reading leads up to.
+        "next_meeting": (
+            {"starts_at": next_meeting.starts_at.isoformat(), "about": next_meeting.about} if next_meeting else None
+        ),
     }
 
 
@@ -231,6 +237,9 @@ def render(
     parts += [Section(heading), ContextLine(span)]
     if content.get("intro"):
         parts.append(Text(content["intro"]))
+    if meeting := content.get("next_meeting"):
+        when = format_moment(datetime.fromisoformat(meeting["starts_at"]), timezone, t.language)
+        parts.append(ContextLine(t.t("Next network meeting: {when}", when=f"{when} — {meeting['about']}".rstrip(" —"))))
     number = 0
     for section in content["sections"]:
         parts.append(Divider())

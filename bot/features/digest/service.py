@@ -31,6 +31,7 @@ from storage.models.core import Member, Network
 from storage.models.digest import DigestArticle, DigestFeed, DigestIssue
 from storage.repositories.core import Members, Networks
 from storage.repositories.digest import Digests
+from storage.repositories.samlinger import Samlinger
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -360,6 +361,7 @@ class DigestService:
             ideas=await repo.ideas_between(network.id, week.start, week.end),
             reports=await repo.reports_between(network.id, week.start, week.end),
             notes=await repo.notes_between(network.id, week.start, week.end),
+            next_meeting=next(iter(await Samlinger(s).upcoming(network.id, now, 1)), None),
         )
 
     async def draft(self, network: Network) -> tuple[DigestIssue, dict[str, Any]]:
