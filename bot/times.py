@@ -165,20 +165,21 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     day, rest, day_kind = _take_day(text, local_now.date())
     if day is None:
         raise TimeParseError("unparseable", raw)
-    clock = _parse_clock(rest)
+    clock = parse_clock(rest)
     if clock is None:
         raise TimeParseError("unparseable", raw)
-    moment = _at(day, clock, tz)
+    moment = at_local(day, clock, tz)
     if moment < local_now - timedelta(minutes=1) and day_kind == "weekday":
         # "fre 8:30" said on a Friday afternoon means next Friday.
-        moment = _at(day + timedelta(days=7), clock, tz)
+        moment = at_local(day + timedelta(days=7), clock, tz)
     if moment < local_now - timedelta(minutes=1):
-        suggestion = _at(day + timedelta(days=1), clock, tz) if day_kind == "none" else None
+        suggestion = at_local(day + timedelta(days=1), clock, tz) if day_kind == "none" else None
         raise TimeParseError("past", raw, suggestion)
     return moment
 
 
-def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
+def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """That wall-clock time on that day in `tz`."""
     # Round-trip through UTC so a time inside a DST gap lands on a real wall-clock time.
     return datetime.combine(day, clock, tzinfo=tz).astimezone(ZoneInfo("UTC")).astimezone(tz)
 
@@ -202,18 +203,19 @@ def _take_day(text: str, today: date) -> tuple[date | None, str, str]:
             rest = " ".join(words[1:] if index == 0 else words[:-1])
             if word in WEEKDAYS:
                 return today + timedelta(days=(WEEKDAYS[word] - today.weekday()) % 7), rest, "weekday"
-            found = _date_of(words[index], today)
+            found = parse_date(words[index], today)
             if found is not None:
                 return found, rest, "date"
     if len(words) >= 3:
         # "28. nov 14", "nov 28 14"
-        found = _date_of(" ".join(words[:2]), today)
+        found = parse_date(" ".join(words[:2]), today)
         if found is not None:
             return found, " ".join(words[2:]), "date"
     return today, text, "none"
 
 
-def _date_of(text: str, today: date) -> date | None:
+def parse_date(text: str, today: date) -> date | None:
+    """ "14.01", "14/1", "14.01.27", "2027-01-14", "14. januar", "jan 14"; the next such date from `today`."""
     try:
         if match := _ISO.match(text):
             return date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
@@ -240,7 +242,8 @@ def _future_date(day: int, month: int, year: str | None, today: date) -> date:
     return found if found >= today - timedelta(days=1) else date(today.year + 1, month, day)
 
 
-def _parse_clock(text: str) -> time | None:
+def parse_clock(text: str) -> time | None:
+    """ "12", "kl. 12:30", "9.15", "tre", "3pm"; a bare hour from 1 to 6 is in the afternoon."""
     text = text.strip()
     if match := _TIME.match(text):
         hour, minute = int(match.group("h")), int(match.group("m") or 0)

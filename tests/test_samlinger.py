@@ -1,8 +1,12 @@
 """The network's meetings: a calendar leaders keep, and the prompts before, after and between them."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from adapters.memory import Chat
+from bot.features.samlinger.service import SamlingError, split_when
 
 # The test clock starts on Monday 7 September 2026, 08:00 UTC (10:00 in Oslo).
 FIRST = "/samling ny 14.09 12:00 Rådhuset: trivsel i friminuttene"
@@ -33,7 +37,8 @@ async def test_only_leaders_change_the_calendar(network_chat: Chat) -> None:
 async def test_a_time_that_cannot_be_read_or_has_passed_is_explained(network_chat: Chat) -> None:
     chat = network_chat
     unreadable = (await chat.say("kari", "/samling ny Rådhuset en gang i høst"))[0].text
-    assert "klarte ikke å lese tidspunktet" in unreadable
+    assert "klarte ikke å lese datoen" in unreadable
+    assert "Skriv klokkeslettet også" in (await chat.say("kari", "/samling ny 14.09 Rådhuset"))[0].text
     assert "Det tidspunktet har vært" in (await chat.say("kari", "/samling ny 01.09.2026 12:00"))[0].text
     assert "Skriv dato og klokkeslett" in (await chat.say("kari", "/samling ny"))[0].text
     assert "Ingen samlinger" in (await chat.say("kari", "/samling"))[0].text
@@ -95,3 +100,27 @@ async def test_a_changed_reminder_setting_moves_the_coming_reminders(network_cha
     await chat.say("kari", "/samskap leder innstilling samling_varsel 0")
     await chat.advance(timedelta(days=60))
     assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1
+
+
+NOW, OSLO = datetime(2026, 11, 27, 8, 0, tzinfo=UTC), ZoneInfo("Europe/Oslo")
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "rest"),
+    [
+        ("14.01 12:00 Rådhuset: trivsel", "2027-01-14 12:00", "Rådhuset: trivsel"),
+        ("tor. 14. januar kl. 12 Rådhuset", "2027-01-14 12:00", "Rådhuset"),
+        ("torsdag 14.01 kl. 9.30", "2027-01-14 09:30", ""),
+        ("2027-03-25 12:00 Biblioteket", "2027-03-25 12:00", "Biblioteket"),
+        ("14/1 12", "2027-01-14 12:00", ""),
+    ],
+)
+def test_a_meeting_time_is_read_as_leaders_write_it(text: str, when: str, rest: str) -> None:
+    moment, remainder = split_when(text, NOW, OSLO)
+    assert (moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M"), remainder) == (when, rest)
+
+
+@pytest.mark.parametrize("text", ["Rådhuset 14.01 12:00", "14.01 Rådhuset", "01.09.2026 12:00", ""])
+def test_a_meeting_needs_a_coming_date_and_a_time(text: str) -> None:
+    with pytest.raises(SamlingError):
+        split_when(text, NOW, OSLO)

@@ -239,7 +239,9 @@ def render(
         parts.append(Text(content["intro"]))
     if meeting := content.get("next_meeting"):
         when = format_moment(datetime.fromisoformat(meeting["starts_at"]), timezone, t.language)
-        parts.append(ContextLine(t.t("Next network meeting: {when}", when=f"{when} — {meeting['about']}".rstrip(" —"))))
+        if meeting["about"]:
+            when += " — " + meeting["about"]
+        parts.append(ContextLine(t.t("Next network meeting: {when}", when=when)))
     number = 0
     for section in content["sections"]:
         parts.append(Divider())

@@ -12,7 +12,7 @@ from bot.errors import UserError
 from bot.features.samlinger import cards
 from bot.i18n import N_
 from bot.settings import SettingSpec, parse_int
-from bot.times import TimeParseError, parse_when
+from bot.times import WEEKDAYS, at_local, parse_clock, parse_date
 from storage.models.core import Member, Network
 from storage.models.samlinger import Samling
 from storage.repositories.core import Audit, Networks
@@ -43,20 +43,36 @@ class Planned:
 
 
 def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, str]:
-    """A meeting's time from the front of `text` ("14.01 12:00 Rådhuset: trivsel"), and the rest."""
+    """A meeting's date and time from the front of `text`, and the rest (where and what).
+
+    "14.01 12:00 Rådhuset: trivsel", "tor. 14. januar kl. 12 Rådhuset", "2027-01-14 9:30". A date is
+    required (a meeting is planned ahead), and so is the time of day.
+    """
     words = text.split()
-    passed = False
-    for n in range(min(4, len(words)), 0, -1):  # the longest time first: "14. januar 12:00"
-        try:
-            return parse_when(" ".join(words[:n]), now, tz), " ".join(words[n:])
-        except TimeParseError as error:
-            passed = passed or error.kind == "past"
-    if passed:
+    at = 1 if len(words) > 1 and words[0].lower().rstrip(".,") in WEEKDAYS else 0  # the date decides
+    day = None
+    for n in (2, 1):  # "14. januar" before "14."
+        day = parse_date(" ".join(words[at : at + n]).lower().rstrip(","), now.astimezone(tz).date())
+        if day is not None and at + n <= len(words):
+            at += n
+            break
+        day = None
+    if day is None:
+        raise SamlingError(
+            "I could not read the date. Write the date and time first, then where and what, for example: "
+            "/samling ny 14.01 12:00 Rådhuset: trivsel i friminuttene"
+        )
+    for n in (2, 1):  # "kl. 12" before "12"
+        clock = parse_clock(" ".join(words[at : at + n]).lower()) if at + n <= len(words) else None
+        if clock is not None:
+            at += n
+            break
+    else:
+        raise SamlingError("Give the time of day too, for example: /samling ny 14.01 12:00")
+    moment = at_local(day, clock, tz)
+    if moment <= now:
         raise SamlingError("That time has passed. Give the date of the meeting, for example: /samling ny 14.01 12:00")
-    raise SamlingError(
-        "I could not read the time. Write the date and time first, then where and what, for example: "
-        "/samling ny 14.01 12:00 Rådhuset: trivsel i friminuttene"
-    )
+    return moment, " ".join(words[at:])
 
 
 def morning_of(day: date, tz: ZoneInfo) -> datetime:
