@@ -50,13 +50,11 @@ def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, str]:
     """
     words = text.split()
     at = 1 if len(words) > 1 and words[0].lower().rstrip(".,") in WEEKDAYS else 0  # the date decides
-    day = None
-    for n in (2, 1):  # "14. januar" before "14."
-        day = parse_date(" ".join(words[at : at + n]).lower().rstrip(","), now.astimezone(tz).date())
-        if day is not None and at + n <= len(words):
+    today, day = now.astimezone(tz).date(), None
+    for n in (2, 1):  # "14. januar" before "14.01"
+        if at + n <= len(words) and (day := parse_date(" ".join(words[at : at + n]).lower().rstrip(","), today)):
             at += n
             break
-        day = None
     if day is None:
         raise SamlingError(
             "I could not read the date. Write the date and time first, then where and what, for example: "
