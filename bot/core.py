@@ -158,12 +158,14 @@ class Bot:
     async def _resolve_network_and_member(self, ctx: Context, nxt: Next) -> None:
         event = ctx.event
         conv, user = event.conversation, event.user
-        if conv.is_direct:
-            key = ("direct", conv.platform, conv.workspace_id, user.platform, user.workspace_id, user.id)
+        found = None if conv.is_direct else await self.db.lookups.find(conv, user)
+        if found is None:
+            # A direct message, or a channel not linked to the network (on Discord, most of a
+            # server's channels): found through the workspace, and remembered the same way.
+            where = "direct" if conv.is_direct else f"unlinked:{conv.id}"
+            key = (where, conv.platform, conv.workspace_id, user.platform, user.workspace_id, user.id)
             found = await self.db.lookups.remembered(key, lambda: self._find_or_set_up(user, conv))
-        else:
-            found = await self.db.lookups.find(conv, user)
-        network, member = found if found is not None else await self._find_or_set_up(user, conv)
+        network, member = found if found is not None else (None, None)
         ctx.network, ctx.member = network, member
         ctx.translator = self.translator_for(member, network)
         await nxt()

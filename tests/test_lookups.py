@@ -8,6 +8,7 @@ from sqlalchemy import text, update
 
 from adapters.memory import Chat, MemoryAdapter
 from bot.app import build_bot
+from bot.events import Conversation
 from storage import lookups
 from storage.models.core import Member, Role
 from storage.repositories.core import Networks
@@ -114,3 +115,13 @@ async def test_who_writes_in_a_direct_message_is_remembered_until_it_changes(net
     assert "oppfolging = 7" in (await chat.say("ola", SETTING, conversation=dm))[0].text
     await chat.say("ola", "/samskap slett-meg bekreft")
     assert "bli-med" in (await chat.say("ola", "/ideer", conversation=dm))[0].text
+
+
+async def test_a_channel_outside_the_network_is_remembered_until_it_is_linked(network_chat: Chat) -> None:
+    chat = network_chat
+    chat.bot.auto_setup_platforms.discard("memory")  # like Discord: channels are linked explicitly
+    other = Conversation("memory", "demo", "pauserommet")
+    assert REFUSED in (await chat.say("ola", SETTING, conversation=other))[0].text
+    assert any(key[0] == "unlinked:pauserommet" for key in chat.bot.db.lookups.remembered_keys())
+    await chat.say("kari", "/samskap leder rolle @ola nettverksleder")
+    assert "oppfolging = 7" in (await chat.say("ola", SETTING, conversation=other))[0].text
