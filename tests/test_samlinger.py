@@ -52,10 +52,10 @@ async def test_the_channel_is_reminded_before_asked_after_and_prompted_halfway(n
     await chat.say("kari", SECOND)
 
     await chat.advance(timedelta(days=4, hours=22))  # Saturday 12 September, 08:00 in Oslo
-    assert not [t for t in channel_texts(chat) if "Ta med en fortelling" in t]
+    assert not [t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]
     await chat.restart()  # what is scheduled survives a restart
     await chat.advance(timedelta(hours=1, minutes=1))  # 09:01, two days before
-    reminders = [t for t in channel_texts(chat) if "Ta med en fortelling" in t]
+    reminders = [t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]
     assert len(reminders) == 1 and "Samling man. 14. sep. kl. 12:00" in reminders[0]
     assert "1 av dere prøver en idé nå" in reminders[0]
 
@@ -67,7 +67,7 @@ async def test_the_channel_is_reminded_before_asked_after_and_prompted_halfway(n
     halfway = [t for t in channel_texts(chat) if "Halvveis til neste samling" in t]
     assert len(halfway) == 1 and "26. okt." in halfway[0]
     await chat.advance(timedelta(days=30))
-    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 2  # and the second meeting's
+    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 2  # and the second meeting's
     assert len([t for t in channel_texts(chat) if "Takk for samlingen" in t]) == 2
 
 
@@ -77,7 +77,7 @@ async def test_a_meeting_taken_out_brings_no_reminders(network_chat: Chat) -> No
     assert "Samling 1 (man. 14. sep. kl. 12:00" in (await chat.say("kari", "/samling fjern 1"))[0].text
     assert "ingen samling nummer 1" in (await chat.say("kari", "/samling fjern 1"))[0].text
     await chat.advance(timedelta(days=10))
-    assert not [t for t in channel_texts(chat) if "Ta med en fortelling" in t or "Takk for samlingen" in t]
+    assert not [t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t or "Takk for samlingen" in t]
 
 
 async def test_meetings_speak_english_in_an_english_network(network_chat: Chat) -> None:
@@ -92,14 +92,14 @@ async def test_a_changed_reminder_setting_moves_the_coming_reminders(network_cha
     await chat.say("kari", FIRST)  # Monday 14 September
     await chat.say("kari", "/samskap leder innstilling samling_varsel 5")
     await chat.advance(timedelta(days=1, hours=23, minutes=1))  # Wednesday 9 September, 09:01
-    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1
+    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 1
     await chat.advance(timedelta(days=3))  # not again two days before
-    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1
+    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 1
 
     await chat.say("kari", SECOND)
     await chat.say("kari", "/samskap leder innstilling samling_varsel 0")
     await chat.advance(timedelta(days=60))
-    assert len([t for t in channel_texts(chat) if "Ta med en fortelling" in t]) == 1
+    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 1
 
 
 NOW, OSLO = datetime(2026, 11, 27, 8, 0, tzinfo=UTC), ZoneInfo("Europe/Oslo")
