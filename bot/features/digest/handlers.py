@@ -13,6 +13,7 @@ from bot.features.digest.service import CAPTURE_SETTING, DM_OPTION, DigestProble
 from bot.i18n import N_
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Section, Text
+from bot.numbers import leading_number
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def register(bot: Bot, service: DigestService) -> None:
         assert ctx.network is not None
         words = ctx.args.lower().split()
         published = bool(words) and words[0] in ("siste", "latest", "publisert", "published")
-        number = _number(words[1] if published and len(words) > 1 else (words[0] if words else ""))
+        number, _ = leading_number(words[1] if published and len(words) > 1 else " ".join(words[:1]))
         if number is None:
             await ctx.reply(ctx.t("Write /digest fjern <number> (numbers from /digest forhåndsvis), or "
                                   "/digest fjern siste <number> for the digest already sent."))  # fmt: skip
@@ -189,7 +190,7 @@ def register(bot: Bot, service: DigestService) -> None:
             await ctx.reply(ctx.t("Added the source «{title}». I check it every hour.", title=feed.title))
             return
         if action in ("fjern", "remove"):
-            number = _number(rest)
+            number, _ = leading_number(rest)
             if number is None:
                 raise DigestProblem("Write /digest kilde fjern <number> (see /digest kilde liste).")
             feed = await service.remove_feed(ctx.network, number)
@@ -251,11 +252,6 @@ async def sources_message(ctx: Context, service: DigestService) -> Message:
         Text("\n".join(lines)),
         ContextLine(ctx.t("Add: /digest kilde legg-til <url>. Remove: /digest kilde fjern <number>.")),
     )
-
-
-def _number(raw: str) -> int | None:
-    raw = raw.strip().rstrip(".")
-    return int(raw) if raw.isdigit() else None
 
 
 def _when(ctx: Context, moment: datetime) -> str:

@@ -10,6 +10,7 @@ from bot.features.ideas import cards
 from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeasService
 from bot.i18n import N_
 from bot.messages import Form, FormField
+from bot.numbers import leading_number
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -20,12 +21,8 @@ NEW_IDEA_FORM = "ideas.new"
 def register(bot: Bot, service: IdeasService) -> None:
     r = bot.router
 
-    def idea_number(ctx: Context, raw: str) -> int | None:
-        word = raw.split()[0] if raw.split() else ""
-        return int(word) if word.isdigit() and len(word) < 10 else None
-
     async def need_number(ctx: Context, usage: str) -> int | None:
-        number = idea_number(ctx, ctx.args if ctx.is_command else ctx.event.value)  # type: ignore[attr-defined]
+        number, _ = leading_number(ctx.args if ctx.is_command else ctx.event.value)  # type: ignore[attr-defined]
         if number is None:
             await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=usage))
         return number

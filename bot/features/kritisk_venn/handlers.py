@@ -23,6 +23,7 @@ from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import N_
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Section, Text
+from bot.numbers import leading_number
 from bot.settings import SettingSpec, parse_bool
 from storage.models.core import Member
 from storage.models.kritisk_venn import KvSession
@@ -48,12 +49,6 @@ OUTCOME_TEXTS = {
 }  # fmt: skip
 
 
-def _session_id(raw: str) -> tuple[int | None, str]:
-    first, _, rest = raw.strip().partition(" ")
-    first = first.lstrip("#")
-    return (int(first), rest.strip()) if first.isdigit() else (None, raw.strip())
-
-
 def register(bot: Bot, service: KritiskVennService) -> None:
     r = bot.router
     # On by default: being asked costs one click to decline, the network asked for more challenge,
@@ -67,7 +62,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await ctx.reply(reply + ("\n\n" + msg.echo(ctx.translator, text) if text else ""))
 
     async def with_id(ctx: Context, raw: str, usage: str) -> tuple[int, str] | None:
-        session_id, rest = _session_id(raw)
+        session_id, rest = leading_number(raw)
         if session_id is None:
             await ctx.reply(ctx.t("Which round? Write {usage}", usage=usage) + (
                 "\n\n" + msg.echo(ctx.translator, rest) if rest else ""))  # fmt: skip
@@ -137,7 +132,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
 
     async def action_id(ctx: Context) -> int | None:
         assert isinstance(ctx.event, ActionEvent)
-        session_id, _ = _session_id(ctx.event.value.partition(":")[0])
+        session_id, _ = leading_number(ctx.event.value.partition(":")[0])
         if session_id is None:
             await ctx.reply(ctx.t("This button no longer works. Try the command instead."))
         return session_id
@@ -240,7 +235,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     @r.form("kritisk_venn.contribute")
     async def contribute_form(ctx: Context) -> None:
         assert isinstance(ctx.event, FormSubmitted) and ctx.member is not None
-        session_id, phase_raw = _session_id(ctx.event.state.replace(":", " "))
+        session_id, phase_raw = leading_number(ctx.event.state.replace(":", " "))
         phase = int(phase_raw) if phase_raw.isdigit() else None
         values = {k: v.strip() for k, v in ctx.event.values.items() if v and v.strip()}
         written = "\n\n".join(values.values())
@@ -333,7 +328,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     @r.form("kritisk_venn.share")
     async def share_form(ctx: Context) -> None:
         assert isinstance(ctx.event, FormSubmitted)
-        session_id, _ = _session_id(ctx.event.state)
+        session_id, _ = leading_number(ctx.event.state)
         if session_id is None:
             await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
             return

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.features.samlinger import cards
 from bot.features.samlinger.service import SamlingError, SamlingService
 from bot.i18n import N_
+from bot.numbers import leading_number
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -44,9 +45,9 @@ def register(bot: Bot, service: SamlingService) -> None:
     @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage="<nr>")
     async def remove(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        word = ctx.args.split()[0] if ctx.args.split() else ""
-        if not word.isdigit() or len(word) > 9:
+        number, _ = leading_number(ctx.args)
+        if number is None:
             raise SamlingError("Which meeting? Give its number: /samling fjern <number>")
-        samling = await service.remove(ctx.network, ctx.member, int(word))
+        samling = await service.remove(ctx.network, ctx.member, number)
         when = cards.when_and_about(ctx.translator, samling, service.tz(ctx.network))
         await ctx.reply(ctx.t("Meeting {id} ({when}) is out of the calendar.", id=samling.id, when=when))
