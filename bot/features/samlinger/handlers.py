@@ -37,10 +37,8 @@ def register(bot: Bot, service: SamlingService) -> None:
         if not ctx.args.strip():
             raise SamlingError("Write the date and time, for example: /samling ny 14.01 12:00 Rådhuset: trivsel")
         planned = await service.add(ctx.network, ctx.member, ctx.args)
-        days = int(ctx.bot.settings.network_value(ctx.network, "samling_varsel")) if planned.reminder_at else None
-        await ctx.reply(
-            cards.added(ctx.translator, planned.samling, service.tz(ctx.network), days), visibility="channel"
-        )
+        tz = service.tz(ctx.network)
+        await ctx.reply(cards.added(ctx.translator, planned.samling, tz, planned.reminder_days), visibility="channel")
 
     @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage="<nr>")
     async def remove(ctx: Context) -> None:

@@ -39,7 +39,17 @@ class SamlingError(UserError):
 @dataclass(frozen=True)
 class Planned:
     samling: Samling
-    reminder_at: datetime | None
+    reminder_days: int | None  # None: no reminder (turned off, or the meeting is too close)
+
+
+@dataclass(frozen=True)
+class Due:
+    """What a scheduled prompt about a meeting needs."""
+
+    samling: Samling
+    network: Network
+    following: Samling | None  # the next meeting still to come
+    trying: int  # members trying an idea now
 
 
 def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, str]:
@@ -105,7 +115,7 @@ class SamlingService:
             raise SamlingError("Keep where and what under {max} characters.", max=MAX_ABOUT)
         async with self.bot.db.session() as s:
             samling = await Samlinger(s).add(network.id, starts_at, about, now)
-            reminder_at = await self._schedule(s, network, samling)
+            reminder_days = await self._schedule(s, network, samling)
             await Audit(s).record(
                 network.id,
                 leader.id,
@@ -113,10 +123,11 @@ class SamlingService:
                 {"samling_id": samling.id, "starts_at": starts_at.isoformat()},
                 now,
             )
-        return Planned(samling, reminder_at)
+        return Planned(samling, reminder_days)
 
-    async def _schedule(self, s: Any, network: Network, samling: Samling) -> datetime | None:
-        """The reminder before and the prompt the day after, in the same transaction as the meeting."""
+    async def _schedule(self, s: Any, network: Network, samling: Samling) -> int | None:
+        """The reminder before and the prompt the day after, in the same transaction as the meeting.
+        Returns how many days before the reminder comes (None: no reminder)."""
         payload = {"samling_id": samling.id}
         reminder_at = self._reminder_at(network, samling)
         if reminder_at is not None:
@@ -126,7 +137,7 @@ class SamlingService:
         tz = self.tz(network)
         after_at = morning_of(samling.starts_at.astimezone(tz).date() + timedelta(days=1), tz)
         await self.bot.scheduler.add(AFTER_JOB, after_at, payload, key=f"{AFTER_JOB}:{samling.id}", session=s)
-        return reminder_at
+        return int(self.bot.settings.network_value(network, "samling_varsel")) if reminder_at else None
 
     def _reminder_at(self, network: Network, samling: Samling) -> datetime | None:
         """The morning `samling_varsel` days before the meeting; None for no reminder, or one too late."""
@@ -167,60 +178,50 @@ class SamlingService:
             return await Samlinger(s).upcoming(network.id, self.bot.clock.now(), limit)
 
     # -- the rhythm between meetings: scheduled jobs ------------------------------------------------
-    async def _load(self, samling_id: int) -> tuple[Samling, Network, int] | None:
+    async def _load(self, samling_id: int) -> Due | None:
+        """What a job needs, read at once; None when the meeting (or its network) is gone."""
         async with self.bot.db.read() as s:
             samling = await s.get(Samling, samling_id)
             network = await Networks(s).get(samling.network_id) if samling else None
-            trying = await Samlinger(s).trying_ideas(network.id) if network else 0
-        return (samling, network, trying) if samling is not None and network is not None else None
+            if samling is None or network is None:
+                return None
+            repo = Samlinger(s)
+            following = await repo.upcoming(network.id, max(self.bot.clock.now(), samling.starts_at), 1)
+            return Due(samling, network, following[0] if following else None, await repo.trying_ideas(network.id))
 
-    async def _post(self, network: Network, key: str, message: Any) -> None:
-        channel = await self.bot.services["ideas"].announce_channel(network)
+    async def _post(self, due: Due, job: str, message: Any) -> None:
+        channel = await self.bot.services["ideas"].announce_channel(due.network)
         if channel is None:
             return
-        await self.bot.outbox.deliver(key, Destination.channel(channel), message)
+        await self.bot.outbox.deliver(f"{job}:{due.samling.id}", Destination.channel(channel), message)
 
     async def _remind(self, payload: dict[str, Any]) -> None:
         """Before the meeting: bring a story of what you tried."""
-        found = await self._load(int(payload["samling_id"]))
-        if found is None:
+        if (due := await self._load(int(payload["samling_id"]))) is None:
             return
-        samling, network, trying = found
-        t = self.bot.translator_for(None, network)
-        await self._post(network, f"{REMINDER_JOB}:{samling.id}", cards.reminder(t, samling, self.tz(network), trying))
+        t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
+        await self._post(due, REMINDER_JOB, cards.reminder(t, due.samling, tz, due.trying))
 
     async def _after(self, payload: dict[str, Any]) -> None:
         """The day after: what did you take with you, and what will you try? Then plan the midway prompt."""
-        found = await self._load(int(payload["samling_id"]))
-        if found is None:
+        if (due := await self._load(int(payload["samling_id"]))) is None:
             return
-        samling, network, _ = found
-        tz = self.tz(network)
-        async with self.bot.db.read() as s:
-            following = await Samlinger(s).upcoming(network.id, samling.starts_at, 1)
-        t = self.bot.translator_for(None, network)
-        await self._post(network, f"{AFTER_JOB}:{samling.id}", cards.after(t, following[0] if following else None, tz))
-        if following:
-            start, end = samling.starts_at.astimezone(tz).date(), following[0].starts_at.astimezone(tz).date()
+        t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
+        await self._post(due, AFTER_JOB, cards.after(t, due.following, tz))
+        if due.following is not None:
+            start, end = due.samling.starts_at.astimezone(tz).date(), due.following.starts_at.astimezone(tz).date()
             if (end - start).days >= MIN_DAYS_FOR_MIDWAY:
                 midway = morning_of(start + timedelta(days=(end - start).days // 2), tz)
                 await self.bot.scheduler.schedule(
-                    MIDWAY_JOB, midway, {"samling_id": samling.id}, key=f"{MIDWAY_JOB}:{samling.id}"
+                    MIDWAY_JOB, midway, {"samling_id": due.samling.id}, key=f"{MIDWAY_JOB}:{due.samling.id}"
                 )
 
     async def _midway(self, payload: dict[str, Any]) -> None:
         """Halfway to the next meeting: how is it going with what you are trying?"""
-        found = await self._load(int(payload["samling_id"]))
-        if found is None:
+        if (due := await self._load(int(payload["samling_id"]))) is None or due.following is None:
             return
-        samling, network, trying = found
-        async with self.bot.db.read() as s:
-            following = await Samlinger(s).upcoming(network.id, self.bot.clock.now(), 1)
-        if not following:
-            return
-        t = self.bot.translator_for(None, network)
-        message = cards.midway(t, following[0], self.tz(network), trying)
-        await self._post(network, f"{MIDWAY_JOB}:{samling.id}", message)
+        t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
+        await self._post(due, MIDWAY_JOB, cards.midway(t, due.following, tz, due.trying))
 
     # -- home ---------------------------------------------------------------------------------------
     async def home(self, member: Member, t: Any) -> list[Any]:
