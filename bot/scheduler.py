@@ -39,7 +39,6 @@ from storage.models.runtime import ScheduledJob
 log = logging.getLogger(__name__)
 
 
-
 class Late(StrEnum):
     """What a job does when it comes later than its grace allows."""
 
@@ -81,6 +80,7 @@ class JobKind:
     handler: JobHandler
     lateness: Lateness
     on_skip: JobHandler | None = None  # called when a job is skipped, e.g. to arm a series' next time
+
 
 LEASE = timedelta(minutes=5)
 # To the table, not through the unit of work: half the cost on the path of "I'll try this".
