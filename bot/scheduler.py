@@ -5,6 +5,13 @@ them: a worker claims a due job with a conditional UPDATE, and only the worker w
 changed the row runs it. APScheduler drives the tick in-process and computes the next fire time
 of recurring (crontab) jobs in the network's time zone. Time always comes from the injected
 clock, so `FakeClock.advance` + `run_due()` makes two weeks pass in a test.
+
+Every kind of job declares what lateness means for it (`Lateness`): how late it may run as
+planned (the grace), and what happens past that: skip it, run it as is, or run it with words
+that fit the real gap. A job runs late when the bot was down across its time or the clock
+jumped; the handler is told when the job was planned and how late it is (`JobRun`). A recurring
+job keeps to its plan: a missed time is run once (as the latest missed time) or skipped, and
+the next time is always the plan's next, never "now plus an interval".
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +38,49 @@ from storage.models.runtime import ScheduledJob
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+class Late(StrEnum):
+    """What a job does when it comes later than its grace allows."""
+
+    SKIP = "skip"  # it does not run; a recurring job waits for its next planned time
+    RUN = "run"  # it runs as is: its message or change is still right, however late
+    REWORD = "reword"  # it runs, and its handler fits the words to the real gap (`JobRun.late_by`)
+
+
+@dataclass(frozen=True)
+class Lateness:
+    grace: timedelta
+    late: Late
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """When a job was planned and when it runs, so a handler can say "yesterday" only when it is true."""
+
+    kind: str
+    planned: datetime
+    now: datetime
+    grace: timedelta
+
+    @property
+    def late_by(self) -> timedelta:
+        return max(self.now - self.planned, timedelta())
+
+    @property
+    def late(self) -> bool:
+        """Later than the kind's grace."""
+        return self.late_by > self.grace
+
+
+JobHandler = Callable[[dict[str, Any], JobRun], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    handler: JobHandler
+    lateness: Lateness
+    on_skip: JobHandler | None = None  # called when a job is skipped, e.g. to arm a series' next time
+
 
 LEASE = timedelta(minutes=5)
 # To the table, not through the unit of work: half the cost on the path of "I'll try this".
@@ -56,6 +107,19 @@ def next_cron_time(cron: str, timezone: str, after: datetime) -> datetime:
     return fire
 
 
+def latest_cron_time(cron: str, timezone: str, planned: datetime, now: datetime, grace: timedelta) -> datetime:
+    """The latest planned time of a recurring job that is due: the one a late run stands for.
+
+    Times more than `grace` before `now` are not looked at (a long outage would mean many);
+    when none is left within the grace, `planned` comes back and the run is late past its grace.
+    """
+    latest = planned
+    after = max(planned, now - grace - timedelta(seconds=1))
+    while (following := next_cron_time(cron, timezone, after)) <= now:
+        latest = after = following
+    return latest
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
     """Due now, or claimed by a worker whose lease ran out (it stopped while running the job)."""
     return ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now)) | (
@@ -68,15 +132,22 @@ class Scheduler:
         self.db = db
         self.clock = clock
         self.tick_seconds = tick_seconds
-        self.handlers: dict[str, JobHandler] = {}
+        self.kinds: dict[str, JobKind] = {}
         self._aps: AsyncIOScheduler | None = None
         self._current_tick: asyncio.Task[Any] | None = None
 
-    def handler(self, kind: str) -> Callable[[JobHandler], JobHandler]:
+    def handler(
+        self, kind: str, *, grace: timedelta, late: Late, on_skip: JobHandler | None = None
+    ) -> Callable[[JobHandler], JobHandler]:
+        """Register the job kind's handler with what lateness means for it (see `Late`).
+
+        `on_skip` runs instead of the handler when a job of this kind is skipped for being late.
+        """
+
         def register(fn: JobHandler) -> JobHandler:
-            if kind in self.handlers:
+            if kind in self.kinds:
                 raise ValueError(f"job kind {kind} is registered twice")
-            self.handlers[kind] = fn
+            self.kinds[kind] = JobKind(fn, Lateness(grace, late), on_skip)
             return fn
 
         return register
@@ -107,17 +178,19 @@ class Scheduler:
 
         One statement fewer than `schedule`, which first looks for a job to replace.
         """
-        await session.execute(_INSERT_JOB, {"key": key, "kind": kind, "run_at": run_at, "payload": payload})
+        await session.execute(
+            _INSERT_JOB, {"key": key, "kind": kind, "run_at": run_at, "planned_at": run_at, "payload": payload}
+        )
 
     @staticmethod
     async def _schedule_in(s: AsyncSession, kind: str, run_at: datetime, payload: dict[str, Any], key: str) -> bool:
         job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
         if job is None:
-            s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
+            s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, planned_at=run_at, payload=payload))
             return True
         if job.status != "pending":
             return False
-        job.run_at, job.payload, job.kind = run_at, payload, kind
+        job.run_at, job.planned_at, job.payload, job.kind = run_at, run_at, payload, kind
         return True
 
     async def every(self, kind: str, cron: str, timezone: str, payload: dict[str, Any], *, key: str) -> datetime:
@@ -126,9 +199,12 @@ class Scheduler:
         async with self.db.session() as s:
             job = await s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
             if job is None:
-                s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload, cron=cron, timezone=timezone))
+                job = ScheduledJob(key=key, kind=kind, run_at=run_at, planned_at=run_at, payload=payload)
+                job.cron, job.timezone = cron, timezone
+                s.add(job)
             else:
-                job.kind, job.cron, job.timezone, job.payload, job.run_at = kind, cron, timezone, payload, run_at
+                job.kind, job.cron, job.timezone, job.payload = kind, cron, timezone, payload
+                job.run_at = job.planned_at = run_at
                 job.status = "pending"
         return run_at
 
@@ -156,7 +232,7 @@ class Scheduler:
             job = await self._claim(job_id, now)
             if job is None:
                 continue
-            await self._run(job)
+            await self._run(job, now)
             ran += 1
         return ran
 
@@ -174,21 +250,47 @@ class Scheduler:
                 return None
             return await s.get(ScheduledJob, job_id)
 
-    async def _run(self, job: ScheduledJob) -> None:
-        handler = self.handlers.get(job.kind)
+    @staticmethod
+    def job_run(job: ScheduledJob, lateness: Lateness, now: datetime) -> JobRun:
+        """The run a claimed job stands for: a recurring job late by several times runs as the latest."""
+        planned = job.planned_at or job.run_at
+        if job.cron and job.timezone:
+            planned = latest_cron_time(job.cron, job.timezone, planned, now, lateness.grace)
+        return JobRun(job.kind, planned, now, lateness.grace)
+
+    async def _run(self, job: ScheduledJob, now: datetime) -> None:
+        kind = self.kinds.get(job.kind)
         error: str | None = None
-        if handler is None:
+        skipped = False
+        if kind is None:
             error = f"no handler for job kind {job.kind}"
             log.error("scheduler: %s (job %s)", error, job.key)
         else:
-            try:
-                await handler(dict(job.payload))
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                log.exception("scheduler: job %s (%s) failed", job.key, job.kind)
-        await self._finish(job, error)
+            run = self.job_run(job, kind.lateness, now)
+            # Lateness is judged when the job first comes up: a retry carries on work that began in time.
+            skipped = run.late and kind.lateness.late is Late.SKIP and job.attempts <= 1
+            if skipped:
+                log.info("scheduler: job %s (%s) skipped, %s late", job.key, job.kind, run.late_by)
+                await self._after_skip(job, kind, run)
+            else:
+                try:
+                    await kind.handler(dict(job.payload), run)
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"[:500]
+                    log.exception("scheduler: job %s (%s) failed", job.key, job.kind)
+        await self._finish(job, error, skipped=skipped)
 
-    async def _finish(self, job: ScheduledJob, error: str | None) -> None:
+    @staticmethod
+    async def _after_skip(job: ScheduledJob, kind: JobKind, run: JobRun) -> None:
+        # Not retried: a retry would not be judged late again, and would run the skipped job itself.
+        if kind.on_skip is None:
+            return
+        try:
+            await kind.on_skip(dict(job.payload), run)
+        except Exception:
+            log.exception("scheduler: after skipping job %s (%s)", job.key, job.kind)
+
+    async def _finish(self, job: ScheduledJob, error: str | None, *, skipped: bool = False) -> None:
         now = self.clock.now()
         async with self.db.session() as s:
             row = await s.get(ScheduledJob, job.id)
@@ -197,13 +299,15 @@ class Scheduler:
             row.locked_until = None
             row.last_error = error
             if error is not None and row.attempts < MAX_ATTEMPTS:
+                # A retry moves the run, not the plan: lateness stays measured from the plan.
                 row.status = "pending"
                 row.run_at = now + timedelta(seconds=30 * 2**row.attempts)
             elif row.cron and row.timezone:
+                # The plan's next time after now, never "now plus a week": the series keeps its day and hour.
                 row.status, row.attempts = "pending", 0
-                row.run_at = next_cron_time(row.cron, row.timezone, max(now, row.run_at))
+                row.run_at = row.planned_at = next_cron_time(row.cron, row.timezone, max(now, row.run_at))
             else:
-                row.status = "failed" if error else "done"
+                row.status = "failed" if error else "skipped" if skipped else "done"
 
     # -- the in-process driver -----------------------------------------------------------
     def start(self, tick: Callable[[], Awaitable[Any]] | None = None) -> None:

@@ -66,9 +66,10 @@ async def test_the_channel_is_reminded_before_asked_after_and_prompted_halfway(n
     await chat.advance(timedelta(days=20))  # Monday 5 October: halfway to 26 October
     halfway = [t for t in channel_texts(chat) if "Halvveis til neste samling" in t]
     assert len(halfway) == 1 and "26. okt." in halfway[0]
-    await chat.advance(timedelta(days=30))
+    await chat.advance(timedelta(days=19))  # Saturday 24 October, two days before the second meeting
     assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 2  # and the second meeting's
-    assert len([t for t in channel_texts(chat) if "Takk for samlingen" in t]) == 2
+    await chat.advance(timedelta(days=3, hours=1))  # Tuesday 27 October, 09:01 (winter time now)
+    assert len([t for t in channel_texts(chat) if "Takk for samlingen i går" in t]) == 2
 
 
 async def test_a_meeting_taken_out_brings_no_reminders(network_chat: Chat) -> None:

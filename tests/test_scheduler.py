@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 from adapters.memory import Chat
-from bot.scheduler import next_cron_time
+from bot.scheduler import JobRun, Late, next_cron_time
 
 
 def test_crontab_weekdays_count_from_sunday_and_follow_the_network_time_zone() -> None:
@@ -18,13 +18,13 @@ async def test_recurring_job_runs_each_week_and_a_failing_job_is_retried(chat: C
     runs: list[str] = []
     fail = {"left": 1}
 
-    async def weekly(payload: dict) -> None:
+    async def weekly(payload: dict, run: JobRun) -> None:
         if fail["left"]:
             fail["left"] -= 1
             raise RuntimeError("a passing fault")
         runs.append(payload["n"])
 
-    chat.bot.scheduler.handlers["test.weekly"] = weekly
+    chat.bot.scheduler.handler("test.weekly", grace=timedelta(days=1), late=Late.SKIP)(weekly)
     await chat.bot.scheduler.every("test.weekly", "0 8 * * 1", "Europe/Oslo", {"n": "x"}, key="weekly")
     await chat.advance(timedelta(days=7))  # first run fails
     assert runs == []

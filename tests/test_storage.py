@@ -9,6 +9,7 @@ from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import Message
+from bot.scheduler import JobRun, Late
 
 
 async def test_ideas_and_follow_ups_work_on_both_databases(any_database_url: str) -> None:
@@ -32,12 +33,12 @@ async def test_two_workers_run_a_due_job_once(any_database_url: str) -> None:
     b = await build_bot(Config(database_url=any_database_url), clock=clock, adapters=[MemoryAdapter()], migrate=False)
     runs: list[str] = []
 
-    async def job(payload: dict) -> None:
+    async def job(payload: dict, run: JobRun) -> None:
         runs.append(payload["who"])
         await asyncio.sleep(0.01)
 
-    a.scheduler.handlers["test.job"] = job
-    b.scheduler.handlers["test.job"] = job
+    for worker in (a, b):
+        worker.scheduler.handler("test.job", grace=timedelta(minutes=5), late=Late.RUN)(job)
     for i in range(20):
         await a.scheduler.schedule("test.job", clock.now(), {"who": str(i)}, key=f"job-{i}")
     await asyncio.gather(a.scheduler.run_due(), b.scheduler.run_due())

@@ -15,7 +15,8 @@ class ScheduledJob(Base):
     """A job that must run at `run_at` (UTC), once, on whichever worker claims it first.
 
     Recurring jobs carry a crontab line and the time zone it is read in; after each run
-    the next fire time is computed and the row is re-armed.
+    the next fire time is computed and the row is re-armed. `planned_at` is when the job was
+    meant to run: a retry moves `run_at` on, but lateness is judged against the plan.
     """
 
     __tablename__ = "scheduled_jobs"
@@ -25,8 +26,9 @@ class ScheduledJob(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(64))
     run_at: Mapped[datetime]
+    planned_at: Mapped[datetime | None]  # None in rows from before it was kept: `run_at` then
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/running/done/failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/running/done/failed/skipped
     cron: Mapped[str | None] = mapped_column(String(100))
     timezone: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)

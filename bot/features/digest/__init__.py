@@ -17,11 +17,13 @@ Configuration, section `[digest]` (all optional):
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.features.digest.compose import period_of
 from bot.features.digest.handlers import register
 from bot.features.digest.service import DigestService
+from bot.scheduler import JobRun, Late
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -35,8 +37,9 @@ def setup(bot: Bot) -> None:
     bot.data_erasers.append(service.erase)
     bot.home_providers.append(service.home)
 
-    @bot.scheduler.handler("digest.weekly")
-    async def weekly(payload: dict[str, Any]) -> None:
+    # A digest two days late is still this week's; later, its week rolls into the next digest.
+    @bot.scheduler.handler("digest.weekly", grace=timedelta(days=2), late=Late.SKIP)
+    async def weekly(payload: dict[str, Any], run: JobRun) -> None:
         from storage.repositories.core import Networks
 
         async with bot.db.session() as s:
@@ -44,16 +47,18 @@ def setup(bot: Bot) -> None:
         if network is None:
             return
         await service.fetch_pending(limit=1000)  # pages whose fetch job was lost still get a title
-        await service.publish(network.id, period_of(bot.clock.now(), network.timezone))
+        # The issue is the planned run's, so a late run (or a retry) never makes a second one.
+        await service.publish(network.id, period_of(run.planned, network.timezone))
 
-    @bot.scheduler.handler("digest.redeliver")
-    async def redeliver(payload: dict[str, Any]) -> None:
+    # Sending what a crash left unsent, reading pages and polling feeds: all still right when late.
+    @bot.scheduler.handler("digest.redeliver", grace=timedelta(hours=1), late=Late.RUN)
+    async def redeliver(payload: dict[str, Any], run: JobRun) -> None:
         await service.publish(int(payload["network_id"]), str(payload["period"]), redeliver_only=True)
 
-    @bot.scheduler.handler("digest.fetch")
-    async def fetch(payload: dict[str, Any]) -> None:
+    @bot.scheduler.handler("digest.fetch", grace=timedelta(hours=1), late=Late.RUN)
+    async def fetch(payload: dict[str, Any], run: JobRun) -> None:
         await service.fetch_pending()
 
-    @bot.scheduler.handler("digest.poll_feed")
-    async def poll_feed(payload: dict[str, Any]) -> None:
+    @bot.scheduler.handler("digest.poll_feed", grace=timedelta(hours=1), late=Late.RUN)
+    async def poll_feed(payload: dict[str, Any], run: JobRun) -> None:
         await service.poll_feed(int(payload["feed_id"]))

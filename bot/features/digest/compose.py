@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from bot.features.digest.urls import title_from_url
 from bot.i18n import N_, Translator
 from bot.messages import Button, Buttons, Divider, Link, Links, Message, Part, Section, Text
 from bot.messages import Context as ContextLine
+from bot.times import at_local
 from storage.models.core import LearningNote
 from storage.models.samlinger import Samling
 from storage.repositories.digest import IdeaRow, ReportRow, ShareRow
@@ -47,6 +48,27 @@ def period_of(moment: datetime, timezone: str) -> str:
     """The ISO week `moment` falls in, in the network's time zone: "2026-W38"."""
     year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def weeks_covered(start: datetime, end: datetime, timezone: str) -> str:
+    """The week number(s) a digest covers, "37" or "37–38": the ISO weeks holding at least half a
+    week of its window (else the one holding most). A Monday digest covers the week before it, not
+    the week it is sent in; a window stretched by a skipped week or downtime names both weeks."""
+    tz = ZoneInfo(timezone)
+    spans: dict[tuple[int, int], timedelta] = {}
+    cursor = start
+    while cursor < end:
+        local = cursor.astimezone(tz)
+        monday = local.date() - timedelta(days=local.weekday())
+        piece_end = min(end, at_local(monday + timedelta(days=7), time(0), tz))
+        year, week, _ = local.isocalendar()
+        spans[(year, week)] = spans.get((year, week), timedelta()) + (piece_end - cursor)
+        cursor = piece_end
+    if not spans:
+        return str(start.astimezone(tz).isocalendar()[1])
+    weeks = [w for w, span in spans.items() if span >= timedelta(days=3.5)] or [max(spans, key=lambda w: spans[w])]
+    first, last = weeks[0][1], weeks[-1][1]
+    return str(first) if first == last else f"{first}–{last}"
 
 
 def _short(text: str, limit: int) -> str:
@@ -224,9 +246,9 @@ def render(
 ) -> Message:
     """The digest as a message; a preview (and a leader's view) numbers the items for `fjern`."""
     numbered = numbered or preview
-    week = content["period"].split("-W")[-1].lstrip("0")
     start = datetime.fromisoformat(content["start"])
     end = datetime.fromisoformat(content["end"])
+    week = weeks_covered(start, end, timezone)
     heading = t.t("*Digest for {network}, week {week}*", network=network_name, week=week)
     span = t.t("What happened from {start} to {end}",
                start=format_day(start, timezone, t.language, "day_month"),

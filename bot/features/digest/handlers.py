@@ -230,8 +230,7 @@ async def publish_now(ctx: Context, service: DigestService) -> None:
 
 async def skip_week(ctx: Context, service: DigestService) -> None:
     assert ctx.network is not None
-    period = await service.skip(ctx.network)
-    week = period.split("-W")[-1].lstrip("0")
+    week = await service.skip(ctx.network)
     await ctx.reply(ctx.t("No digest in week {week}. What was shared comes in the one after.", week=week))
 
 

@@ -435,6 +435,7 @@ class DigestService:
         return updated
 
     async def skip(self, network: Network) -> str:
+        """Skip the coming digest; returns the week(s) it would have covered, as its heading names them."""
         period = await self.upcoming_period(network)
         async with self.bot.db.session() as s:
             issue = await Digests(s).ensure_issue(network.id, period, self.bot.clock.now())
@@ -444,7 +445,9 @@ class DigestService:
             issue.window_start = (await self._week(Digests(s), network, period, self.bot.clock.now())).start
             issue.status = "skipped"
             issue.updated_at = self.bot.clock.now()
-        return period
+        # The week the skipped digest would have covered: the seven days before its planned run.
+        run_at = await self.next_run(network)
+        return compose.weeks_covered(run_at - timedelta(days=7), run_at, network.timezone)
 
     async def latest(self, network: Network, *, numbered: bool = False) -> Message | None:
         async with self.bot.db.session() as s:
@@ -550,11 +553,14 @@ class DigestService:
             repo = Digests(s)
             latest = await repo.latest_published(member.network_id)
             waiting = await repo.count_unclaimed_shares_of(member.id)
+            network = await Networks(s).get(member.network_id)
         if latest is None and not waiting:
             return []
         fields: list[tuple[str, str]] = []
         if latest is not None:
             week = latest.period.split("-W")[-1].lstrip("0")
+            if latest.window_start is not None and latest.window_end is not None and network is not None:
+                week = compose.weeks_covered(latest.window_start, latest.window_end, network.timezone)
             fields.append((t.t("Latest digest"), t.t("week {week} — see it with /digest", week=week)))
         fields.append((t.t("Your links for the next digest"), str(waiting)))
         return [Section(t.t("The network digest"), tuple(fields))]

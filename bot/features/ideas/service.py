@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.ideas import cards
 from bot.i18n import N_
+from bot.scheduler import JobRun, Late
 from bot.settings import SettingSpec, parse_int
 from storage.models.core import Member, Network
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUpStatus, PracticeIdea
@@ -64,7 +65,8 @@ class IdeasService:
                 N_("Days before I ask someone who tries an idea how it went"),
             )
         )
-        bot.scheduler.handler(FOLLOW_UP_JOB)(self._send_follow_up)
+        # "How did it go?" is still worth asking however late it comes.
+        bot.scheduler.handler(FOLLOW_UP_JOB, grace=timedelta(days=1), late=Late.RUN)(self._send_follow_up)
 
     def follow_up_delay(self, network: Network) -> timedelta:
         return timedelta(days=int(self.bot.settings.network_value(network, "oppfolging")))
@@ -131,7 +133,7 @@ class IdeasService:
             await self._add_follow_up(s, adoption_id, due)
         return Adopted(idea, due)
 
-    async def _send_follow_up(self, payload: dict[str, Any]) -> None:
+    async def _send_follow_up(self, payload: dict[str, Any], run: JobRun) -> None:
         """The scheduled "Hvordan gikk det?" — once per follow-up, whatever restarts happen."""
         follow_up_id = int(payload["follow_up_id"])
         async with self.bot.db.session() as s:

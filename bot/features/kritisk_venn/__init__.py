@@ -6,6 +6,7 @@ ask clarifying and probing questions, give warm and cool feedback, and the prese
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import Translator
 from bot.messages import Button, Buttons, Part, Text
 from bot.messages import Context as ContextLine
+from bot.scheduler import JobRun, Late
 from storage.models.core import Member
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
@@ -29,20 +31,24 @@ def setup(bot: Bot) -> None:
     bot.services["kritisk_venn"] = service
     register(bot, service)
 
-    @bot.scheduler.handler(JOB_DEADLINE)
-    async def deadline(payload: dict[str, Any]) -> None:
-        await service.deadline_reached(payload["session"], payload["token"], payload["phase"])
+    # A phase's end moves the round on however late; a live round that missed its time goes on over days.
+    @bot.scheduler.handler(JOB_DEADLINE, grace=timedelta(minutes=15), late=Late.REWORD)
+    async def deadline(payload: dict[str, Any], run: JobRun) -> None:
+        await service.deadline_reached(payload["session"], payload["token"], payload["phase"], late=run.late)
 
-    @bot.scheduler.handler(JOB_REMIND)
-    async def remind(payload: dict[str, Any]) -> None:
+    # A nudge to write is worth little hours late, and nothing once the phase is over.
+    @bot.scheduler.handler(JOB_REMIND, grace=timedelta(hours=1), late=Late.SKIP)
+    async def remind(payload: dict[str, Any], run: JobRun) -> None:
         await service.remind(payload["session"], payload["token"], payload["phase"])
 
-    @bot.scheduler.handler(JOB_INVITE)
-    async def invitation_expired(payload: dict[str, Any]) -> None:
+    # An unanswered invitation lapses and the next colleague is asked, however late.
+    @bot.scheduler.handler(JOB_INVITE, grace=timedelta(hours=1), late=Late.RUN)
+    async def invitation_expired(payload: dict[str, Any], run: JobRun) -> None:
         await service.invitation_expired(payload["session"], payload["token"], payload["member"])
 
-    @bot.scheduler.handler(JOB_BEGIN)
-    async def begin(payload: dict[str, Any]) -> None:
+    # Trying again to open the round's conversation: the round waits for it.
+    @bot.scheduler.handler(JOB_BEGIN, grace=timedelta(minutes=5), late=Late.RUN)
+    async def begin(payload: dict[str, Any], run: JobRun) -> None:
         session = await service.get(payload["session"])
         if session is not None and session.token == payload["token"]:
             await service.begin(session.id)

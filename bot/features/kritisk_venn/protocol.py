@@ -182,11 +182,28 @@ class Protocol(RoundBase):
         else:
             await self._enter_phase(session.id, phase, phase + 1)
 
-    async def deadline_reached(self, session_id: int, token: str, phase: int) -> None:
+    async def deadline_reached(self, session_id: int, token: str, phase: int, *, late: bool = False) -> None:
+        """The phase's time is up. Came it `late` (the bot was away), a live round goes on over days:
+        its people have left, and rushing through the remaining phases in minutes would lose them."""
         session = await self.get(session_id)
         if session is None or session.token != token or session.status != "running" or session.phase != phase:
             return
+        if late and session.pace == "live":
+            await self._go_on_over_days(session)
         await self._leave_phase(session, phase)
+
+    async def _go_on_over_days(self, session: KvSession) -> None:
+        async with self.bot.db.session() as s:
+            row = await KritiskVennRepo(s).get(session.id)
+            assert row is not None
+            row.pace = session.pace = "days"
+        loaded = await self._load(session.id)
+        assert loaded is not None
+        _session, presenter, network = loaded
+        t = self.bot.translator_for(None, network)
+        note = t.t("I was away when this live round should have moved on, so it goes on over days from here: "
+                   "each phase now has its time in working hours.")  # fmt: skip
+        await self._post(session, presenter, network, f"over-days:{session.phase}", Message.text(note))
 
     async def remind(self, session_id: int, token: str, phase: int) -> None:
         loaded = await self._load(session_id)
@@ -195,8 +212,10 @@ class Protocol(RoundBase):
         session, presenter, network = loaded
         if session.token != token or session.status != "running" or session.phase != phase:
             return
-        missing = await self._still_to_write(session, presenter)
         assert session.phase_deadline is not None
+        if session.phase_deadline <= self._now():
+            return  # the phase is over (its deadline job comes next): no reminder of a time that has passed
+        missing = await self._still_to_write(session, presenter)
         for member in missing:
             t = self.bot.translator_for(member, network)
             deadline = self._when(member, network, session.phase_deadline)

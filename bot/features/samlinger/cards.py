@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from bot.i18n import Translator
 from bot.messages import Context, Message, Part, Section, Text
 from bot.times import format_when
@@ -65,10 +67,18 @@ def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int) -> Mess
     return Message(tuple(parts), t.t("Network meeting {when}", when=format_when(samling.starts_at, tz, t.language)))
 
 
-def after(t: Translator, following: Samling | None, tz: ZoneInfo) -> Message:
-    """The day after: what did you take with you, and what will you try in your own way?"""
+def after(t: Translator, samling: Samling, following: Samling | None, tz: ZoneInfo, days_since: int = 1) -> Message:
+    """The day after: what did you take with you, and what will you try in your own way?
+
+    `days_since` the meeting (more than one when the bot was away): "yesterday" only when it is true.
+    """
+    if days_since <= 1:
+        thanks = t.t("Thank you for yesterday's meeting! What did you take with you?")
+    else:
+        day = format_date(samling.starts_at.astimezone(tz).date(), "EEEE", locale=t.language)
+        thanks = t.t("Thank you for the meeting on {day}! What did you take with you?", day=day)
     parts: list[Part] = [
-        Section(t.t("Thank you for yesterday's meeting! What did you take with you?")),
+        Section(thanks),
         Text(
             t.t(
                 "Did a story inspire you? Try your own version at your school: say \u201cI'll try this\u201d "

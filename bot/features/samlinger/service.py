@@ -11,6 +11,7 @@ from bot.adapter import Destination
 from bot.errors import UserError
 from bot.features.samlinger import cards
 from bot.i18n import N_
+from bot.scheduler import JobRun, Late
 from bot.settings import SettingSpec, parse_int
 from bot.times import WEEKDAYS, at_local, parse_clock, parse_date
 from storage.models.core import Member, Network
@@ -30,6 +31,8 @@ PROMPT_TIME = time(9, 0)
 MAX_ABOUT = 300
 # Meetings closer than this get no prompt halfway between them: the reminder comes soon anyway.
 MIN_DAYS_FOR_MIDWAY = 7
+# Thanks for a meeting this many days on would be out of place: they are left out.
+LATE_THANKS_DAYS = 7
 
 
 class SamlingError(UserError):
@@ -99,9 +102,12 @@ class SamlingService:
                 on_change=self.rearm_reminders,
             )
         )
-        bot.scheduler.handler(REMINDER_JOB)(self._remind)
-        bot.scheduler.handler(AFTER_JOB)(self._after)
-        bot.scheduler.handler(MIDWAY_JOB)(self._midway)
+        # The reminder names the meeting's date, so it is right however late, until the meeting begins.
+        bot.scheduler.handler(REMINDER_JOB, grace=timedelta(days=1), late=Late.RUN)(self._remind)
+        # "Thank you for yesterday's meeting" becomes "… for the meeting on Tuesday", or is left out.
+        bot.scheduler.handler(AFTER_JOB, grace=timedelta(hours=12), late=Late.REWORD)(self._after)
+        # "Halfway to the next meeting" is not true days later.
+        bot.scheduler.handler(MIDWAY_JOB, grace=timedelta(days=2), late=Late.SKIP)(self._midway)
 
     @staticmethod
     def tz(network: Network) -> ZoneInfo:
@@ -195,19 +201,25 @@ class SamlingService:
             return
         await self.bot.outbox.deliver(f"{job}:{due.samling.id}", Destination.channel(channel), message)
 
-    async def _remind(self, payload: dict[str, Any]) -> None:
-        """Before the meeting: bring a story of what you tried."""
-        if (due := await self._load(int(payload["samling_id"]))) is None:
+    async def _remind(self, payload: dict[str, Any], run: JobRun) -> None:
+        """Before the meeting: bring a story of what you tried (never once it has begun)."""
+        if (due := await self._load(int(payload["samling_id"]))) is None or due.samling.starts_at <= run.now:
             return
         t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
         await self._post(due, REMINDER_JOB, cards.reminder(t, due.samling, tz, due.trying))
 
-    async def _after(self, payload: dict[str, Any]) -> None:
-        """The day after: what did you take with you, and what will you try? Then plan the midway prompt."""
+    async def _after(self, payload: dict[str, Any], run: JobRun) -> None:
+        """The day after: what did you take with you, and what will you try? Then plan the midway prompt.
+
+        Late (the bot was away), the thanks name the meeting's weekday instead of "yesterday"; a week
+        on they are left out, but the midway prompt is still planned.
+        """
         if (due := await self._load(int(payload["samling_id"]))) is None:
             return
         t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
-        await self._post(due, AFTER_JOB, cards.after(t, due.following, tz))
+        days_since = (run.now.astimezone(tz).date() - due.samling.starts_at.astimezone(tz).date()).days
+        if days_since < LATE_THANKS_DAYS:
+            await self._post(due, AFTER_JOB, cards.after(t, due.samling, due.following, tz, days_since))
         if due.following is not None:
             start, end = due.samling.starts_at.astimezone(tz).date(), due.following.starts_at.astimezone(tz).date()
             if (end - start).days >= MIN_DAYS_FOR_MIDWAY:
@@ -216,7 +228,7 @@ class SamlingService:
                     MIDWAY_JOB, midway, {"samling_id": due.samling.id}, key=f"{MIDWAY_JOB}:{due.samling.id}"
                 )
 
-    async def _midway(self, payload: dict[str, Any]) -> None:
+    async def _midway(self, payload: dict[str, Any], run: JobRun) -> None:
         """Halfway to the next meeting: how is it going with what you are trying?"""
         if (due := await self._load(int(payload["samling_id"]))) is None or due.following is None:
             return

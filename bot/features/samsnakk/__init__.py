@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.events import CommandEvent
-from bot.features.samsnakk.calls import CallService
+from bot.features.samsnakk.calls import REMINDER_BEFORE, CallService
 from bot.features.samsnakk.common import declare_settings, member_tz
 from bot.features.samsnakk.handlers import register
-from bot.features.samsnakk.rounds import RoundService
+from bot.features.samsnakk.rounds import ROUND_GRACE, RoundService
 from bot.i18n import Translator
 from bot.messages import Part, Section
+from bot.scheduler import Late
 from bot.times import format_when
 from storage.models.core import Member
 from storage.repositories.core import Networks
@@ -45,13 +47,21 @@ def setup(bot: Bot) -> None:
     bot.services["samsnakk"] = Samsnakk(rounds, calls)
     declare_settings(bot)
     register(bot, rounds, calls)
-    bot.scheduler.handler("samsnakk.round")(rounds.round_job)
-    bot.scheduler.handler("samsnakk.checkin")(rounds.checkin_job)
-    bot.scheduler.handler("samsnakk.end")(rounds.end_job)
-    bot.scheduler.handler("samsnakk.expire")(calls.expire_job)
-    bot.scheduler.handler("samsnakk.remind")(calls.reminder_job)
-    bot.scheduler.handler("samsnakk.after")(calls.after_job)
-    bot.scheduler.handler("samsnakk.partner_left")(calls.partner_left_job)
+    jobs = bot.scheduler.handler
+    # A round starts on its planned day: one that missed it by more than a day is skipped, and the
+    # plan goes on with its next round (see RoundService.next_start).
+    jobs("samsnakk.round", grace=ROUND_GRACE, late=Late.SKIP, on_skip=rounds.round_skipped)(rounds.round_job)
+    # Opening the groups of a round a leader started: the round exists, so it is carried through.
+    jobs("samsnakk.round_retry", grace=timedelta(minutes=5), late=Late.RUN)(rounds.round_job)
+    # "Halfway through the round" is not true days later, nor after the round has ended.
+    jobs("samsnakk.checkin", grace=timedelta(days=2), late=Late.SKIP)(rounds.checkin_job)
+    jobs("samsnakk.end", grace=timedelta(days=1), late=Late.RUN)(rounds.end_job)
+    jobs("samsnakk.expire", grace=timedelta(minutes=5), late=Late.RUN)(calls.expire_job)
+    # "In 10 minutes" counts the real minutes left, and is never sent once the call has begun.
+    jobs("samsnakk.remind", grace=REMINDER_BEFORE, late=Late.SKIP)(calls.reminder_job)
+    jobs("samsnakk.after", grace=timedelta(days=1), late=Late.RUN)(calls.after_job)
+    # Why the other person never came is worth knowing even after the call's time.
+    jobs("samsnakk.partner_left", grace=timedelta(hours=1), late=Late.RUN)(calls.partner_left_job)
     bot.data_exporters["samsnakk"] = export
     # Rows that name the member cascade away with them (calls, groups, "don't pair me with");
     # this only tells the people they had a call with.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from bot.features.samsnakk.common import (
 from bot.features.samsnakk.ics import call_invitation
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Buttons, Context, Message, Section, Text
+from bot.scheduler import JobRun
 from bot.times import format_when, free_slots
 from storage.models.core import Member, Network
 from storage.models.samsnakk import SamsnakkCall
@@ -449,7 +451,7 @@ class CallService:
         return fresh
 
     # -- jobs ---------------------------------------------------------------------------------------
-    async def expire_job(self, payload: dict[str, Any]) -> None:
+    async def expire_job(self, payload: dict[str, Any], run: JobRun) -> None:
         call_id, version = int(payload["call_id"]), int(payload["version"])
         view = await self.view(call_id)
         if view is None or view.call.version != version:
@@ -479,28 +481,34 @@ class CallService:
         await self.bot.send_dm(proposer, Message.text(text), key=f"samsnakk:c{call_id}:v{version}:expired")
         log.info("samsnakk call %s expired", call_id)
 
-    async def reminder_job(self, payload: dict[str, Any]) -> None:
+    async def reminder_job(self, payload: dict[str, Any], run: JobRun) -> None:
         view = await self.view(int(payload["call_id"]))
         if view is None or view.call.status != "confirmed" or view.call.version != int(payload["version"]):
             return
+        left = view.call.starts_at - run.now
+        if left <= timedelta():
+            return  # the call has begun: a reminder of it would only confuse
+        minutes = math.ceil(left / timedelta(minutes=1))
         for person in view.people():
             t = self.bot.translator_for(person)
             message = Message.of(
                 Text(
-                    t.t(
-                        "In 10 minutes: samsnakk with {name} ({when}).",
+                    t.tn(
+                        "In {n} minute: samsnakk with {name} ({when}).",
+                        "In {n} minutes: samsnakk with {name} ({when}).",
+                        minutes,
                         name=view.names_for(person.id, t),
                         when=self._when(view, person, t),
                     )
                 ),
                 Text(t.t("Join the video call: {url}", url=self.video_url(view))),
-                summary=t.t("Samsnakk in 10 minutes"),
+                summary=t.tn("Samsnakk in {n} minute", "Samsnakk in {n} minutes", minutes),
             )
             await self.bot.send_dm(
                 person, message, key=f"samsnakk:c{view.call.id}:v{view.call.version}:remind:{person.id}"
             )
 
-    async def after_job(self, payload: dict[str, Any]) -> None:
+    async def after_job(self, payload: dict[str, Any], run: JobRun) -> None:
         view = await self.view(int(payload["call_id"]))
         if view is None or view.call.version != int(payload["version"]):
             return
@@ -536,7 +544,7 @@ class CallService:
                     f"samsnakk.left:{call.id}:{other_id}", "samsnakk.partner_left", self.now(), payload
                 )
 
-    async def partner_left_job(self, payload: dict[str, Any]) -> None:
+    async def partner_left_job(self, payload: dict[str, Any], run: JobRun) -> None:
         async with self.bot.db.session() as s:
             member = await Members(s).get(int(payload["member_id"]))
             network = await Networks(s).get(member.network_id) if member else None

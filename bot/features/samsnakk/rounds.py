@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.adapter import DeliveryError, Destination
 from bot.events import Conversation
 from bot.features.samsnakk.common import (
     RECENT_ROUNDS,
+    RoundPlan,
     SamsnakkError,
     is_opted_in,
     network_tz,
@@ -26,7 +27,8 @@ from bot.features.samsnakk.common import (
 )
 from bot.features.samsnakk.pairing import Candidate, PairingResult, pair_members
 from bot.messages import Button, Buttons, Context, Message, Section, Text
-from bot.times import format_when
+from bot.scheduler import JobRun
+from bot.times import at_local, format_when
 from storage.models.core import Member, Network
 from storage.models.samsnakk import SamsnakkRound
 from storage.repositories.core import Members, Networks, Notes
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUSES = {"met", "not_yet", "skipped"}
+# A round may start this much after its planned time (the bot was down); later, it is skipped.
+ROUND_GRACE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,30 @@ class RoundStats:
     paired: int
     met: int
     notes: int
+
+
+def slot_after(plan: RoundPlan, moment: datetime) -> datetime:
+    """The plan's first weekday and time strictly after `moment`, in the network's time zone."""
+    local = moment.astimezone(plan.timezone)
+    day = local.date() + timedelta(days=(plan.weekday - local.weekday()) % 7)
+    slot = at_local(day, time(plan.hour, plan.minute), plan.timezone)
+    return slot if slot > moment else at_local(day + timedelta(days=7), time(plan.hour, plan.minute), plan.timezone)
+
+
+def next_round_start(plan: RoundPlan, last_start: datetime | None, now: datetime) -> datetime:
+    """When the next round starts by the plan: `every_weeks` after the last one, on the plan's day and time.
+
+    A round time missed by more than the grace is passed over in steps of the plan, so the series
+    keeps its weekday and its weeks (a missed round is skipped, never shifts what follows). One
+    missed by less is still "next": its job runs it now.
+    """
+    if last_start is None:
+        return slot_after(plan, now)
+    start = slot_after(plan, last_start + timedelta(weeks=plan.every_weeks, hours=-12))
+    while start < now - ROUND_GRACE:
+        day = start.astimezone(plan.timezone).date() + timedelta(weeks=plan.every_weeks)
+        start = at_local(day, time(plan.hour, plan.minute), plan.timezone)
+    return start
 
 
 def round_seed(network_id: int, number: int) -> int:
@@ -82,15 +110,7 @@ class RoundService:
             return None
         async with self.bot.db.session() as s:
             last = (await Rounds(s).recent(network.id, 1) or [None])[0]
-        earliest = self.now()
-        if last is not None:
-            earliest = max(earliest, last.starts_at + timedelta(weeks=plan.every_weeks) - timedelta(hours=12))
-        local = earliest.astimezone(plan.timezone)
-        candidate = local.replace(hour=plan.hour, minute=plan.minute, second=0, microsecond=0)
-        candidate += timedelta(days=(plan.weekday - candidate.weekday()) % 7)
-        if candidate <= local:
-            candidate += timedelta(days=7)
-        return candidate.astimezone(plan.timezone)
+        return next_round_start(plan, last.starts_at if last is not None else None, self.now())
 
     async def ensure_scheduled(self, network: Network) -> datetime | None:
         """Arm the job for the next round by the current plan, and drop any job of an older plan.
@@ -104,6 +124,8 @@ class RoundService:
             pending = await RoundJobs(s).pending_keys(network.id)
             anyone = await RoundJobs(s).anyone_opted_in(network.id)
         key = f"samsnakk.round:{network.id}:{number}:{start:%Y%m%d%H%M}" if start and anyone else None
+        if await self._one_is_due(pending):
+            return start  # the scheduler holds it, or skips it for being late and arms the next
         for stale in pending:
             if stale != key:
                 await self.bot.scheduler.cancel(stale)
@@ -111,6 +133,15 @@ class RoundService:
             payload = {"network_id": network.id, "number": number, "at": start.isoformat()}
             await self.bot.scheduler.schedule("samsnakk.round", start, payload, key=key)
         return start
+
+    async def _one_is_due(self, keys: list[str]) -> bool:
+        """A round job whose time has come (the bot may just be back from downtime) is left to the
+        scheduler's lateness policy; re-arming it here would move the missed round to the next slot."""
+        for key in keys:
+            job = await self.bot.scheduler.get(key)
+            if job is not None and job.status == "pending" and job.run_at <= self.now():
+                return True
+        return False
 
     async def _due_by_plan(self, network: Network, payload: dict[str, Any]) -> bool:
         """False when the leaders changed the plan after this job was armed (it then re-arms instead)."""
@@ -144,7 +175,20 @@ class RoundService:
         return result, members
 
     # -- holding a round ----------------------------------------------------------------------------
-    async def round_job(self, payload: dict[str, Any]) -> None:
+    async def round_skipped(self, payload: dict[str, Any], run: JobRun) -> None:
+        """A round that missed its time by more than the grace is kept as skipped at its planned
+        time, so the plan counts on from it; then the plan's next round is armed."""
+        network_id, number = int(payload["network_id"]), int(payload["number"])
+        planned = datetime.fromisoformat(payload["at"]) if "at" in payload else run.planned
+        async with self.bot.db.session() as s:
+            network = await Networks(s).get(network_id)
+            if network is not None and await Rounds(s).by_number(network_id, number) is None:
+                await self._add_skipped(Rounds(s), network, number, planned)
+        if network is not None:
+            log.info("samsnakk round %s of network %s skipped: %s late", number, network_id, run.late_by)
+            await self.ensure_scheduled(network)
+
+    async def round_job(self, payload: dict[str, Any], run: JobRun) -> None:
         network_id, number = int(payload["network_id"]), int(payload["number"])
         manual = bool(payload.get("manual"))
         async with self.bot.db.session() as s:
@@ -161,7 +205,10 @@ class RoundService:
                 log.info("samsnakk round for network %s not held: fewer than two taking part", network_id)
                 await self.ensure_scheduled(network)
                 return
-        await self.hold(network, number)
+        # A planned round starts at its planned time, even when it comes a little late: the plan's
+        # next round is counted from it, so a late start never shifts the series.
+        planned = datetime.fromisoformat(payload["at"]) if "at" in payload else run.planned
+        await self.hold(network, number, starts_at=None if manual else planned)
         if not manual:
             await self.ensure_scheduled(network)
 
@@ -174,7 +221,7 @@ class RoundService:
             # Some group conversations could not be opened: the scheduler keeps trying.
             retry_at = self.now() + timedelta(minutes=1)
             await self.bot.scheduler.schedule(
-                "samsnakk.round",
+                "samsnakk.round_retry",
                 retry_at,
                 {"network_id": network.id, "number": number, "manual": True},
                 key=f"samsnakk.round-retry:{network.id}:{number}",
@@ -190,30 +237,34 @@ class RoundService:
         async with self.bot.db.session() as s:
             rounds = Rounds(s)
             number = await rounds.last_number(network.id) + 1
-            await rounds.add(
-                network_id=network.id,
-                number=number,
-                status="skipped",
-                seed=round_seed(network.id, number),
-                prompt="",
-                starts_at=start,
-                ends_at=start,
-                created_at=self.now(),
-            )
+            await self._add_skipped(rounds, network, number, start)
         await self.ensure_scheduled(network)
         log.info("samsnakk round %s of network %s skipped by a leader", number, network.id)
         return number
 
-    async def hold(self, network: Network, number: int) -> SamsnakkRound:
+    async def _add_skipped(self, rounds: Rounds, network: Network, number: int, start: datetime) -> None:
+        await rounds.add(
+            network_id=network.id,
+            number=number,
+            status="skipped",
+            seed=round_seed(network.id, number),
+            prompt="",
+            starts_at=start,
+            ends_at=start,
+            created_at=self.now(),
+        )
+
+    async def hold(self, network: Network, number: int, *, starts_at: datetime | None = None) -> SamsnakkRound:
+        """Hold round `number`, starting at `starts_at` (its planned time) or now."""
         async with self.bot.db.session() as s:
             existing = await Rounds(s).by_number(network.id, number)
         if existing is None:
-            existing = await self._create(network, number)
+            existing = await self._create(network, number, starts_at or self.now())
         if existing.status == "open":
             await self._open_groups(network, existing)
         return existing
 
-    async def _create(self, network: Network, number: int) -> SamsnakkRound:
+    async def _create(self, network: Network, number: int, start: datetime) -> SamsnakkRound:
         result, _members = await self._pair(network, number)
         now = self.now()
         t = self.bot.translator_for(None, network)
@@ -227,8 +278,8 @@ class RoundService:
                 status=status,
                 seed=result.seed,
                 prompt=prompt_text(self.bot, network, t),
-                starts_at=now,
-                ends_at=now + length - timedelta(days=1),
+                starts_at=start,
+                ends_at=start + length - timedelta(days=1),
                 created_at=now,
             )
             for group in result.groups:
@@ -236,7 +287,7 @@ class RoundService:
         # Counts and ids only: never names or schools in the log.
         log.info("samsnakk round network=%s round=%s %s", network.id, number, result.explain())
         if status == "open":
-            half = now + (row.ends_at - now) / 2
+            half = start + (row.ends_at - start) / 2
             await self.bot.scheduler.schedule(
                 "samsnakk.checkin", half, {"round_id": row.id}, key=f"samsnakk.checkin:{row.id}"
             )
@@ -302,13 +353,13 @@ class RoundService:
                 }
         return conv
 
-    async def checkin_job(self, payload: dict[str, Any]) -> None:
+    async def checkin_job(self, payload: dict[str, Any], run: JobRun) -> None:
         round_id = int(payload["round_id"])
         async with self.bot.db.session() as s:
             row = await Rounds(s).get(round_id)
             groups = await Rounds(s).groups(round_id) if row else []
             network = await Networks(s).get(row.network_id) if row else None
-        if row is None or network is None or row.status != "open":
+        if row is None or network is None or row.status != "open" or row.ends_at <= run.now:
             return
         t = self.bot.translator_for(None, network)
         for group, _ids in groups:
@@ -330,7 +381,7 @@ class RoundService:
             dest = Destination.group(Conversation(**group.conversation))
             await self.bot.outbox.deliver(f"samsnakk:r{round_id}:g{group.id}:checkin", dest, message)
 
-    async def end_job(self, payload: dict[str, Any]) -> None:
+    async def end_job(self, payload: dict[str, Any], run: JobRun) -> None:
         round_id = int(payload["round_id"])
         async with self.bot.db.session() as s:
             row = await Rounds(s).get(round_id)
