@@ -29,6 +29,7 @@ from bot.events import (
     User,
 )
 from bot.i18n import DEFAULT_LANGUAGE, Translator, normalise_language, translator
+from bot.limits import check_form, check_length
 from bot.messages import Message, Part, Section
 from bot.outbox import Outbox
 from bot.privacy import contains_identity_number, find_identity_numbers
@@ -228,6 +229,7 @@ class Bot:
                     await ctx.reply(ctx.t("I don't know the command /{name}. Try /samskap for help.", name=name))
                     return
                 ctx.args, ctx.subcommand = found.args, found.subcommand
+                check_length(args)
                 await self._call(found.route, ctx)
             case ActionEvent(action_id=action_id):
                 route = self.router.match_action(action_id)
@@ -242,6 +244,7 @@ class Bot:
                     log.warning("no handler for form %s", form_id)
                     await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
                     return
+                check_form(event.values, route.limits)
                 await self._call(route, ctx)
             case MessageEvent():
                 for route in self.router.message_listeners:
