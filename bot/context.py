@@ -28,6 +28,8 @@ class Context:
     # For commands: the arguments after the (sub)command; otherwise "".
     args: str = ""
     subcommand: str | None = None
+    # The feature whose handler runs (for metrics): "ideas", "samsnakk", ...; "core" until routed.
+    feature: str = "core"
 
     @property
     def language(self) -> str:

@@ -29,7 +29,9 @@ from bot.events import (
     User,
 )
 from bot.i18n import DEFAULT_LANGUAGE, Translator, normalise_language, translator
+from bot.limits import check_form, check_length
 from bot.messages import Message, Part, Section
+from bot.metrics import Metrics, feature_of
 from bot.outbox import Outbox
 from bot.privacy import contains_identity_number, find_identity_numbers
 from bot.router import Route, Router
@@ -71,6 +73,9 @@ class Bot:
     data_erasers: list[DataEraser] = field(default_factory=list)
     # A member's personal overview ("home"): each feature adds its parts (my ideas, my calls...).
     home_providers: list[HomeProvider] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    # Set when the worker begins to shut down: /readyz says so, and no new work is taken.
+    stopping: bool = False
 
     def __post_init__(self) -> None:
         self.middleware = [
@@ -127,11 +132,14 @@ class Bot:
             or getattr(ctx.event, "action_id", None)
             or getattr(ctx.event, "form_id", "")
         )
+        outcome = "ok"
         try:
             await nxt()
         except UserError as err:
+            outcome = "user_error"
             await ctx.reply(ctx.t(err.msgid, **err.kwargs) + _given_back(ctx))
         except Exception as exc:
+            outcome = "error"
             reference = secrets.token_hex(4)
             log.exception("error %s handling %s %s on %s", reference, kind, name, ctx.event.conversation.platform)
             if isinstance(exc, DeliveryError):
@@ -148,7 +156,9 @@ class Bot:
                 log.warning("could not report error %s to the user", reference)
         finally:
             # Content is never logged: only the kind of event, its name and how long it took.
-            log.debug("%s %s handled in %.1f ms", kind, name, (time.perf_counter() - started) * 1000)
+            seconds = time.perf_counter() - started
+            self.metrics.event_handled(kind, ctx.feature, outcome, seconds)
+            log.debug("%s %s handled in %.1f ms", kind, name, seconds * 1000)
 
     async def _ignore_bots(self, ctx: Context, nxt: Next) -> None:
         if ctx.event.user.is_bot:
@@ -228,6 +238,7 @@ class Bot:
                     await ctx.reply(ctx.t("I don't know the command /{name}. Try /samskap for help.", name=name))
                     return
                 ctx.args, ctx.subcommand = found.args, found.subcommand
+                check_length(args)
                 await self._call(found.route, ctx)
             case ActionEvent(action_id=action_id):
                 route = self.router.match_action(action_id)
@@ -242,6 +253,7 @@ class Bot:
                     log.warning("no handler for form %s", form_id)
                     await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
                     return
+                check_form(event.values, route.limits)
                 await self._call(route, ctx)
             case MessageEvent():
                 for route in self.router.message_listeners:
@@ -265,6 +277,7 @@ class Bot:
         return route.access == "member" or ctx.member.role == Role.NETWORK_LEADER
 
     async def _call(self, route: Route, ctx: Context) -> None:
+        ctx.feature = feature_of(route.handler)
         if not self._allowed(route, ctx):
             await ctx.reply(self._refusal(route, ctx))
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -21,6 +21,8 @@ class Route:
     access: Access
     help: str = ""  # an English msgid, translated when help is shown
     usage: str = ""
+    # A form's longest answer per field (its fields' max_length); checked before the handler runs.
+    limits: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,11 +114,15 @@ class Router:
 
         return register
 
-    def form(self, form_id: str, *, access: Access = "member") -> Callable[[Handler], Handler]:
+    def form(
+        self, form_id: str, *, access: Access = "member", limits: Mapping[str, int] | None = None
+    ) -> Callable[[Handler], Handler]:
+        """`limits`: the longest answer per field, as the form's fields declare (`max_length`)."""
+
         def register(handler: Handler) -> Handler:
             if form_id in self.forms:
                 raise ValueError(f"form {form_id} is registered twice")
-            self.forms[form_id] = Route(handler, access)
+            self.forms[form_id] = Route(handler, access, limits=dict(limits or {}))
             return handler
 
         return register

@@ -243,11 +243,14 @@ def _future_date(day: int, month: int, year: str | None, today: date) -> date:
 
 
 def parse_clock(text: str) -> time | None:
-    """ "12", "kl. 12:30", "9.15", "tre", "3pm"; a bare hour from 1 to 6 is in the afternoon."""
+    """ "12", "kl. 12:30", "9.15", "tre", "3pm"; an hour from 1 to 6 is in the afternoon, unless it
+    is written with a leading zero ("03:00" is three at night: whoever writes that means it)."""
     text = text.strip()
+    literal = False
     if match := _TIME.match(text):
         hour, minute = int(match.group("h")), int(match.group("m") or 0)
         ampm = (match.group("ampm") or "").replace(".", "")
+        literal = match.group("h").startswith("0")
     elif match := _WORD_TIME.match(text):
         word = match.group("w")
         if word not in HOUR_WORDS:
@@ -261,7 +264,7 @@ def parse_clock(text: str) -> time | None:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if ampm == "pm" else 0)
-    elif 1 <= hour <= 6:
+    elif 1 <= hour <= 6 and not literal:
         hour += 12
     if hour > 23:
         return None
@@ -275,12 +278,14 @@ _NB_MONTHS = ("jan.", "feb.", "mars", "apr.", "mai", "juni", "juli", "aug.", "se
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_when(moment: datetime, tz: ZoneInfo, language: str) -> str:
-    """ "fre. 28. nov. kl. 15:00" in bokmål, "Fri 28 Nov 15:00" in English."""
+def format_when(moment: datetime, tz: ZoneInfo, language: str, now: datetime | None = None) -> str:
+    """ "fre. 28. nov. kl. 15:00" in bokmål, "Fri 28 Nov 15:00" in English; with the year
+    ("fre. 14. jan. 2028 kl. 12:00") when it is not the year of `now`, so nobody mistakes the year."""
     local = moment.astimezone(tz)
+    year = f" {local.year}" if now is not None and local.year != now.astimezone(tz).year else ""
     if language == "en":
-        return f"{_EN_DAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]} {local:%H:%M}"
-    return f"{_NB_DAYS[local.weekday()]} {local.day}. {_NB_MONTHS[local.month - 1]} kl. {local:%H:%M}"
+        return f"{_EN_DAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]}{year} {local:%H:%M}"
+    return f"{_NB_DAYS[local.weekday()]} {local.day}. {_NB_MONTHS[local.month - 1]}{year} kl. {local:%H:%M}"
 
 
 def format_short(moment: datetime, tz: ZoneInfo, language: str) -> str:

@@ -13,6 +13,7 @@ from adapters.console.render import describe_destination, render
 from bot.adapter import Destination, SentMessage
 from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmitted, MessageEvent, User
 from bot.messages import Button, Buttons, Form, Message
+from bot.numbers import parse_id
 
 PLATFORM = "console"
 WORKSPACE = "demo"
@@ -114,8 +115,8 @@ class ConsoleAdapter:
                 return None
         if pending := self.forms.get(speaker):
             return self._answer(speaker, pending, line)
-        if line.isdigit():
-            return self._click(speaker, int(line))
+        if (number := parse_id(line)) is not None:
+            return self._click(speaker, number)
         user = self.user(speaker)
         if line.startswith("/"):
             name, _, args = line[1:].partition(" ")

@@ -546,6 +546,7 @@ async def test_a_split_message_is_updated_part_by_part_and_parts_no_longer_neede
 async def test_a_leader_puts_a_network_meeting_in_the_calendar_from_discord(discord_bot: Harness) -> None:
     await set_up_network(discord_bot)
     added = await discord_bot.slash("kari", "samling", "ny", "14.01.2027 12:00 Rådhuset: trivsel")
-    assert "Samling 1 er satt opp: tor. 14. jan. kl. 12:00 — Rådhuset: trivsel" in texts(added)
+    # The year is shown unless it is this year's meeting (the real clock runs here).
+    assert "Samling 1 er satt opp: tor. 14. jan." in texts(added) and "kl. 12:00 — Rådhuset: trivsel" in texts(added)
     listed = await discord_bot.slash("kari", "samling", "start")
     assert "De neste samlingene" in texts(listed) and "Rådhuset" in texts(listed)

@@ -7,7 +7,7 @@ network's language, with dates formatted for that language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
@@ -131,12 +131,21 @@ def build_content(
         "start": week.start.isoformat(),
         "end": week.end.isoformat(),
         "intro": intro,
-        "sections": [{"kind": kind, "items": items[: LIMITS[kind]]} for kind, items in sections if items],
+        "sections": [_section(kind, items) for kind, items in sections if items],
         # The digest points ahead to the meeting its reading leads up to.
         "next_meeting": (
             {"starts_at": next_meeting.starts_at.isoformat(), "about": next_meeting.about} if next_meeting else None
         ),
     }
+
+
+def _section(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A section shows its first LIMITS[kind] items in full; the rest follow in one line each
+    ("more"), so that no shared link or idea of the week is left out of the digest."""
+    section: dict[str, Any] = {"kind": kind, "items": items[: LIMITS[kind]]}
+    if rest := items[LIMITS[kind] :]:
+        section["more"] = rest
+    return section
 
 
 def _article_item(row: ShareRow) -> dict[str, Any]:
@@ -183,32 +192,37 @@ def is_empty(content: dict[str, Any]) -> bool:
     return not content["sections"]
 
 
-def without_item(content: dict[str, Any], ref: str) -> dict[str, Any]:
+def _filtered(content: dict[str, Any], keep: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any]:
+    """The snapshot with each item (shown or in "more") replaced by keep(item), or left out on None."""
     sections = []
     for section in content["sections"]:
-        items = [i for i in section["items"] if i["ref"] != ref]
+        items = [kept for item in section["items"] if (kept := keep(item)) is not None]
+        more = [kept for item in section.get("more", ()) if (kept := keep(item)) is not None]
+        if not items:  # every item shown in full went: those listed after them move up
+            items, more = more, []
         if items:
-            sections.append({**section, "items": items})
+            sections.append({"kind": section["kind"], "items": items, **({"more": more} if more else {})})
     return {**content, "sections": sections}
+
+
+def without_item(content: dict[str, Any], ref: str) -> dict[str, Any]:
+    return _filtered(content, lambda item: None if item["ref"] == ref else item)
 
 
 def without_member(content: dict[str, Any], member_id: int) -> dict[str, Any]:
     """The snapshot with a member's name, comments and contributions taken out (erasure)."""
-    sections = []
-    for section in content["sections"]:
-        items = []
-        for item in section["items"]:
-            if item.get("author_id") == member_id:
-                continue
-            if "sharers" in item:
-                sharers = [s for s in item["sharers"] if s["member_id"] != member_id]
-                if not sharers and not item["feeds"]:
-                    continue
-                item = {**item, "sharers": sharers}
-            items.append(item)
-        if items:
-            sections.append({**section, "items": items})
-    return {**content, "sections": sections}
+
+    def keep(item: dict[str, Any]) -> dict[str, Any] | None:
+        if item.get("author_id") == member_id:
+            return None
+        if "sharers" in item:
+            sharers = [s for s in item["sharers"] if s["member_id"] != member_id]
+            if not sharers and not item["feeds"]:
+                return None
+            return {**item, "sharers": sharers}
+        return item
+
+    return _filtered(content, keep)
 
 
 def item_label(item: dict[str, Any]) -> str:
@@ -282,6 +296,8 @@ def render(
                 prefix = f"{number}. " if numbered else "• "
                 lines.append(prefix + _text_line(section["kind"], item, t))
             parts.append(Text("\n".join(lines)))
+        if more := section.get("more"):
+            parts.extend(_more_parts(section["kind"], more, t))
     parts.append(Divider())
     if preview:
         parts.append(ContextLine(t.t("Remove an item with /digest fjern <number>; write an introduction with "
@@ -295,6 +311,14 @@ def render(
         parts.append(ContextLine(t.t("Share a link with the network: /del <link> [comment]. "
                                      "See the latest digest any time with /digest.")))  # fmt: skip
     return Message(tuple(parts), t.t("Digest for {network}, week {week}", network=network_name, week=week))
+
+
+def _more_parts(kind: str, more: list[dict[str, Any]], t: Translator) -> list[Part]:
+    """The items past a section's limit, one short line each: shown, never dropped."""
+    heading = ContextLine(t.t("And {n} more:", n=len(more)))
+    if kind in ("recommended", "popular", "sources"):
+        return [heading, Links(tuple(Link(item["title"], item["url"]) for item in more))]
+    return [heading, Text("\n".join("• " + _short(_text_line(kind, item, t), 120) for item in more))]
 
 
 def _article_line(item: dict[str, Any], t: Translator, timezone: str) -> str:

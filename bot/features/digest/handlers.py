@@ -166,6 +166,9 @@ def register(bot: Bot, service: DigestService) -> None:
             clock = parse_clock_time(words[1]) if len(words) == 2 else None
         except SettingError:
             clock = None
+        if (day is None or clock is None) and ctx.args.strip():
+            raise DigestProblem("I could not read «{text}» as a weekday and a time. Write /digest tid <weekday> "
+                                "<HH:MM>, e.g. /digest tid fredag 14:00.", text=ctx.args.strip())  # fmt: skip
         if day is None or clock is None:
             when = await service.next_run(ctx.network)
             await ctx.reply(ctx.t("The next digest is sent {when}. Change it with /digest tid <weekday> <HH:MM>, "

@@ -24,6 +24,7 @@ from bot.features.digest import compose, feeds
 from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta, positive_setting
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
 from bot.i18n import Translator
+from bot.limits import check_length
 from bot.messages import Message, Part, Section
 from bot.outbox import sent_message
 from bot.scheduler import next_cron_time
@@ -165,7 +166,10 @@ class DigestService:
         """Links in a channel message, with the rest of the message as the comment."""
         if not self.captures_links(network):
             return []
-        comment = remove_urls(text)[:MAX_COMMENT]
+        comment = remove_urls(text).strip()
+        if len(comment) > MAX_COMMENT:
+            # A chat message is not written for the digest: keep its start, marked as shortened.
+            comment = comment[: MAX_COMMENT - 1].rstrip() + "…"
         shared = []
         for raw in find_urls(text)[:MAX_LINKS_PER_MESSAGE]:
             try:
@@ -178,6 +182,8 @@ class DigestService:
     async def share(self, network: Network, member: Member, args: str) -> Shared:
         """`/del <url> [comment]`; raises DigestProblem for a missing or unusable address."""
         found = find_urls(args)
+        if len(found) > 1:
+            raise DigestProblem("Share one link at a time: /del <link> [comment].")
         if found:  # the link may come anywhere: "/del Bra om tillit https://..."
             raw, comment = found[0], remove_urls(args)
         else:
@@ -188,7 +194,7 @@ class DigestService:
             url = canonical_url(raw)
         except InvalidUrl as err:
             raise DigestProblem(err.reason) from None
-        return await self._record(network.id, member, url, comment.strip()[:MAX_COMMENT], explicit=True)
+        return await self._record(network.id, member, url, check_length(comment.strip(), MAX_COMMENT), explicit=True)
 
     async def _record(self, network_id: int, member: Member, url: str, comment: str, *, explicit: bool) -> Shared:
         now = self.bot.clock.now()

@@ -128,15 +128,23 @@ def follow_up(t: Translator, idea: PracticeIdea) -> Message:
     )
 
 
+REPORT_FIELD_LIMIT = 2000
+REPORT_LIMITS = {"did": REPORT_FIELD_LIMIT, "changed": REPORT_FIELD_LIMIT, "happened": REPORT_FIELD_LIMIT}
+
+
 def report_form_fields(t: Translator) -> tuple[Any, ...]:
     from bot.messages import FormField
 
     return (
-        FormField("did", t.t("What did you do?"), "long_text", max_length=2000),
+        FormField("did", t.t("What did you do?"), "long_text", max_length=REPORT_LIMITS["did"]),
         FormField(
-            "changed", t.t("What did you change from the original?"), "long_text", required=False, max_length=2000
+            "changed",
+            t.t("What did you change from the original?"),
+            "long_text",
+            required=False,
+            max_length=REPORT_LIMITS["changed"],
         ),
-        FormField("happened", t.t("What happened?"), "long_text", required=False, max_length=2000),
+        FormField("happened", t.t("What happened?"), "long_text", required=False, max_length=REPORT_LIMITS["happened"]),
     )
 
 

@@ -34,7 +34,7 @@ def register(bot: Bot, service: IdeasService) -> None:
             return
         await post(ctx, ctx.args)
 
-    @r.form(NEW_IDEA_FORM)
+    @r.form(NEW_IDEA_FORM, limits={"text": MAX_IDEA_LENGTH})
     async def new_idea_submitted(ctx: Context) -> None:
         await post(ctx, ctx.event.values.get("text", ""))  # type: ignore[attr-defined]
 
@@ -108,7 +108,7 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     r.action(cards.REPORT)(report)
 
-    @r.form(cards.REPORT_FORM)
+    @r.form(cards.REPORT_FORM, limits=cards.REPORT_LIMITS)
     async def report_submitted(ctx: Context) -> None:
         values = ctx.event.values  # type: ignore[attr-defined]
         state = ctx.event.state  # type: ignore[attr-defined]

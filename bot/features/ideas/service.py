@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.ideas import cards
 from bot.i18n import N_
+from bot.limits import check_length
 from bot.scheduler import JobRun, Late
 from bot.settings import SettingSpec, parse_int
 from storage.models.core import Member, Network
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from bot.core import Bot
 
 MAX_IDEA_LENGTH = 2000
-MAX_REPORT_FIELD_LENGTH = 2000
+MAX_REPORT_FIELD_LENGTH = cards.REPORT_FIELD_LIMIT
+MAX_SEARCH_LENGTH = 100
 SNOOZE = timedelta(days=7)
 FOLLOW_UP_JOB = "ideas.follow_up"
 TAG = re.compile(r"#([\wæøåÆØÅ-]{2,40})")
@@ -96,7 +98,7 @@ class IdeasService:
 
     async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         async with self.bot.db.read() as s:
-            return await Ideas(s).summaries(network.id, search.strip()[:100], limit)
+            return await Ideas(s).summaries(network.id, check_length(search.strip(), MAX_SEARCH_LENGTH), limit)
 
     async def show(self, network: Network, idea_id: int) -> tuple[IdeaSummary, list[tuple[ExperienceReport, Member]]]:
         async with self.bot.db.read() as s:
@@ -203,8 +205,8 @@ class IdeasService:
         self, network: Network, member: Member, idea_id: int, did: str, changed: str = "", happened: str = ""
     ) -> tuple[ExperienceReport, PracticeIdea]:
         did = check_text(did, MAX_REPORT_FIELD_LENGTH, "Tell briefly what you did: /ide rapport <number> <text>")
-        changed = changed.strip()[:MAX_REPORT_FIELD_LENGTH]
-        happened = happened.strip()[:MAX_REPORT_FIELD_LENGTH]
+        changed = check_length(changed.strip(), MAX_REPORT_FIELD_LENGTH)
+        happened = check_length(happened.strip(), MAX_REPORT_FIELD_LENGTH)
         now = self.bot.clock.now()
         async with self.bot.db.session() as s:
             ideas = Ideas(s)

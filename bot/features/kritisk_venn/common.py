@@ -16,6 +16,7 @@ from bot.features.kritisk_venn.phases import (
     classify_cool,
 )
 from bot.i18n import N_
+from bot.limits import check_length
 from bot.mentions import MENTION
 from bot.messages import Message, Text
 from storage.models.core import Member, Network
@@ -76,8 +77,8 @@ def conversation_key(conv: Conversation) -> str:
 
 
 def parse_request(values: dict[str, str]) -> Request:
-    practice = (values.get("practice") or "").strip()
-    focus = (values.get("focus") or "").strip()
+    practice = check_length((values.get("practice") or "").strip(), msg.TEXT_LIMIT)
+    focus = check_length((values.get("focus") or "").strip(), msg.FOCUS_LIMIT)
     if not practice:
         raise KvError(N_("Describe your practice or dilemma, so the critical friends know what it is about."))
     if not focus:

@@ -75,7 +75,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     async def start(ctx: Context) -> None:
         await ctx.open_form(msg.start_form(ctx.translator, ctx.args))
 
-    @r.form("kritisk_venn.start")
+    @r.form("kritisk_venn.start", limits=msg.START_LIMITS)
     async def submitted(ctx: Context) -> None:
         assert isinstance(ctx.event, FormSubmitted) and ctx.member is not None and ctx.network is not None
         values = ctx.event.values
@@ -232,7 +232,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         phase = min(session.phase, len(PHASES) - 1)
         await ctx.open_form(msg.contribute_form(ctx.translator, session, phase))
 
-    @r.form("kritisk_venn.contribute")
+    @r.form("kritisk_venn.contribute", limits=msg.CONTRIBUTE_LIMITS)
     async def contribute_form(ctx: Context) -> None:
         assert isinstance(ctx.event, FormSubmitted) and ctx.member is not None
         session_id, phase_raw = leading_number(ctx.event.state.replace(":", " "))
@@ -325,7 +325,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             return
         await ctx.open_form(msg.share_form(ctx.translator, session, await service.reflection_of(session.id)))
 
-    @r.form("kritisk_venn.share")
+    @r.form("kritisk_venn.share", limits=msg.SHARE_LIMITS)
     async def share_form(ctx: Context) -> None:
         assert isinstance(ctx.event, FormSubmitted)
         session_id, _ = leading_number(ctx.event.state)

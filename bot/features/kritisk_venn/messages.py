@@ -32,6 +32,10 @@ STUDENT_NOTICE = N_(
     "could recognise. Describe the situation, not the person."
 )
 TEXT_LIMIT = 3000
+FOCUS_LIMIT = NAMES_LIMIT = NOTE_LIMIT = 500
+START_LIMITS = {"practice": TEXT_LIMIT, "focus": FOCUS_LIMIT, "names": NAMES_LIMIT, "friends": 10}
+CONTRIBUTE_LIMITS = {"text": TEXT_LIMIT, "wonder": TEXT_LIMIT, "suggestion": TEXT_LIMIT}
+SHARE_LIMITS = {"note": NOTE_LIMIT}
 
 
 def when(t: Translator, moment: datetime, timezone: str, now: datetime) -> str:
@@ -62,7 +66,7 @@ def start_form(t: Translator, practice: str = "") -> Form:
             FormField("practice", t.t("Your practice or dilemma"), "long_text", max_length=TEXT_LIMIT,
                       hint=t.t("What do you do, what happened? Leave out anything that identifies a student."),
                       initial=practice),
-            FormField("focus", t.t("Your focus question"), "text", max_length=500,
+            FormField("focus", t.t("Your focus question"), "text", max_length=FOCUS_LIMIT,
                       hint=t.t("The one question you most want help to think about.")),
             FormField("friends", t.t("Number of critical friends (2–4)"), "number", initial="3"),
             FormField("pace", t.t("Pace"), "choice", initial="days",
@@ -71,7 +75,7 @@ def start_form(t: Translator, practice: str = "") -> Form:
             FormField("venue", t.t("Where"), "choice", initial="thread",
                       choices=(("thread", t.t("In a thread in the channel")),
                                ("group", t.t("In a private group conversation")))),
-            FormField("names", t.t("Choose critical friends yourself"), "text", required=False, max_length=500,
+            FormField("names", t.t("Choose critical friends yourself"), "text", required=False, max_length=NAMES_LIMIT,
                       hint=t.t("@name @name — otherwise I invite members from other schools, taking turns.")),
         ),
     )  # fmt: skip
@@ -245,8 +249,8 @@ def summary(t: Translator, session: KvSession, contributions: Sequence[tuple[KvC
 def share_form(t: Translator, session: KvSession, initial: str) -> Form:
     return Form(
         "kritisk_venn.share", t.t("Learning note"),
-        (FormField("note", t.t("What did you learn? (a few sentences)"), "long_text", max_length=500,
-                   initial=initial[:500]),),
+        (FormField("note", t.t("What did you learn? (a few sentences)"), "long_text", max_length=NOTE_LIMIT,
+                   initial=initial[:NOTE_LIMIT]),),
         submit_label=t.t("Share"), state=str(session.id), notice=t.t(STUDENT_NOTICE),
     )  # fmt: skip
 

@@ -31,6 +31,7 @@ from bot.features.kritisk_venn.phases import (
     phase_times,
 )
 from bot.i18n import N_
+from bot.limits import check_length
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Text
 from storage.models.core import Member, Network
@@ -235,6 +236,7 @@ class Protocol(RoundBase):
 
     async def contribute(self, session_id: int, member: Member, text: str, phase_hint: int | None = None,
                          kind_hint: str | None = None) -> Contributed:  # fmt: skip
+        check_length(text, msg.TEXT_LIMIT)
         loaded = await self._load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
@@ -325,8 +327,7 @@ class Protocol(RoundBase):
         text = text.strip()
         if not text:
             raise KvError(N_("Write the learning note: /kritiskvenn del {id} <text>"), id=session.id)
-        if len(text) > 500:
-            raise KvError(N_("A learning note is at most 500 characters; yours has {n}."), n=len(text))
+        check_length(text, msg.NOTE_LIMIT)
         async with self.bot.db.session() as s:
             await Notes(s).add(session.network_id, member.id, "kritisk_venn", text, self._now())
             row = await KritiskVennRepo(s).get(session.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -12,26 +13,28 @@ from bot.times import format_when
 from storage.models.samlinger import Samling
 
 
-def when_and_about(t: Translator, samling: Samling, tz: ZoneInfo) -> str:
-    when = format_when(samling.starts_at, tz, t.language)
+def when_and_about(t: Translator, samling: Samling, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """When and what; with the year when `now` is given and it is another year."""
+    when = format_when(samling.starts_at, tz, t.language, now)
     return f"{when} — {samling.about}" if samling.about else when
 
 
-def upcoming(t: Translator, samlinger: list[Samling], tz: ZoneInfo, is_leader: bool) -> Message:
+def upcoming(t: Translator, samlinger: list[Samling], tz: ZoneInfo, is_leader: bool, now: datetime) -> Message:
     if not samlinger:
         text = t.t("No network meetings are in the calendar yet.")
         if is_leader:
             text += "\n" + t.t("Add one with /samling ny <date> <time> [where: what].")
         return Message.text(text)
     parts: list[Part] = [Section(t.t("The next network meetings"))]
-    parts += [Text(t.t("*{id}.* {when}", id=s.id, when=when_and_about(t, s, tz))) for s in samlinger]
+    parts += [Text(t.t("*{id}.* {when}", id=s.id, when=when_and_about(t, s, tz, now))) for s in samlinger]
     if is_leader:
         parts.append(Context(t.t("/samling ny <date> <time> [where: what] · /samling fjern <number>")))
     return Message(tuple(parts), t.t("The next network meetings"))
 
 
-def added(t: Translator, samling: Samling, tz: ZoneInfo, reminder_days: int | None) -> Message:
-    text = t.t("Meeting {id} is in the calendar: {when}.", id=samling.id, when=when_and_about(t, samling, tz))
+def added(t: Translator, samling: Samling, tz: ZoneInfo, reminder_days: int | None, now: datetime) -> Message:
+    when = when_and_about(t, samling, tz, now)
+    text = t.t("Meeting {id} is in the calendar: {when}.", id=samling.id, when=when)
     if reminder_days:
         text += " " + t.tn(
             "I will remind the channel {n} day before, and ask the day after what people took with them.",

@@ -23,7 +23,8 @@ def register(bot: Bot, service: SamlingService) -> None:
     async def upcoming(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         samlinger = await service.upcoming(ctx.network)
-        await ctx.reply(cards.upcoming(ctx.translator, samlinger, service.tz(ctx.network), ctx.member.is_leader))
+        tz, now = service.tz(ctx.network), ctx.bot.clock.now()
+        await ctx.reply(cards.upcoming(ctx.translator, samlinger, tz, ctx.member.is_leader, now))
 
     @r.command(
         COMMAND,
@@ -37,8 +38,9 @@ def register(bot: Bot, service: SamlingService) -> None:
         if not ctx.args.strip():
             raise SamlingError("Write the date and time, for example: /samling ny 14.01 12:00 Rådhuset: trivsel")
         planned = await service.add(ctx.network, ctx.member, ctx.args)
-        tz = service.tz(ctx.network)
-        await ctx.reply(cards.added(ctx.translator, planned.samling, tz, planned.reminder_days), visibility="channel")
+        tz, now = service.tz(ctx.network), ctx.bot.clock.now()
+        message = cards.added(ctx.translator, planned.samling, tz, planned.reminder_days, now)
+        await ctx.reply(message, visibility="channel")
 
     @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage="<nr>")
     async def remove(ctx: Context) -> None:
@@ -47,5 +49,5 @@ def register(bot: Bot, service: SamlingService) -> None:
         if number is None:
             raise SamlingError("Which meeting? Give its number: /samling fjern <number>")
         samling = await service.remove(ctx.network, ctx.member, number)
-        when = cards.when_and_about(ctx.translator, samling, service.tz(ctx.network))
+        when = cards.when_and_about(ctx.translator, samling, service.tz(ctx.network), ctx.bot.clock.now())
         await ctx.reply(ctx.t("Meeting {id} ({when}) is out of the calendar.", id=samling.id, when=when))

@@ -19,6 +19,7 @@ from bot.features.samsnakk.chat import (
     when,
 )
 from bot.features.samsnakk.common import (
+    TIME_LIMIT,
     SamsnakkError,
     is_paused,
     member_tz,
@@ -28,6 +29,7 @@ from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Message, Section, Text
 from bot.messages import Context as ContextLine
+from bot.numbers import parse_id
 from bot.times import format_short
 from storage.models.core import Member
 from storage.repositories.core import Members
@@ -235,7 +237,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     async def counter_button(ctx: Context) -> None:
         await ctx.open_form(time_form(ctx, "samsnakk.counter", ctx.t("Suggest another time"), ctx.event.value))  # type: ignore[attr-defined]
 
-    @r.form("samsnakk.counter")
+    @r.form("samsnakk.counter", limits={"time": TIME_LIMIT})
     async def counter_form(ctx: Context) -> None:
         assert ctx.member is not None
         call_id, _, version = ctx.event.state.partition(":")  # type: ignore[attr-defined]
@@ -278,7 +280,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     async def move_button(ctx: Context) -> None:
         await ctx.open_form(time_form(ctx, "samsnakk.move", ctx.t("Move the call"), ctx.event.value))  # type: ignore[attr-defined]
 
-    @r.form("samsnakk.move")
+    @r.form("samsnakk.move", limits={"time": TIME_LIMIT})
     async def move_form(ctx: Context) -> None:
         assert ctx.member is not None
         call_id = ctx.event.state.partition(":")[0]  # type: ignore[attr-defined]
@@ -338,7 +340,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     async def take(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
         value = getattr(ctx.event, "value", "") if not ctx.is_command else ctx.args.strip().lstrip("#")
-        view = await calls.take(int(value) if value.isdigit() else None, ctx.network, ctx.member)
+        view = await calls.take(parse_id(value), ctx.network, ctx.member)
         await ctx.reply(
             ctx.t(
                 "You have a talk with {name} now. The video link is in your direct messages.",

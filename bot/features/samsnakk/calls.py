@@ -24,6 +24,7 @@ from bot.adapter import DeliveryError, SentMessage
 from bot.events import Conversation
 from bot.features.samsnakk.common import (
     DEFAULT_MINUTES,
+    TOPIC_LIMIT,
     SamsnakkError,
     is_paused,
     member_hours,
@@ -33,6 +34,7 @@ from bot.features.samsnakk.common import (
 )
 from bot.features.samsnakk.ics import call_invitation
 from bot.i18n import Translator
+from bot.limits import check_length
 from bot.messages import Attachment, Button, Buttons, Context, Message, Section, Text
 from bot.scheduler import JobRun
 from bot.times import format_when, free_slots
@@ -371,6 +373,7 @@ class CallService:
 
     # -- "who has 15 minutes now?" ------------------------------------------------------------------
     async def open_now(self, network: Network, member: Member, topic: str) -> SamsnakkCall:
+        check_length(topic, TOPIC_LIMIT)
         if is_paused(self.bot, member):
             raise SamsnakkError("You have paused samsnakk. Turn it on again with /samsnakk fortsett.")
         now = self.now()
@@ -386,7 +389,7 @@ class CallService:
                 status="open",
                 starts_at=now,
                 minutes=DEFAULT_MINUTES,
-                topic=topic[:200],
+                topic=topic,
                 expires_at=now + NOW_LIFETIME,
                 created_at=now,
             )
@@ -622,7 +625,7 @@ class CallService:
             await self.bot.scheduler.cancel(f"samsnakk.{kind}:{call.id}:{call.version}")
 
     def _when(self, view: CallView, person: Member, t: Translator) -> str:
-        return format_when(view.call.starts_at, member_tz(self.bot, person, view.network), t.language)
+        return format_when(view.call.starts_at, member_tz(self.bot, person, view.network), t.language, self.now())
 
     def video_url(self, view: CallView) -> str:
         return f"{video_base(self.bot, view.network)}samskap-{view.call.room}"

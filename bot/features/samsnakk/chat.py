@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.context import Context
 from bot.features.samsnakk.calls import CallService, CallView
-from bot.features.samsnakk.common import SamsnakkError, is_opted_in, is_paused, member_tz, network_tz
+from bot.features.samsnakk.common import TIME_LIMIT, SamsnakkError, is_opted_in, is_paused, member_tz, network_tz
 from bot.features.samsnakk.rounds import RoundService
 from bot.messages import Context as ContextLine
 from bot.messages import Form, FormField, Message, Section, Text
@@ -78,7 +78,7 @@ def call_line(ctx: Context, view: CallView) -> tuple[str, str]:
 
 def when(ctx: Context, moment: datetime) -> str:
     assert ctx.member is not None and ctx.network is not None
-    return format_when(moment, member_tz(ctx.bot, ctx.member, ctx.network), ctx.language)
+    return format_when(moment, member_tz(ctx.bot, ctx.member, ctx.network), ctx.language, ctx.bot.clock.now())
 
 
 def read_time(ctx: Context, text: str) -> datetime:
@@ -129,7 +129,7 @@ def time_form(ctx: Context, form_id: str, title: str, state: str) -> Form:
             FormField(
                 "time",
                 ctx.t("New time"),
-                max_length=60,
+                max_length=TIME_LIMIT,
                 hint=ctx.t("e.g. 15:00, i morgen 14, fre 8:30, tomorrow 3pm"),
             ),
         ),

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 DEFAULT_VIDEO_BASE = "https://meet.jit.si/"
 DEFAULT_MINUTES = 15
 RECENT_ROUNDS = 6
+# The longest learning note (one line), topic of a quick call, and time written in a form.
+NOTE_LIMIT = 280
+TOPIC_LIMIT = 200
+TIME_LIMIT = 60
 ROLE_NAMES = {
     Role.PARTICIPANT: N_("resource teacher"),
     Role.SCHOOL_LEADER: N_("school leader"),

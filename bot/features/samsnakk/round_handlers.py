@@ -15,6 +15,7 @@ from bot.features.samsnakk.common import (
     EVERY_WEEKS,
     HOUR,
     HOURS,
+    NOTE_LIMIT,
     OPT_IN,
     PAUSED,
     PROMPT,
@@ -29,6 +30,7 @@ from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Form, FormField, Message, Section, Text
 from bot.messages import Context as ContextLine
+from bot.numbers import parse_id
 from bot.settings import SettingError, parse_clock_time
 from bot.times import WEEKDAYS, format_when
 from storage.repositories.core import Members
@@ -71,7 +73,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                     FormField(
                         "note",
                         ctx.t("What will you take back to your school?"),
-                        max_length=280,
+                        max_length=NOTE_LIMIT,
                         hint=ctx.t("One line. Nothing that can identify a student."),
                     ),
                 ),
@@ -80,7 +82,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
         )  # type: ignore[attr-defined]
 
-    @r.form("samsnakk.note")
+    @r.form("samsnakk.note", limits={"note": NOTE_LIMIT})
     async def note_form(ctx: Context) -> None:
         await save_note(ctx, ctx.event.state or None, ctx.event.values.get("note", ""))  # type: ignore[attr-defined]
 
@@ -372,14 +374,15 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         changes: dict[str, object] = {}
         try:
             for index, word in enumerate(words):
-                if word.isdigit() and index + 1 < len(words) and words[index + 1].startswith(("uke", "week")):
-                    changes[EVERY_WEEKS] = int(word)
+                weeks_ahead = index + 1 < len(words) and words[index + 1].startswith(("uke", "week"))
+                if weeks_ahead and (number := parse_id(word)) is not None:
+                    changes[EVERY_WEEKS] = number
                 elif word in ("annenhver", "biweekly", "fortnightly"):
                     changes[EVERY_WEEKS] = 2
                 elif word in ("ukentlig", "weekly") or (
                     word.startswith(("uke", "week"))
                     and EVERY_WEEKS not in changes
-                    and (index == 0 or not words[index - 1].isdigit())
+                    and (index == 0 or parse_id(words[index - 1]) is None)
                 ):
                     changes[EVERY_WEEKS] = 1
                 elif word in ("av", "off", "aldri", "never"):
@@ -387,7 +390,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                 elif word.rstrip(".") in WEEKDAYS:
                     changes[WEEKDAY] = parse_weekday(word)
                 elif re.fullmatch(r"\d{1,2}[:.]\d{2}", word) or (
-                    word.isdigit() and index > 0 and words[index - 1] in ("kl", "kl.", "at")
+                    word.isascii() and word.isdigit() and index > 0 and words[index - 1] in ("kl", "kl.", "at")
                 ):
                     changes[HOUR] = parse_clock_time(word.replace(".", ":"))
             weeks = changes.get(EVERY_WEEKS)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.adapter import DeliveryError, Destination
 from bot.events import Conversation
 from bot.features.samsnakk.common import (
+    NOTE_LIMIT,
     RECENT_ROUNDS,
     RoundPlan,
     SamsnakkError,
@@ -435,8 +436,10 @@ class RoundService:
         text = " ".join(text.split())
         if not text:
             raise SamsnakkError("Write your learning note after the command: /samsnakk notat <one line>.")
-        if len(text) > 280:
-            raise SamsnakkError("Keep the note to one line (at most 280 characters); yours has {n}.", n=len(text))
+        if len(text) > NOTE_LIMIT:
+            raise SamsnakkError(
+                "Keep the note to one line (at most {max} characters); yours has {n}.", max=NOTE_LIMIT, n=len(text)
+            )
         now = self.now()
         async with self.bot.db.session() as s:
             await Notes(s).add(network.id, member.id, "samsnakk", text, now)

@@ -1,0 +1,80 @@
+"""The operator's HTTP routes, served on `--port`/`PORT` in every mode but the plain console.
+
+- `GET /healthz`: the process is alive and its event loop answers (200).
+- `GET /readyz`: 200 when the database answers and the platform connection is up; 503 with the
+  reason otherwise (and while the worker shuts down), so a load balancer sends work elsewhere.
+- `GET /metrics`: Prometheus's text format (see bot/metrics.py).
+
+Slack over HTTP adds its own routes to the same application, so one port serves everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.core import Bot
+from bot.metrics import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+
+# Why the platform connection is down, or None when it is up.
+PlatformCheck = Callable[[], str | None]
+DATABASE_TIMEOUT = 2.0
+
+
+def ops_routes(app: web.Application, bot: Bot, platform_down: PlatformCheck) -> None:
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        reason = await not_ready(bot, platform_down)
+        if reason is not None:
+            return web.json_response({"ready": False, "reason": reason}, status=503)
+        return web.json_response({"ready": True})
+
+    async def metrics(_request: web.Request) -> web.Response:
+        try:
+            await asyncio.wait_for(bot.metrics.refresh(bot.db, bot.clock.now()), DATABASE_TIMEOUT)
+        except Exception:  # the counters are still worth having without the database's figures
+            log.warning("metrics: could not read the outbox and job figures from the database")
+        body = bot.metrics.render()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+
+
+async def not_ready(bot: Bot, platform_down: PlatformCheck) -> str | None:
+    if bot.stopping:
+        return "shutting down"
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT), bot.db.read() as s:
+            await s.execute(text("SELECT 1"))
+    except Exception:
+        return "database unreachable"
+    return platform_down()
+
+
+def application(*, client_max_size: int = 1024**2) -> web.Application:
+    """An aiohttp application that does not name its server software to whoever asks."""
+
+    async def plain_server_header(_request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["Server"] = "samskap"
+
+    app = web.Application(client_max_size=client_max_size)
+    app.on_response_prepare.append(plain_server_header)
+    return app
+
+
+async def serve_http(app: web.Application, host: str, port: int, *, shutdown_timeout: float = 5.0) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("listening on http://%s:%d (/healthz, /readyz, /metrics)", host, port)
+    return runner

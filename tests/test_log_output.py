@@ -1,0 +1,56 @@
+"""The log as an operator reads it: JSON lines on request, and nothing while the bot is idle."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory import Chat
+from bot import log_output
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in log_output.ROUTINE_LOGGERS})
+    stream = io.StringIO()
+    yield stream
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+def _point_at(stream: io.StringIO) -> None:
+    logging.getLogger().handlers[0].setStream(stream)  # type: ignore[attr-defined]
+
+
+def test_json_format_writes_one_object_per_line_with_event_fields(captured: io.StringIO) -> None:
+    log_output.configure("INFO", "json")
+    _point_at(captured)
+    logging.getLogger("samskap.test").info("job done", extra={"kind": "digest.weekly", "duration_ms": 12.5})
+    [line] = captured.getvalue().splitlines()
+    record = json.loads(line)
+    assert record["level"] == "INFO" and record["logger"] == "samskap.test" and record["message"] == "job done"
+    assert record["kind"] == "digest.weekly" and record["duration_ms"] == 12.5 and "timestamp" in record
+
+
+async def test_an_idle_bot_writes_nothing_at_info(captured: io.StringIO, database_url: str) -> None:
+    chat = await Chat.start(database_url)
+    try:
+        await chat.say("kari", "/samskap bli-med Nordby skole")
+        log_output.configure("INFO", "text")
+        _point_at(captured)
+        chat.bot.scheduler.start()  # the real APScheduler ticking every second, as in production
+        for _ in range(5):
+            await chat.advance(timedelta(minutes=1))
+        import asyncio
+
+        await asyncio.sleep(2.5)  # let APScheduler run its one-second tick a few times
+    finally:
+        await chat.close()
+    assert captured.getvalue().splitlines() == []
