@@ -35,6 +35,7 @@ from bot.core import Bot
 from bot.events import Conversation, Event, MessageEvent, User
 from bot.messages import Message, Text
 from storage.repositories.core import Members
+from storage.secrets import TokenCipher
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ class SlackApp:
         self.options = options
         self.installations: DatabaseInstallationStore | None = None
         if options.oauth:
-            self.installations = DatabaseInstallationStore(bot.db, bot.clock)
+            cipher = TokenCipher.from_keys(options.secret_key.get())
+            self.installations = DatabaseInstallationStore(bot.db, bot.clock, cipher)
             bot.data_exporters.setdefault("slack_installations", export_installations)
             if erase_installer not in bot.data_erasers:
                 bot.data_erasers.append(erase_installer)

@@ -18,6 +18,7 @@ from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from bot.app import start_background
 from bot.core import Bot
+from storage.secrets import SecretKeyError
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,12 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     if problems:
         raise SystemExit("\n".join(problems))
     slack = SlackApp(bot, slack_options)
+    if slack.installations is not None:
+        try:
+            await slack.installations.encrypt_stored_tokens()
+        except SecretKeyError as error:
+            await slack.close()
+            raise SystemExit(f"Cannot read the stored Slack bot tokens: {error}.") from None
     bot.add_adapter(slack.adapter)
     start_background(bot)
     handler = await start_socket_mode(slack) if slack_options.socket_mode else None
