@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from bot.privacy import find_identity_numbers
 
@@ -73,6 +74,40 @@ class Redact(logging.Formatter):
         return self.redact(super().format(record))
 
 
+def scrub_exception(error: BaseException | None) -> None:
+    """Take the values of a row out of a database error and the errors it caused, before the error is
+    logged: PostgreSQL's DETAIL ("Failing row contains (…)", "Key (name)=(…) already exists") and the
+    argument asyncpg quotes ("invalid input for query argument $1: '…'"). SQLAlchemy's own part is
+    already without values (the engine has hide_parameters)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if getattr(error, "detail", None) and type(error).__module__.startswith("asyncpg"):
+            error.detail = None  # type: ignore[attr-defined]
+        if error.args and isinstance(error.args[0], str) and "query argument $" in error.args[0]:
+            error.args = (_QUERY_ARGUMENT.sub(lambda m: m.group(1) + HIDDEN + m.group(2), error.args[0]),
+                          *error.args[1:])  # fmt: skip
+        error = error.__cause__ or error.__context__
+
+
+def _scrubbing(factory: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        if record.exc_info and record.exc_info[1] is not None:
+            scrub_exception(record.exc_info[1])
+        return record
+
+    make_record.samskap = True  # type: ignore[attr-defined]
+    return make_record
+
+
+def scrub_logged_exceptions() -> None:
+    """Every record, of every logger, has its exception scrubbed (`scrub_exception`) when it is made."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "samskap", False):
+        logging.setLogRecordFactory(_scrubbing(factory))
+
+
 def hold_back_libraries() -> None:
     """Keep the libraries' DEBUG chatter (whole payloads, SQL parameters, tokens) out of any log."""
     for name, floor in LIBRARY_LEVELS.items():
@@ -91,3 +126,4 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler.samskap = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     hold_back_libraries()
+    scrub_logged_exceptions()

@@ -49,6 +49,21 @@ class _IgnoreEnvTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoRequestBodies(logging.Filter):
+    """bolt writes whole request bodies into a few messages (a failed signature check, a middleware
+    that did not answer): keep its words, drop the body. Requests are checked before bolt sees them
+    (`adapters.slack.signing`); this is for any that still get this far."""
+
+    WORDS = ("Invalid request signature detected", "without providing a response for the request")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        for words in self.WORDS:
+            if words in message:
+                record.msg, record.args = message[: message.index(words) + len(words)], None
+        return True
+
+
 _SEEN_LIMIT = 2000
 
 
@@ -85,6 +100,7 @@ class SlackApp:
         bolt_logger = logging.getLogger("slack_bolt.samskap")
         if not any(isinstance(f, _IgnoreEnvTokenWarning) for f in bolt_logger.filters):
             bolt_logger.addFilter(_IgnoreEnvTokenWarning())
+            bolt_logger.addFilter(_NoRequestBodies())
         kwargs: dict[str, Any] = {
             "name": "samskap",
             "logger": bolt_logger,

@@ -16,6 +16,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
+from adapters.slack.signing import SignatureCheck
 from bot.app import start_background
 from bot.core import Bot
 from storage.secrets import SecretKeyError
@@ -26,7 +27,11 @@ EVENTS_PATH = "/slack/events"
 
 
 def web_app(slack: SlackApp) -> web.Application:
+    signatures = SignatureCheck(slack.options.signing_secret.get())
+
     async def events(request: web.Request) -> web.Response:
+        if not signatures.accepts(await request.read(), request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
         response = await slack.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
