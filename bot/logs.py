@@ -47,8 +47,9 @@ _TOKEN_SHAPES = re.compile(
     r"|(?<=/webhooks/)(\d+/)[A-Za-z0-9_.-]{20,}"  # Discord interaction tokens in follow-up URLs
     r"|(?<=/interactions/)(\d+/)[A-Za-z0-9_.-]{20,}"
 )
-# asyncpg: "invalid input for query argument $2: 'what the member wrote' (expected int)".
-_QUERY_ARGUMENT = re.compile(r"(query argument \$\d+: ).*?( \(|$)", re.MULTILINE)
+# asyncpg: "invalid input for query argument $2: 'what the member wrote' (expected int)". The value
+# may hold " (" itself, so the rest of the line goes.
+_QUERY_ARGUMENT = re.compile(r"(query argument \$\d+: ).*")
 
 
 class Redact(logging.Formatter):
@@ -65,7 +66,7 @@ class Redact(logging.Formatter):
         for value in self.secrets:
             text = text.replace(value, HIDDEN)
         text = _TOKEN_SHAPES.sub(lambda m: (m.group(1) or m.group(2) or "") + HIDDEN, text)
-        text = _QUERY_ARGUMENT.sub(lambda m: m.group(1) + HIDDEN + m.group(2), text)
+        text = _QUERY_ARGUMENT.sub(lambda m: m.group(1) + HIDDEN, text)
         for number in find_identity_numbers(text):
             text = text.replace(number, HIDDEN)
         return text
@@ -85,7 +86,7 @@ def scrub_exception(error: BaseException | None) -> None:
         if getattr(error, "detail", None) and type(error).__module__.startswith("asyncpg"):
             error.detail = None  # type: ignore[attr-defined]
         if error.args and isinstance(error.args[0], str) and "query argument $" in error.args[0]:
-            error.args = (_QUERY_ARGUMENT.sub(lambda m: m.group(1) + HIDDEN + m.group(2), error.args[0]),
+            error.args = (_QUERY_ARGUMENT.sub(lambda m: m.group(1) + HIDDEN, error.args[0]),
                           *error.args[1:])  # fmt: skip
         error = error.__cause__ or error.__context__
 

@@ -139,6 +139,24 @@ async def test_a_failed_database_write_logs_neither_the_text_nor_the_statements_
     debug_log.assert_free_of(TEXT)
 
 
+async def test_a_value_asyncpg_quotes_in_its_error_is_not_logged(postgres_url: str, debug_log: Kept) -> None:
+    chat = await Chat.start(postgres_url)
+    try:
+        await chat.say("kari", "/samskap bli-med Nordby skole")
+
+        @chat.bot.router.on_message()
+        async def count_badly(ctx: Context) -> None:  # text where a number belongs
+            async with ctx.bot.db.session() as s:
+                await s.execute(text("SELECT CAST(:n AS integer)"), {"n": ctx.event.text})
+
+        replies = await chat.say("kari", f"{TEXT} (5A)")
+        assert any("referanse" in r.text or "reference" in r.text for r in replies)
+    finally:
+        await chat.close()
+    assert "query argument $1: ***" in debug_log.text
+    debug_log.assert_free_of(TEXT, "5A")
+
+
 # -- Slack over HTTP -------------------------------------------------------------------------------
 
 
@@ -331,10 +349,10 @@ def test_the_formatter_blanks_secrets_tokens_identity_numbers_and_quoted_argumen
         ("signmerke7731", key, env["SAMSKAP_DATABASE_URL"], IDENTITY_NUMBER, "t" * 40), None,
     )  # fmt: skip
     try:
-        raise ValueError("invalid input for query argument $2: 'tekstmerke7731' (an integer is required)")
+        raise ValueError("invalid input for query argument $2: 'tekstmerke7731 (5A)' (an integer is required)")
     except ValueError:
         record.exc_info = sys.exc_info()
     line = formatter.format(record)
     for leaked in ("signmerke7731", key, "pgpassord7731", "xoxb-1", "xapp-1", IDENTITY_NUMBER, "t" * 40, TEXT):
         assert leaked not in line, leaked
-    assert "query argument $2: *** (an integer is required)" in line and "/webhooks/123/***" in line
+    assert "query argument $2: ***" in line and "5A" not in line and "/webhooks/123/***" in line
