@@ -10,13 +10,17 @@ import os
 import sys
 from typing import Any
 
-from bot.app import build_bot, configure_logging, freeze_startup_objects, shutdown
+from bot.app import build_bot, freeze_startup_objects, shutdown
 from bot.clock import OffsetClock, SystemClock
-from bot.config import check_config, load_config
+from bot.config import Config, check_config, file_problems, load_config, secret_values
+from bot.logs import configure_logging
+from storage.check import database_problem
 from storage.db import run_migrations
 
 log = logging.getLogger("samskap")
 ADAPTERS = ("console", "slack", "discord")
+# The exit code for a configuration samskap cannot run with (argparse uses it for bad arguments too).
+CONFIG_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,34 +43,56 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(args.config)
     if args.command == "config":
-        problems = check_config(config)
+        problems = check_everything(config)
         if not problems:
             print(f"The configuration is fine ({config.source}; adapter {config.adapter}).")
             return 0
         print("Problems in the configuration:")
         for problem in problems:
             print(f"  - {problem}")
-        return 1
+        return CONFIG_ERROR
     if args.command == "db":
+        problems = file_problems(config) or _database_problems(config)
+        if problems:
+            return cannot_start(problems)
         run_migrations(config.database_url)
         print("The database is up to date.")
         return 0
     if args.command in (None, "run"):
         if getattr(args, "adapter", None):
             config.adapter = args.adapter
-        problems = check_config(config)
+        problems = check_everything(config)
         if problems:
-            print("samskap cannot start:", *problems, sep="\n  - ", file=sys.stderr)
-            return 1
+            return cannot_start(problems)
         port = getattr(args, "port", None) or int(os.environ.get("PORT", "3000"))
-        configure_logging(config.log_level if config.adapter != "console" else "WARNING")
+        configure_logging(config.log_level if config.adapter != "console" else "WARNING", secret_values())
         try:
             asyncio.run(_run(config, {"port": port}))
         except KeyboardInterrupt:
             pass
+        except SystemExit as stop:  # a runner that found its settings wanting says why in words
+            if isinstance(stop.code, str):
+                return cannot_start(stop.code.splitlines())
+            raise
         return 0
     parser.print_help()
     return 2
+
+
+def check_everything(config: Config) -> list[str]:
+    """The configuration's problems, then the database's (only worth asking when the rest is right)."""
+    return check_config(config) or _database_problems(config)
+
+
+def _database_problems(config: Config) -> list[str]:
+    problem = asyncio.run(database_problem(config.database_url))
+    return [problem] if problem else []
+
+
+def cannot_start(problems: list[str]) -> int:
+    for problem in problems:
+        print(f"samskap cannot start: {problem}", file=sys.stderr)
+    return CONFIG_ERROR
 
 
 async def _run(config: Any, options: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 
 from bot.adapter import Adapter
 from bot.clock import Clock, SystemClock
@@ -63,10 +62,3 @@ async def shutdown(bot: Bot) -> None:
     await bot.scheduler.stop()
     await bot.outbox.drain()
     await bot.db.dispose()
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )

@@ -12,9 +12,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import normalise_language
+from bot.times import find_zone
 
 DEFAULT_CONFIG_FILE = "samskap.toml"
 
@@ -48,6 +48,8 @@ class Config:
     # Free-form sections for adapters and features ([slack], [discord], [digest], ...).
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
+    # What `load_config` found wrong while reading (the file, the environment); `check_config` adds the rest.
+    problems: list[str] = field(default_factory=list)
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
@@ -64,28 +66,94 @@ _ENV_KEYS = {
 }
 
 _TOP_LEVEL = {
-    "database_url",
-    "adapter",
-    "language",
-    "timezone",
-    "network_name",
-    "follow_up_days",
-    "scheduler_tick_seconds",
-    "log_level",
+    "database_url": str,
+    "adapter": str,
+    "language": str,
+    "timezone": str,
+    "network_name": str,
+    "follow_up_days": int,
+    "scheduler_tick_seconds": float,
+    "log_level": str,
 }
+
+# The sections of the TOML file and the keys each may hold; anything else is a typing mistake.
+KNOWN_SECTIONS: dict[str, set[str]] = {
+    "slack": {"client_id", "api_url", "host", "port", "pace_seconds", "max_rate_limit_wait"},
+    "discord": {
+        "message_content", "members", "defer_after", "max_ratelimit_timeout", "guild_ready_timeout",
+        "api_url", "gateway_url",
+    },
+    "digest": {
+        "allow_private_addresses", "fetch_timeout", "fetch_max_bytes", "fetch_max_redirects", "fetch_concurrency",
+    },
+    "samsnakk": {"video_base_url"},
+}  # fmt: skip
+
+# Read only from the environment or `<NAME>_FILE`, never from the TOML file.
+SECRET_NAMES = (
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET", "DISCORD_BOT_TOKEN",
+    "SAMSKAP_SECRET_KEY",
+)  # fmt: skip
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def secret(name: str, env: dict[str, str] | None = None) -> Secret:
-    """Read a secret from `NAME`, or from the file named by `NAME_FILE`."""
+    """Read a secret from `NAME`, or from the file named by `NAME_FILE` (`check_config` says when
+    that file cannot be read)."""
     env = os.environ if env is None else env  # type: ignore[assignment]
     if value := env.get(name):
         return Secret(value.strip())
     if path := env.get(f"{name}_FILE"):
         try:
             return Secret(Path(path).read_text(encoding="utf-8").strip())
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return Secret("")
     return Secret("")
+
+
+def secret_file_problem(name: str, env: dict[str, str]) -> str | None:
+    """Why the file named by `NAME_FILE` cannot give the secret, or None."""
+    path = env.get(f"{name}_FILE")
+    if not path or env.get(name):
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except IsADirectoryError:
+        return f"{name}_FILE names {path}, which is a folder, not a file."
+    except FileNotFoundError:
+        return f"{name}_FILE names {path}, which does not exist."
+    except PermissionError:
+        return f"{name}_FILE names {path}, which samskap may not read (check its permissions)."
+    except UnicodeDecodeError:
+        return f"{name}_FILE names {path}, which is not UTF-8 text."
+    except OSError as error:
+        return f"{name}_FILE names {path}, which cannot be read ({error.strerror or error})."
+    if not text.strip():
+        return f"{name}_FILE names {path}, which is empty."
+    return None
+
+
+def secret_values(env: dict[str, str] | None = None) -> list[str]:
+    """Every configured secret, for the log formatter to blank should one ever reach a log line."""
+    env = dict(os.environ) if env is None else env
+    values = [secret(name, env).get() for name in SECRET_NAMES]
+    keys = secret("SAMSKAP_SECRET_KEY", env).get()
+    values += [key.strip() for key in keys.split(",")]
+    for name in ("SAMSKAP_DATABASE_URL",):
+        password = _url_password(env.get(name, ""))
+        if password:
+            values.append(password)
+    return [v for v in values if v]
+
+
+def _url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password or "" if url else ""
+    except (ArgumentError, ValueError):
+        return ""
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
@@ -93,18 +161,24 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     cfg = Config()
     file = Path(path or env.get("SAMSKAP_CONFIG") or DEFAULT_CONFIG_FILE)
     if file.exists():
-        with file.open("rb") as fh:
-            data = tomllib.load(fh)
         cfg.source = str(file)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            cfg.problems.append(f"The configuration file {file} cannot be read ({_reason(error)}).")
+            data = {}
+        except tomllib.TOMLDecodeError as error:
+            cfg.problems.append(f"The configuration file {file} is not valid TOML: {error}.")
+            data = {}
         for key, value in data.items():
             if key in _TOP_LEVEL:
                 setattr(cfg, key, value)
             elif isinstance(value, dict):
                 cfg.sections[key] = value
             else:
-                cfg.sections.setdefault("unknown", {})[key] = value
+                cfg.problems.append(f"Unknown setting {key!r} in {file}.")
     elif path is not None:
-        cfg.sections.setdefault("problems", {})["config_file"] = str(file)
+        cfg.problems.append(f"The configuration file {file} does not exist.")
     for env_key, attr in _ENV_KEYS.items():
         if env_key in env:
             value: Any = env[env_key]
@@ -112,42 +186,108 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                 try:
                     value = int(value)
                 except ValueError:
-                    cfg.sections.setdefault("problems", {})[env_key] = value
+                    cfg.problems.append(f"{env_key} must be a whole number (it is {value!r}).")
                     continue
             setattr(cfg, attr, value)
     return cfg
 
 
+def _reason(error: Exception) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return getattr(error, "strerror", None) or str(error)
+
+
 def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
-    """Problems in plain words; an empty list means the configuration is usable."""
+    """Problems in plain words, one line each; an empty list means the configuration is usable.
+
+    The database itself is checked by `storage.check.database_problem` (it needs a connection)."""
     env = dict(os.environ) if env is None else env
-    problems: list[str] = []
-    extra = cfg.sections.get("problems", {})
-    if "config_file" in extra:
-        problems.append(f"The configuration file {extra['config_file']} does not exist.")
-    for key in extra:
-        if key.startswith("SAMSKAP_"):
-            problems.append(f"{key} must be a whole number (it is {extra[key]!r}).")
-    for key in cfg.sections.get("unknown", {}):
-        problems.append(f"Unknown setting {key!r} in {cfg.source}.")
+    problems = file_problems(cfg)
+    if problems:  # values of the wrong type would trip the checks below
+        return problems
+    problems += _section_problems(cfg)
     if not normalise_language(cfg.language):
         problems.append(f"Language {cfg.language!r} is not supported; use 'nb' (bokmål) or 'en' (English).")
-    try:
-        ZoneInfo(cfg.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if find_zone(cfg.timezone) is None:
         problems.append(f"Time zone {cfg.timezone!r} is unknown; use a name like 'Europe/Oslo'.")
-    if not isinstance(cfg.follow_up_days, int) or not 1 <= cfg.follow_up_days <= 365:
+    if cfg.log_level.upper() not in LOG_LEVELS:
+        problems.append(f"Log level {cfg.log_level!r} is unknown; use one of {', '.join(LOG_LEVELS)}.")
+    if not 1 <= cfg.follow_up_days <= 365:
         problems.append("follow_up_days must be a whole number of days between 1 and 365.")
     url = cfg.database_url
     if not (url.startswith("sqlite") or url.startswith("postgres")):
         problems.append("database_url must start with sqlite:/// or postgresql://.")
     if cfg.adapter not in ("console", "slack", "discord"):
         problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack or discord.")
+    unreadable = [p for name in SECRET_NAMES if (p := secret_file_problem(name, env))]
+    problems += unreadable
+    if unreadable:  # "Slack needs SLACK_BOT_TOKEN" would only repeat it
+        return problems
     if cfg.adapter == "slack":
-        if not secret("SLACK_BOT_TOKEN", env) and not secret("SLACK_CLIENT_ID", env):
-            problems.append("Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for installs).")
-        if not secret("SLACK_APP_TOKEN", env) and not secret("SLACK_SIGNING_SECRET", env):
-            problems.append("Slack over HTTP needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).")
+        problems += _slack_problems(cfg, env)
     if cfg.adapter == "discord" and not secret("DISCORD_BOT_TOKEN", env):
         problems.append("Discord needs DISCORD_BOT_TOKEN.")
+    if key_problem := secret_key_problem(secret("SAMSKAP_SECRET_KEY", env).get()):
+        problems.append(key_problem)
     return problems
+
+
+def file_problems(cfg: Config) -> list[str]:
+    """What reading the file and the environment found, and values of the wrong type."""
+    return [*cfg.problems, *_type_problems(cfg)]
+
+
+def _type_problems(cfg: Config) -> list[str]:
+    found = []
+    for key, kind in _TOP_LEVEL.items():
+        value = getattr(cfg, key)
+        wrong = isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind)
+        if wrong:
+            expected = {str: "text in quotes", int: "a whole number", float: "a number"}[kind]
+            found.append(f"{key} must be {expected} (it is {value!r}).")
+    return found
+
+
+def _section_problems(cfg: Config) -> list[str]:
+    found = []
+    for name, values in cfg.sections.items():
+        known = KNOWN_SECTIONS.get(name)
+        if known is None:
+            found.append(f"Unknown section [{name}] in {cfg.source}; known: {', '.join(sorted(KNOWN_SECTIONS))}.")
+            continue
+        found += [f"Unknown setting {key!r} in [{name}] of {cfg.source}." for key in values if key not in known]
+    return found
+
+
+def _slack_problems(cfg: Config, env: dict[str, str]) -> list[str]:
+    found = []
+    client_id = env.get("SLACK_CLIENT_ID") or str(cfg.section("slack").get("client_id", ""))
+    client_secret = secret("SLACK_CLIENT_SECRET", env)
+    if client_id and not client_secret:
+        found.append("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not; installs need both.")
+    elif client_secret and not client_id:
+        found.append("SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not; installs need both.")
+    if not secret("SLACK_BOT_TOKEN", env) and not client_id:
+        found.append("Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for installs).")
+    if not secret("SLACK_APP_TOKEN", env) and not secret("SLACK_SIGNING_SECRET", env):
+        found.append("Slack over HTTP needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).")
+    return found
+
+
+def secret_key_problem(keys: str) -> str | None:
+    """SAMSKAP_SECRET_KEY: empty, or Fernet keys separated by commas."""
+    if not keys:
+        return None
+    from storage.secrets import TokenCipher
+
+    try:
+        TokenCipher.from_keys(keys)
+    except ValueError:
+        return (
+            "SAMSKAP_SECRET_KEY must be one or more Fernet keys separated by commas; make one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
+        )
+    return None

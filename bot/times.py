@@ -8,7 +8,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def find_zone(name: object) -> ZoneInfo | None:
+    """The time zone called `name`, or None for anything that is not one.
+
+    ZoneInfo raises more than ZoneInfoNotFoundError: "Europe" is a folder of the tz database
+    (IsADirectoryError), a very long name is too long for the file system (OSError), and "Europe/"
+    or a name with NUL in it is malformed (ValueError)."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
 
 WEEKDAYS = {
     "man": 0,

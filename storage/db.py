@@ -39,7 +39,9 @@ class Database:
             # as wide as the pool: in a burst, waiting a moment for a connection is cheaper than
             # opening and closing many new ones.
             kwargs = {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
-        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        # hide_parameters: an error's message would otherwise carry the statement's values (what
+        # members wrote) into the log.
+        self.engine: AsyncEngine = create_async_engine(self.url, hide_parameters=True, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         # A session class of its own, so that the change listeners below see only this database.

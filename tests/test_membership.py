@@ -90,3 +90,14 @@ async def test_home_overview_shows_my_ideas_and_what_i_am_trying(network_chat: C
     text = (await chat.say("ola", "/samskap hjem"))[0].text
     assert "Hei, ola!" in text and "Mine idéer" in text
     assert "2. Klassemøter hver fredag" in text and "1. Vennskapsbenk" in text
+
+
+async def test_a_time_zone_that_is_a_folder_of_the_tz_database_is_refused_with_the_name_given_back(
+    network_chat: Chat,
+) -> None:
+    # "Europe" is a folder of the tz database: ZoneInfo raises IsADirectoryError, not "not found".
+    for command in ("/samskap leder innstilling tidssone Europe", "/samskap innstillinger tidssone Europe"):
+        replies = await network_chat.say("kari", command)
+        assert "Ukjent tidssone Europe" in replies[0].text, command
+    replies = await network_chat.say("kari", "/samskap innstillinger tidssone " + "a" * 300)
+    assert "Ukjent tidssone" in replies[0].text

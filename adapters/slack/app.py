@@ -35,6 +35,7 @@ from bot.core import Bot
 from bot.events import Conversation, Event, MessageEvent, User
 from bot.messages import Message, Text
 from storage.repositories.core import Members
+from storage.secrets import TokenCipher
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,21 @@ class _IgnoreEnvTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoRequestBodies(logging.Filter):
+    """bolt writes whole request bodies into a few messages (a failed signature check, a middleware
+    that did not answer): keep its words, drop the body. Requests are checked before bolt sees them
+    (`adapters.slack.signing`); this is for any that still get this far."""
+
+    WORDS = ("Invalid request signature detected", "without providing a response for the request")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        for words in self.WORDS:
+            if words in message:
+                record.msg, record.args = message[: message.index(words) + len(words)], None
+        return True
+
+
 _SEEN_LIMIT = 2000
 
 
@@ -59,7 +75,8 @@ class SlackApp:
         self.options = options
         self.installations: DatabaseInstallationStore | None = None
         if options.oauth:
-            self.installations = DatabaseInstallationStore(bot.db, bot.clock)
+            cipher = TokenCipher.from_keys(options.secret_key.get())
+            self.installations = DatabaseInstallationStore(bot.db, bot.clock, cipher)
             bot.data_exporters.setdefault("slack_installations", export_installations)
             if erase_installer not in bot.data_erasers:
                 bot.data_erasers.append(erase_installer)
@@ -83,6 +100,7 @@ class SlackApp:
         bolt_logger = logging.getLogger("slack_bolt.samskap")
         if not any(isinstance(f, _IgnoreEnvTokenWarning) for f in bolt_logger.filters):
             bolt_logger.addFilter(_IgnoreEnvTokenWarning())
+            bolt_logger.addFilter(_NoRequestBodies())
         kwargs: dict[str, Any] = {
             "name": "samskap",
             "logger": bolt_logger,

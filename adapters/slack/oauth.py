@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.models.core import Member
 from storage.models.slack import SlackInstallation
 from storage.repositories.slack import SlackInstallations, SlackOAuthStates
+from storage.secrets import TokenCipher
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +26,13 @@ STATE_LIFETIME = timedelta(minutes=10)
 
 
 class DatabaseInstallationStore(AsyncInstallationStore):
-    """Bot tokens per workspace. User tokens are never requested, so none are stored."""
+    """Bot tokens per workspace, encrypted when SAMSKAP_SECRET_KEY is set (`storage.secrets`).
+    User tokens are never requested, so none are stored."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, cipher: TokenCipher | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.cipher = cipher or TokenCipher()
 
     @property
     def logger(self) -> logging.Logger:
@@ -49,7 +52,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             await SlackInstallations(s).save(
                 SlackInstallation(
                     enterprise_id=bot.enterprise_id, team_id=bot.team_id, team_name=bot.team_name or "",
-                    app_id=bot.app_id or "", bot_token=bot.bot_token, bot_id=bot.bot_id or "",
+                    app_id=bot.app_id or "", bot_token=self.cipher.encrypt(bot.bot_token), bot_id=bot.bot_id or "",
                     bot_user_id=bot.bot_user_id or "", bot_scopes=",".join(bot.bot_scopes or []),
                     installer_user_id="", is_enterprise_install=bool(bot.is_enterprise_install),
                     installed_at=self.clock.now(),
@@ -68,8 +71,9 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             return None
         return SlackBot(
             app_id=row.app_id, enterprise_id=row.enterprise_id, team_id=row.team_id, team_name=row.team_name,
-            bot_token=row.bot_token, bot_id=row.bot_id, bot_user_id=row.bot_user_id, bot_scopes=row.bot_scopes,
-            is_enterprise_install=row.is_enterprise_install, installed_at=row.installed_at.timestamp(),
+            bot_token=self.cipher.decrypt(row.bot_token), bot_id=row.bot_id, bot_user_id=row.bot_user_id,
+            bot_scopes=row.bot_scopes, is_enterprise_install=row.is_enterprise_install,
+            installed_at=row.installed_at.timestamp(),
         )  # fmt: skip
 
     async def async_find_installation(
@@ -104,7 +108,23 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def bot_token(self, team_id: str) -> str | None:
         async with self.db.session() as s:
             row = await SlackInstallations(s).by_team(team_id)
-        return row.bot_token if row else None
+        return self.cipher.decrypt(row.bot_token) if row else None
+
+    async def encrypt_stored_tokens(self) -> int:
+        """At start: check that every stored token can be read (SecretKeyError if not), and write
+        again under the first key those stored in clear before a key was set and those under an
+        older key, so that the older key can be dropped. Returns how many changed."""
+        changed = 0
+        async with self.db.session() as s:
+            for row in await SlackInstallations(s).all_for_update():
+                self.cipher.decrypt(row.bot_token)
+                stored = self.cipher.reencrypt(row.bot_token)
+                if stored != row.bot_token:
+                    row.bot_token = stored
+                    changed += 1
+        if changed:
+            log.info("slack: encrypted %d stored bot token(s) with the first SAMSKAP_SECRET_KEY", changed)
+        return changed
 
 
 class DatabaseStateStore(AsyncOAuthStateStore):

@@ -50,6 +50,8 @@ class SlackOptions:
     app_token: Secret = field(default_factory=lambda: Secret(""))
     client_id: str = ""
     client_secret: Secret = field(default_factory=lambda: Secret(""))
+    # SAMSKAP_SECRET_KEY: Fernet keys that encrypt the bot tokens installs store (storage.secrets).
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
     api_url: str = DEFAULT_API_URL
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
@@ -94,6 +96,7 @@ class SlackOptions:
             app_token=secret("SLACK_APP_TOKEN", env),
             client_id=env.get("SLACK_CLIENT_ID") or str(section.get("client_id", "")),
             client_secret=secret("SLACK_CLIENT_SECRET", env),
+            secret_key=secret("SAMSKAP_SECRET_KEY", env),
             api_url=api_url if api_url.endswith("/") else api_url + "/",
             host=str(options.get("host") or section.get("host") or "0.0.0.0"),
             port=port,

@@ -16,8 +16,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
+from adapters.slack.signing import SignatureCheck
 from bot.app import start_background
 from bot.core import Bot
+from storage.secrets import SecretKeyError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,11 @@ EVENTS_PATH = "/slack/events"
 
 
 def web_app(slack: SlackApp) -> web.Application:
+    signatures = SignatureCheck(slack.options.signing_secret.get())
+
     async def events(request: web.Request) -> web.Response:
+        if not signatures.accepts(await request.read(), request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
         response = await slack.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
@@ -72,6 +78,12 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     if problems:
         raise SystemExit("\n".join(problems))
     slack = SlackApp(bot, slack_options)
+    if slack.installations is not None:
+        try:
+            await slack.installations.encrypt_stored_tokens()
+        except SecretKeyError as error:
+            await slack.close()
+            raise SystemExit(f"Cannot read the stored Slack bot tokens: {error}.") from None
     bot.add_adapter(slack.adapter)
     start_background(bot)
     handler = await start_socket_mode(slack) if slack_options.socket_mode else None

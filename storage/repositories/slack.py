@@ -46,6 +46,9 @@ class SlackInstallations:
         await self.s.flush()
         return existing
 
+    async def all_for_update(self) -> list[SlackInstallation]:
+        return list((await self.s.scalars(select(SlackInstallation).with_for_update())).all())
+
     async def delete(self, enterprise_id: str | None, team_id: str | None) -> bool:
         result = await self.s.execute(
             delete(SlackInstallation).where(

@@ -96,3 +96,30 @@ async def test_missing_secrets_stop_the_runner_with_a_clear_message(
             await serve(bot, {"port": free_port()})
     finally:
         await shutdown(bot)
+
+
+async def test_installs_whose_tokens_no_key_can_read_stop_the_runner_with_a_clear_message(
+    tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from adapters.slack.oauth import DatabaseInstallationStore
+    from storage.secrets import TokenCipher
+
+    for name, value in (("SLACK_CLIENT_ID", "111.222"), ("SLACK_CLIENT_SECRET", "client-secret"),
+                        ("SLACK_SIGNING_SECRET", SECRET), ("SLACK_API_URL", fake_slack.api_url),
+                        ("SAMSKAP_SECRET_KEY", Fernet.generate_key().decode())):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
+    other_key = TokenCipher.from_keys(Fernet.generate_key().decode())
+    await DatabaseInstallationStore(bot.db, bot.clock, other_key).async_save(
+        Installation(team_id="T2", bot_token="xoxb-other", bot_id="B1", bot_user_id="UBOT", user_id="U1")
+    )
+    try:
+        with pytest.raises(SystemExit, match=r"Cannot read the stored Slack bot tokens: .*key"):
+            await serve(bot, {"port": free_port()})
+    finally:
+        await shutdown(bot)

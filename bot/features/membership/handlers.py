@@ -12,6 +12,7 @@ from bot.mentions import find_member, split_mention
 from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
 from bot.messages import Context as ContextLine
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_text
+from bot.times import find_zone
 from storage.models.core import Role
 
 if TYPE_CHECKING:
@@ -268,8 +269,6 @@ def register(bot: Bot, service: MembershipService) -> None:
 
 async def set_network_setting(ctx: Context, service: MembershipService, name: str, raw: str) -> None:
     assert ctx.member is not None and ctx.network is not None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     value: object
     if name in ("språk", "language"):
         value = normalise_language(raw)
@@ -278,9 +277,7 @@ async def set_network_setting(ctx: Context, service: MembershipService, name: st
             return
         name = "language"
     elif name in ("tidssone", "timezone"):
-        try:
-            ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
+        if find_zone(raw) is None:
             await ctx.reply(ctx.t("Unknown time zone {tz}; use a name like Europe/Oslo.", tz=raw))
             return
         name, value = "timezone", raw

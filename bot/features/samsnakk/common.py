@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.i18n import N_, Translator
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time, parse_int, parse_text
-from bot.times import DEFAULT_HOURS, HoursError, Window, normalise_hours, parse_hours
+from bot.times import DEFAULT_HOURS, HoursError, Window, find_zone, normalise_hours, parse_hours
 from storage.models.core import Member, Network, Role
 
 if TYPE_CHECKING:
@@ -67,10 +67,8 @@ def parse_timezone(raw: str) -> str:
     value = raw.strip()
     if not value:
         return ""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingError("Unknown time zone; use a name like Europe/Oslo.") from None
+    if find_zone(value) is None:
+        raise SettingError("Unknown time zone {tz}; use a name like Europe/Oslo.", tz=value)
     return value
 
 
@@ -123,20 +121,12 @@ def round_plan(bot: Bot, network: Network) -> RoundPlan:
 
 
 def network_tz(network: Network) -> ZoneInfo:
-    try:
-        return ZoneInfo(network.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Oslo")
+    return find_zone(network.timezone) or ZoneInfo("Europe/Oslo")
 
 
 def member_tz(bot: Bot, member: Member, network: Network) -> ZoneInfo:
     own = (member.opt_ins or {}).get(TIMEZONE) or ""
-    if own:
-        try:
-            return ZoneInfo(own)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return network_tz(network)
+    return find_zone(own) or network_tz(network)
 
 
 def member_hours(member: Member) -> list[Window]:
