@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             return cannot_start(problems)
         port = getattr(args, "port", None) or int(os.environ.get("PORT", "3000"))
-        configure_logging(config.log_level if config.adapter != "console" else "WARNING", secret_values())
+        configure_logging(
+            config.log_level if config.adapter != "console" else "WARNING", secret_values(), config.log_format
+        )
         try:
             asyncio.run(_run(config, {"port": port}))
         except KeyboardInterrupt:

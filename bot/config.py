@@ -45,6 +45,7 @@ class Config:
     follow_up_days: int = 14
     scheduler_tick_seconds: float = 1.0
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line, for a log collector
     # Free-form sections for adapters and features ([slack], [discord], [digest], ...).
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
@@ -63,6 +64,7 @@ _ENV_KEYS = {
     "SAMSKAP_NETWORK_NAME": "network_name",
     "SAMSKAP_FOLLOW_UP_DAYS": "follow_up_days",
     "SAMSKAP_LOG_LEVEL": "log_level",
+    "SAMSKAP_LOG_FORMAT": "log_format",
 }
 
 _TOP_LEVEL = {
@@ -74,6 +76,7 @@ _TOP_LEVEL = {
     "follow_up_days": int,
     "scheduler_tick_seconds": float,
     "log_level": str,
+    "log_format": str,
 }
 
 # The sections of the TOML file and the keys each may hold; anything else is a typing mistake.
@@ -215,6 +218,8 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         problems.append(f"Time zone {cfg.timezone!r} is unknown; use a name like 'Europe/Oslo'.")
     if cfg.log_level.upper() not in LOG_LEVELS:
         problems.append(f"Log level {cfg.log_level!r} is unknown; use one of {', '.join(LOG_LEVELS)}.")
+    if cfg.log_format not in ("text", "json"):
+        problems.append(f"Log format {cfg.log_format!r} is unknown; use text or json.")
     if not 1 <= cfg.follow_up_days <= 365:
         problems.append("follow_up_days must be a whole number of days between 1 and 365.")
     url = cfg.database_url

@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pythonjsonlogger.json import JsonFormatter
+
 from bot.privacy import find_identity_numbers
 
 LIBRARY_LEVELS = {
@@ -35,6 +37,7 @@ LIBRARY_LEVELS = {
     "apscheduler": logging.WARNING,
 }
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FORMATS = ("text", "json")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HIDDEN = "***"
 
@@ -53,12 +56,19 @@ _QUERY_ARGUMENT = re.compile(r"(query argument \$\d+: ).*")
 
 
 class Redact(logging.Formatter):
-    """Formats a record, then blanks secrets and personal data in it (see the module doc).
+    """Formats a record (a text line, or with `json_lines` one JSON object), then blanks secrets and
+    personal data in it (see the module doc).
 
     A formatter rather than a filter: the record itself stays as it was for any other handler."""
 
-    def __init__(self, secrets: Iterable[str] = (), fmt: str = FORMAT) -> None:
+    def __init__(self, secrets: Iterable[str] = (), fmt: str = FORMAT, *, json_lines: bool = False) -> None:
         super().__init__(fmt)
+        # Event fields given with `extra=` (feature, platform, kind, duration_ms) become keys of their own.
+        self.json = JsonFormatter(
+            ["asctime", "levelname", "name", "message"],
+            rename_fields={"asctime": "timestamp", "levelname": "level", "name": "logger"},
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+        ) if json_lines else None  # fmt: skip
         # Longest first, so that a secret containing another is blanked whole.
         self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
@@ -72,7 +82,7 @@ class Redact(logging.Formatter):
         return text
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.redact(super().format(record))
+        return self.redact(self.json.format(record) if self.json else super().format(record))
 
 
 def scrub_exception(error: BaseException | None) -> None:
@@ -117,12 +127,13 @@ def hold_back_libraries() -> None:
             logger.setLevel(floor)
 
 
-def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level`; the libraries no lower than `LIBRARY_LEVELS`; secrets blanked."""
+def configure_logging(level: str, secrets: Iterable[str] = (), log_format: str = "text") -> None:
+    """Log to stderr at `level`, as text lines or JSON lines (`log_format`); the libraries no lower
+    than `LIBRARY_LEVELS`; secrets blanked."""
     root = logging.getLogger()
     root.setLevel(getattr(logging, level.upper()) if level.upper() in LEVELS else logging.INFO)
     handler = logging.StreamHandler()
-    handler.setFormatter(Redact(secrets))
+    handler.setFormatter(Redact(secrets, json_lines=log_format == "json"))
     root.handlers = [h for h in root.handlers if not getattr(h, "samskap", False)]
     handler.samskap = True  # type: ignore[attr-defined]
     root.addHandler(handler)

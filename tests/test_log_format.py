@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 
 from adapters.memory import Chat
-from bot import log_output
+from bot.logs import LIBRARY_LEVELS, configure_logging
 
 
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in log_output.ROUTINE_LOGGERS})
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in LIBRARY_LEVELS})
     stream = io.StringIO()
     yield stream
     root.handlers[:], root.level = saved[0], saved[1]
@@ -26,11 +26,12 @@ def captured() -> Iterator[io.StringIO]:
 
 
 def _point_at(stream: io.StringIO) -> None:
-    logging.getLogger().handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    [handler] = [h for h in logging.getLogger().handlers if getattr(h, "samskap", False)]
+    handler.setStream(stream)  # type: ignore[attr-defined]
 
 
 def test_json_format_writes_one_object_per_line_with_event_fields(captured: io.StringIO) -> None:
-    log_output.configure("INFO", "json")
+    configure_logging("INFO", log_format="json")
     _point_at(captured)
     logging.getLogger("samskap.test").info("job done", extra={"kind": "digest.weekly", "duration_ms": 12.5})
     [line] = captured.getvalue().splitlines()
@@ -43,7 +44,7 @@ async def test_an_idle_bot_writes_nothing_at_info(captured: io.StringIO, databas
     chat = await Chat.start(database_url)
     try:
         await chat.say("kari", "/samskap bli-med Nordby skole")
-        log_output.configure("INFO", "text")
+        configure_logging("INFO")
         _point_at(captured)
         chat.bot.scheduler.start()  # the real APScheduler ticking every second, as in production
         for _ in range(5):
