@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.metadata
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.app import build_bot, freeze_startup_objects, shutdown
 from bot.clock import OffsetClock, SystemClock
 from bot.config import Config, check_config, file_problems, load_config, secret_values
 from bot.logs import configure_logging
+from storage.backup import BackupError, backup_sqlite
 from storage.check import database_problem
 from storage.db import run_migrations
 
@@ -29,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return importlib.import_module(f"adapters.{argv[0]}.cli").main(argv[1:])
     parser = argparse.ArgumentParser(prog="samskap", description="A chat-bot for learning networks.")
     parser.add_argument("--config", help="TOML configuration file (default: samskap.toml if it exists)")
+    parser.add_argument("--version", action="version", version=f"samskap {_version()}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the bot")
     run.add_argument("--adapter", choices=ADAPTERS, help="chat platform (default: from config, else console)")
@@ -36,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     config_cmd = sub.add_parser("config", help="configuration")
     config_cmd.add_argument("action", choices=["check"])
     db_cmd = sub.add_parser("db", help="database")
-    db_cmd.add_argument("action", choices=["upgrade"])
+    db_cmd.add_argument("action", choices=["upgrade", "backup"])
+    db_cmd.add_argument("path", nargs="?", help="backup: the file to write (it must not exist yet)")
     sub.add_parser("slack", help="Slack tools: samskap slack manifest --url URL")
     sub.add_parser("discord", help="Discord tools: samskap discord sync-commands [--guild ID]")
     args = parser.parse_args(argv)
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         problems = file_problems(config) or _database_problems(config)
         if problems:
             return cannot_start(problems)
+        if args.action == "backup":
+            return _backup(config, args.path)
         run_migrations(config.database_url)
         print("The database is up to date.")
         return 0
@@ -79,6 +86,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.print_help()
     return 2
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("samskap")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _backup(config: Config, path: str | None) -> int:
+    if not path:
+        return cannot_start(["Name the file to write: samskap db backup /path/to/backup.db"])
+    try:
+        written = backup_sqlite(config.database_url, Path(path))
+    except BackupError as err:
+        return cannot_start([str(err)])
+    print(f"The database is copied to {written}.")
+    return 0
 
 
 def check_everything(config: Config) -> list[str]:

@@ -41,3 +41,25 @@ def test_a_backup_never_overwrites_and_says_why_it_cannot_run(tmp_path: Path) ->
         backup_sqlite("postgresql://postgres@127.0.0.1/test", tmp_path / "x.db")
     with pytest.raises(BackupError, match="no database"):
         backup_sqlite(f"sqlite:///{tmp_path / 'missing.db'}", tmp_path / "y.db")
+
+
+def test_the_command_line_backs_up_and_names_its_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from adapters.cli import main
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    import os
+
+    os.environ["SAMSKAP_DATABASE_URL"] = url
+    try:
+        assert main(["db", "upgrade"]) == 0
+        assert main(["db", "backup", str(tmp_path / "copy.db")]) == 0
+        assert (tmp_path / "copy.db").exists() and "copied to" in capsys.readouterr().out
+        assert main(["db", "backup", str(tmp_path / "copy.db")]) == 2  # never overwrites
+        assert "exists already" in capsys.readouterr().err
+    finally:
+        del os.environ["SAMSKAP_DATABASE_URL"]
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"samskap {version('samskap')}"
