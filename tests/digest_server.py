@@ -33,6 +33,25 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <pubDate>Mon, 01 Jan 2024 08:00:00 GMT</pubDate></item>
 </channel></rss>"""
 
+# A page whose date is before the first instant a datetime can hold in UTC.
+ANCIENT = """<html><head><title>Gammel side</title>
+<meta property="article:published_time" content="0001-01-01T00:00:00+05:00"></head><body>x</body></html>"""
+
+# NUL and other control characters, in the raw bytes, in a character reference and in a meta value.
+CONTROL_CHARACTERS = (
+    b"<html><head><title>Mobbing\x00 og\x07 trivsel</title>"
+    b'<meta name="description" content="Om\x00 relasjoner\x1b[31m"></head><body>x</body></html>'
+)
+
+# A feed with NUL and an escape character in its title and an item (feedparser passes them on).
+CONTROL_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Kilde\x00 med\x1b[0m tegn</title>
+<item><title>Sak\x00 om trivsel</title><link>{base}/news/nul%00</link><description>Om\x00 trivsel</description>
+<pubDate>{date}</pubDate></item>
+<item><title>Sak om relasjoner</title><link>{base}/news/3</link><description>Ren tekst</description>
+<pubDate>{date}</pubDate></item>
+</channel></rss>"""
+
 SECOND_ITEM = """<item><title>Ny veileder</title><link>{base}/news/2</link><description>Om relasjoner</description>
 <pubDate>{date}</pubDate></item>
 """
@@ -41,7 +60,8 @@ SECOND_ITEM = """<item><title>Ny veileder</title><link>{base}/news/2</link><desc
 @dataclass
 class DigestWebServer:
     """Routes: /article, /plain, /doc.pdf, /bin, /huge, /slow, /fail, /redirect/N, /loop, /feed.xml,
-    /not-a-feed, /broken-feed, and open redirects /go?to=<address> and /go-twice?to=<address>.
+    /not-a-feed, /broken-feed, open redirects /go?to=<address> and /go-twice?to=<address>, and
+    pages and a feed with control characters or an impossible date.
     `feed_date` is the RFC 822 date of the newest feed item."""
 
     feed_date: str = "Mon, 07 Sep 2026 06:00:00 GMT"
@@ -83,6 +103,10 @@ class DigestWebServer:
         app.router.add_get("/to-localhost", self._to_localhost)
         app.router.add_get("/go", self._go, name="go")
         app.router.add_get("/go-twice", self._go_twice)
+        app.router.add_get("/ancient", self._text(ANCIENT))
+        app.router.add_get("/control-characters", self._control_characters)
+        app.router.add_get("/control-feed.xml", self._control_feed)
+        app.router.add_get("/odd-charset", self._odd_charset)
         app.router.add_get("/feed.xml", self._feed)
         app.router.add_get("/not-a-feed", self._text(PLAIN))
         self._runner = web.AppRunner(app)
@@ -159,6 +183,17 @@ class DigestWebServer:
     async def _go_twice(self, request: web.Request) -> web.Response:
         """Two hops: first to /go on this server, then on to `to`."""
         raise web.HTTPFound(request.app.router["go"].url_for().with_query(to=request.query["to"]))
+
+    async def _control_characters(self, request: web.Request) -> web.Response:
+        return web.Response(body=CONTROL_CHARACTERS, content_type="text/html", charset="utf-8")
+
+    async def _odd_charset(self, request: web.Request) -> web.Response:
+        # A charset Python knows, but that cannot decode with replacement characters.
+        return web.Response(body=PLAIN.encode(), headers={"Content-Type": "text/html; charset=idna"})
+
+    async def _control_feed(self, request: web.Request) -> web.Response:
+        body = CONTROL_FEED.format(base=self.base, date=self.feed_date)
+        return web.Response(text=body, content_type="application/rss+xml", charset="utf-8")
 
     async def _to_ftp(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("ftp://127.0.0.1/file")

@@ -28,7 +28,7 @@ import aiohttp
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.features.digest.urls import NOT_WEB, InvalidUrl, canonical_url, title_from_url, web_address
+from bot.features.digest.urls import NOT_WEB, InvalidUrl, canonical_url, storable, title_from_url, web_address
 
 log = logging.getLogger(__name__)
 
@@ -366,7 +366,11 @@ class Fetcher:
             resp = await self.get(url, headers=PAGE_HEADERS, stop_at_head=True)
         except FetchError as err:
             return PageMeta(url, title=title_from_url(url), error=err.code)
-        return meta_from_response(url, resp)
+        try:
+            return meta_from_response(url, resp)
+        except Exception:  # one page's odd head must not stop the batch it is read with
+            log.warning("could not read the metadata of a fetched page", exc_info=True)
+            return PageMeta(url, title=title_from_url(url), error="unreadable")
 
 
 def meta_from_response(url: str, resp: Response) -> PageMeta:
@@ -402,7 +406,7 @@ def decode(body: bytes, charset: str | None) -> str:
         charset = match.group(1).decode("ascii") if match else "utf-8"
     try:
         return body.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):  # an unknown charset, or one like idna that cannot replace
         return body.decode("utf-8", errors="replace")
 
 
@@ -469,12 +473,12 @@ def pdf_title(body: bytes) -> str:
 
 
 def _clean(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", storable(text)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _language(value: str) -> str:
-    value = value.strip().replace("_", "-").lower()
+    value = storable(value).strip().replace("_", "-").lower()
     return value[:16]
 
 
@@ -487,11 +491,14 @@ def _parse_date(value: str) -> datetime | None:
     except ValueError:
         try:
             parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first instant a datetime holds
+        return None
 
 
 def safe_canonical(url: str) -> str | None:

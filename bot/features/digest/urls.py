@@ -35,6 +35,9 @@ _NO_HOST = "That web address has no valid host name."
 NOT_WEB = "Only web addresses starting with http:// or https:// can be shared."
 _HOST_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
 _NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+# Control characters (NUL among them: PostgreSQL refuses it in text) and lone surrogates (no
+# encoding takes them) have no place in a title or a description.
+_UNSTORABLE = ("Cc", "Cs")
 
 
 class InvalidUrl(ValueError):
@@ -178,6 +181,14 @@ def _numeric_ipv4(labels: list[str]) -> ipaddress.IPv4Address:
     return ipaddress.IPv4Address(value)
 
 
+def storable(text: str) -> str:
+    """`text` without control characters (NUL among them) or lone surrogates; tabs and line breaks
+    become spaces."""
+    if text.isprintable():
+        return text
+    return "".join(" " if c in "\t\n\r" else c for c in text if unicodedata.category(c) not in _UNSTORABLE)
+
+
 def canonical_url(raw: str) -> str:
     """The canonical form of `raw`, or InvalidUrl with the reason."""
     raw = raw.strip().strip("<>")
@@ -205,7 +216,7 @@ def title_from_url(url: str) -> str:
     parts = urlsplit(url)
     segment = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
     segment = re.sub(r"\.(pdf|html?|aspx?|php)$", "", segment, flags=re.IGNORECASE)
-    words = re.sub(r"[-_+]+", " ", segment).strip()
+    words = re.sub(r"[-_+]+", " ", storable(segment)).strip()
     if words and not words.isdigit():
         return words[:1].upper() + words[1:]
     return parts.hostname or url
