@@ -16,6 +16,7 @@ import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import ip_address
+from urllib.parse import urlencode
 
 import pytest
 from digest_server import DigestWebServer, InternalServer
@@ -218,8 +219,6 @@ class Network:
 
 
 def _query(target: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({"to": target})
 
 

@@ -1,11 +1,13 @@
 """Fetching pages and feeds safely: metadata from the HTML head, conditional feed requests.
 
 Every request is bounded: a semaphore limits how many run at once, a timeout limits how long
-each takes, at most `max_bytes` are read, redirects are followed here (at most `max_redirects`,
-each hop checked again), only http(s) is spoken, and the addresses a host resolves to are
-checked before connecting, so a shared link cannot make the bot reach into the server's own
-network (server-side request forgery). The resolver does that check itself, so the address
-that was checked is the address that is connected to.
+each takes, at most `max_bytes` are read, redirects are followed here (at most `max_redirects`),
+and only http(s) is spoken. A shared link, a feed or a redirect must not make the bot reach into
+the server's own network (server-side request forgery), so every URL, every hop included, is
+read once by `urls.web_address` and the HTTP client is given that reading's host, with nothing
+left to fold. An address written as the host is checked before the request; a name is checked
+by the resolver, which returns only the addresses it checked, so what is checked is what is
+connected to.
 """
 
 from __future__ import annotations
