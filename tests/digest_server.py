@@ -67,6 +67,7 @@ class DigestWebServer:
     feed_date: str = "Mon, 07 Sep 2026 06:00:00 GMT"
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     feed_fails: bool = False
+    feed_moved_to: str | None = None  # /feed.xml redirects here (raw, as given) when set
     # A second, newer item appears in the feed (and the ETag changes with `feed_date`).
     feed_has_second_item: bool = False
     slow_seconds: float = 5.0
@@ -199,6 +200,8 @@ class DigestWebServer:
         raise web.HTTPFound("ftp://127.0.0.1/file")
 
     async def _feed(self, request: web.Request) -> web.Response:
+        if self.feed_moved_to is not None:
+            return web.Response(status=301, headers={"Location": self.feed_moved_to})
         if self.feed_fails:
             return web.Response(status=503, text="down")
         etag = f'"{abs(hash(self.feed_date))}"'

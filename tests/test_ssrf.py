@@ -15,6 +15,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from ipaddress import ip_address
 from urllib.parse import urlencode
 
@@ -431,4 +432,19 @@ async def test_a_feed_inside_is_refused_in_the_same_words_whether_anything_liste
     assert len(set(replies)) == 1 and "privat eller lokal" in replies[0]
     [odd_port] = await chat.say("kari", f"/digest kilde legg-til http://public.test:{network.other_port}/feed.xml")
     assert "vanlige nettportene" in odd_port.text
+    assert network.internal.requests == []
+
+
+async def test_a_feed_that_later_moves_inside_is_not_followed_on_the_hourly_poll(
+    guarded_chat: Chat, network: Network
+) -> None:
+    chat = guarded_chat
+    [added] = await chat.say("kari", f"/digest kilde legg-til {network.public.url('/feed.xml')}")
+    assert "Læringsmiljøsenteret" in added.text
+    network.public.feed_moved_to = f"http://１２７.０.０.１:{network.port}/feed.xml"
+    await chat.advance(timedelta(hours=1, minutes=1))
+    await chat.advance(timedelta(hours=2, minutes=1))  # backed off after the first refusal
+    assert network.public.hits("/feed.xml") == 3
+    [listing] = await chat.say("kari", "/digest kilde liste")
+    assert "feilet 2 ganger på rad (blocked_address)" in listing.text
     assert network.internal.requests == []
