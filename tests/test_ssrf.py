@@ -93,6 +93,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("http://127。0。0。1:{p}/", "blocked_address"),
     ("http://127．0．0．1:{p}/", "blocked_address"),
     ("http://127｡0｡0｡1:{p}/", "blocked_address"),
+    ("http://127﹒0﹒0﹒1:{p}/", "blocked_address"),
     ("http://127.0.0.1。:{p}/", "blocked_address"),
     ("http://𝟏𝟐𝟕.𝟎.𝟎.𝟏:{p}/", "blocked_address"),
     ("http://𝟙𝟚𝟟.𝟘.𝟘.𝟙:{p}/", "blocked_address"),
@@ -355,6 +356,8 @@ async def test_a_refused_internal_address_reads_the_same_whether_its_port_is_ope
         ("http://Udir.NO./", "udir.no"),
         ("http://Bücher.example/", "xn--bcher-kva.example"),
         ("http://ｕｄｉｒ．ｎｏ/", "udir.no"),
+        ("http://i❤.ws/", "xn--i-7iq.ws"),
+        ("http://1２7﹒0﹒0﹒1/", "127.0.0.1"),
         ("http://user:pw@udir.no:8080/", "udir.no"),
     ],
 )

@@ -142,10 +142,7 @@ def normal_host(host: str) -> str:
             raise InvalidUrl(_NO_HOST)
         return ip.compressed
     if not host.isascii():
-        try:
-            host = idna.encode(unicodedata.normalize("NFKC", host), uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError):
-            raise InvalidUrl(_NO_HOST) from None
+        host = _idna_ascii(unicodedata.normalize("NFKC", host))
     host = host.lower().removesuffix(".")
     labels = host.split(".")
     if not host or len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
@@ -153,6 +150,19 @@ def normal_host(host: str) -> str:
     if _NUMERIC_LABEL.fullmatch(labels[-1]):
         return str(_numeric_ipv4(labels))
     return host
+
+
+def _idna_ascii(host: str) -> str:
+    """IDNA 2008 with UTS #46 mapping; IDNA 2003 for what it refuses but browsers still open
+    (i❤.ws), as the HTTP client itself would. Either result is checked as ASCII after this."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidUrl(_NO_HOST) from None
 
 
 def _numeric_ipv4(labels: list[str]) -> ipaddress.IPv4Address:
