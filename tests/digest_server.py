@@ -1,4 +1,5 @@
-"""A local web server for digest tests: article pages, a PDF, feeds, redirects, slow and failing answers."""
+"""Local web servers for digest tests: article pages, a PDF, feeds, redirects, slow and failing answers,
+and an "internal" server that only counts who reached it."""
 
 from __future__ import annotations
 
@@ -32,6 +33,25 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <pubDate>Mon, 01 Jan 2024 08:00:00 GMT</pubDate></item>
 </channel></rss>"""
 
+# A page whose date is before the first instant a datetime can hold in UTC.
+ANCIENT = """<html><head><title>Gammel side</title>
+<meta property="article:published_time" content="0001-01-01T00:00:00+05:00"></head><body>x</body></html>"""
+
+# NUL and other control characters, in the raw bytes, in a character reference and in a meta value.
+CONTROL_CHARACTERS = (
+    b"<html><head><title>Mobbing\x00 og\x07 trivsel</title>"
+    b'<meta name="description" content="Om\x00 relasjoner\x1b[31m"></head><body>x</body></html>'
+)
+
+# A feed with NUL and an escape character in its title and an item (feedparser passes them on).
+CONTROL_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Kilde\x00 med\x1b[0m tegn</title>
+<item><title>Sak\x00 om trivsel</title><link>{base}/news/nul%00</link><description>Om\x00 trivsel</description>
+<pubDate>{date}</pubDate></item>
+<item><title>Sak om relasjoner</title><link>{base}/news/3</link><description>Ren tekst</description>
+<pubDate>{date}</pubDate></item>
+</channel></rss>"""
+
 SECOND_ITEM = """<item><title>Ny veileder</title><link>{base}/news/2</link><description>Om relasjoner</description>
 <pubDate>{date}</pubDate></item>
 """
@@ -40,20 +60,24 @@ SECOND_ITEM = """<item><title>Ny veileder</title><link>{base}/news/2</link><desc
 @dataclass
 class DigestWebServer:
     """Routes: /article, /plain, /doc.pdf, /bin, /huge, /slow, /fail, /redirect/N, /loop, /feed.xml,
-    /not-a-feed, /broken-feed. `feed_date` is the RFC 822 date of the newest feed item."""
+    /not-a-feed, /broken-feed, open redirects /go?to=<address> and /go-twice?to=<address>, and
+    pages and a feed with control characters or an impossible date.
+    `feed_date` is the RFC 822 date of the newest feed item."""
 
     feed_date: str = "Mon, 07 Sep 2026 06:00:00 GMT"
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     feed_fails: bool = False
+    feed_moved_to: str | None = None  # /feed.xml redirects here (raw, as given) when set
     # A second, newer item appears in the feed (and the ETag changes with `feed_date`).
     feed_has_second_item: bool = False
     slow_seconds: float = 5.0
     _runner: web.AppRunner | None = None
-    port: int = 0
+    port: int = 0  # 0: any free port
+    host: str = "127.0.0.1"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -78,11 +102,17 @@ class DigestWebServer:
         app.router.add_get("/to-ftp", self._to_ftp)
         app.router.add_get("/to-private", self._to_private)
         app.router.add_get("/to-localhost", self._to_localhost)
+        app.router.add_get("/go", self._go, name="go")
+        app.router.add_get("/go-twice", self._go_twice)
+        app.router.add_get("/ancient", self._text(ANCIENT))
+        app.router.add_get("/control-characters", self._control_characters)
+        app.router.add_get("/control-feed.xml", self._control_feed)
+        app.router.add_get("/odd-charset", self._odd_charset)
         app.router.add_get("/feed.xml", self._feed)
         app.router.add_get("/not-a-feed", self._text(PLAIN))
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -147,10 +177,31 @@ class DigestWebServer:
     async def _to_localhost(self, request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://localhost:{self.port}/article")
 
+    async def _go(self, request: web.Request) -> web.Response:
+        """An open redirect: /go?to=<any address>, sent on exactly as given (raw Unicode included)."""
+        return web.Response(status=302, headers={"Location": request.query["to"]})
+
+    async def _go_twice(self, request: web.Request) -> web.Response:
+        """Two hops: first to /go on this server, then on to `to`."""
+        raise web.HTTPFound(request.app.router["go"].url_for().with_query(to=request.query["to"]))
+
+    async def _control_characters(self, request: web.Request) -> web.Response:
+        return web.Response(body=CONTROL_CHARACTERS, content_type="text/html", charset="utf-8")
+
+    async def _odd_charset(self, request: web.Request) -> web.Response:
+        # A charset Python knows, but that cannot decode with replacement characters.
+        return web.Response(body=PLAIN.encode(), headers={"Content-Type": "text/html; charset=idna"})
+
+    async def _control_feed(self, request: web.Request) -> web.Response:
+        body = CONTROL_FEED.format(base=self.base, date=self.feed_date)
+        return web.Response(text=body, content_type="application/rss+xml", charset="utf-8")
+
     async def _to_ftp(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("ftp://127.0.0.1/file")
 
     async def _feed(self, request: web.Request) -> web.Response:
+        if self.feed_moved_to is not None:
+            return web.Response(status=301, headers={"Location": self.feed_moved_to})
         if self.feed_fails:
             return web.Response(status=503, text="down")
         etag = f'"{abs(hash(self.feed_date))}"'
@@ -162,3 +213,40 @@ class DigestWebServer:
             text=body, content_type="application/rss+xml", charset="utf-8",
             headers={"ETag": etag, "Last-Modified": self.feed_date},
         )  # fmt: skip
+
+
+@dataclass
+class InternalServer:
+    """Stands for a service inside the server's network: answers anything with a secret page and
+    counts every request that reached it, on each address and port it listens on."""
+
+    listen: list[tuple[str, int]]
+    requests: list[str] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> InternalServer:
+        """Listens on every (host, port) or on none: OSError if one is taken."""
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._secret)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        try:
+            for host, port in self.listen:
+                await web.TCPSite(self._runner, host, port).start()
+        except OSError:
+            await self.stop()
+            raise
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _secret(self, request: web.Request) -> web.Response:
+        self.requests.append(f"{request.host}{request.path_qs}")
+        return web.Response(text=INTERNAL_PAGE, content_type="text/html", charset="utf-8")
+
+
+INTERNAL_PAGE = """<html><head><title>INTERNAL admin</title><meta name="description" content="INTERNAL secret">
+</head><body>x</body></html>"""

@@ -150,6 +150,30 @@ async def test_a_page_that_cannot_be_fetched_still_appears_with_its_url(database
         await chat.close()
 
 
+async def test_one_odd_page_never_keeps_the_other_previews_or_the_digest_back(
+    any_chat: Chat, server: DigestWebServer
+) -> None:
+    chat = any_chat
+    await chat.say("ola", f"/del {server.url('/filer/rapport%00')} Denne finnes ikke")  # titled from its address
+    await chat.say("per", f"/del {server.url('/control-characters')}")  # NUL and escapes in the head
+    await chat.say("per", f"/del {server.url('/ancient')}")  # a date no datetime holds in UTC
+    await chat.say("ola", f"/del {server.url('/odd-charset')}")  # a charset that cannot replace bad bytes
+    await chat.say("kari", f"/del {server.url('/article')} Les før samlingen")
+    await chat.tick()
+    by_url = {article.url: article for article in await articles(chat)}
+    assert [a.fetch_status for a in by_url.values()] == ["failed", "ok", "ok", "ok", "ok"]
+    assert by_url[server.url("/filer/rapport%00")].title == "Rapport"
+    assert by_url[server.url("/control-characters")].title == "Mobbing og trivsel"
+    assert by_url[server.url("/control-characters")].description == "Om relasjoner[31m"
+    assert by_url[server.url("/ancient")].title == "Gammel side"
+    assert by_url[server.url("/odd-charset")].title == "Relasjoner i klasserommet"
+    assert by_url[server.url("/article")].title == "Trygt og godt skolemiljø"
+    await until_first_digest(chat)
+    [digest] = digests(chat)
+    for title in ("Rapport", "Mobbing og trivsel", "Gammel side", "Relasjoner i klasserommet", "Trygt og godt"):
+        assert title in digest.text
+
+
 # -- the digest -------------------------------------------------------------------------------------
 async def test_weekly_digest_has_sections_in_the_networks_language(chat: Chat, server: DigestWebServer) -> None:
     await chat.say("kari", f"/del {server.url('/article')} Les før samlingen")
@@ -292,6 +316,19 @@ async def test_each_destination_gets_the_digest_once_across_failure_and_restart(
 
 
 # -- feeds ------------------------------------------------------------------------------------------
+async def test_a_feed_with_control_characters_is_added_clean_and_reaches_the_digest(
+    any_chat: Chat, server: DigestWebServer
+) -> None:
+    chat = any_chat
+    [added] = await chat.say("kari", f"/digest kilde legg-til {server.url('/control-feed.xml')}")
+    assert "Kilde med[0m tegn" in added.text
+    titles = {article.url: article.title for article in await articles(chat)}
+    assert titles == {server.url("/news/nul%00"): "Sak om trivsel", server.url("/news/3"): "Sak om relasjoner"}
+    await until_first_digest(chat)
+    [digest] = digests(chat)
+    assert "Sak om trivsel" in digest.text and "Sak om relasjoner" in digest.text
+
+
 async def test_leader_adds_a_feed_that_is_polled_with_conditional_requests(chat: Chat, server: DigestWebServer) -> None:
     [added] = await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
     assert "Læringsmiljøsenteret" in added.text

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from ipaddress import ip_address
 
 import pytest
 from digest_server import DigestWebServer
 
 from bot.features.digest import feeds
-from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, is_public_address
+from bot.features.digest.fetch import AddressPolicy, Fetcher, FetchError, FetchSettings, is_public_address
 from bot.features.digest.urls import InvalidUrl, canonical_url, find_urls, remove_urls, title_from_url
 
 
@@ -153,13 +154,10 @@ async def test_loopback_is_refused_unless_allowed(server: DigestWebServer) -> No
     assert server.hits("/article") == 0
 
 
-async def test_every_redirect_hop_is_checked_again(server: DigestWebServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.features.digest import fetch
-
+async def test_every_redirect_hop_is_checked_again(server: DigestWebServer) -> None:
     # Let the test server count as a public site, so only the hop after it is in question.
-    real = fetch.is_public_address
-    monkeypatch.setattr(fetch, "is_public_address", lambda a: a == "127.0.0.1" or real(a))
-    async with open_fetcher(allow_private_addresses=False) as fetcher:
+    policy = AddressPolicy(treat_as_public=frozenset({ip_address("127.0.0.1")}), ports=None)
+    async with Fetcher(FetchSettings(timeout=0.5), policy=policy) as fetcher:
         private = await fetcher.page_meta(server.url("/to-private"))
         named = await fetcher.page_meta(server.url("/to-localhost"))
     assert private.error == "blocked_address"
@@ -169,7 +167,7 @@ async def test_every_redirect_hop_is_checked_again(server: DigestWebServer, monk
 async def test_a_name_resolving_to_loopback_is_refused_by_the_resolver(server: DigestWebServer) -> None:
     from bot.features.digest.fetch import GuardedResolver
 
-    resolver = GuardedResolver(allow_private=False)
+    resolver = GuardedResolver(AddressPolicy())
     with pytest.raises(FetchError):
         await resolver.resolve("localhost", server.port)
     await resolver.close()

@@ -5,9 +5,12 @@ Members: links posted in the network's channels are collected (network setting `
 option `nettverksbrev` brings it as a direct message. Leaders: `/digest forhåndsvis`, `intro`,
 `fjern`, `publiser`, `hopp-over`, `tid <weekday> <HH:MM>` and `kilde legg-til|liste|fjern`.
 
+Links, feeds and every redirect are read only from public addresses on the usual web ports
+(80, 443, 8080, 8443); see `fetch.AddressPolicy` and `urls.web_address`.
+
 Configuration, section `[digest]` (all optional):
 
-    allow_private_addresses = false  # true only for tests and benchmarks on 127.0.0.1
+    allow_private_addresses = false  # true only for tests and benchmarks on 127.0.0.1 (any port, too)
     fetch_timeout = 10.0             # seconds for one page or feed, redirects included
     fetch_max_bytes = 524288         # bytes read from one page at most (a feed: eight times that)
     fetch_max_redirects = 5

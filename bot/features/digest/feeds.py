@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 
 from bot.features.digest.fetch import Fetcher, FetchError
-from bot.features.digest.urls import InvalidUrl, canonical_url
+from bot.features.digest.urls import InvalidUrl, canonical_url, storable
 
 POLL_INTERVAL = timedelta(hours=1)
 MAX_BACKOFF = timedelta(days=1)
@@ -71,8 +71,8 @@ async def poll(fetcher: Fetcher, url: str, *, etag: str | None, last_modified: s
         False,
         title=_text(parsed.feed.get("title", ""), 300),
         entries=_entries(parsed, base=resp.url),
-        etag=resp.headers.get("etag") or None,
-        last_modified=resp.headers.get("last-modified") or None,
+        etag=_header(resp.headers.get("etag"), 300),
+        last_modified=_header(resp.headers.get("last-modified"), 100),
     )
 
 
@@ -94,7 +94,13 @@ def _entries(parsed: feedparser.FeedParserDict, base: str) -> tuple[FeedEntry, .
     return tuple(found)
 
 
+def _header(value: str | None, limit: int) -> str | None:
+    """A validator to send back next time; one that would not fit its column is not kept."""
+    value = storable(value or "").strip()
+    return value if value and len(value) <= limit else None
+
+
 def _text(value: str, limit: int) -> str:
-    value = html.unescape(re.sub(r"<[^>]+>", " ", value or ""))
+    value = storable(html.unescape(re.sub(r"<[^>]+>", " ", value or "")))
     value = re.sub(r"\s+", " ", value).strip()
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"

@@ -1,11 +1,13 @@
 """Fetching pages and feeds safely: metadata from the HTML head, conditional feed requests.
 
 Every request is bounded: a semaphore limits how many run at once, a timeout limits how long
-each takes, at most `max_bytes` are read, redirects are followed here (at most `max_redirects`,
-each hop checked again), only http(s) is spoken, and the addresses a host resolves to are
-checked before connecting, so a shared link cannot make the bot reach into the server's own
-network (server-side request forgery). The resolver does that check itself, so the address
-that was checked is the address that is connected to.
+each takes, at most `max_bytes` are read, redirects are followed here (at most `max_redirects`),
+and only http(s) is spoken. A shared link, a feed or a redirect must not make the bot reach into
+the server's own network (server-side request forgery), so every URL, every hop included, is
+read once by `urls.web_address` and the HTTP client is given that reading's host, with nothing
+left to fold. An address written as the host is checked before the request; a name is checked
+by the resolver, which returns only the addresses it checked, so what is checked is what is
+connected to.
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ import ipaddress
 import logging
 import re
 import socket
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 import aiohttp
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 
-from bot.features.digest.urls import InvalidUrl, canonical_url, title_from_url
+from bot.features.digest.urls import NOT_WEB, InvalidUrl, canonical_url, storable, title_from_url, web_address
 
 log = logging.getLogger(__name__)
 
@@ -105,63 +108,178 @@ class PageMeta:
 
 
 # -- the address guard ------------------------------------------------------------------------
-def is_public_address(address: str) -> bool:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Resolves a host name to its addresses; the seam tests use to make names point anywhere.
+Lookup = Callable[[str, int], Awaitable[Sequence[str]]]
+
+WEB_PORTS = frozenset({80, 443, 8080, 8443})
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, which is where a packet to it really goes:
+    IPv4-mapped and -translated, IPv4-compatible (::a.b.c.d), NAT64, 6to4 and Teredo (server and client)."""
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in _IPV4_TRANSLATED or any(ip in net for net in _NAT64):
+        return [low32]
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # :: and ::1 are themselves, not IPv4
+        return [low32]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses and ports the fetcher may connect to.
+
+    Only public unicast addresses, and only the usual web ports (the server's own public address
+    may serve more than the web on other ports). An IPv6 address that carries an IPv4 address is
+    judged by the IPv4 address. `treat_as_public` is for tests: loopback addresses that stand in
+    for the internet.
+    """
+
+    allow_private: bool = False
+    ports: frozenset[int] | None = WEB_PORTS  # None: any port
+    treat_as_public: frozenset[IPAddress] = frozenset()
+
+    def permits(self, ip: IPAddress) -> bool:
+        if self.allow_private:
+            return True
+        if isinstance(ip, ipaddress.IPv6Address):
+            if ip.scope_id:
+                return False
+            inner = embedded_ipv4(ip)
+            if inner:
+                return all(self.permits(v4) for v4 in inner)
+        if ip in self.treat_as_public:
+            return True
+        # is_global is False for private, loopback, link-local, shared (CGNAT), reserved and
+        # documentation ranges; multicast is global but never a web server.
+        return ip.is_global and not ip.is_multicast
+
+    def permits_name(self, host: str) -> bool:
+        """`localhost` is the machine itself whatever DNS says (RFC 6761)."""
+        return self.allow_private or not (host == "localhost" or host.endswith(".localhost"))
+
+    def permits_port(self, port: int) -> bool:
+        return self.allow_private or self.ports is None or port in self.ports
+
+
+def is_public_address(address: str, policy: AddressPolicy = AddressPolicy()) -> bool:
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # is_global is False for private, loopback, link-local, shared (CGNAT), reserved and
-    # documentation ranges; multicast is global but never a web server.
-    return ip.is_global and not ip.is_multicast
+    return policy.permits(ip)
+
+
+async def system_lookup(host: str, port: int) -> list[str]:
+    """The operating system's resolver, off the event loop."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
 
 
 class GuardedResolver(AbstractResolver):
-    """Resolves a host and refuses it if any of its addresses is private, loopback or link-local."""
+    """Resolves a name and refuses it if any of its addresses is not permitted; the connection
+    goes to the addresses returned here, so what was checked is what is connected to."""
 
-    def __init__(self, allow_private: bool) -> None:
-        self._inner = DefaultResolver()
-        self._allow_private = allow_private
+    def __init__(self, policy: AddressPolicy, lookup: Lookup = system_lookup) -> None:
+        self._policy = policy
+        self._lookup = lookup
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        if not self._allow_private and any(not is_public_address(r["host"]) for r in results):
+        try:
+            found = await self._lookup(host, port)
+        except (OSError, UnicodeError):
+            raise FetchError("connection") from None
+        addresses = []
+        for text in found:
+            try:
+                addresses.append(ipaddress.ip_address(text))
+            except ValueError:
+                raise FetchError("connection") from None
+        if not addresses:
+            raise FetchError("connection")
+        if not all(self._policy.permits(ip) for ip in addresses):
             raise FetchError("blocked_address")
-        return results
+        if not self._policy.permits_port(port):
+            raise FetchError("blocked_port")
+        return [_result(host, ip, port) for ip in addresses]
 
     async def close(self) -> None:
-        await self._inner.close()
+        return None
 
 
-def _check_literal_host(url: str, allow_private: bool) -> None:
-    """aiohttp skips the resolver for IP literals, so those are checked here."""
-    host = urlsplit(url).hostname or ""
+def _result(host: str, ip: IPAddress, port: int) -> ResolveResult:
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    flags = socket.AI_NUMERICHOST
+    return {"hostname": host, "host": str(ip), "port": port, "family": family, "proto": 0, "flags": flags}
+
+
+def request_url(url: str, policy: AddressPolicy) -> yarl.URL:
+    """The URL the HTTP client is given for `url`, after the one normalisation and check.
+
+    The host is the normalised one (so the client has nothing left to fold) and credentials are
+    dropped. An address written as the host is checked here, since the client connects to it
+    without asking the resolver; a name is checked by the resolver, address first, then port, so
+    an internal target is refused with the same code whatever its port.
+    """
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if host in ("localhost",) or host.endswith(".localhost"):
-            if not allow_private:
-                raise FetchError("blocked_address") from None
-        return
-    if not allow_private and not is_public_address(host):
+        address = web_address(url)
+    except InvalidUrl as err:
+        raise FetchError("bad_scheme" if err.reason == NOT_WEB else "bad_url") from None
+    ip = address.ip
+    if ip is None:
+        if not policy.permits_name(address.host):
+            raise FetchError("blocked_address")
+    elif not policy.permits(ip):
         raise FetchError("blocked_address")
+    elif not policy.permits_port(address.port):  # a name's port is checked after its addresses
+        raise FetchError("blocked_port")
+    built = yarl.URL.build(
+        scheme=address.scheme,
+        host=f"[{address.host}]" if ":" in address.host else address.host,
+        port=address.port,
+        path=quote(address.path, safe=_PATH_SAFE) or "/",
+        query_string=quote(address.query, safe=_QUERY_SAFE),
+        encoded=True,
+    )
+    if built.raw_host != address.host:  # the client would read the host differently: refuse
+        raise FetchError("bad_url")
+    return built
 
 
 # -- the fetcher ------------------------------------------------------------------------------
 class Fetcher:
-    """An HTTP client for untrusted URLs. Use as `async with Fetcher(settings) as fetcher:`."""
+    """An HTTP client for untrusted URLs. Use as `async with Fetcher(settings) as fetcher:`.
 
-    def __init__(self, settings: FetchSettings) -> None:
+    `policy` and `lookup` are seams for tests: which addresses count as public, and how names
+    resolve. By default the settings decide the first and the operating system the second.
+    """
+
+    def __init__(
+        self, settings: FetchSettings, *, policy: AddressPolicy | None = None, lookup: Lookup | None = None
+    ) -> None:
         self.settings = settings
+        self.policy = policy or AddressPolicy(allow_private=settings.allow_private_addresses)
+        self._lookup = lookup or system_lookup
         self._limit = asyncio.Semaphore(max(1, settings.concurrency))
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
         connector = aiohttp.TCPConnector(
-            resolver=GuardedResolver(self.settings.allow_private_addresses),
+            resolver=GuardedResolver(self.policy, self._lookup),
             limit=max(1, self.settings.concurrency),
             ttl_dns_cache=300,
         )
@@ -169,6 +287,7 @@ class Fetcher:
             connector=connector,
             headers={"User-Agent": USER_AGENT, "Accept-Language": "nb, no;q=0.9, en;q=0.5"},
             auto_decompress=True,
+            trust_env=False,  # a proxy from the environment would connect to addresses we never checked
         )
         return self
 
@@ -209,18 +328,16 @@ class Fetcher:
         assert self._session is not None
         seen: set[str] = set()
         for _hop in range(self.settings.max_redirects + 1):
-            if urlsplit(url).scheme.lower() not in ("http", "https"):
-                raise FetchError("bad_scheme")
-            if url in seen:
+            target = request_url(url, self.policy)  # every hop: the same normalisation and check
+            if str(target) in seen:
                 raise FetchError("redirect_loop")
-            seen.add(url)
-            _check_literal_host(url, self.settings.allow_private_addresses)
-            async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
+            seen.add(str(target))
+            async with self._session.get(target, headers=headers, allow_redirects=False) as resp:
                 if resp.status in (301, 302, 303, 307, 308):
                     location = resp.headers.get("Location")
                     if not location:
                         raise FetchError(f"http_{resp.status}")
-                    url = urljoin(url, location)
+                    url = urljoin(str(target), location)
                     continue
                 if resp.status == 304:
                     return Response(url, 304, "", None, b"", False, _lower_keys(resp.headers))
@@ -251,7 +368,11 @@ class Fetcher:
             resp = await self.get(url, headers=PAGE_HEADERS, stop_at_head=True)
         except FetchError as err:
             return PageMeta(url, title=title_from_url(url), error=err.code)
-        return meta_from_response(url, resp)
+        try:
+            return meta_from_response(url, resp)
+        except Exception:  # one page's odd head must not stop the batch it is read with
+            log.warning("could not read the metadata of a fetched page", exc_info=True)
+            return PageMeta(url, title=title_from_url(url), error="unreadable")
 
 
 def meta_from_response(url: str, resp: Response) -> PageMeta:
@@ -287,7 +408,7 @@ def decode(body: bytes, charset: str | None) -> str:
         charset = match.group(1).decode("ascii") if match else "utf-8"
     try:
         return body.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):  # an unknown charset, or one like idna that cannot replace
         return body.decode("utf-8", errors="replace")
 
 
@@ -354,12 +475,12 @@ def pdf_title(body: bytes) -> str:
 
 
 def _clean(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", storable(text)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _language(value: str) -> str:
-    value = value.strip().replace("_", "-").lower()
+    value = storable(value).strip().replace("_", "-").lower()
     return value[:16]
 
 
@@ -372,11 +493,14 @@ def _parse_date(value: str) -> datetime | None:
     except ValueError:
         try:
             parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first instant a datetime holds
+        return None
 
 
 def safe_canonical(url: str) -> str | None:

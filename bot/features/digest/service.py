@@ -21,7 +21,16 @@ from bot.adapter import DeliveryError, Destination
 from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.digest import compose, feeds
-from bot.features.digest.fetch import Fetcher, FetchError, FetchSettings, PageMeta, positive_setting
+from bot.features.digest.fetch import (
+    WEB_PORTS,
+    AddressPolicy,
+    Fetcher,
+    FetchError,
+    FetchSettings,
+    Lookup,
+    PageMeta,
+    positive_setting,
+)
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
 from bot.i18n import Translator
 from bot.limits import check_length
@@ -61,6 +70,11 @@ def feed_problem(code: str) -> DigestProblem:
     """Why a feed could not be read, in words a leader can act on (not the fetcher's code)."""
     if code == "blocked_address":
         return DigestProblem("I can't read that feed: its address is private or local, and I only read public ones.")
+    if code == "blocked_port":
+        ports = ", ".join(str(port) for port in sorted(WEB_PORTS))
+        return DigestProblem("I can't read that feed: I only read the usual web ports ({ports}).", ports=ports)
+    if code in ("bad_url", "bad_scheme"):
+        return DigestProblem("I can't read that feed: it sends me on to an address that is not a web page.")
     if code == "timeout":
         return DigestProblem("I can't read that feed: the server took too long to answer. Try again later.")
     if code == "too_large":
@@ -119,6 +133,13 @@ class DigestService:
         self.fetch_settings = FetchSettings.from_section(section)
         self.fanout_concurrency = int(positive_setting(section, "fanout_concurrency", 16, int))
         self._scheduled: set[tuple[int, str]] = set()
+        # Which addresses count as public and how names resolve: tests point these at loopback.
+        self.address_policy = AddressPolicy(allow_private=self.fetch_settings.allow_private_addresses)
+        self.lookup: Lookup | None = None
+
+    def fetcher(self) -> Fetcher:
+        """The one way this feature fetches pages and feeds."""
+        return Fetcher(self.fetch_settings, policy=self.address_policy, lookup=self.lookup)
 
     # -- schedule ---------------------------------------------------------------------------------
     async def ensure_schedule(self, network: Network) -> None:
@@ -217,7 +238,7 @@ class DigestService:
         memory stays bounded by the batch and the database sees one write per batch.
         """
         done, last_id = 0, 0
-        async with Fetcher(self.fetch_settings) as fetcher:
+        async with self.fetcher() as fetcher:
             while done < limit:
                 async with self.bot.db.session() as s:
                     batch = await Digests(s).pending_articles(min(FETCH_BATCH, limit - done), after_id=last_id)
@@ -245,7 +266,7 @@ class DigestService:
                 raise DigestProblem("That feed is already a source.")
             if len(await repo.feeds(network.id)) >= MAX_FEEDS:
                 raise DigestProblem("The network already has {n} sources; remove one first.", n=MAX_FEEDS)
-        async with Fetcher(self.fetch_settings) as fetcher:
+        async with self.fetcher() as fetcher:
             try:
                 found = await feeds.poll(fetcher, url, etag=None, last_modified=None)
             except feeds.NotAFeed:
@@ -295,7 +316,7 @@ class DigestService:
             return 0
         error: str | None = None
         found: feeds.FeedPoll | None = None
-        async with Fetcher(self.fetch_settings) as fetcher:
+        async with self.fetcher() as fetcher:
             try:
                 found = await feeds.poll(fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified)
             except feeds.NotAFeed:
