@@ -63,6 +63,9 @@ class GatewayClient(discord.Client):
     """discord.py's client, handing every interaction and message to the adapter."""
 
     def __init__(self, adapter: DiscordAdapter, options: DiscordOptions) -> None:
+        # samskap never joins a voice channel: discord.py's warnings that its voice libraries are
+        # missing would be two lines of noise at every start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=options.intents(),
             max_ratelimit_timeout=options.max_ratelimit_timeout,
