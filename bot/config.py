@@ -87,7 +87,8 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
         "api_url", "gateway_url",
     },
     "digest": {
-        "allow_private_addresses", "fetch_timeout", "fetch_max_bytes", "fetch_max_redirects", "fetch_concurrency",
+        "read_the_web", "allow_private_addresses", "fetch_timeout", "fetch_max_bytes", "fetch_max_redirects",
+        "fetch_concurrency",
     },
     "samsnakk": {"video_base_url"},
 }  # fmt: skip

@@ -144,6 +144,8 @@ _WORD_TIME = re.compile(r"^(?:kl\.?\s*|at\s+)?(?P<w>[a-zæøå]+)(?:\s*(?P<ampm>
 _DMY = re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{2,4}))?\.?$")
 _ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})\.?\s+(?P<mon>[a-zæøå]+)\.?$")
+# "om 3 uker", "in 10 days": a day some days or weeks from today.
+_DAYS_AHEAD = re.compile(r"^(?:om|in)\s+(?P<n>\d{1,3})\s*(?P<unit>dager|dag|days?|uker|uke|weeks?)$")
 _IN = re.compile(r"^(?:om|in)\s+(?P<n>\d{1,3})\s*(?P<unit>min|mins|minutt|minutter|minutes?|t|timer?|hours?|h)$")
 
 
@@ -221,16 +223,19 @@ def _take_day(text: str, today: date) -> tuple[date | None, str, str]:
             found = parse_date(words[index], today)
             if found is not None:
                 return found, rest, "date"
-    if len(words) >= 3:
-        # "28. nov 14", "nov 28 14"
-        found = parse_date(" ".join(words[:2]), today)
+    for n in (3, 2):  # "om 3 uker 14", "28. nov 14", "nov 28 14"
+        found = parse_date(" ".join(words[:n]), today) if len(words) > n else None
         if found is not None:
-            return found, " ".join(words[2:]), "date"
+            return found, " ".join(words[n:]), "date"
     return today, text, "none"
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """ "14.01", "14/1", "14.01.27", "2027-01-14", "14. januar", "jan 14"; the next such date from `today`."""
+    """ "14.01", "14/1", "14.01.27", "2027-01-14", "14. januar", "jan 14", "om 3 uker"; the next such date
+    from `today`."""
+    if match := _DAYS_AHEAD.match(text):
+        weeks = match.group("unit").startswith(("uke", "week"))
+        return today + timedelta(days=int(match.group("n")) * (7 if weeks else 1))
     try:
         if match := _ISO.match(text):
             return date(int(match.group("y")), int(match.group("m")), int(match.group("d")))

@@ -71,3 +71,45 @@ def test_clock_steps_are_understood() -> None:
     assert parse_clock_step("3h") == timedelta(hours=3)
     assert parse_clock_step("+2w") == timedelta(weeks=2)
     assert parse_clock_step("tomorrow") is None
+
+
+async def run_console_in(folder, lines: list[str]) -> str:  # type: ignore[no-untyped-def]
+    """As a newcomer runs it: the runner makes its own adapter, with files beside the database."""
+    import contextlib
+
+    out = io.StringIO()
+    bot = await build_bot(Config(database_url=f"sqlite:///{folder / 'samskap.db'}"), clock=OffsetClock())
+    feed: Iterator[str] = iter([line + "\n" for line in lines])
+
+    async def readline() -> str:
+        return next(feed, "")
+
+    try:
+        with contextlib.redirect_stdout(out):
+            await serve(bot, {"readline": readline, "interactive": False})
+    finally:
+        await shutdown(bot)
+    return out.getvalue()
+
+
+async def test_a_command_typed_while_a_form_waits_runs_as_a_command(tmp_path) -> None:
+    output = await run_console(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        ["kari: /samskap bli-med Nordby skole", "kari: /ide", "kari: /samsnakk mine", "kari: Benk i friminuttet"],
+    )
+    assert "Idé 1: /samsnakk mine" not in output and "/samsnakk mine" not in output.split("*Idé 1*")[-1]
+    assert "Du har ingen samtaler" in output  # the command ran
+    assert "*Idé 1* fra kari" in output and "Benk i friminuttet" in output  # and the form still took the answer
+
+
+async def test_files_the_bot_sends_are_saved_beside_the_database(tmp_path) -> None:
+    output = await run_console_in(tmp_path, ["kari: /samskap bli-med Nordby skole", "kari: /samskap mine-data"])
+    [saved] = list((tmp_path / "samskap-vedlegg").iterdir())
+    assert f"lagret som {saved}" in output and '"Nordby skole"' in saved.read_text()
+
+
+async def test_the_console_clock_is_where_klokke_left_it_after_a_restart(tmp_path) -> None:
+    first = await run_console_in(tmp_path, ["kari: /samskap bli-med Nordby skole", "/klokke +14d"])
+    second = await run_console_in(tmp_path, ["/klokke"])
+    shown = [line for line in (first + second).splitlines() if line.startswith("(klokka er nå")]
+    assert len(shown) == 2 and shown[0][:24] == shown[1][:24]  # the same day and hour, not today again

@@ -7,12 +7,13 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.render import describe_destination, render
 from bot.adapter import Destination, SentMessage
 from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmitted, MessageEvent, User
-from bot.messages import Button, Buttons, Form, Message
+from bot.messages import Attachment, Button, Buttons, Form, Message
 from bot.numbers import parse_id
 
 PLATFORM = "console"
@@ -41,8 +42,12 @@ class ButtonChoice:
 class ConsoleAdapter:
     platform = PLATFORM
 
-    def __init__(self, out: TextIO = sys.stdout, default_member: str = "meg") -> None:
-        self.out = out
+    def __init__(
+        self, out: TextIO | None = None, default_member: str = "meg", attachments: Path | None = None
+    ) -> None:
+        self.out = out or sys.stdout
+        # Files the bot sends (an .ics, a mine-data export) are written here, so they can be opened.
+        self.attachments = attachments
         self.default_member = default_member
         self.channel_names = {CHANNEL: CHANNEL}
         self.buttons: dict[int, ButtonChoice] = {}
@@ -67,10 +72,23 @@ class ConsoleAdapter:
                     numbers.append(number)
         message_id = str(next(self._message_ids))
         header = describe_destination(destination, self.channel_names)
-        self.write(f"{header} samskap (#{message_id}):\n" + _indent(render(message, numbers)))
+        saved = [f"  (lagret som {path})" for path in self._save_attachments(message, message_id)]
+        self.write(f"{header} samskap (#{message_id}):\n" + _indent("\n".join([render(message, numbers), *saved])))
         if destination.kind == "ephemeral":
             return None
         return SentMessage(conv, message_id)
+
+    def _save_attachments(self, message: Message, message_id: str) -> list[Path]:
+        if self.attachments is None:
+            return []
+        saved = []
+        for part in message.parts:
+            if isinstance(part, Attachment):
+                self.attachments.mkdir(parents=True, exist_ok=True)
+                path = self.attachments / f"{message_id}-{Path(part.filename).name}"
+                path.write_text(part.content, encoding="utf-8")
+                saved.append(path)
+        return saved
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         self.write(f"[oppdatert melding #{sent.message_id}]\n" + _indent(render(message, [])))
@@ -113,7 +131,7 @@ class ConsoleAdapter:
             speaker, line = match.group(1).lower(), match.group(2).strip()
             if not line:
                 return None
-        if pending := self.forms.get(speaker):
+        if (pending := self.forms.get(speaker)) and not _is_command(line):
             return self._answer(speaker, pending, line)
         if (number := parse_id(line)) is not None:
             return self._click(speaker, number)
@@ -178,6 +196,11 @@ class ConsoleAdapter:
 
     def write(self, text: str) -> None:
         print(text, file=self.out, flush=True)
+
+
+def _is_command(line: str) -> bool:
+    """A line that starts with a command: run as one even while a form waits (the form waits on)."""
+    return line.startswith("/") and line.split(maxsplit=1)[0].lower() not in ("/avbryt", "/cancel")
 
 
 def _indent(text: str) -> str:

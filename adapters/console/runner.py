@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from adapters.console.adapter import ConsoleAdapter
 from bot.app import start_background, tick
 from bot.clock import OffsetClock
 from bot.core import Bot
+from storage.backup import BackupError, sqlite_path
 
 CLOCK_STEP = re.compile(r"^\+?(\d{1,4})\s*([mhdwtu])$", re.IGNORECASE)
 UNITS = {"m": "minutes", "h": "hours", "t": "hours", "d": "days", "w": "weeks", "u": "weeks"}
@@ -30,9 +32,21 @@ def parse_clock_step(text: str) -> timedelta | None:
     return timedelta(**{UNITS[match.group(2).lower()]: int(match.group(1))})
 
 
+def beside_database(bot: Bot, suffix: str) -> Path | None:
+    """A file or folder next to the SQLite database ("samskap.db" → "samskap-vedlegg"), or None."""
+    try:
+        database = sqlite_path(bot.config.database_url)
+    except BackupError:
+        return None
+    return database.with_name(database.stem + suffix)
+
+
 async def serve(bot: Bot, options: dict[str, Any]) -> None:
-    adapter: ConsoleAdapter = options.get("console_adapter") or ConsoleAdapter()
+    adapter: ConsoleAdapter = options.get("console_adapter") or ConsoleAdapter(
+        attachments=beside_database(bot, "-vedlegg")
+    )
     bot.add_adapter(adapter)
+    restore_clock(bot)
     await ensure_demo_network(bot, adapter)
     if options.get("interactive", sys.stdin.isatty()):
         adapter.write(INTRO)
@@ -69,9 +83,26 @@ async def move_clock(bot: Bot, adapter: ConsoleAdapter, arg: str) -> None:
             adapter.write("(bruk /klokke +14d, +3h, +30m eller +2w)")
             return
         clock.advance(step)
+        keep_clock(bot)
     now = clock.now().astimezone(ZoneInfo(bot.config.timezone))
     adapter.write(f"(klokka er nå {now:%Y-%m-%d %H:%M} {now.tzname()})")
     await tick(bot)
+
+
+def restore_clock(bot: Bot) -> None:
+    """The clock as /klokke left it: a restarted demo neither sends again nor skips what is due."""
+    path = beside_database(bot, ".klokke")
+    if isinstance(bot.clock, OffsetClock) and path is not None and path.exists():
+        try:
+            bot.clock.offset = timedelta(seconds=float(path.read_text().strip()))
+        except ValueError:
+            return
+
+
+def keep_clock(bot: Bot) -> None:
+    path = beside_database(bot, ".klokke")
+    if isinstance(bot.clock, OffsetClock) and path is not None:
+        path.write_text(f"{bot.clock.offset.total_seconds()}\n")
 
 
 async def ensure_demo_network(bot: Bot, adapter: ConsoleAdapter) -> None:

@@ -40,6 +40,8 @@ PAGE_HEADERS = {"Accept": "text/html,application/xhtml+xml;q=0.9,application/pdf
 
 @dataclass(frozen=True)
 class FetchSettings:
+    # False: the bot fetches nothing from the web (no link previews, no feeds), for servers that must not.
+    read_the_web: bool = True
     allow_private_addresses: bool = False
     timeout: float = 10.0
     max_bytes: int = 512 * 1024
@@ -50,9 +52,11 @@ class FetchSettings:
     def from_section(section: dict[str, Any]) -> FetchSettings:
         """From the `[digest]` configuration section; a wrong value stops start-up with its name."""
         allow = section.get("allow_private_addresses", False)
-        if not isinstance(allow, bool):
-            raise ValueError("[digest] allow_private_addresses must be true or false")
+        read = section.get("read_the_web", True)
+        if not isinstance(allow, bool) or not isinstance(read, bool):
+            raise ValueError("[digest] allow_private_addresses and read_the_web must be true or false")
         return FetchSettings(
+            read_the_web=read,
             allow_private_addresses=allow,
             timeout=positive_setting(section, "fetch_timeout", 10.0, float),
             max_bytes=positive_setting(section, "fetch_max_bytes", 512 * 1024, int),

@@ -226,7 +226,7 @@ class DigestService:
             result = Shared(url, article.title, new_article, new_share, share.recommended)
             pending = article.fetch_status == "pending"
             article_id = article.id
-        if pending:
+        if pending and self.fetch_settings.read_the_web:
             await self.bot.scheduler.schedule("digest.fetch", now, {}, key=f"digest.fetch:{article_id}")
         return result
 
@@ -256,6 +256,8 @@ class DigestService:
 
     # -- feeds ------------------------------------------------------------------------------------
     async def add_feed(self, network: Network, member: Member, raw: str) -> DigestFeed:
+        if not self.fetch_settings.read_the_web:
+            raise DigestProblem("This server does not read the web, so it cannot follow feeds; share links with /del.")
         try:
             url = canonical_url(raw)
         except InvalidUrl as err:

@@ -46,10 +46,10 @@ def added(t: Translator, samling: Samling, tz: ZoneInfo, reminder_days: int | No
     return Message.text(text)
 
 
-def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int) -> Message:
+def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int, now: datetime | None = None) -> Message:
     """Before the meeting: bring a story from your own practice."""
     parts: list[Part] = [
-        Section(t.t("Network meeting {when}", when=when_and_about(t, samling, tz))),
+        Section(t.t("Network meeting {when}", when=when_and_about(t, samling, tz, now))),
         Text(
             t.t(
                 "Bring a story from your own practice: what did you try since last time, what did you change, "
@@ -70,7 +70,10 @@ def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int) -> Mess
     return Message(tuple(parts), t.t("Network meeting {when}", when=format_when(samling.starts_at, tz, t.language)))
 
 
-def after(t: Translator, samling: Samling, following: Samling | None, tz: ZoneInfo, days_since: int = 1) -> Message:
+def after(
+    t: Translator, samling: Samling, following: Samling | None, tz: ZoneInfo, days_since: int = 1,
+    now: datetime | None = None,
+) -> Message:
     """The day after: what did you take with you, and what will you try in your own way?
 
     `days_since` the meeting (more than one when the bot was away): "yesterday" only when it is true.
@@ -91,14 +94,15 @@ def after(t: Translator, samling: Samling, following: Samling | None, tz: ZoneIn
         Context(t.t("Want a critical friend on something you are working on? /kritiskvenn")),
     ]
     if following is not None:
-        parts.append(Context(t.t("Next meeting: {when}", when=when_and_about(t, following, tz))))
+        parts.append(Context(t.t("Next meeting: {when}", when=when_and_about(t, following, tz, now))))
     return Message(tuple(parts), t.t("What did you take with you from the meeting?"))
 
 
-def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int) -> Message:
+def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int, now: datetime | None = None) -> Message:
     """Halfway to the next meeting: how is it going?"""
     parts: list[Part] = [
-        Section(t.t("Halfway to the next meeting ({when}). How is it going?", when=when_and_about(t, following, tz))),
+        Section(t.t("Halfway to the next meeting ({when}). How is it going?",
+                    when=when_and_about(t, following, tz, now))),
         Text(
             t.t(
                 "Tell the others how it went with what you tried (/ide rapport <number>), "
@@ -111,5 +115,5 @@ def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int) -> Mess
     return Message(tuple(parts), t.t("Halfway to the next meeting"))
 
 
-def home(t: Translator, following: Samling, tz: ZoneInfo) -> list[Part]:
-    return [Context(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz)))]
+def home(t: Translator, following: Samling, tz: ZoneInfo, now: datetime | None = None) -> list[Part]:
+    return [Context(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz, now)))]

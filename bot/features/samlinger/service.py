@@ -64,7 +64,7 @@ def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, str]:
     words = text.split()
     at = 1 if len(words) > 1 and words[0].lower().rstrip(".,") in WEEKDAYS else 0  # the date decides
     today, day = now.astimezone(tz).date(), None
-    for n in (2, 1):  # "14. januar" before "14.01"
+    for n in (3, 2, 1):  # "om 3 uker" before "14. januar" before "14.01"
         if at + n <= len(words) and (day := parse_date(" ".join(words[at : at + n]).lower().rstrip(","), today)):
             at += n
             break
@@ -206,7 +206,7 @@ class SamlingService:
         if (due := await self._load(int(payload["samling_id"]))) is None or due.samling.starts_at <= run.now:
             return
         t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
-        await self._post(due, REMINDER_JOB, cards.reminder(t, due.samling, tz, due.trying))
+        await self._post(due, REMINDER_JOB, cards.reminder(t, due.samling, tz, due.trying, self.bot.clock.now()))
 
     async def _after(self, payload: dict[str, Any], run: JobRun) -> None:
         """The day after: what did you take with you, and what will you try? Then plan the midway prompt.
@@ -219,7 +219,8 @@ class SamlingService:
         t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
         days_since = (run.now.astimezone(tz).date() - due.samling.starts_at.astimezone(tz).date()).days
         if days_since < LATE_THANKS_DAYS:
-            await self._post(due, AFTER_JOB, cards.after(t, due.samling, due.following, tz, days_since))
+            message = cards.after(t, due.samling, due.following, tz, days_since, run.now)
+            await self._post(due, AFTER_JOB, message)
         if due.following is not None:
             start, end = due.samling.starts_at.astimezone(tz).date(), due.following.starts_at.astimezone(tz).date()
             if (end - start).days >= MIN_DAYS_FOR_MIDWAY:
@@ -233,7 +234,7 @@ class SamlingService:
         if (due := await self._load(int(payload["samling_id"]))) is None or due.following is None:
             return
         t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
-        await self._post(due, MIDWAY_JOB, cards.midway(t, due.following, tz, due.trying))
+        await self._post(due, MIDWAY_JOB, cards.midway(t, due.following, tz, due.trying, self.bot.clock.now()))
 
     # -- home ---------------------------------------------------------------------------------------
     async def home(self, member: Member, t: Any) -> list[Any]:
@@ -242,4 +243,4 @@ class SamlingService:
             following = await Samlinger(s).upcoming(member.network_id, self.bot.clock.now(), 1) if network else []
         if network is None or not following:
             return []
-        return cards.home(t, following[0], self.tz(network))
+        return cards.home(t, following[0], self.tz(network), self.bot.clock.now())
