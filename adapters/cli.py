@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     db_cmd = sub.add_parser("db", help="database")
     db_cmd.add_argument("action", choices=["upgrade", "backup"])
     db_cmd.add_argument("path", nargs="?", help="backup: the file to write (it must not exist yet)")
+    sub.add_parser("demo", help="fill a fresh database with half a term of a demo network, then `samskap run`")
     sub.add_parser("slack", help="Slack tools: samskap slack manifest --url URL")
     sub.add_parser("discord", help="Discord tools: samskap discord sync-commands [--guild ID]")
     args = parser.parse_args(argv)
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         run_migrations(config.database_url)
         print("The database is up to date.")
         return 0
+    if args.command == "demo":
+        problems = check_config(config) or _database_problems(config)
+        return cannot_start(problems) if problems else asyncio.run(_demo(config))
     if args.command in (None, "run"):
         if getattr(args, "adapter", None):
             config.adapter = args.adapter
@@ -120,6 +124,23 @@ def cannot_start(problems: list[str]) -> int:
     for problem in problems:
         print(f"samskap cannot start: {problem}", file=sys.stderr)
     return CONFIG_ERROR
+
+
+async def _demo(config: Config) -> int:
+    from adapters import demo
+
+    bot = await build_bot(config, clock=OffsetClock())
+    try:
+        if await demo.already_used(bot):
+            return cannot_start([
+                "This database already has members. Run the demo on a fresh one, e.g. "
+                "SAMSKAP_DATABASE_URL=sqlite:///demo.db samskap demo"
+            ])  # fmt: skip
+        await demo.fill(bot)
+    finally:
+        await shutdown(bot)
+    print(demo.SUMMARY.format(database=config.database_url))
+    return 0
 
 
 async def _run(config: Any, options: dict[str, Any]) -> None:
