@@ -1,0 +1,157 @@
+"""The erasure's work on the tables every feature shares: the outbox, the scheduled jobs, the audit
+log, and member ids kept without a foreign key (see `storage/personal.py`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.core import AuditEntry
+from storage.models.runtime import Delivery, ScheduledJob
+from storage.personal import Holds, columns_of_members
+
+# A line shorter than this ("Ja", "Takk!") says nothing about who wrote it, and would match
+# other people's messages; longer lines are looked for by their start, since cards shorten texts.
+MIN_WORDS = 8
+WORDS_PREFIX = 40
+BATCH = 500
+# What a delivery that carried a member's words keeps: the key (so it is never sent again) and
+# the platform's message ids, without the message.
+ERASED_MESSAGE: dict[str, Any] = {"summary": "", "parts": []}
+# Payload keys under which a job names a member.
+MEMBER_KEYS = ("member", "member_id")
+
+
+@dataclass(frozen=True)
+class Traces:
+    """How to recognise a member where the bot copied them: their platform id, name and words."""
+
+    platform: str
+    workspace_id: str
+    user_id: str
+    names: tuple[str, ...]
+    words: tuple[str, ...]
+
+    @staticmethod
+    def of(platform: str, workspace_id: str, user_id: str, names: Iterable[str], texts: Iterable[str]) -> Traces:
+        words = {
+            line[:WORDS_PREFIX] for text in texts for line in (part.strip() for part in text.splitlines())
+            if len(line) >= MIN_WORDS
+        }  # fmt: skip
+        return Traces(platform, workspace_id, user_id, tuple(n for n in names if n), tuple(sorted(words)))
+
+    def _name_pattern(self) -> re.Pattern[str]:
+        # Names and ids as whole words: "Ola" must not match "Olav" or "skolar".
+        names = sorted({self.user_id, *self.names}, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+
+    def found_in(self, *values: Any) -> bool:
+        pattern = self._name_pattern()
+        for text in _strings(values):
+            if pattern.search(text) or any(w in text for w in self.words):
+                return True
+        return False
+
+    def is_user(self, user: dict[str, Any] | None) -> bool:
+        return bool(user) and (user["platform"], user["workspace_id"], user["id"]) == (  # type: ignore[index]
+            self.platform,
+            self.workspace_id,
+            self.user_id,
+        )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def names_member(payload: dict[str, Any] | None, member_id: int) -> bool:
+    return bool(payload) and any(payload.get(key) == member_id for key in MEMBER_KEYS)  # type: ignore[union-attr]
+
+
+class PersonalData:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def forget_member_id(self, member_id: int) -> None:
+        """Member ids kept without a foreign key (who proposed a time, whom to tell of a failure,
+        who did something in the audit log) become NULL."""
+        for column, personal in columns_of_members():
+            if personal.holds == Holds.MEMBER and personal.erase == "set_null":
+                await self.s.execute(update(column.table).where(column == member_id).values({column.name: None}))
+
+    async def anonymise_audit(self, network_id: int, member_id: int) -> None:
+        """The log keeps what was done and when, not by or to whom, nor a setting the member typed."""
+        rows = await self.s.scalars(select(AuditEntry).where(AuditEntry.network_id == network_id))
+        for entry in rows.all():
+            details = dict(entry.details or {})
+            changed = False
+            if entry.actor_member_id == member_id and "value" in details:
+                details["value"], changed = None, True
+            for key in MEMBER_KEYS:
+                if details.get(key) == member_id:
+                    details[key], changed = None, True
+            if changed:
+                entry.details = details
+
+    async def forget_jobs(self, member_id: int) -> int:
+        """Jobs that name the member (an invitation that expires, ...) are dropped; they have nobody
+        left to work for."""
+        doomed = [
+            job_id
+            async for job_id, payload in self._batches(ScheduledJob.id, ScheduledJob.payload)
+            if names_member(payload, member_id)
+        ]
+        for chunk in _chunks(doomed):
+            await self.s.execute(delete(ScheduledJob).where(ScheduledJob.id.in_(chunk)))
+        return len(doomed)
+
+    async def erase_from_outbox(self, traces: Traces) -> tuple[int, int]:
+        """Messages to the member are deleted; messages to others that carry the member's name or
+        words keep only their key (never sent again) and the platform's ids. -> (deleted, emptied)"""
+        to_member: list[int] = []
+        mentioning: list[int] = []
+        columns = (Delivery.id, Delivery.destination, Delivery.message, Delivery.sent_conversation)
+        async for delivery_id, destination, message, sent_conversation in self._batches(*columns):
+            if traces.is_user((destination or {}).get("user")):
+                to_member.append(delivery_id)
+            elif traces.found_in(destination, message, sent_conversation):
+                mentioning.append(delivery_id)
+        for chunk in _chunks(to_member):
+            await self.s.execute(delete(Delivery).where(Delivery.id.in_(chunk)))
+        for chunk in _chunks(mentioning):
+            await self.s.execute(update(Delivery).where(Delivery.id.in_(chunk)).values(message=ERASED_MESSAGE))
+            # Not sent yet: it must not go out with the member's words in it.
+            await self.s.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(chunk), Delivery.status.in_(("pending", "sending")))
+                .values(status="failed", last_error="erased", locked_until=None)
+            )
+        return len(to_member), len(mentioning)
+
+    async def _batches(self, key: Any, *columns: Any) -> Any:
+        """All rows of a table, a batch at a time by id (the outbox grows with every message)."""
+        after = 0
+        while True:
+            rows = (await self.s.execute(select(key, *columns).where(key > after).order_by(key).limit(BATCH))).all()
+            for row in rows:
+                yield tuple(row)
+            if len(rows) < BATCH:
+                return
+            after = rows[-1][0]
+
+
+def _chunks(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
