@@ -305,3 +305,50 @@ async def test_a_leader_alone_in_the_network_may_leave_and_the_next_to_join_lead
     assert "Ferdig" in (await chat.say("kari", "/samskap slett-meg bekreft"))[-1].text
     welcome = await chat.say("ola", "/samskap bli-med Sørby skole")
     assert "Du er nettverksleder" in welcome[-1].text
+
+
+# -- kritisk venn -------------------------------------------------------------------------------------
+async def join_four(chat: Chat) -> None:
+    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby"), ("lise", "Østby")):
+        await chat.say(name, f"/samskap bli-med {school} skole")
+
+
+async def test_a_running_round_whose_presenter_leaves_is_cancelled_in_its_thread_and_to_its_friends(
+    chat: Chat,
+) -> None:
+    await join_four(chat)
+    await chat.say("per", "/kritiskvenn")
+    await chat.submit("per", {**ROUND, "names": "@ola @lise", "friends": "2"})
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("lise", "Ja, jeg blir med")
+    thread = thread_of(chat, "Kritisk venn #1")
+    await chat.say("per", "/samskap slett-meg bekreft")
+    await chat.advance(timedelta(seconds=1))
+
+    posts = [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
+    assert posts[-1] == "Denne runden er avlyst: den som la fram, har forlatt nettverket. Takk alle sammen."
+    for friend in ("ola", "lise"):
+        assert dms(chat, friend)[-1].text.startswith("Kritisk venn #1 er avlyst: den som la fram, har forlatt")
+    await chat.advance(timedelta(hours=2))  # the round's own deadlines find nothing to do
+    assert posts == [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
+
+
+async def test_a_round_waiting_for_a_friend_who_leaves_asks_someone_else(chat: Chat) -> None:
+    await join_four(chat)
+    await chat.say("nils", "/samskap bli-med Lien skole")
+    await chat.say("per", "/kritiskvenn")
+    await chat.submit("per", {**ROUND, "names": "@ola @lise", "friends": "2"})
+    await chat.click("ola", "Ja, jeg blir med")
+    asked_before = invitations(chat)
+    await chat.say("lise", "/samskap slett-meg bekreft")
+    await chat.advance(timedelta(seconds=1))
+    assert len(invitations(chat) - asked_before) == 1, "kari or nils is asked instead"
+
+
+def invitations(chat: Chat) -> set[str]:
+    return {
+        s.destination.user.id
+        for s in chat.sent
+        if s.destination.kind == "dm" and s.destination.user and any(
+            b.action_id == "kritisk_venn.accept" for b in s.buttons)
+    }  # fmt: skip

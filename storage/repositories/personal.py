@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -45,17 +46,23 @@ class Traces:
         }  # fmt: skip
         return Traces(platform, workspace_id, user_id, tuple(n for n in names if n), tuple(sorted(words)))
 
+    @cached_property
     def _name_pattern(self) -> re.Pattern[str]:
         # Names and ids as whole words: "Ola" must not match "Olav" or "skolar".
         names = sorted({self.user_id, *self.names}, key=len, reverse=True)
         return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
 
     def found_in(self, *values: Any) -> bool:
-        pattern = self._name_pattern()
+        pattern = self._name_pattern
         for text in _strings(values):
             if pattern.search(text) or any(w in text for w in self.words):
                 return True
         return False
+
+    def in_workspace(self, destination: dict[str, Any] | None) -> bool:
+        """The member's words are copied only within their own workspace (their network)."""
+        where = (destination or {}).get("conversation") or (destination or {}).get("user") or {}
+        return (where.get("platform"), where.get("workspace_id")) == (self.platform, self.workspace_id)
 
     def is_user(self, user: dict[str, Any] | None) -> bool:
         return bool(user) and (user["platform"], user["workspace_id"], user["id"]) == (  # type: ignore[index]
@@ -123,7 +130,10 @@ class PersonalData:
         to_member: list[int] = []
         mentioning: list[int] = []
         columns = (Delivery.id, Delivery.destination, Delivery.message, Delivery.sent_conversation)
-        async for delivery_id, destination, message, sent_conversation in self._batches(*columns):
+        rows = self._batches(*columns, where=Delivery.platform == traces.platform)
+        async for delivery_id, destination, message, sent_conversation in rows:
+            if not traces.in_workspace(destination):
+                continue
             if traces.is_user((destination or {}).get("user")):
                 to_member.append(delivery_id)
             elif traces.found_in(destination, message, sent_conversation):
@@ -140,11 +150,13 @@ class PersonalData:
             )
         return len(to_member), len(mentioning)
 
-    async def _batches(self, key: Any, *columns: Any) -> Any:
-        """All rows of a table, a batch at a time by id (the outbox grows with every message)."""
+    async def _batches(self, key: Any, *columns: Any, where: Any = True) -> Any:
+        """All rows of a table (that match `where`), a batch at a time by id: the outbox grows with
+        every message."""
         after = 0
         while True:
-            rows = (await self.s.execute(select(key, *columns).where(key > after).order_by(key).limit(BATCH))).all()
+            query = select(key, *columns).where(where, key > after).order_by(key).limit(BATCH)
+            rows = (await self.s.execute(query)).all()
             for row in rows:
                 yield tuple(row)
             if len(rows) < BATCH:
