@@ -3,13 +3,14 @@ log, and member ids kept without a foreign key (see `storage/personal.py`)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.core import AuditEntry
@@ -52,10 +53,28 @@ class Traces:
         names = sorted({self.user_id, *self.names}, key=len, reverse=True)
         return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
 
+    @cached_property
+    def _words_pattern(self) -> re.Pattern[str] | None:
+        return re.compile("|".join(re.escape(w) for w in self.words)) if self.words else None
+
+    @cached_property
+    def _stored_pattern(self) -> re.Pattern[str]:
+        """Any trace as it is written in a stored JSON text (escaped, whichever way non-ASCII is):
+        a quick first look that spares decoding the rows that cannot match."""
+        forms = {
+            json.dumps(trace, ensure_ascii=ascii)[1:-1]
+            for trace in (self.user_id, *self.names, *self.words)
+            for ascii in (True, False)
+        }
+        return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+    def maybe_in(self, *stored: str | None) -> bool:
+        return any(text and self._stored_pattern.search(text) for text in stored)
+
     def found_in(self, *values: Any) -> bool:
-        pattern = self._name_pattern
+        words = self._words_pattern
         for text in _strings(values):
-            if pattern.search(text) or any(w in text for w in self.words):
+            if self._name_pattern.search(text) or (words is not None and words.search(text)):
                 return True
         return False
 
@@ -87,6 +106,18 @@ def names_member(payload: dict[str, Any] | None, member_id: int) -> bool:
     return bool(payload) and any(payload.get(key) == member_id for key in MEMBER_KEYS)  # type: ignore[union-attr]
 
 
+@dataclass
+class Found:
+    """Rows that concern a member: outbox rows to them and naming them, jobs naming them."""
+
+    to_member: list[int] = field(default_factory=list)
+    naming: list[int] = field(default_factory=list)
+    jobs: list[int] = field(default_factory=list)
+    # The last ids read, so a second look reads only what came since.
+    outbox_read: int = 0
+    jobs_read: int = 0
+
+
 class PersonalData:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
@@ -112,35 +143,40 @@ class PersonalData:
             if changed:
                 entry.details = details
 
-    async def forget_jobs(self, member_id: int) -> int:
-        """Jobs that name the member (an invitation that expires, ...) are dropped; they have nobody
-        left to work for."""
-        doomed = [
-            job_id
-            async for job_id, payload in self._batches(ScheduledJob.id, ScheduledJob.payload)
-            if names_member(payload, member_id)
-        ]
-        for chunk in _chunks(doomed):
-            await self.s.execute(delete(ScheduledJob).where(ScheduledJob.id.in_(chunk)))
-        return len(doomed)
+    async def find(self, traces: Traces, member_id: int, since: Found | None = None) -> Found:
+        """The outbox rows and jobs that concern the member, read after those `since` found.
 
-    async def erase_from_outbox(self, traces: Traces) -> tuple[int, int]:
-        """Messages to the member are deleted; messages to others that carry the member's name or
-        words keep only their key (never sent again) and the platform's ids. -> (deleted, emptied)"""
-        to_member: list[int] = []
-        mentioning: list[int] = []
-        columns = (Delivery.id, Delivery.destination, Delivery.message, Delivery.sent_conversation)
-        rows = self._batches(*columns, where=Delivery.platform == traces.platform)
-        async for delivery_id, destination, message, sent_conversation in rows:
+        Reading the whole outbox takes seconds; the erasure does it before its transaction, then
+        reads only what came since inside it, so the write lock is held briefly."""
+        found = since or Found()
+        where = (Delivery.platform == traces.platform) & (Delivery.id > found.outbox_read)
+        # As stored text: most rows are ruled out without decoding them.
+        columns = [cast(c, Text) for c in (Delivery.destination, Delivery.message, Delivery.sent_conversation)]
+        async for delivery_id, *stored in self._batches(Delivery.id, *columns, where=where):
+            found.outbox_read = delivery_id
+            if not traces.maybe_in(*stored):
+                continue
+            destination, message, sent_conversation = (json.loads(text) if text else None for text in stored)
             if not traces.in_workspace(destination):
                 continue
             if traces.is_user((destination or {}).get("user")):
-                to_member.append(delivery_id)
+                found.to_member.append(delivery_id)
             elif traces.found_in(destination, message, sent_conversation):
-                mentioning.append(delivery_id)
-        for chunk in _chunks(to_member):
+                found.naming.append(delivery_id)
+        rows = self._batches(ScheduledJob.id, ScheduledJob.payload, where=ScheduledJob.id > found.jobs_read)
+        async for job_id, payload in rows:
+            found.jobs_read = job_id
+            if names_member(payload, member_id):
+                found.jobs.append(job_id)
+        return found
+
+    async def erase_found(self, found: Found) -> None:
+        """Messages to the member are deleted; messages to others that carry the member's name or
+        words keep only their key (never sent again) and the platform's ids. Jobs that name the
+        member (an invitation that expires, ...) are dropped: they have nobody left to work for."""
+        for chunk in _chunks(found.to_member):
             await self.s.execute(delete(Delivery).where(Delivery.id.in_(chunk)))
-        for chunk in _chunks(mentioning):
+        for chunk in _chunks(found.naming):
             await self.s.execute(update(Delivery).where(Delivery.id.in_(chunk)).values(message=ERASED_MESSAGE))
             # Not sent yet: it must not go out with the member's words in it.
             await self.s.execute(
@@ -148,10 +184,11 @@ class PersonalData:
                 .where(Delivery.id.in_(chunk), Delivery.status.in_(("pending", "sending")))
                 .values(status="failed", last_error="erased", locked_until=None)
             )
-        return len(to_member), len(mentioning)
+        for chunk in _chunks(found.jobs):
+            await self.s.execute(delete(ScheduledJob).where(ScheduledJob.id.in_(chunk)))
 
-    async def _batches(self, key: Any, *columns: Any, where: Any = True) -> Any:
-        """All rows of a table (that match `where`), a batch at a time by id: the outbox grows with
+    async def _batches(self, key: Any, *columns: Any, where: Any) -> Any:
+        """The rows of a table that match `where`, a batch at a time by id: the outbox grows with
         every message."""
         after = 0
         while True:

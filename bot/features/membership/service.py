@@ -146,19 +146,23 @@ class MembershipService:
     async def erase(self, member: Member) -> None:
         """Delete the member, everything they wrote, and their name and words where the bot copied
         them (the outbox, the audit log, planned jobs). The database cascades the rest."""
+        async with self.bot.db.read() as s:
+            row = await Members(s).get(member.id)
+            if row is None:
+                return
+            await self._check_can_leave(Members(s), row, lock=False)
+            words = await words_of(s, row.id, row.user_id)
+            traces = Traces.of(row.platform, row.workspace_id, row.user_id, [row.display_name], words)
+            found = await PersonalData(s).find(traces, row.id)
         async with self.bot.db.session() as s:
-            members = Members(s)
+            members, personal = Members(s), PersonalData(s)
             row = await members.get(member.id)
             if row is None:
                 return
             await self._check_can_leave(members, row, lock=True)
-            words = await words_of(s, row.id, row.user_id)
-            traces = Traces.of(row.platform, row.workspace_id, row.user_id, [row.display_name], words)
             for eraser in self.bot.data_erasers:
                 await eraser(s, row)
-            personal = PersonalData(s)
-            await personal.erase_from_outbox(traces)
-            await personal.forget_jobs(row.id)
+            await personal.erase_found(await personal.find(traces, row.id, since=found))
             await personal.anonymise_audit(row.network_id, row.id)
             await personal.forget_member_id(row.id)
             await Audit(s).record(row.network_id, None, "member_erased", {}, self.bot.clock.now())
