@@ -20,12 +20,13 @@ import pytest
 from sqlalchemy import JSON, select
 
 from adapters.memory import Chat
+from bot.adapter import DeliveryError
 from bot.config import Config
 from bot.events import Conversation, User
 from bot.messages import Attachment
 from storage.models import Base
 from storage.personal import COLUMNS, Holds, classification, columns_of_members
-from storage.repositories.personal import names_member
+from storage.repositories.personal import Traces, names_member
 
 # The member who leaves: their name and platform id are the marker, and so is part of every text.
 MARK = "zqxmærk"  # not ASCII: stored JSON escapes it
@@ -359,3 +360,34 @@ def invitations(chat: Chat) -> set[str]:
         if s.destination.kind == "dm" and s.destination.user and any(
             b.action_id == "kritisk_venn.accept" for b in s.buttons)
     }  # fmt: skip
+
+
+# -- copies in the outbox -----------------------------------------------------------------------------
+async def test_a_message_with_the_members_words_not_sent_yet_is_never_sent_after_the_erasure(chat: Chat) -> None:
+    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
+        await chat.say(name, f"/samskap bli-med {school} skole")
+    await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
+    await chat.say("ola", "/ide prøv 1")
+    await chat.advance(timedelta(days=14, minutes=1))
+    await chat.click("ola", "ideas.report", sent=dms(chat, "ola")[-1])
+    # The platform is busy: the report's post in the idea's thread and the note to kari wait.
+    chat.adapter.failures = [DeliveryError("rate_limited", retryable=True) for _ in range(2)]
+    await chat.submit("ola", {"did": "Benk ved ballbingen hver dag", "changed": "", "happened": ""})
+    assert not [s for s in chat.sent if "Benk ved ballbingen" in s.text and not s.to("ola")]
+
+    await chat.say("ola", "/samskap slett-meg bekreft")
+    erased = len(chat.sent)
+    await chat.advance(timedelta(hours=2))
+    assert not [s for s in chat.sent if "Benk ved ballbingen" in s.text and not s.to("ola")]
+    assert not [s for s in chat.sent[erased:] if s.to("kari") or s.destination.kind == "channel"], "nor sent empty"
+    assert "Vennskapsbenk" in (await chat.say("per", "/ideer"))[0].text  # kari's idea stays
+
+
+def test_names_are_recognised_as_whole_words_and_short_lines_are_not_looked_for() -> None:
+    traces = Traces.of("slack", "T1", "U0LA", ["Ola"], ["Ja takk", "Vi prøvde klassemøter\nJa"])
+    assert traces.found_in({"text": "Ola fra Sørby prøver idé 3"})
+    assert traces.found_in({"text": "Rapport: Vi prøvde klassemøter med rollekort"})
+    assert traces.found_in({"user": {"id": "U0LA"}})
+    assert not traces.found_in({"text": "Olav fra Nordby"}, {"text": "Skolarbeid"})
+    assert not traces.found_in({"text": "Ja takk, jeg blir med"})  # too short to say who wrote it
+    assert traces.maybe_in('{"text": "Ola fra S\\u00f8rby"}') and not traces.maybe_in('{"text": "Kari"}', None)
