@@ -391,3 +391,18 @@ def test_names_are_recognised_as_whole_words_and_short_lines_are_not_looked_for(
     assert not traces.found_in({"text": "Olav fra Nordby"}, {"text": "Skolarbeid"})
     assert not traces.found_in({"text": "Ja takk, jeg blir med"})  # too short to say who wrote it
     assert traces.maybe_in('{"text": "Ola fra S\\u00f8rby"}') and not traces.maybe_in('{"text": "Kari"}', None)
+
+
+async def test_a_digest_waiting_to_be_posted_goes_out_without_the_erased_member(chat: Chat) -> None:
+    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
+        await chat.say(name, f"/samskap bli-med {school} skole")
+    await chat.say("ola", "/ide Klassemøter hver fredag med rollekort")
+    await chat.say("per", "/ide Elevrådet planlegger friminuttene")
+    chat.adapter.failures = [DeliveryError("rate_limited", retryable=True)]  # the channel is busy
+    await chat.say("kari", "/digest publiser")
+    assert not [s for s in chat.sent if s.message.summary.startswith("Nettverksbrev")]
+
+    await chat.say("ola", "/samskap slett-meg bekreft")
+    await chat.advance(timedelta(minutes=11))  # retries, and the digest's own redelivery
+    [digest] = [s for s in chat.sent if s.message.summary.startswith("Nettverksbrev")]
+    assert "Elevrådet planlegger" in digest.text and "Klassemøter" not in digest.text and "ola" not in digest.text

@@ -171,19 +171,18 @@ class PersonalData:
         return found
 
     async def erase_found(self, found: Found) -> None:
-        """Messages to the member are deleted; messages to others that carry the member's name or
-        words keep only their key (never sent again) and the platform's ids. Jobs that name the
-        member (an invitation that expires, ...) are dropped: they have nobody left to work for."""
+        """Messages to the member are deleted. Messages to others that carry the member's name or
+        words: sent ones keep only their key (never sent again) and the platform's ids; unsent ones
+        are deleted, so they never go out, and a feature that sends them again (the digest's
+        redelivery) writes them afresh from what the erasure left. Jobs that name the member (an
+        invitation that expires, ...) are dropped: they have nobody left to work for."""
         for chunk in _chunks(found.to_member):
             await self.s.execute(delete(Delivery).where(Delivery.id.in_(chunk)))
         for chunk in _chunks(found.naming):
-            await self.s.execute(update(Delivery).where(Delivery.id.in_(chunk)).values(message=ERASED_MESSAGE))
-            # Not sent yet: it must not go out with the member's words in it.
             await self.s.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(chunk), Delivery.status.in_(("pending", "sending")))
-                .values(status="failed", last_error="erased", locked_until=None)
+                delete(Delivery).where(Delivery.id.in_(chunk), Delivery.status.in_(("pending", "sending")))
             )
+            await self.s.execute(update(Delivery).where(Delivery.id.in_(chunk)).values(message=ERASED_MESSAGE))
         for chunk in _chunks(found.jobs):
             await self.s.execute(delete(ScheduledJob).where(ScheduledJob.id.in_(chunk)))
 
