@@ -98,7 +98,7 @@ COLUMNS: dict[str, dict[str, Personal]] = {
         "details": Personal(Holds.WORDS, owner="actor_member_id", erase="eraser"),
     },
     "scheduled_jobs": {
-        **_nothing("key kind run_at status cron timezone attempts locked_until last_error"),
+        **_nothing("key kind run_at planned_at status cron timezone attempts locked_until last_error"),
         # {"member": ...} or {"member_id": ...}; no job carries a member's words.
         "payload": Personal(Holds.MEMBER, exported=False, erase="eraser", why="work the bot has planned"),
     },

@@ -10,6 +10,7 @@ round's own jobs stay and find nothing to do; a job naming the member goes with 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.adapter import Destination
 from bot.events import Conversation
 from bot.messages import Message
+from bot.scheduler import JobRun, Late
 from storage.models.core import Member
 from storage.repositories.core import Members, Networks
 from storage.repositories.kritisk_venn import KritiskVennRepo
@@ -48,8 +50,9 @@ def register(bot: Bot, service: KritiskVennService) -> None:
                 JOB_FRIEND_LEFT, now, {"round": session.id, "token": session.token}, key=key, session=s
             )
 
-    @bot.scheduler.handler(JOB_PRESENTER_LEFT)
-    async def presenter_left(payload: dict[str, Any]) -> None:
+    # Telling the friends is right however late; the round is gone either way.
+    @bot.scheduler.handler(JOB_PRESENTER_LEFT, grace=timedelta(hours=1), late=Late.RUN)
+    async def presenter_left(payload: dict[str, Any], run: JobRun) -> None:
         async with bot.db.read() as s:
             network = await Networks(s).get(int(payload["network_id"]))
             friends = [m for m in [await Members(s).get(int(i)) for i in payload["friends"]] if m is not None]
@@ -68,8 +71,9 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             text = t.t("This round is cancelled: the presenter has left the network. Thank you all.")
             await bot.outbox.deliver(f"kv-left:{token}:post", where, Message.text(text))
 
-    @bot.scheduler.handler(JOB_FRIEND_LEFT)
-    async def friend_left(payload: dict[str, Any]) -> None:
+    # The round still needs its friends, however late.
+    @bot.scheduler.handler(JOB_FRIEND_LEFT, grace=timedelta(hours=1), late=Late.RUN)
+    async def friend_left(payload: dict[str, Any], run: JobRun) -> None:
         session = await service.get(int(payload["round"]))
         if session is not None and session.token == payload["token"]:
             await service._after_no(session.id)
