@@ -157,14 +157,12 @@ class Members:
             (await self.s.scalars(select(Member).where(Member.network_id == network_id).order_by(Member.id))).all()
         )
 
-    async def leaders(self, network_id: int) -> list[Member]:
-        return list(
-            (
-                await self.s.scalars(
-                    select(Member).where(Member.network_id == network_id, Member.role == Role.NETWORK_LEADER)
-                )
-            ).all()
-        )
+    async def leaders(self, network_id: int, *, lock: bool = False) -> list[Member]:
+        """The network's leaders; `lock` holds their rows until commit (two leaving at once)."""
+        query = select(Member).where(Member.network_id == network_id, Member.role == Role.NETWORK_LEADER)
+        if lock:
+            query = query.with_for_update()
+        return list((await self.s.scalars(query)).all())
 
     async def count(self, network_id: int) -> int:
         return int(await self.s.scalar(select(func.count()).where(Member.network_id == network_id)) or 0)
@@ -214,6 +212,10 @@ class Notes:
             ).all()
         )
 
+    async def of_member(self, member_id: int) -> list[LearningNote]:
+        query = select(LearningNote).where(LearningNote.member_id == member_id).order_by(LearningNote.created_at)
+        return list((await self.s.scalars(query)).all())
+
 
 class Audit:
     def __init__(self, session: AsyncSession) -> None:
@@ -239,3 +241,11 @@ class Audit:
                 )
             ).all()
         )
+
+    async def by_actor(self, network_id: int, member_id: int) -> list[AuditEntry]:
+        query = (
+            select(AuditEntry)
+            .where(AuditEntry.network_id == network_id, AuditEntry.actor_member_id == member_id)
+            .order_by(AuditEntry.id)
+        )
+        return list((await self.s.scalars(query)).all())

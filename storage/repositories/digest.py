@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,6 +181,15 @@ class Digests:
             )
         ).all()
         return [(share, article) for share, article in rows]
+
+    async def remove_articles_only_shared_by(self, member_id: int) -> None:
+        others = select(DigestShare.article_id).where(
+            (DigestShare.member_id != member_id) | DigestShare.member_id.is_(None)
+        )
+        mine = select(DigestShare.article_id).where(DigestShare.member_id == member_id)
+        await self.s.execute(
+            delete(DigestArticle).where(DigestArticle.id.in_(mine), DigestArticle.id.not_in(others))
+        )
 
     # -- what else the network did ----------------------------------------------------------------
     async def ideas_between(self, network_id: int, since: datetime, until: datetime) -> list[IdeaRow]:

@@ -217,6 +217,23 @@ class KritiskVennRepo:
         )
 
     # -- personal data -------------------------------------------------------------------------
+    async def presented_by(self, member_id: int, statuses: tuple[str, ...]) -> list[KvSession]:
+        query = select(KvSession).where(KvSession.presenter_id == member_id, KvSession.status.in_(statuses))
+        return list((await self.s.scalars(query)).all())
+
+    async def asked_as_friend(self, member_id: int, statuses: tuple[str, ...]) -> list[KvSession]:
+        """Rounds in `statuses` where the member is invited or has said yes."""
+        query = (
+            select(KvSession)
+            .join(KvFriend, KvFriend.session_id == KvSession.id)
+            .where(
+                KvFriend.member_id == member_id,
+                KvFriend.status.in_(("invited", "accepted")),
+                KvSession.status.in_(statuses),
+            )
+        )
+        return list((await self.s.scalars(query)).all())
+
     async def export(self, member_id: int) -> dict[str, Any]:
         presented = (await self.s.scalars(select(KvSession).where(KvSession.presenter_id == member_id))).all()
         friend_rows = (await self.s.scalars(select(KvFriend).where(KvFriend.member_id == member_id))).all()

@@ -601,6 +601,9 @@ class DigestService:
             "shared_links": [
                 {
                     "url": article.url,
+                    "title": article.title,
+                    "description": article.description,
+                    "site_name": article.site_name,
                     "comment": share.comment,
                     "recommended": share.recommended,
                     "shared_at": share.created_at.isoformat(),
@@ -611,7 +614,9 @@ class DigestService:
         }
 
     async def erase(self, s: AsyncSession, member: Member) -> None:
-        """Shares cascade with the member; published snapshots keep names and comments, so scrub them."""
+        """Shares cascade with the member, and a page only they shared goes with them (its address and
+        title say what they read); published snapshots keep names and comments, so scrub them."""
+        await Digests(s).remove_articles_only_shared_by(member.id)
         for issue in await Digests(s).issues_with_content(member.network_id):
             assert issue.content is not None
             issue.content = compose.without_member(issue.content, member.id)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.features.kritisk_venn import erasure
 from bot.features.kritisk_venn import messages as msg
 from bot.features.kritisk_venn.common import JOB_BEGIN, JOB_DEADLINE, JOB_INVITE, JOB_REMIND
 from bot.features.kritisk_venn.handlers import register
@@ -56,8 +57,9 @@ def setup(bot: Bot) -> None:
     async def export(s: AsyncSession, member: Member) -> dict[str, Any]:
         return await KritiskVennRepo(s).export(member.id)
 
-    # Rounds, friendships and contributions cascade from the member, so no eraser is needed.
+    # Rounds, friendships and contributions cascade from the member; the eraser tells whom it concerns.
     bot.data_exporters["kritisk_venn"] = export
+    erasure.register(bot, service)
 
     async def home(member: Member, t: Translator) -> list[Part]:
         rows = await service.running_for(member)

@@ -160,6 +160,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         if ctx.args.strip().lower() in ("bekreft", "confirm"):
             await erase(ctx)
             return
+        await service.check_can_leave(ctx.member)
         await ctx.reply(
             Message.of(
                 Text(
@@ -181,7 +182,14 @@ def register(bot: Bot, service: MembershipService) -> None:
     async def erase(ctx: Context) -> None:
         assert ctx.member is not None
         await service.erase(ctx.member)
-        await ctx.reply(ctx.t("Done: everything I stored about you is deleted. You are welcome back any time."))
+        await ctx.reply(
+            ctx.t(
+                "Done: everything I stored about you is deleted, and your name and words are taken out of "
+                "what I keep of messages I sent. Messages already posted on the platform stay there: what you "
+                "wrote yourself, and what I posted for you (ideas, reports, rounds, digests). Delete your own "
+                "messages there, or ask a workspace admin to delete the others. You are welcome back any time."
+            )
+        )
 
     r.action("membership.erase")(erase)
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import UserError
 from bot.events import Conversation, User
 from storage.models.core import Member, Network, Role
-from storage.repositories.core import Audit, Members, Networks
+from storage.personal import words_of
+from storage.repositories.core import Audit, Members, Networks, Notes
+from storage.repositories.personal import PersonalData, Traces
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -111,22 +113,60 @@ class MembershipService:
                     "language": row.language,
                     "options": row.opt_ins,
                     "joined_at": row.joined_at.isoformat(),
-                }
+                },
+                "learning_notes": [
+                    {"source": n.source, "text": n.text, "created_at": n.created_at.isoformat()}
+                    for n in await Notes(s).of_member(row.id)
+                ],
+                "leader_actions": [
+                    {"action": e.action, "details": e.details, "at": e.created_at.isoformat()}
+                    for e in await Audit(s).by_actor(row.network_id, row.id)
+                ],
             }
             for name, exporter in self.bot.data_exporters.items():
                 data[name] = await exporter(s, row)
         return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
+    async def check_can_leave(self, member: Member) -> None:
+        """A network must keep a leader: its only leader names another before leaving."""
+        async with self.bot.db.read() as s:
+            await self._check_can_leave(Members(s), member, lock=False)
+
+    @staticmethod
+    async def _check_can_leave(members: Members, member: Member, *, lock: bool) -> None:
+        if member.role != Role.NETWORK_LEADER:
+            return
+        leaders = await members.leaders(member.network_id, lock=lock)
+        if [m.id for m in leaders] == [member.id] and await members.count(member.network_id) > 1:
+            raise MembershipError(
+                "You are the only leader of this network, and it cannot be without one. Make someone else "
+                "a leader first with /samskap leder rolle @name nettverksleder; then you can delete your data."
+            )
+
     async def erase(self, member: Member) -> None:
-        """Delete the member and everything they wrote (the database cascades the rest)."""
-        async with self.bot.db.session() as s:
+        """Delete the member, everything they wrote, and their name and words where the bot copied
+        them (the outbox, the audit log, planned jobs). The database cascades the rest."""
+        async with self.bot.db.read() as s:
             row = await Members(s).get(member.id)
             if row is None:
                 return
+            await self._check_can_leave(Members(s), row, lock=False)
+            words = await words_of(s, row.id, row.user_id)
+            traces = Traces.of(row.platform, row.workspace_id, row.user_id, [row.display_name], words)
+            found = await PersonalData(s).find(traces, row.id)
+        async with self.bot.db.session() as s:
+            members, personal = Members(s), PersonalData(s)
+            row = await members.get(member.id)
+            if row is None:
+                return
+            await self._check_can_leave(members, row, lock=True)
             for eraser in self.bot.data_erasers:
                 await eraser(s, row)
+            await personal.erase_found(await personal.find(traces, row.id, since=found))
+            await personal.anonymise_audit(row.network_id, row.id)
+            await personal.forget_member_id(row.id)
             await Audit(s).record(row.network_id, None, "member_erased", {}, self.bot.clock.now())
-            await Members(s).delete(row)
+            await members.delete(row)
 
     async def setup_network(self, user: User, conv: Conversation, name: str) -> tuple[Network, bool]:
         """Make this workspace a network (or link this channel to the existing one). -> (network, new)"""
