@@ -248,7 +248,7 @@ async def test_a_slow_handler_is_deferred_and_its_reply_replaces_the_thinking_st
         assert answers[0]["type"] == 5 and answers[0]["data"]["flags"] == 64
         assert answers[1]["edit"] == "@original" and answers[1]["content"] == "Ferdig etter en stund"
 
-        @harness.bot.router.action("test.slow", access="anyone")
+        @harness.bot.router.action("test.slow", access="anyone", takes_value=False)
         async def slow_click(ctx: Context) -> None:
             await asyncio.sleep(0.3)
             await ctx.reply("Klikket")

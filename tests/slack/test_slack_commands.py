@@ -255,7 +255,7 @@ async def test_app_home_for_someone_who_has_not_joined_explains_how(slack: Slack
 
 
 async def test_a_button_in_app_home_answers_in_the_direct_messages_and_refreshes_home(slack: SlackHarness) -> None:
-    @slack.bot.router.action("test.home", access="anyone")
+    @slack.bot.router.action("test.home", access="anyone", takes_value=False)
     async def from_home(ctx: Context) -> None:
         await ctx.reply("Notert.")
 
