@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 Visibility = Literal["ephemeral", "channel", "thread", "dm"]
 
-NOT_YOURS = N_("This button is not for you, or it no longer works. Try the command instead.")
+NOT_YOURS = N_("This button or form is not for you, or it no longer works. Try the command instead.")
 
 
 class NotYours(UserError):

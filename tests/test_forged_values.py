@@ -300,6 +300,8 @@ async def test_a_forged_free_time_button_cannot_invite_a_member_of_another_netwo
 
     sent = chat.sent[before:]
     assert [s.destination.user.id for s in sent if s.destination.user] == ["mallory"]
-    assert sent[0].text == "Denne knappen er ikke til deg, eller den virker ikke lenger. Bruk kommandoen i stedet."
+    assert sent[0].text == (
+        "Denne knappen eller dette skjemaet er ikke til deg, eller virker ikke lenger. Bruk kommandoen i stedet."
+    )
     async with chat.bot.db.read() as s:
         assert len((await s.execute(select(SamsnakkCall))).all()) == 4  # the scene's own calls only
