@@ -9,6 +9,8 @@ new action or form without forged cases fails here.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy import select
 
 from adapters.memory import Chat, Sent
 from bot.events import ActionEvent, Conversation, Event, FormSubmitted, User
+from bot.i18n import load_catalog
 from storage.models.base import Base
 from storage.models.core import Member
 from storage.models.ideas import PracticeIdea
@@ -203,6 +206,20 @@ def changed_tables(before: dict[str, list[Any]], after: dict[str, list[Any]]) ->
     return [name for name in before if before[name] != after.get(name)]
 
 
+@functools.cache
+def untranslated_english() -> re.Pattern[str]:
+    """Any English sentence of ours that bokmål says differently: a reply containing one was not
+    translated. (Short texts are left out: a word like "Ja" could be either.)"""
+    sentences = []
+    for message in load_catalog("nb"):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for msgid in ids:
+            if len(msgid) >= 20 and msgid not in strings:
+                sentences.append(re.sub(r"\\\{\w+\\\}", ".*?", re.escape(msgid)))
+    return re.compile("|".join(sentences), re.S)
+
+
 def problems_with(clicker: Clicker, sent: list[Sent], forms_opened: int) -> list[str]:
     found = []
     for item in sent:
@@ -217,6 +234,8 @@ def problems_with(clicker: Clicker, sent: list[Sent], forms_opened: int) -> list
     for text in replies:
         if any(word in text.lower() for word in FAILURE_WORDS):
             found.append(f"failed: {text[:80]!r}")
+        elif english := untranslated_english().search(text):
+            found.append(f"not in the clicker's language: {english.group(0)[:80]!r}")
     return found
 
 
