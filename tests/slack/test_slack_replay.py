@@ -95,6 +95,21 @@ async def test_a_replayed_click_is_handled_once(slack: SlackHarness) -> None:
     assert clicked == ["7"]
 
 
+async def test_a_payload_listing_many_clicks_is_one_click(slack: SlackHarness) -> None:
+    clicked: list[str] = []
+
+    @slack.bot.router.action("test.many", access="anyone")
+    async def many(ctx: Context) -> None:
+        clicked.append(ctx.event.value)  # type: ignore[attr-defined]
+
+    payload = block_actions("test.many", "1", response_url=slack.fake.hook_url())
+    payload["actions"] = [{**payload["actions"][0], "value": str(i)} for i in range(1, 51)]
+    assert (await slack.interact(payload)).status == 200
+    await until(lambda: clicked == ["1"])
+    await quiet()
+    assert clicked == ["1"]
+
+
 async def test_a_repeat_that_reaches_another_worker_is_not_handled_again(
     tmp_path: Path, fake_slack: FakeSlack, any_database_url: str
 ) -> None:
