@@ -21,9 +21,10 @@ from pathlib import Path
 
 import aiohttp
 
+from adapters.ops_http import BODY_TIMEOUT, IDLE_TIMEOUT
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
-from adapters.slack.runner import BODY_TIMEOUT, IDLE_TIMEOUT, start_http
+from adapters.slack.runner import start_http
 from bot.app import build_bot, shutdown
 from bot.clock import FakeClock
 from bot.config import Config, Secret

@@ -10,10 +10,11 @@ import asyncio
 import logging
 from typing import Any
 
-from aiohttp import web, web_response
+from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from adapters.ops_http import BODY_TIMEOUT, application, runner_options
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
@@ -24,43 +25,6 @@ from storage.secrets import SecretKeyError
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-# Slack sends a whole request at once and wants an answer within three seconds. A connection that
-# sends nothing, or trickles its headers (slowloris) or its body, only holds a socket: it is
-# closed after these many seconds.
-IDLE_TIMEOUT = 15.0  # from connecting (or the last answer) to a request's complete headers
-BODY_TIMEOUT = 10.0  # to read a request's body
-LINGER = 2.0  # after answering a too slow body, what is still trickling in is read this long at most
-SERVER_NAME = "samskap"  # instead of aiohttp's name and version
-
-
-def runner_options(idle_timeout: float = IDLE_TIMEOUT, linger: float = LINGER) -> dict[str, Any]:
-    # Slack retries an event that got no answer, so on shutdown we wait only briefly for handlers.
-    return {"access_log": None, "shutdown_timeout": 5.0, "keepalive_timeout": idle_timeout, "lingering_time": linger}
-
-
-def read_body_within(seconds: float) -> Any:
-    @web.middleware
-    async def read_in_time(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.can_read_body:
-            try:
-                async with asyncio.timeout(seconds):
-                    await request.read()  # kept by the request for the handler
-            except TimeoutError:
-                response = web.Response(status=408, text="Request body too slow.")
-                response.force_close()
-                return response
-        return await handler(request)
-
-    return read_in_time
-
-
-async def name_no_version(_request: web.Request, response: web.StreamResponse) -> None:
-    response.headers["Server"] = SERVER_NAME
-
-
-# The answers aiohttp gives before any application sees the request (a malformed request line or
-# header) skip the signal above and take this default, which would name aiohttp and its version.
-web_response.SERVER_SOFTWARE = SERVER_NAME
 
 
 def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Application:
@@ -75,8 +39,7 @@ def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Appli
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "adapter": "slack"})
 
-    app = web.Application(client_max_size=1024**2, middlewares=[read_body_within(body_timeout)])
-    app.on_response_prepare.append(name_no_version)
+    app = application(body_timeout=body_timeout)
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get("/healthz", healthz)
     flow = slack.bolt.oauth_flow
