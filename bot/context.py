@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from bot.adapter import Adapter, Destination, SentMessage
+from bot.errors import UserError
 from bot.events import CommandEvent, Event
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.messages import Form, Message
+from bot.numbers import MAX_DIGITS
 
 if TYPE_CHECKING:
     from bot.core import Bot
     from storage.models.core import Member, Network
 
 Visibility = Literal["ephemeral", "channel", "thread", "dm"]
+
+NOT_YOURS = N_("This button or form is not for you, or it no longer works. Try the command instead.")
+
+
+class NotYours(UserError):
+    """A button value or form state that points at something the clicker may not use.
+
+    A value is a pointer we chose, but the client hands it back: it may be forged, or point at
+    another network, or at something that has gone. All of these get the same answer, so a
+    forged value learns nothing about what exists.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(NOT_YOURS)
+
+
+class InNetwork(Protocol):
+    network_id: int
+
+
+Owned = TypeVar("Owned", bound=InNetwork)
+
+
+def pointer_id(text: str) -> int:
+    """An id from a button value or form state: a positive number an id column can hold."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS and int(text) > 0:
+        return int(text)
+    raise NotYours()
 
 
 @dataclass
@@ -65,3 +96,24 @@ class Context:
 
     async def open_form(self, form: Form) -> None:
         await self.adapter.open_form(self.event, form)
+
+    # -- what a button or form points at ------------------------------------------------------
+    async def in_network(
+        self, model: type[Owned], raw_id: str, visible: Callable[[Owned], bool] | None = None
+    ) -> Owned:
+        """The object `raw_id` (from a button or form) names, when it lies in the clicker's
+        network and, with `visible`, is one this member may act on; anything else is NotYours."""
+        object_id = pointer_id(raw_id)
+        async with self.bot.db.read() as s:
+            found = await s.get(model, object_id)
+        if found is None or self.network is None or found.network_id != self.network.id:
+            raise NotYours()
+        if visible is not None and not visible(found):
+            raise NotYours()
+        return found
+
+    async def network_member(self, raw_id: str) -> Member:
+        """A member a button names (a colleague to book), only from the clicker's own network."""
+        from storage.models.core import Member
+
+        return await self.in_network(Member, raw_id)

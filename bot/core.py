@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.adapter import Adapter, DeliveryError, Destination
 from bot.clock import Clock
 from bot.config import Config
-from bot.context import Context
+from bot.context import NOT_YOURS, Context
 from bot.errors import UserError
 from bot.events import (
     ActionEvent,
@@ -280,6 +280,11 @@ class Bot:
         ctx.feature = feature_of(route.handler)
         if not self._allowed(route, ctx):
             await ctx.reply(self._refusal(route, ctx))
+            return
+        if isinstance(ctx.event, ActionEvent) and route.takes_value != bool(ctx.event.value):
+            # Not a button we made: ours carry a value exactly when their action takes one.
+            log.warning("action %s came back with a value of the wrong shape", ctx.event.action_id)
+            await ctx.reply(ctx.t(NOT_YOURS))
             return
         await route.handler(ctx)
 

@@ -23,6 +23,9 @@ class Route:
     usage: str = ""
     # A form's longest answer per field (its fields' max_length); checked before the handler runs.
     limits: Mapping[str, int] = field(default_factory=dict)
+    # Actions: whether the button carries a value. Every value a client hands back is checked
+    # again by the handler; a button that carries none must come back without one.
+    takes_value: bool = True
 
 
 @dataclass
@@ -103,13 +106,13 @@ class Router:
         return group
 
     def action(
-        self, action_id: str, *, access: Access = "member", prefix: bool = False
+        self, action_id: str, *, access: Access = "member", prefix: bool = False, takes_value: bool = True
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             table = self.action_prefixes if prefix else self.actions
             if action_id in table:
                 raise ValueError(f"action {action_id} is registered twice")
-            table[action_id] = Route(handler, access)
+            table[action_id] = Route(handler, access, takes_value=takes_value)
             return handler
 
         return register

@@ -78,3 +78,38 @@ async def test_metrics_count_by_feature_and_hold_no_personal_data(ops: Ops) -> N
     assert "samskap_db_pool_connections_in_use" in body and "samskap_scheduler_lag_seconds" in body
     for personal in ("kari", "Markør", "vennskapsbenken", "general", "demo"):
         assert personal not in body
+
+
+async def test_idle_and_slow_connections_are_closed_and_no_answer_names_the_software(chat: Chat) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    from adapters.ops_http import runner_options
+
+    app = application(body_timeout=0.5)
+    ops_routes(app, chat.bot, lambda: None)
+    runner = web.AppRunner(app, **runner_options(idle_timeout=0.5, linger=0.5))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+
+    async def answer_then_close(first_bytes: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(first_bytes)
+        received = b""
+        async with asyncio.timeout(5):
+            while chunk := await reader.read(1024):
+                received += chunk
+        writer.close()
+        return received
+
+    try:
+        assert await answer_then_close(b"") == b""  # idle: closed
+        assert await answer_then_close(b"GET /healthz HTTP/1.1\r\nHost: x\r\n") == b""  # headers never end
+        slow_body = await answer_then_close(b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        assert slow_body.startswith(b"HTTP/1.1 408")
+        malformed = await answer_then_close(b"NOT HTTP\x00\r\n\r\n")
+        assert b"\r\nServer: samskap\r\n" in malformed and b"aiohttp" not in malformed
+    finally:
+        await runner.cleanup()

@@ -404,12 +404,12 @@ class DiscordAdapter:
     ) -> None:
         key, _, step_text = custom_id[len(FORM_PREFIX) :].partition("|")
         stored = await self._load_form(key, str(interaction.user.id))
-        if stored is None:
+        step = _form_step(step_text, stored[0]) if stored is not None else None
+        if stored is None or step is None:
             await self._say(reply, self._translator(interaction).t(
                 "This form is no longer open. Run the command again to get a new one."))  # fmt: skip
             return
         form = stored[0]
-        step = int(step_text or 0)
         await reply.open_modal(render_modal(form, f"{MODAL_PREFIX}{key}|{step}", step, len(form_steps(form))))
 
     async def _submitted_form(
@@ -418,12 +418,13 @@ class DiscordAdapter:
         key, _, step_text = str(data.get("custom_id", ""))[len(MODAL_PREFIX) :].partition("|")
         stored = await self._load_form(key, str(interaction.user.id))
         t = self._translator(interaction)
-        if stored is None:
+        step = _form_step(step_text, stored[0]) if stored is not None else None
+        if stored is None or step is None:
             await self._say(reply, t.t("This form is no longer open. Run the command again to get a new one."))
             return None
         form, conversation, values = stored
         values.update(modal_values(list(data.get("components") or [])))
-        step, steps = int(step_text or 0), len(form_steps(form))
+        steps = len(form_steps(form))
         if step + 1 < steps:  # a modal cannot open another: a button continues with the next part
             await self._store_form(key, str(interaction.user.id), form, conversation, values)
             label = t.t("Continue ({step}/{steps})", step=step + 2, steps=steps)
@@ -434,6 +435,15 @@ class DiscordAdapter:
         async with self.bot.db.session() as s:
             await Stash(s).remove(key)
         return events.form_event(interaction, conversation, form.form_id, values, form.state)
+
+
+def _form_step(text: str, form: Form) -> int | None:
+    """The step a form button or modal names (`f|key|<step>`): one the form has, or None."""
+    if not text:
+        return 0
+    if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < len(form_steps(form)):
+        return int(text)
+    return None
 
 
 def _under_message(conversation: Conversation) -> bool:

@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from adapters.slack import events as slack_events
@@ -27,6 +28,7 @@ from adapters.slack.oauth import (
     erase_installer,
     export_installations,
 )
+from adapters.slack.once import HandledRequests, is_retry, request_key
 from adapters.slack.options import BOT_SCOPES, SlackOptions
 from adapters.slack.render import render_home
 from adapters.slack.replies import InteractionReplies
@@ -80,6 +82,7 @@ class SlackApp:
             bot.data_exporters.setdefault("slack_installations", export_installations)
             if erase_installer not in bot.data_erasers:
                 bot.data_erasers.append(erase_installer)
+        self.handled = HandledRequests(bot.db, bot.clock)
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for(), self.session)
         self.bolt = self._build_bolt()
@@ -120,7 +123,7 @@ class SlackApp:
                 scopes=list(BOT_SCOPES),
                 installation_store=self.installations,
                 installation_store_bot_only=True,
-                state_store=DatabaseStateStore(self.bot.db, self.bot.clock),
+                state_store=DatabaseStateStore(self.bot.db, self.bot.clock, options.client_secret.get()),
                 install_path=options.install_path,
                 redirect_uri_path=options.redirect_path,
                 # slack.com/api/ → slack.com/oauth/v2/authorize (and the same for GovSlack).
@@ -130,6 +133,7 @@ class SlackApp:
             kwargs["client"] = web_client(options, options.bot_token.get(), self.session)
         app = AsyncApp(**kwargs)
         app.middleware(self._only_installed_workspaces)
+        app.middleware(self._only_once)
         app.command(ANY)(self._on_command)
         app.action(ANY)(self._on_action)
         app.view(ANY)(self._on_form)
@@ -152,6 +156,15 @@ class SlackApp:
             if context.team_id != result.team_id and not same_org:
                 log.warning("rejected a request from workspace %s, which has not installed the app", context.team_id)
                 return BoltResponse(status=401, body="This workspace has not installed the app.")
+        return await next()
+
+    async def _only_once(self, req: AsyncBoltRequest, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """A retried or replayed request (signature already checked) is acknowledged, not handled again."""
+        key = request_key(body, req.raw_body, req.headers)
+        if key is not None and not await self.handled.first_time(key):
+            log.info("slack: acknowledged a repeated request without handling it (%s)",
+                     "a retry" if is_retry(req.headers) else "a replay")  # fmt: skip
+            return BoltResponse(status=200, body="")
         return await next()
 
     async def _reject_unknown_workspaces(

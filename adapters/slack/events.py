@@ -79,7 +79,7 @@ def _user(body: dict[str, Any], team: str) -> User:
 
 
 def action_events(body: dict[str, Any]) -> list[ActionEvent]:
-    """One event per clicked element in a `block_actions` payload (Slack sends one at a time)."""
+    """The clicked element of a `block_actions` payload as an event (Slack sends one at a time)."""
     team = team_of(body)
     container = body.get("container") or {}
     message = body.get("message") or {}
@@ -96,7 +96,7 @@ def action_events(body: dict[str, Any]) -> list[ActionEvent]:
         )  # fmt: skip
     ref = SlackRef(str(body.get("trigger_id", "")), str(body.get("response_url", "")), from_home=from_home)
     events = []
-    for action in body.get("actions") or []:
+    for action in _clicked(body):
         value = action.get("value")
         if value is None and isinstance(action.get("selected_option"), dict):
             value = action["selected_option"].get("value")
@@ -111,6 +111,14 @@ def action_events(body: dict[str, Any]) -> list[ActionEvent]:
             )
         )
     return events
+
+
+def _clicked(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """One click is one action: a payload listing more is cut to the first, anything else is none."""
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        return actions[:1]
+    return []
 
 
 def form_event(body: dict[str, Any]) -> FormSubmitted:

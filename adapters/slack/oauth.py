@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot as SlackBot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -128,23 +131,48 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
 
 class DatabaseStateStore(AsyncOAuthStateStore):
-    def __init__(self, db: Database, clock: Clock) -> None:
+    """One-time OAuth states. Issuing one writes nothing: the state is a random nonce with its
+    expiry, signed with the app's client secret. A state that comes back is checked and then
+    recorded as used (until it expires), so the install page can be loaded any number of times
+    without filling the database, and a state still works only once."""
+
+    def __init__(self, db: Database, clock: Clock, secret: str) -> None:
         self.db = db
         self.clock = clock
+        self._key = hashlib.sha256(b"samskap oauth state\x00" + secret.encode()).digest()
 
     @property
     def logger(self) -> logging.Logger:
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        state = secrets.token_urlsafe(24)
-        async with self.db.session() as s:
-            await SlackOAuthStates(s).issue(state, self.clock.now() + STATE_LIFETIME)
-        return state
+        nonce = secrets.token_urlsafe(16)
+        expires = int((self.clock.now() + STATE_LIFETIME).timestamp())
+        return f"{nonce}.{expires}.{self._sign(nonce, expires)}"
 
     async def async_consume(self, state: str) -> bool:
-        async with self.db.session() as s:
-            return await SlackOAuthStates(s).consume(state, self.clock.now())
+        nonce, expires = self._verified(state)
+        now = self.clock.now()
+        if nonce is None or expires is None or expires < now:
+            return False
+        try:
+            async with self.db.session() as s:
+                await SlackOAuthStates(s).use(nonce, expires, now)
+        except IntegrityError:
+            return False  # used before
+        return True
+
+    def _sign(self, nonce: str, expires: int) -> str:
+        return hmac.new(self._key, f"{nonce}.{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _verified(self, state: str) -> tuple[str | None, datetime | None]:
+        nonce, _, rest = state.partition(".")
+        expires_text, _, mac = rest.partition(".")
+        if not (nonce and expires_text.isascii() and expires_text.isdigit() and len(expires_text) <= 12):
+            return None, None
+        if not hmac.compare_digest(mac, self._sign(nonce, int(expires_text))):
+            return None, None
+        return nonce, datetime.fromtimestamp(int(expires_text), UTC)
 
 
 async def export_installations(session: AsyncSession, member: Member) -> list[dict[str, Any]]:

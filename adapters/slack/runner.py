@@ -14,6 +14,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from adapters.ops_http import BODY_TIMEOUT, application, runner_options
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def web_app(slack: SlackApp) -> web.Application:
+def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Application:
     signatures = SignatureCheck(slack.options.signing_secret.get())
 
     async def events(request: web.Request) -> web.Response:
@@ -38,7 +39,7 @@ def web_app(slack: SlackApp) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "adapter": "slack"})
 
-    app = web.Application(client_max_size=1024**2)
+    app = application(body_timeout=body_timeout)
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get("/healthz", healthz)
     flow = slack.bolt.oauth_flow
@@ -56,8 +57,7 @@ def web_app(slack: SlackApp) -> web.Application:
 
 
 async def start_http(slack: SlackApp, host: str, port: int) -> web.AppRunner:
-    # Slack retries an event that got no answer, so on shutdown we wait only briefly for handlers.
-    runner = web.AppRunner(web_app(slack), access_log=None, shutdown_timeout=5.0)
+    runner = web.AppRunner(web_app(slack), **runner_options())
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("slack: listening on http://%s:%d%s", host, port, EVENTS_PATH)

@@ -33,10 +33,26 @@ class SlackInstallation(Base):
 
 
 class SlackOAuthState(Base):
-    """A one-time `state` for the OAuth install redirect (protects against forged callbacks)."""
+    """A used one-time `state` of the OAuth install redirect (protects against forged callbacks).
+
+    States are signed when issued and written here only when they come back, until they expire."""
 
     __tablename__ = "slack_oauth_states"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
+
+
+class SlackSeenRequest(Base):
+    """A request from Slack already handled: its event id, trigger id or signed body, hashed.
+
+    Slack retries an event it thinks went unanswered, and a captured signed request can be sent
+    again within the five minutes its signature is good for; in the database, every worker
+    sees that a request was handled, and answers the repeat without handling it again.
+    """
+
+    __tablename__ = "slack_seen_requests"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

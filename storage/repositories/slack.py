@@ -1,13 +1,13 @@
-"""Slack installations and OAuth states."""
+"""Slack installations, used OAuth states, and requests already handled."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models.slack import SlackInstallation, SlackOAuthState
+from storage.models.slack import SlackInstallation, SlackOAuthState, SlackSeenRequest
 
 
 def installation_key(enterprise_id: str | None, team_id: str | None) -> str:
@@ -70,18 +70,30 @@ class SlackInstallations:
 
 
 class SlackOAuthStates:
+    """OAuth `state` values that have come back once: a state is signed, not stored, when issued
+    (so the install page writes nothing), and recorded here when used, so it works only once."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
-    async def issue(self, state: str, expires_at: datetime) -> None:
+    async def use(self, state: str, expires_at: datetime, now: datetime) -> None:
+        """Record `state` as used; raises IntegrityError when it was used before."""
+        await self.s.execute(delete(SlackOAuthState).where(SlackOAuthState.expires_at < now))
         self.s.add(SlackOAuthState(state=state, expires_at=expires_at))
         await self.s.flush()
 
-    async def consume(self, state: str, now: datetime) -> bool:
-        """True once for a state that was issued and has not expired; it can never be used again."""
-        row = await self.s.scalar(select(SlackOAuthState).where(SlackOAuthState.state == state))
-        if row is None:
-            return False
-        await self.s.delete(row)
-        await self.s.execute(delete(SlackOAuthState).where(SlackOAuthState.expires_at < now))
-        return row.expires_at >= now
+    async def count(self) -> int:
+        return int(await self.s.scalar(select(func.count()).select_from(SlackOAuthState)) or 0)
+
+
+class SlackSeenRequests:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(self, key: str, expires_at: datetime) -> None:
+        """Record a handled request; raises IntegrityError when it was recorded before."""
+        self.s.add(SlackSeenRequest(key=key, expires_at=expires_at))
+        await self.s.flush()
+
+    async def purge(self, now: datetime) -> None:
+        await self.s.execute(delete(SlackSeenRequest).where(SlackSeenRequest.expires_at < now))

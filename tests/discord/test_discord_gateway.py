@@ -193,6 +193,35 @@ async def test_a_form_for_someone_else_does_not_open(discord_bot: Harness) -> No
     assert nb.t("This form is no longer open. Run the command again to get a new one.") in texts(stolen)
 
 
+async def test_forged_custom_ids_are_refused_and_change_nothing(discord_bot: Harness) -> None:
+    from sqlalchemy import func, select
+
+    from storage.models.core import Member
+
+    await set_up_network(discord_bot)
+    for custom_id in ("a|membership.erase|7", "a|samsnakk.pick|1|2", "a|samsnakk.take|abc", "a|", "a|||",
+                      "k|no-such-key", "zzz", "a|ideas.adopt|" + "9" * 90):  # fmt: skip
+        answer = texts(await discord_bot.click("kari", custom_id))
+        assert answer and "noe gikk galt" not in answer.lower(), custom_id
+    async with discord_bot.bot.db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(Member)) == 1, "kari is still a member"
+
+
+async def test_a_form_button_or_modal_with_a_forged_step_is_refused(discord_bot: Harness) -> None:
+    received: list[Any] = []
+    register_long_form(discord_bot, received)
+    answers = await discord_bot.slash("kari", "testskjema")
+    answers = await discord_bot.submit("kari", answers[0]["data"]["custom_id"], {"f1": "x"})
+    key = next(iter(buttons_of(answers[0]).values())).split("|")[1]
+    gone = nb.t("This form is no longer open. Run the command again to get a new one.")
+    for step in ("abc", "9", "-1", "²", "9" * 5000):
+        clicked = await discord_bot.click("kari", f"f|{key}|{step}")
+        assert gone in texts(clicked), step
+        submitted = await discord_bot.submit("kari", f"m|{key}|{step}", {"f5": "x"})
+        assert gone in texts(submitted), step
+    assert received == []
+
+
 async def test_a_thread_is_started_under_a_channel_message(discord_bot: Harness, fake: FakeDiscord) -> None:
     @discord_bot.bot.router.command("testtraad", access="anyone")
     async def thread(ctx: Context) -> None:
@@ -248,7 +277,7 @@ async def test_a_slow_handler_is_deferred_and_its_reply_replaces_the_thinking_st
         assert answers[0]["type"] == 5 and answers[0]["data"]["flags"] == 64
         assert answers[1]["edit"] == "@original" and answers[1]["content"] == "Ferdig etter en stund"
 
-        @harness.bot.router.action("test.slow", access="anyone")
+        @harness.bot.router.action("test.slow", access="anyone", takes_value=False)
         async def slow_click(ctx: Context) -> None:
             await asyncio.sleep(0.3)
             await ctx.reply("Klikket")

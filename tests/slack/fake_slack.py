@@ -39,6 +39,8 @@ class Failure:
 
 
 NAMES = {"UKARI": "Kari Nordmann", "UOLA": "Ola Hansen", "UPER": "Per Olsen"}
+# Slack gives every command and interaction its own trigger id.
+TRIGGERS = itertools.count(1)
 
 
 class FakeSlack:
@@ -234,7 +236,8 @@ def command_body(command: str, text: str = "", *, user: str = "UKARI", channel: 
     return urlencode({
         "token": "legacy", "team_id": team, "team_domain": "nordby", "channel_id": channel,
         "channel_name": channel_name, "user_id": user, "user_name": user.lower(), "command": command,
-        "text": text, "api_app_id": "A1", "response_url": response_url, "trigger_id": f"trig-{command}",
+        "text": text, "api_app_id": "A1", "response_url": response_url,
+        "trigger_id": f"trig-{command}-{next(TRIGGERS)}",
     })  # fmt: skip
 
 
@@ -251,7 +254,7 @@ def block_actions(action_id: str, value: str = "", *, user: str = "UOLA", channe
     payload: dict[str, Any] = {
         "type": "block_actions", "team": {"id": team, "domain": "nordby"},
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-        "api_app_id": "A1", "trigger_id": "trig-click", "container": container,
+        "api_app_id": "A1", "trigger_id": f"trig-click-{next(TRIGGERS)}", "container": container,
         "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value,
                      "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000001.1"}],
     }  # fmt: skip

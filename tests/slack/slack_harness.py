@@ -12,7 +12,7 @@ from fake_slack import FakeSlack, command_body, interactive_body, signed_headers
 
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
-from adapters.slack.runner import web_app
+from adapters.slack.runner import runner_options, web_app
 from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config, Secret
@@ -74,10 +74,16 @@ class SlackHarness:
         await self.bot.db.dispose()
 
 
-async def start_harness(tmp_path: Path, fake: FakeSlack, **overrides: Any) -> SlackHarness:
-    bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
+async def start_harness(
+    tmp_path: Path, fake: FakeSlack, *, database_url: str = "", idle_timeout: float | None = None,
+    body_timeout: float | None = None, **overrides: Any,
+) -> SlackHarness:  # fmt: skip
+    database_url = database_url or f"sqlite:///{tmp_path / 'samskap.db'}"
+    bot = await build_bot(Config(database_url=database_url), clock=FakeClock())
     app = SlackApp(bot, slack_options(fake, **overrides))
     bot.add_adapter(app.adapter)
-    server = TestServer(web_app(app), host="127.0.0.1")
-    await server.start_server()
+    web = web_app(app) if body_timeout is None else web_app(app, body_timeout=body_timeout)
+    options = runner_options() if idle_timeout is None else runner_options(idle_timeout, linger=idle_timeout)
+    server = TestServer(web, host="127.0.0.1")
+    await server.start_server(**options)
     return SlackHarness(bot, app, fake, server)

@@ -95,3 +95,18 @@ async def test_an_envelope_from_another_workspace_is_not_dispatched(socket_slack
     await fake.wait_for_ack("env-5")
     await fake.wait_for_hooks()
     assert [name for name, _ in fake.hooks] == ["later"]
+
+
+async def test_a_redelivered_event_envelope_is_acked_and_handled_once(socket_slack: SlackHarness) -> None:
+    fake = socket_slack.fake
+    payload = event_body({"type": "app_home_opened", "user": "UOLA", "channel": "DUOLA", "tab": "home"})
+    await fake.send_envelope(
+        {"envelope_id": "env-a", "type": "events_api", "accepts_response_payload": False, "payload": payload}
+    )
+    await fake.wait_for_ack("env-a")
+    await fake.wait_for("views.publish")
+    await fake.send_envelope({"envelope_id": "env-b", "type": "events_api", "accepts_response_payload": False,
+                              "retry_attempt": 1, "retry_reason": "timeout", "payload": payload})  # fmt: skip
+    await fake.wait_for_ack("env-b")
+    await asyncio.sleep(0.3)
+    assert len(fake.calls_to("views.publish")) == 1

@@ -49,15 +49,46 @@ async def test_an_oauth_state_works_once_and_only_before_it_expires(any_database
     db, clock = Database(any_database_url), FakeClock()
     await db.migrate()
     try:
-        states = DatabaseStateStore(db, clock)
+        states = DatabaseStateStore(db, clock, "client-secret")
         fresh, stale = await states.async_issue(), await states.async_issue()
         assert await states.async_consume(fresh) is True
         assert await states.async_consume(fresh) is False
         clock.advance(timedelta(minutes=11))
         assert await states.async_consume(stale) is False
         assert await states.async_consume("made-up") is False
+        assert await states.async_consume("made.up.state") is False
     finally:
         await db.dispose()
+
+
+async def test_issuing_oauth_states_writes_nothing_and_used_ones_are_purged(any_database_url: str) -> None:
+    """Anyone can load the install page: that must not grow the database."""
+    db, clock = Database(any_database_url), FakeClock()
+    await db.migrate()
+    try:
+        states = DatabaseStateStore(db, clock, "client-secret")
+        issued = [await states.async_issue() for _ in range(200)]
+        assert await used_states(db) == 0
+
+        nonce, expires, _mac = issued[0].split(".")
+        later = str(int(expires) + 3600)
+        assert await states.async_consume(f"{nonce}.{later}.{_mac}") is False, "a longer life, same signature"
+        assert await DatabaseStateStore(db, clock, "another-app").async_consume(issued[0]) is False
+        assert await states.async_consume(issued[0]) is True
+        assert await used_states(db) == 1
+        clock.advance(timedelta(minutes=11))
+        fresh = await states.async_issue()
+        assert await states.async_consume(fresh) is True
+        assert await used_states(db) == 1, "the expired used state is purged"
+    finally:
+        await db.dispose()
+
+
+async def used_states(db: Database) -> int:
+    from storage.repositories.slack import SlackOAuthStates
+
+    async with db.read() as s:
+        return await SlackOAuthStates(s).count()
 
 
 async def test_the_installer_sees_the_install_in_their_data_and_can_be_erased_from_it(any_database_url: str) -> None:

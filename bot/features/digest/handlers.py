@@ -143,7 +143,7 @@ def register(bot: Bot, service: DigestService) -> None:
     async def publish(ctx: Context) -> None:
         await publish_now(ctx, service)
 
-    @r.action("digest.publish", access="leader")
+    @r.action("digest.publish", access="leader", takes_value=False)
     async def publish_button(ctx: Context) -> None:
         await publish_now(ctx, service)
 
@@ -152,7 +152,7 @@ def register(bot: Bot, service: DigestService) -> None:
     async def skip(ctx: Context) -> None:
         await skip_week(ctx, service)
 
-    @r.action("digest.skip", access="leader")
+    @r.action("digest.skip", access="leader", takes_value=False)
     async def skip_button(ctx: Context) -> None:
         await skip_week(ctx, service)
 

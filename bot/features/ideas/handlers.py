@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.adapter import Destination
-from bot.context import Context
+from bot.context import Context, pointer_id
 from bot.features.ideas import cards
 from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeasService
 from bot.i18n import N_
@@ -111,13 +111,8 @@ def register(bot: Bot, service: IdeasService) -> None:
     @r.form(cards.REPORT_FORM, limits=cards.REPORT_LIMITS)
     async def report_submitted(ctx: Context) -> None:
         values = ctx.event.values  # type: ignore[attr-defined]
-        state = ctx.event.state  # type: ignore[attr-defined]
-        if not state.isdigit():
-            await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
-            return
-        await submit_report(
-            ctx, int(state), values.get("did", ""), values.get("changed", ""), values.get("happened", "")
-        )
+        idea_id = pointer_id(ctx.event.state)  # type: ignore[attr-defined]
+        await submit_report(ctx, idea_id, values.get("did", ""), values.get("changed", ""), values.get("happened", ""))
 
     async def submit_report(ctx: Context, number: int, did: str, changed: str, happened: str) -> None:
         assert ctx.network is not None and ctx.member is not None

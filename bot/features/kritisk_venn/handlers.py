@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import Context, pointer_id
 from bot.events import ActionEvent, FormSubmitted, MessageEvent
 from bot.features.kritisk_venn import messages as msg
 from bot.features.kritisk_venn.common import (
@@ -236,7 +236,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     async def contribute_form(ctx: Context) -> None:
         assert isinstance(ctx.event, FormSubmitted) and ctx.member is not None
         session_id, phase_raw = leading_number(ctx.event.state.replace(":", " "))
-        phase = int(phase_raw) if phase_raw.isdigit() else None
+        phase, _ = leading_number(phase_raw)
         values = {k: v.strip() for k, v in ctx.event.values.items() if v and v.strip()}
         written = "\n\n".join(values.values())
         if session_id is None or not values:
@@ -293,10 +293,8 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     async def next_button(ctx: Context) -> None:
         assert isinstance(ctx.event, ActionEvent)
         raw_id, _, raw_phase = ctx.event.value.partition(":")
-        if not raw_id.isdigit():
-            await ctx.reply(ctx.t("This button no longer works. Try the command instead."))
-            return
-        await next_phase(ctx, int(raw_id), int(raw_phase) if raw_phase.isdigit() else None)
+        phase, _ = leading_number(raw_phase)
+        await next_phase(ctx, pointer_id(raw_id), phase)
 
     # -- after the round -------------------------------------------------------------------------
     async def share(ctx: Context, session_id: int, text: str) -> None:

@@ -85,7 +85,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             )
         )
 
-    @r.action("membership.join", access="anyone")
+    @r.action("membership.join", access="anyone", takes_value=False)
     async def join_button(ctx: Context) -> None:
         await ctx.reply(ctx.t("Join with /samskap bli-med <your school>, for example /samskap bli-med Nordby skole."))
 
@@ -191,9 +191,9 @@ def register(bot: Bot, service: MembershipService) -> None:
             )
         )
 
-    r.action("membership.erase")(erase)
+    r.action("membership.erase", takes_value=False)(erase)
 
-    @r.action("membership.keep")
+    @r.action("membership.keep", takes_value=False)
     async def keep(ctx: Context) -> None:
         await ctx.reply(ctx.t("Good, nothing was deleted."))
 

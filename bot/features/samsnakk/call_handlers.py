@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import Context, NotYours, pointer_id
 from bot.features.samsnakk.calls import CallService, CallView
 from bot.features.samsnakk.chat import (
     call_line,
@@ -29,7 +29,7 @@ from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Message, Section, Text
 from bot.messages import Context as ContextLine
-from bot.numbers import parse_id
+from bot.numbers import MAX_DIGITS, parse_id
 from bot.times import format_short
 from storage.models.core import Member
 from storage.repositories.core import Members
@@ -40,6 +40,15 @@ if TYPE_CHECKING:
 
 _CALL_ID = re.compile(r"^#?(\d{1,9})$")
 _MINUTES = re.compile(r"\s+(\d{1,3})\s*(?:min|minutt|minutter|minutes?)$")
+
+
+def call_version(text: str) -> int | None:
+    """The version of a call a button showed (`id:version`), so a stale answer is refused."""
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS:
+        return int(text)
+    raise NotYours()
 
 
 def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
@@ -147,17 +156,26 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
         )
 
+    async def picked_slot(ctx: Context) -> tuple[Member, datetime, Member | None]:
+        """`partner|time[|guest]` from a free-time button: both colleagues from the clicker's network."""
+        parts = ctx.event.value.split("|")  # type: ignore[attr-defined]
+        if len(parts) not in (2, 3):
+            raise NotYours()
+        try:
+            starts_at = datetime.fromisoformat(parts[1])
+        except ValueError:
+            raise NotYours() from None
+        if starts_at.tzinfo is None:
+            raise NotYours()
+        partner = await ctx.network_member(parts[0])
+        guest = await ctx.network_member(parts[2]) if len(parts) == 3 else None
+        return partner, starts_at, guest
+
     @r.action("samsnakk.pick")
     async def pick(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
-        partner_id, iso, *guest_id = ctx.event.value.split("|")  # type: ignore[attr-defined]
-        async with ctx.bot.db.session() as s:
-            partner = await Members(s).get(int(partner_id))
-            guest = await Members(s).get(int(guest_id[0])) if guest_id else None
-        if partner is None or partner.network_id != ctx.network.id or (guest_id and guest is None):
-            await ctx.reply(ctx.t("That colleague is no longer in the network."))
-            return
-        view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso), guest=guest)
+        partner, starts_at, guest = await picked_slot(ctx)
+        view = await calls.propose(ctx.network, ctx.member, partner, starts_at, guest=guest)
         await ctx.reply(
             ctx.t(
                 "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
@@ -172,7 +190,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         """ "Book en tid" in a round's group: free times of the whole group (a trio books together)."""
         assert ctx.member is not None and ctx.network is not None
         async with ctx.bot.db.session() as s:
-            found = await Rounds(s).get_group(int(ctx.event.value))  # type: ignore[attr-defined]
+            found = await Rounds(s).get_group(pointer_id(ctx.event.value))  # type: ignore[attr-defined]
             others = [await Members(s).get(i) for i in (found[1] if found else []) if i != ctx.member.id]
         partners = [o for o in others if o is not None]
         if found is None or ctx.member.id not in found[1] or not partners:
@@ -190,8 +208,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         value = getattr(ctx.event, "value", None) if not ctx.is_command else None
         if value:
             call_id, _, version = value.partition(":")
-            view = await calls.find_for(ctx.member, int(call_id), statuses)
-            return view, int(version) if version else None, ""
+            view = await calls.find_for(ctx.member, pointer_id(call_id), statuses)
+            return view, call_version(version), ""
         first, _, rest = ctx.args.strip().partition(" ")
         if match := _CALL_ID.match(first):
             return await calls.find_for(ctx.member, int(match.group(1)), statuses), None, rest.strip()
@@ -235,6 +253,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     @r.action("samsnakk.counter")
     async def counter_button(ctx: Context) -> None:
+        await call_from(ctx, ("proposed",))  # only the people in the call get the form
         await ctx.open_form(time_form(ctx, "samsnakk.counter", ctx.t("Suggest another time"), ctx.event.value))  # type: ignore[attr-defined]
 
     @r.form("samsnakk.counter", limits={"time": TIME_LIMIT})
@@ -243,8 +262,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         call_id, _, version = ctx.event.state.partition(":")  # type: ignore[attr-defined]
         text = ctx.event.values.get("time", "")  # type: ignore[attr-defined]
         try:
-            view = await calls.find_for(ctx.member, int(call_id), ("proposed",))
-            fresh = await calls.counter(view, ctx.member, int(version) if version else None, read_time(ctx, text))
+            view = await calls.find_for(ctx.member, pointer_id(call_id), ("proposed",))
+            fresh = await calls.counter(view, ctx.member, call_version(version), read_time(ctx, text))
         except SamsnakkError as err:
             await fail(ctx, err)
             await ctx.reply(
@@ -278,6 +297,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     @r.action("samsnakk.move")
     async def move_button(ctx: Context) -> None:
+        await call_from(ctx, ("proposed", "confirmed"))  # only the people in the call get the form
         await ctx.open_form(time_form(ctx, "samsnakk.move", ctx.t("Move the call"), ctx.event.value))  # type: ignore[attr-defined]
 
     @r.form("samsnakk.move", limits={"time": TIME_LIMIT})
@@ -286,7 +306,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         call_id = ctx.event.state.partition(":")[0]  # type: ignore[attr-defined]
         text = ctx.event.values.get("time", "")  # type: ignore[attr-defined]
         try:
-            view = await calls.find_for(ctx.member, int(call_id), ("proposed", "confirmed"))
+            view = await calls.find_for(ctx.member, pointer_id(call_id), ("proposed", "confirmed"))
             fresh = await calls.move(view, ctx.member, read_time(ctx, text))
         except SamsnakkError as err:
             await fail(ctx, err)
@@ -339,8 +359,11 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.take")
     async def take(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
-        value = getattr(ctx.event, "value", "") if not ctx.is_command else ctx.args.strip().lstrip("#")
-        view = await calls.take(parse_id(value), ctx.network, ctx.member)
+        if ctx.is_command:
+            call_id = parse_id(ctx.args)
+        else:
+            call_id = pointer_id(ctx.event.value)  # type: ignore[attr-defined]
+        view = await calls.take(call_id, ctx.network, ctx.member)
         await ctx.reply(
             ctx.t(
                 "You have a talk with {name} now. The video link is in your direct messages.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import Context, NotYours, pointer_id
 from bot.features.samsnakk.calls import CallService
 from bot.features.samsnakk.chat import (
     fail,
@@ -65,6 +65,8 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     @r.action("samsnakk.note")
     async def note_button(ctx: Context) -> None:
+        assert ctx.member is not None
+        await rounds.note_target(ctx.member, ctx.event.value)  # type: ignore[attr-defined]
         await ctx.open_form(
             Form(
                 "samsnakk.note",
@@ -112,7 +114,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.met")
     async def met_button(ctx: Context) -> None:
         group_id, _, status = ctx.event.value.partition(":")  # type: ignore[attr-defined]
-        await answer_met(ctx, int(group_id), status)
+        await answer_met(ctx, pointer_id(group_id), status)
 
     async def answer_met(ctx: Context, group_id: int | None, status: str) -> None:
         assert ctx.member is not None
@@ -309,6 +311,8 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             await run_round(ctx)
         elif action == "skip":
             await skip_round(ctx)
+        else:
+            raise NotYours()
 
     async def show_preview(ctx: Context) -> None:
         assert ctx.network is not None

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.adapter import DeliveryError, Destination
+from bot.context import NotYours, pointer_id
 from bot.events import Conversation
 from bot.features.samsnakk.common import (
     NOTE_LIMIT,
@@ -440,6 +441,8 @@ class RoundService:
             raise SamsnakkError(
                 "Keep the note to one line (at most {max} characters); yours has {n}.", max=NOTE_LIMIT, n=len(text)
             )
+        if target is not None:
+            await self.note_target(member, target)
         now = self.now()
         async with self.bot.db.session() as s:
             await Notes(s).add(network.id, member.id, "samsnakk", text, now)
@@ -447,16 +450,27 @@ class RoundService:
             if target is None:
                 current = await rounds.current_group_of(member.id)
                 target = f"g{current[1].id}" if current else None
-            if target and target.startswith("g") and target[1:].isdigit():
+            if target and target.startswith("g"):
                 link = await rounds.membership(int(target[1:]), member.id)
                 if link is not None:
                     link.note_shared = True
-            elif target and target.startswith("c") and target[1:].isdigit():
+            elif target and target.startswith("c"):
                 call = await calls.get(int(target[1:]))
                 if call is not None and call.requester_id == member.id:
                     call.requester_noted = True
                 elif call is not None and call.partner_id == member.id:
                     call.partner_noted = True
+
+    async def note_target(self, member: Member, target: str) -> None:
+        """A note button's `g<group>` or `c<call>`: one of the member's own groups or calls, or NotYours."""
+        kind, object_id = target[:1], pointer_id(target[1:])
+        async with self.bot.db.read() as s:
+            if kind == "g" and await Rounds(s).membership(object_id, member.id) is not None:
+                return
+            call = await Calls(s).get(object_id) if kind == "c" else None
+            if call is not None and member.id in (call.requester_id, call.partner_id, call.guest_id):
+                return
+        raise NotYours()
 
     # -- stats ---------------------------------------------------------------------------------------
     async def stats_of(self, row: SamsnakkRound) -> RoundStats:
