@@ -22,7 +22,7 @@ from typing import Any
 import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -47,6 +47,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 MAX_GROUP = 64
 # Group commits between two checkpoints of SQLite's write-ahead log.
 CHECKPOINT_EVERY = 200
+# Any number: what every samskap process agrees to lock while it migrates (PostgreSQL).
+MIGRATION_LOCK = 0x5A4D5C4B
 
 
 def normalise_url(url: str) -> str:
@@ -120,8 +122,15 @@ class Database:
             await session.commit()
 
     async def migrate(self) -> None:
-        """Bring the schema up to date (every head: features add their own branches)."""
+        """Bring the schema up to date (every head: features add their own branches).
+
+        On PostgreSQL, several workers starting at once take turns: the first migrates, the others
+        then find nothing to do (two at once would both create the same tables and one would fail).
+        """
         async with self.engine.begin() as conn:
+            if self.is_postgres:
+                # Held until this transaction ends, so also released if the process dies.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await conn.run_sync(_upgrade_with_connection)
 
     async def dispose(self) -> None:
