@@ -24,7 +24,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -75,6 +75,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        if self.is_postgres:
+            event.listen(self.engine.sync_engine, "checkout", _discard_closed_connection)
         # A session class of its own, so that the change listeners below see only this database.
         session_class = type("SamskapSession", (Session,), {})
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=session_class)
@@ -381,6 +383,15 @@ class SqliteWriter:
             await self._connection.close()
             self._connection = None
         await self.engine.dispose()
+
+
+def _discard_closed_connection(dbapi_connection: object, _record: object, _proxy: object) -> None:
+    """A connection the server closed while it sat in the pool (a terminated backend, a failover)
+    is replaced before anyone uses it. asyncpg notices the close as it happens, so this costs no
+    round trip, unlike a ping on every checkout."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def run_migrations(url: str) -> None:

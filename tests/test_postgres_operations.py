@@ -1,6 +1,10 @@
 """Operations on PostgreSQL: several workers starting at once, and a database that cuts connections."""
 
 import asyncio
+import logging
+
+import asyncpg
+import pytest
 
 from adapters.memory import Chat
 from storage.db import Database
@@ -16,5 +20,32 @@ async def test_several_workers_migrate_a_fresh_database_at_once(postgres_url: st
     chat = await Chat.start(postgres_url)
     try:
         assert "Velkommen" in (await chat.say("kari", "/samskap bli-med Nordby"))[0].text
+    finally:
+        await chat.close()
+
+
+async def test_the_next_command_succeeds_after_the_database_ends_every_connection(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = await Chat.start(postgres_url)
+    try:
+        await chat.say("kari", "/samskap bli-med Nordby")
+        await chat.say("kari", "/ide Vennskapsbenk")
+        await asyncio.gather(*(chat.say("kari", "/ideer") for _ in range(5)))  # several pooled connections
+        admin = await asyncpg.connect(postgres_url)
+        try:
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        assert ended >= 1
+        await asyncio.sleep(0.2)  # a worker is idle for a moment between events
+        caplog.clear()
+        replies = await chat.say("kari", "/ide Uteskole hver fredag")
+        assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert "went wrong" not in replies[0].text
+        assert "Uteskole" in (await chat.say("kari", "/ideer"))[0].text
     finally:
         await chat.close()
