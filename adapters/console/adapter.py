@@ -17,6 +17,9 @@ from bot.messages import Button, Buttons, Form, Message
 PLATFORM = "console"
 WORKSPACE = "demo"
 CHANNEL = "generelt"
+# Buttons remembered for pressing by number: the newest ones (a long session would otherwise keep
+# every button it ever printed). An older number is answered with a pointer to the command.
+MAX_BUTTONS = 1000
 SPEAKER = re.compile(r"^([a-zæøå][\wæøå.-]{0,30}):\s*(.*)$", re.IGNORECASE)
 
 
@@ -40,11 +43,13 @@ class ButtonChoice:
 class ConsoleAdapter:
     platform = PLATFORM
 
-    def __init__(self, out: TextIO = sys.stdout, default_member: str = "meg") -> None:
+    def __init__(self, out: TextIO = sys.stdout, default_member: str = "meg", max_buttons: int = MAX_BUTTONS) -> None:
         self.out = out
         self.default_member = default_member
         self.channel_names = {CHANNEL: CHANNEL}
-        self.buttons: dict[int, ButtonChoice] = {}
+        self.buttons: dict[int, ButtonChoice] = {}  # oldest first
+        self.max_buttons = max_buttons
+        self._last_button = 0
         self.forms: dict[str, PendingForm] = {}
         self._button_numbers = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -61,15 +66,20 @@ class ConsoleAdapter:
         for part in message.parts:
             if isinstance(part, Buttons):
                 for button in part.buttons:
-                    number = next(self._button_numbers)
-                    self.buttons[number] = ButtonChoice(button, conv, visible_to)
-                    numbers.append(number)
+                    numbers.append(self._remember(ButtonChoice(button, conv, visible_to)))
         message_id = str(next(self._message_ids))
         header = describe_destination(destination, self.channel_names)
         self.write(f"{header} samskap (#{message_id}):\n" + _indent(render(message, numbers)))
         if destination.kind == "ephemeral":
             return None
         return SentMessage(conv, message_id)
+
+    def _remember(self, choice: ButtonChoice) -> int:
+        number = self._last_button = next(self._button_numbers)
+        self.buttons[number] = choice
+        while len(self.buttons) > self.max_buttons:
+            del self.buttons[next(iter(self.buttons))]
+        return number
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         self.write(f"[oppdatert melding #{sent.message_id}]\n" + _indent(render(message, [])))
@@ -126,6 +136,8 @@ class ConsoleAdapter:
 
     def _click(self, speaker: str, number: int) -> Event | str:
         choice = self.buttons.get(number)
+        if choice is None and 0 < number <= self._last_button:
+            return f"(valg [{number}] er for gammelt og virker ikke lenger; bruk kommandoen i stedet, f.eks. /ideer)"
         if choice is None:
             return f"(det finnes ikke noe valg [{number}])"
         if choice.visible_to is not None and choice.visible_to != speaker:
