@@ -88,12 +88,19 @@ class CountingAdapter(MemoryAdapter):
 
 
 class ErrorCount(logging.Handler):
+    """Counts what is logged as an error, and keeps the first few kinds to show."""
+
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.count = 0
+        self.kinds: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
+        if len(self.kinds) < 3:
+            error = record.exc_info[1] if record.exc_info else None
+            cause = error.__cause__ if error is not None and error.__cause__ is not None else error
+            self.kinds.append(f"{record.name}: {type(cause).__name__ if cause is not None else record.msg}")
 
 
 def command_line(script: str, n: int) -> str:
@@ -212,7 +219,7 @@ async def drive(
     logging.getLogger().removeHandler(errors)
     problems = []
     if errors.count:
-        problems.append(f"{errors.count} errors logged")
+        problems.append(f"{errors.count} errors logged ({'; '.join(errors.kinds)})")
     if len(adapter.answered) != len(names) * commands:
         problems.append(f"{len(adapter.answered)} of {len(names) * commands} commands answered")
     return Timing(latencies, started, finished, problems)

@@ -25,6 +25,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -34,6 +35,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util import queue as sqla_queue
 
 from storage.lookups import CHANGED, GROUPED, ONE_STATEMENT, ChannelLookups
 
@@ -71,7 +74,9 @@ class Database:
             # and a connection that broke is discarded by the pool on its first error. Overflow only
             # as wide as the pool: in a burst, waiting a moment for a connection is cheaper than
             # opening and closing many new ones.
-            kwargs = {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+            kwargs = {
+                "pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800, "poolclass": PatientPool,
+            }  # fmt: skip
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -383,6 +388,41 @@ class SqliteWriter:
             await self._connection.close()
             self._connection = None
         await self.engine.dispose()
+
+
+# PostgreSQL's "too many connections" (max_connections, or a role's or database's CONNECTION LIMIT).
+TOO_MANY_CONNECTIONS = "53300"
+
+
+class PatientPool(AsyncAdaptedQueuePool):
+    """When the server has no connection slot left for one more connection, wait for one of our
+    own to be given back, as when the pool is full, instead of failing the event. Several workers
+    with wide pools can ask for more connections than PostgreSQL allows; under load each command
+    then failed with "too many clients" instead of waiting a moment."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except Exception as exc:
+            if not _is_too_many_connections(exc) or self.checkedout() == 0:
+                raise
+        log.warning("the database has no connection slot left; waiting for a connection of this worker")
+        try:
+            return self._pool.get(True, self._timeout)
+        except sqla_queue.Empty:
+            raise PoolTimeoutError(
+                f"no connection came back within {self._timeout:.0f} s, and the database allows no more"
+            ) from None
+
+
+def _is_too_many_connections(exc: BaseException | None) -> bool:
+    for _ in range(4):  # the driver's error, wrapped by SQLAlchemy's adapter
+        if exc is None:
+            return False
+        if TOO_MANY_CONNECTIONS in (getattr(exc, "sqlstate", None), getattr(exc, "pgcode", None)):
+            return True
+        exc = exc.__cause__ or getattr(exc, "orig", None)
+    return False
 
 
 def _discard_closed_connection(dbapi_connection: object, _record: object, _proxy: object) -> None:

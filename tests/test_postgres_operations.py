@@ -2,9 +2,11 @@
 
 import asyncio
 import logging
+import uuid
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 from adapters.memory import Chat
 from storage.db import Database
@@ -49,3 +51,27 @@ async def test_the_next_command_succeeds_after_the_database_ends_every_connectio
         assert "Uteskole" in (await chat.say("kari", "/ideer"))[0].text
     finally:
         await chat.close()
+
+
+async def test_a_worker_waits_for_a_connection_when_the_database_allows_no_more(postgres_url: str) -> None:
+    role = f"samskap_limited_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(postgres_url)
+    await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 3")
+    await admin.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+    limited_url = postgres_url.replace("postgres@", f"{role}@", 1)
+    migrated = Database(postgres_url)
+    await migrated.migrate()
+    await migrated.dispose()
+    db = Database(limited_url, pool_size=10)
+    try:
+
+        async def slow_read() -> int:
+            async with db.read() as s:
+                return int(await s.scalar(text("SELECT 1 FROM pg_sleep(0.05)")))
+
+        assert await asyncio.gather(*(slow_read() for _ in range(12))) == [1] * 12
+    finally:
+        await db.dispose()
+        await admin.execute(f"DROP OWNED BY {role}")
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
