@@ -89,7 +89,11 @@ class Database:
         self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
         self.lookups = ChannelLookups(self, session_class)
-        self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine) if self.is_sqlite else None
+        # An in-memory database lives in its one connection (the pool has just that one): no writer.
+        in_memory = (make_url(self.url).database or ":memory:") == ":memory:"
+        self.writer: SqliteWriter | None = None
+        if self.is_sqlite and not in_memory:
+            self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
 
     @property
     def is_sqlite(self) -> bool:
