@@ -13,7 +13,7 @@ import contextvars
 import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,6 +273,7 @@ class SqliteWriter:
         self._connection: AsyncConnection | None = None
         self._group: _Group | None = None
         self.waiting = 0  # units waiting for their turn
+        self._background: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def unit(self, *, one_statement: bool = False) -> AsyncIterator[AsyncSession]:
@@ -307,7 +308,7 @@ class SqliteWriter:
             # Given up while waiting (cancelled): the unit before may have left its group for us to commit.
             self.waiting -= 1
             if self.waiting == 0 and self._group is not None:
-                asyncio.get_running_loop().create_task(self._commit_open_group())
+                self._in_background(self._commit_open_group())
             raise
         self.waiting -= 1
 
@@ -362,7 +363,13 @@ class SqliteWriter:
         group.committed.set_result(None)
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY == 0:
-            asyncio.get_running_loop().create_task(self._checkpoint())
+            self._in_background(self._checkpoint())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        # Held until done: the event loop keeps only a weak reference to a task.
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _checkpoint(self) -> None:
         """Move the write-ahead log into the database file, on a reader's thread: the writer does
