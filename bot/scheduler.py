@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -207,6 +209,20 @@ class Scheduler:
                 job.run_at = job.planned_at = run_at
                 job.status = "pending"
         return run_at
+
+    async def start_every(self, kind: str, cron: str, timezone: str, payload: dict[str, Any], *, key: str) -> bool:
+        """Schedule a recurring job unless the key has one already; True if this call added it.
+
+        One statement that inserts or does nothing, so that several events (or workers) that see
+        a new network at the same moment do not race to add the same job.
+        """
+        run_at = next_cron_time(cron, timezone, self.clock.now())
+        values = {"key": key, "kind": kind, "run_at": run_at, "payload": payload, "cron": cron, "timezone": timezone,
+                  "status": "pending", "attempts": 0}  # fmt: skip
+        dialect_insert = postgresql_insert if self.db.is_postgres else sqlite_insert
+        statement = dialect_insert(ScheduledJob.__table__).values(values).on_conflict_do_nothing(index_elements=["key"])
+        async with self.db.one_statement() as s:
+            return bool((await s.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
     async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
         """Remove a pending job (in the caller's transaction when `session` is given)."""

@@ -1,21 +1,57 @@
-"""The database: engine, sessions and migrations."""
+"""The database: engine, sessions and migrations.
+
+On SQLite, all writes of a process go through one connection, the writer (see `SqliteWriter`):
+SQLite lets one connection write at a time, and many connections taking turns through its lock
+wait, time out and fail with "database is locked" under load. Reads use the other connections
+and run side by side (WAL).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextvars
+import functools
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import event, make_url, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    AsyncTransaction,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util import queue as sqla_queue
 
-from storage.lookups import ONE_STATEMENT, ChannelLookups
+from storage.lookups import CHANGED, GROUPED, ONE_STATEMENT, ChannelLookups
+
+log = logging.getLogger("samskap.storage")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# How long a write waits for another process (such as a `samskap` command) holding SQLite's lock.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# At most this many units of work share one SQLite transaction: under a steady stream of writes
+# the queue never empties, and each unit's caller waits for its group's commit.
+MAX_GROUP = 64
+# Group commits between two checkpoints of SQLite's write-ahead log.
+CHECKPOINT_EVERY = 200
+# Any number: what every samskap process agrees to lock while it migrates (PostgreSQL).
+MIGRATION_LOCK = 0x5A4D5C4B
 
 
 def normalise_url(url: str) -> str:
@@ -38,12 +74,16 @@ class Database:
             # and a connection that broke is discarded by the pool on its first error. Overflow only
             # as wide as the pool: in a burst, waiting a moment for a connection is cheaper than
             # opening and closing many new ones.
-            kwargs = {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+            kwargs = {
+                "pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800, "poolclass": PatientPool,
+            }  # fmt: skip
         # hide_parameters: an error's message would otherwise carry the statement's values (what
         # members wrote) into the log.
         self.engine: AsyncEngine = create_async_engine(self.url, hide_parameters=True, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        if self.is_postgres:
+            event.listen(self.engine.sync_engine, "checkout", _discard_closed_connection)
         # A session class of its own, so that the change listeners below see only this database.
         session_class = type("SamskapSession", (Session,), {})
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=session_class)
@@ -51,6 +91,11 @@ class Database:
         self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
         self.lookups = ChannelLookups(self, session_class)
+        # An in-memory database lives in its one connection (the pool has just that one): no writer.
+        in_memory = (make_url(self.url).database or ":memory:") == ":memory:"
+        self.writer: SqliteWriter | None = None
+        if self.is_sqlite and not in_memory:
+            self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -63,6 +108,10 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: committed when the block ends normally, rolled back otherwise."""
+        if self.writer is not None:
+            async with self.writer.unit() as session:
+                yield session
+            return
         async with self._sessions() as session, session.begin():
             yield session
 
@@ -76,18 +125,31 @@ class Database:
     async def one_statement(self) -> AsyncIterator[AsyncSession]:
         """A write of exactly one statement, which the database commits on its own: no BEGIN and
         COMMIT round trips. For more than one statement, use `session()`."""
+        if self.writer is not None:
+            async with self.writer.unit(one_statement=True) as session:
+                yield session
+            return
         async with self._reads() as session:
             session.info[ONE_STATEMENT] = True
             yield session
             await session.commit()
 
     async def migrate(self) -> None:
-        """Bring the schema up to date (every head: features add their own branches)."""
+        """Bring the schema up to date (every head: features add their own branches).
+
+        On PostgreSQL, several workers starting at once take turns: the first migrates, the others
+        then find nothing to do (two at once would both create the same tables and one would fail).
+        """
         async with self.engine.begin() as conn:
+            if self.is_postgres:
+                # Held until this transaction ends, so also released if the process dies.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await conn.run_sync(_upgrade_with_connection)
 
     async def dispose(self) -> None:
         await self.lookups.close()
+        if self.writer is not None:
+            await self.writer.close()
         await self.engine.dispose()
 
 
@@ -107,9 +169,285 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        "locked" in str(exc.orig)
+    )
+
+
+def _sqlite_writer_connect(dbapi_connection: object, record: object) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # Waiting for another process's lock is done by `SqliteWriter._begin`, off the event loop's back.
+    cursor.execute("PRAGMA busy_timeout=0")
+    cursor.close()
+    # The driver starts no transactions of its own: the writer says BEGIN IMMEDIATE (below), and
+    # the savepoints inside that transaction then work as SQLite documents them.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+class _RunNow:
+    """Stands in for aiosqlite's queue to its thread: each call runs at once, on the event loop's
+    thread. A write to SQLite takes microseconds; handing it to a thread and waiting for the event
+    loop to come back to the result takes a whole turn of the loop, and the writer is used by one
+    unit at a time, so under load those turns, not SQLite, would set the pace of every write."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[object] | None, Callable[[], object]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:
+            if future is not None:
+                future.set_exception(exc)
+            return
+        if future is not None:
+            future.set_result(result)
+
+
+class _InlineSqlite(aiosqlite.Connection):
+    """aiosqlite's connection without its thread (see `_RunNow`)."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _RunNow()  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        return self._connect().__await__()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # Take the write lock at once, not at the first write: a transaction that read first and
+    # then wanted to write could find another process had written meanwhile, and fail.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# The unit of work the running task is in, if any, so that a unit opened inside it joins it.
+_current_unit: contextvars.ContextVar[tuple[asyncio.Task[object] | None, _Group] | None] = contextvars.ContextVar(
+    "samskap_write_unit", default=None
+)
+
+
+@dataclass
+class _Group:
+    """Units of work sharing one SQLite transaction; each caller waits for `committed`."""
+
+    transaction: AsyncTransaction
+    committed: asyncio.Future[None]
+    units: int = 0
+    lookups_changed: bool = False
+
+
+class SqliteWriter:
+    """The one connection that writes to a SQLite database, with group commit.
+
+    Units of work take turns on it, each in a savepoint of one transaction they share. When no
+    unit is waiting for its turn (or `MAX_GROUP` have had theirs), the transaction commits, and
+    only then does each unit's `async with` end: what a command wrote is committed before it is
+    acknowledged. A unit that fails is rolled back to its savepoint; the others keep their work.
+    Under load many commands' writes share one commit, and no two connections ever wait for
+    SQLite's write lock in turn, which is where "database is locked" came from.
+    """
+
+    def __init__(
+        self, url: str, session_class: type[Session], lookups: ChannelLookups, checkpointer: AsyncEngine
+    ) -> None:
+        path = make_url(url).database or ""
+
+        async def connect() -> aiosqlite.Connection:
+            return await _InlineSqlite(functools.partial(sqlite3.connect, path, check_same_thread=False))
+
+        # hide_parameters: an error would otherwise carry what members wrote into the log.
+        self.engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, async_creator=connect, hide_parameters=True
+        )
+        self._checkpointer = checkpointer
+        self._commits = 0
+        event.listen(self.engine.sync_engine, "connect", _sqlite_writer_connect)
+        event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+        self._sessions = async_sessionmaker(
+            expire_on_commit=False, sync_session_class=session_class, join_transaction_mode="create_savepoint"
+        )
+        self._lookups = lookups
+        self._turn = asyncio.Lock()
+        self._connection: AsyncConnection | None = None
+        self._group: _Group | None = None
+        self.waiting = 0  # units waiting for their turn
+        self._background: set[asyncio.Task[None]] = set()
+
+    @asynccontextmanager
+    async def unit(self, *, one_statement: bool = False) -> AsyncIterator[AsyncSession]:
+        """A unit of work; the block ends once what it wrote is committed."""
+        current = _current_unit.get()
+        if current is not None and current[0] is asyncio.current_task():
+            # Opened inside another unit of this task: a savepoint within it, committed with it.
+            async with self._savepoint(current[1], one_statement) as session:
+                yield session
+            return
+        await self._take_turn()
+        try:
+            group = await self._group_to_join()
+            token = _current_unit.set((asyncio.current_task(), group))
+            try:
+                async with self._savepoint(group, one_statement) as session:
+                    yield session
+            finally:
+                _current_unit.reset(token)
+                group.units += 1
+                if self.waiting == 0 or group.units >= MAX_GROUP:
+                    await self._commit(group)
+        finally:
+            self._turn.release()
+        await group.committed
+
+    async def _take_turn(self) -> None:
+        self.waiting += 1
+        try:
+            await self._turn.acquire()
+        except BaseException:
+            # Given up while waiting (cancelled): the unit before may have left its group for us to commit.
+            self.waiting -= 1
+            if self.waiting == 0 and self._group is not None:
+                self._in_background(self._commit_open_group())
+            raise
+        self.waiting -= 1
+
+    async def _group_to_join(self) -> _Group:
+        if self._group is None:
+            transaction = await self._begin()
+            self._group = _Group(transaction, asyncio.get_running_loop().create_future())
+            # Only the unit whose commit failed may be the one to hear of it; never "never retrieved".
+            self._group.committed.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return self._group
+
+    async def _begin(self) -> AsyncTransaction:
+        """BEGIN IMMEDIATE, waiting (without stopping the event loop) while another process,
+        such as a `samskap` command, holds SQLite's write lock."""
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = 0.001
+        while True:
+            if self._connection is None:
+                self._connection = await self.engine.connect()
+            try:
+                return await self._connection.begin()
+            except OperationalError as exc:
+                if not _is_busy(exc) or loop.time() >= give_up_at:
+                    raise
+            await self._discard_connection()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    @asynccontextmanager
+    async def _savepoint(self, group: _Group, one_statement: bool) -> AsyncIterator[AsyncSession]:
+        async with self._sessions(bind=self._connection) as session:
+            session.info[GROUPED] = True
+            if one_statement:
+                session.info[ONE_STATEMENT] = True
+            async with session.begin():
+                yield session
+            if session.info.pop(CHANGED, False):
+                group.lookups_changed = True
+
+    async def _commit(self, group: _Group) -> None:
+        self._group = None
+        try:
+            await group.transaction.commit()
+        except BaseException as exc:
+            log.error("a group of %d writes could not be committed", group.units, exc_info=True)
+            await self._discard_connection()
+            group.committed.set_exception(exc if isinstance(exc, Exception) else RuntimeError("commit interrupted"))
+            raise
+        if group.lookups_changed:
+            self._lookups.forget_all()
+        group.committed.set_result(None)
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            self._in_background(self._checkpoint())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        # Held until done: the event loop keeps only a weak reference to a task.
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _checkpoint(self) -> None:
+        """Move the write-ahead log into the database file, on a reader's thread: the writer does
+        not do it itself (`wal_autocheckpoint=0`), as that would stop the event loop while it syncs."""
+        try:
+            async with self._checkpointer.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            log.warning("checkpointing the SQLite log failed; will try again", exc_info=True)
+
+    async def _commit_open_group(self) -> None:
+        async with self._turn:
+            if self._group is not None:
+                await self._commit(self._group)
+
+    async def _discard_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.invalidate()
+                await connection.close()
+            except Exception:
+                log.debug("closing the writer's connection failed", exc_info=True)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+        await self.engine.dispose()
+
+
+# PostgreSQL's "too many connections" (max_connections, or a role's or database's CONNECTION LIMIT).
+TOO_MANY_CONNECTIONS = "53300"
+
+
+class PatientPool(AsyncAdaptedQueuePool):
+    """When the server has no connection slot left for one more connection, wait for one of our
+    own to be given back, as when the pool is full, instead of failing the event. Several workers
+    with wide pools can ask for more connections than PostgreSQL allows; under load each command
+    then failed with "too many clients" instead of waiting a moment."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except Exception as exc:
+            if not _is_too_many_connections(exc) or self.checkedout() == 0:
+                raise
+        log.warning("the database has no connection slot left; waiting for a connection of this worker")
+        try:
+            return self._pool.get(True, self._timeout)
+        except sqla_queue.Empty:
+            raise PoolTimeoutError(
+                f"no connection came back within {self._timeout:.0f} s, and the database allows no more"
+            ) from None
+
+
+def _is_too_many_connections(exc: BaseException | None) -> bool:
+    for _ in range(4):  # the driver's error, wrapped by SQLAlchemy's adapter
+        if exc is None:
+            return False
+        if TOO_MANY_CONNECTIONS in (getattr(exc, "sqlstate", None), getattr(exc, "pgcode", None)):
+            return True
+        exc = exc.__cause__ or getattr(exc, "orig", None)
+    return False
+
+
+def _discard_closed_connection(dbapi_connection: object, _record: object, _proxy: object) -> None:
+    """A connection the server closed while it sat in the pool (a terminated backend, a failover)
+    is replaced before anyone uses it. asyncpg notices the close as it happens, so this costs no
+    round trip, unlike a ping on every checkout."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def run_migrations(url: str) -> None:

@@ -35,8 +35,11 @@ NOTIFY_CHANNEL = "samskap_lookups"
 LISTEN_RETRY_SECONDS = 30.0
 PROBE_SECONDS = 2.0
 WATCHED_TABLES = frozenset({Network.__tablename__, Channel.__tablename__, Member.__tablename__})
-_CHANGED = "samskap_lookups_changed"
+CHANGED = "samskap_lookups_changed"
 ONE_STATEMENT = "samskap_one_statement"  # set in the info of db.one_statement() sessions
+# Set in the info of a session whose commit only ends a savepoint (SQLite's writer): the writer
+# forgets the lookups once the transaction around it commits.
+GROUPED = "samskap_grouped"
 
 Found = tuple[Network | None, Member | None]
 Key = tuple[str, ...]
@@ -114,12 +117,12 @@ class ChannelLookups:
 
     # -- noticing changes -----------------------------------------------------------------------
     def _mark_changed(self, session: Session) -> None:
-        if session.info.get(_CHANGED):
+        if session.info.get(CHANGED):
             return
         if session.info.get(ONE_STATEMENT):
             # Its NOTIFY could arrive before the change is committed, and a worker could remember the old row.
             raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
-        session.info[_CHANGED] = True
+        session.info[CHANGED] = True
         if self.db.is_postgres:
             # Delivered by PostgreSQL when (and only if) this transaction commits.
             session.connection().exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
@@ -136,7 +139,9 @@ class ChannelLookups:
                 self._mark_changed(state.session)
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop(_CHANGED, False):
+        if session.info.get(GROUPED):
+            return
+        if session.info.pop(CHANGED, False):
             self.forget_all()
 
     # -- other workers' changes (PostgreSQL) ------------------------------------------------------

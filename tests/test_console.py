@@ -11,9 +11,10 @@ from bot.clock import OffsetClock
 from bot.config import Config
 
 
-async def run_console(db_url: str, lines: list[str]) -> str:
+async def run_console(db_url: str, lines: list[str], adapter: ConsoleAdapter | None = None) -> str:
     out = io.StringIO()
-    adapter = ConsoleAdapter(out=out)
+    adapter = adapter or ConsoleAdapter(out=out)
+    adapter.out = out
     bot = await build_bot(Config(database_url=db_url), clock=OffsetClock())
     feed: Iterator[str] = iter([line + "\n" for line in lines])
 
@@ -56,6 +57,20 @@ async def test_buttons_of_others_cannot_be_pressed_and_unknown_numbers_are_expla
     )
     assert "bare for kari" in output
     assert "(det finnes ikke noe valg [42])" in output
+
+
+async def test_a_button_too_old_to_be_remembered_says_so_and_a_new_one_still_works(tmp_path) -> None:
+    adapter = ConsoleAdapter(max_buttons=4)
+    output = await run_console(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        ["kari: /samskap bli-med Nordby", "kari: /ide Vennskapsbenk", "ola: /samskap bli-med Sørby"]
+        + ["ola: /ideer"] * 3
+        + ["ola: 1", "ola: 8"],
+        adapter,
+    )
+    assert "(valg [1] er for gammelt og virker ikke lenger; bruk kommandoen i stedet, f.eks. /ideer)" in output
+    assert "*Idé 1* fra kari, Nordby" in output.rsplit("valg [1]", 1)[-1]  # [8] "Vis" shows the idea
+    assert len(adapter.buttons) == 4
 
 
 async def test_data_survives_a_restart_of_the_console(tmp_path) -> None:

@@ -19,6 +19,9 @@ from bot.numbers import parse_id
 PLATFORM = "console"
 WORKSPACE = "demo"
 CHANNEL = "generelt"
+# Buttons remembered for pressing by number: the newest ones (a long session would otherwise keep
+# every button it ever printed). An older number is answered with a pointer to the command.
+MAX_BUTTONS = 1000
 SPEAKER = re.compile(r"^([a-zæøå][\wæøå.-]{0,30}):\s*(.*)$", re.IGNORECASE)
 
 
@@ -43,14 +46,20 @@ class ConsoleAdapter:
     platform = PLATFORM
 
     def __init__(
-        self, out: TextIO | None = None, default_member: str = "meg", attachments: Path | None = None
+        self,
+        out: TextIO | None = None,
+        default_member: str = "meg",
+        attachments: Path | None = None,
+        max_buttons: int = MAX_BUTTONS,
     ) -> None:
         self.out = out or sys.stdout
         # Files the bot sends (an .ics, a mine-data export) are written here, so they can be opened.
         self.attachments = attachments
         self.default_member = default_member
         self.channel_names = {CHANNEL: CHANNEL}
-        self.buttons: dict[int, ButtonChoice] = {}
+        self.buttons: dict[int, ButtonChoice] = {}  # oldest first
+        self.max_buttons = max_buttons
+        self._last_button = 0
         self.forms: dict[str, PendingForm] = {}
         self._button_numbers = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -67,9 +76,7 @@ class ConsoleAdapter:
         for part in message.parts:
             if isinstance(part, Buttons):
                 for button in part.buttons:
-                    number = next(self._button_numbers)
-                    self.buttons[number] = ButtonChoice(button, conv, visible_to)
-                    numbers.append(number)
+                    numbers.append(self._remember(ButtonChoice(button, conv, visible_to)))
         message_id = str(next(self._message_ids))
         header = describe_destination(destination, self.channel_names)
         saved = [f"  (lagret som {path})" for path in self._save_attachments(message, message_id)]
@@ -89,6 +96,13 @@ class ConsoleAdapter:
                 path.write_text(part.content, encoding="utf-8")
                 saved.append(path)
         return saved
+
+    def _remember(self, choice: ButtonChoice) -> int:
+        number = self._last_button = next(self._button_numbers)
+        self.buttons[number] = choice
+        while len(self.buttons) > self.max_buttons:
+            del self.buttons[next(iter(self.buttons))]
+        return number
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         self.write(f"[oppdatert melding #{sent.message_id}]\n" + _indent(render(message, [])))
@@ -145,6 +159,8 @@ class ConsoleAdapter:
 
     def _click(self, speaker: str, number: int) -> Event | str:
         choice = self.buttons.get(number)
+        if choice is None and 0 < number <= self._last_button:
+            return f"(valg [{number}] er for gammelt og virker ikke lenger; bruk kommandoen i stedet, f.eks. /ideer)"
         if choice is None:
             return f"(det finnes ikke noe valg [{number}])"
         if choice.visible_to is not None and choice.visible_to != speaker:

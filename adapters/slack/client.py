@@ -342,7 +342,22 @@ class SlackAdapter:
         fingerprint = hashlib.sha256(
             (destination.describe() + json.dumps(message.to_dict(), sort_keys=True)).encode()
         ).hexdigest()
-        done = self._progress.setdefault(fingerprint, [])
+        # Only attempts that failed part-way are kept, never one still sending: a send waiting
+        # its turn in a busy channel must find its entry when it is done.
+        sent_ids = self._progress.pop(fingerprint, [])
+        try:
+            await self._send_parts(conv, rendered, sent_ids)
+        except BaseException:
+            if sent_ids:
+                self._progress[fingerprint] = sent_ids
+                while len(self._progress) > 500:  # attempts that were never retried
+                    self._progress.pop(next(iter(self._progress)))
+            raise
+        parts = len(rendered.payloads)
+        return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
+
+    async def _send_parts(self, conv: Conversation, rendered: Rendered, done: list[str]) -> None:
+        """Post the parts not in `done` yet, adding each one's id to it as it goes."""
         extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
         for index, payload in enumerate(rendered.payloads):
             if index < len(done):
@@ -354,11 +369,6 @@ class SlackAdapter:
                 continue
             await self._upload(conv.workspace_id, conv.id, conv.thread_id, attachment)
             done.append("")
-        sent_ids = self._progress.pop(fingerprint)
-        while len(self._progress) > 500:  # attempts that were never retried
-            self._progress.pop(next(iter(self._progress)))
-        parts = len(rendered.payloads)
-        return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
 
     async def _send_ephemeral(self, destination: Destination, rendered: Rendered) -> None:
         conv, user = destination.conversation, destination.user

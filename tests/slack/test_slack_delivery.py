@@ -236,3 +236,16 @@ async def test_a_split_message_that_fails_halfway_continues_without_repeats(slac
     assert (await slack.bot.outbox.get("long")).status == "sent"  # type: ignore[union-attr]
     posted = [c.params["blocks"] for c in slack.fake.calls_to("chat.postMessage") if not c.failed]
     assert [blocks[0]["text"]["text"] for blocks in posted] == ["Avsnitt 0", "Avsnitt 50", "Avsnitt 100"]
+
+
+async def test_more_than_five_hundred_messages_waiting_for_one_channel_are_all_posted(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    harness = await start_harness(tmp_path, fake_slack, pace_seconds=0)
+    try:
+        messages = [Message.text(f"Idé nummer {i}") for i in range(600)]
+        sent = await asyncio.gather(*(harness.app.adapter.send(Destination.channel(CHANNEL), m) for m in messages))
+        assert all(isinstance(s, SentMessage) for s in sent)
+        assert len(fake_slack.calls_to("chat.postMessage")) == 600
+    finally:
+        await harness.close()

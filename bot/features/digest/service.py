@@ -136,6 +136,7 @@ class DigestService:
         # Which addresses count as public and how names resolve: tests point these at loopback.
         self.address_policy = AddressPolicy(allow_private=self.fetch_settings.allow_private_addresses)
         self.lookup: Lookup | None = None
+        self._scheduling: dict[tuple[int, str], asyncio.Future[None]] = {}
 
     def fetcher(self) -> Fetcher:
         """The one way this feature fetches pages and feeds."""
@@ -144,15 +145,25 @@ class DigestService:
     # -- schedule ---------------------------------------------------------------------------------
     async def ensure_schedule(self, network: Network) -> None:
         """Give a network its weekly digest job the first time it is seen (Monday 08:00 local)."""
-        if (network.id, network.timezone) in self._scheduled:
+        seen = (network.id, network.timezone)
+        if seen in self._scheduled:
             return
-        job = await self.bot.scheduler.get(weekly_key(network.id))
-        if job is None or (job.timezone != network.timezone and job.status == "pending"):
-            # New, or the network moved to another time zone: Monday 08:00 is local time.
-            cron = job.cron if job is not None and job.cron else DEFAULT_CRON
-            await self.bot.scheduler.every(
-                "digest.weekly", cron, network.timezone, {"network_id": network.id}, key=weekly_key(network.id)
-            )
+        # The many events of a network's first minute share one look at its job.
+        task = self._scheduling.get(seen)
+        if task is None:
+            task = self._scheduling[seen] = asyncio.ensure_future(self._ensure_schedule(network))
+            task.add_done_callback(lambda _: self._scheduling.pop(seen, None))
+        await asyncio.shield(task)
+
+    async def _ensure_schedule(self, network: Network) -> None:
+        key, payload = weekly_key(network.id), {"network_id": network.id}
+        job = await self.bot.scheduler.get(key)
+        if job is None:
+            await self.bot.scheduler.start_every("digest.weekly", DEFAULT_CRON, network.timezone, payload, key=key)
+        elif job.timezone != network.timezone and job.status == "pending":
+            # The network moved to another time zone: Monday 08:00 is local time.
+            cron = job.cron or DEFAULT_CRON
+            await self.bot.scheduler.every("digest.weekly", cron, network.timezone, payload, key=key)
         self._scheduled.add((network.id, network.timezone))
 
     async def set_schedule(self, network: Network, cron: str) -> datetime:

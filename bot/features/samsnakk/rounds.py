@@ -284,8 +284,7 @@ class RoundService:
                 ends_at=start + length - timedelta(days=1),
                 created_at=now,
             )
-            for group in result.groups:
-                await rounds.add_group(row.id, group)
+            await rounds.add_groups(row.id, result.groups)
         # Counts and ids only: never names or schools in the log.
         log.info("samsnakk round network=%s round=%s %s", network.id, number, result.explain())
         if status == "open":
