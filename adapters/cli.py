@@ -16,12 +16,12 @@ from bot.config import check_config, load_config
 from storage.db import run_migrations
 
 log = logging.getLogger("samskap")
-ADAPTERS = ("console", "slack", "discord")
+ADAPTERS = ("console", "slack", "discord", "teams")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("slack", "discord"):
+    if argv and argv[0] in ("slack", "discord", "teams"):
         return importlib.import_module(f"adapters.{argv[0]}.cli").main(argv[1:])
     parser = argparse.ArgumentParser(prog="samskap", description="A chat-bot for learning networks.")
     parser.add_argument("--config", help="TOML configuration file (default: samskap.toml if it exists)")
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     db_cmd.add_argument("action", choices=["upgrade"])
     sub.add_parser("slack", help="Slack tools: samskap slack manifest --url URL")
     sub.add_parser("discord", help="Discord tools: samskap discord sync-commands [--guild ID]")
+    sub.add_parser("teams", help="Teams tools: samskap teams manifest --app-id ID")
     args = parser.parse_args(argv)
 
     config = load_config(args.config)

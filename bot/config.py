@@ -141,8 +141,8 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
     url = cfg.database_url
     if not (url.startswith("sqlite") or url.startswith("postgres")):
         problems.append("database_url must start with sqlite:/// or postgresql://.")
-    if cfg.adapter not in ("console", "slack", "discord"):
-        problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack or discord.")
+    if cfg.adapter not in ("console", "slack", "discord", "teams"):
+        problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack, discord or teams.")
     if cfg.adapter == "slack":
         if not secret("SLACK_BOT_TOKEN", env) and not secret("SLACK_CLIENT_ID", env):
             problems.append("Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for installs).")
@@ -150,4 +150,25 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
             problems.append("Slack over HTTP needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).")
     if cfg.adapter == "discord" and not secret("DISCORD_BOT_TOKEN", env):
         problems.append("Discord needs DISCORD_BOT_TOKEN.")
+    if cfg.adapter == "teams":
+        problems += _teams_problems(env)
+    return problems
+
+
+def _teams_problems(env: dict[str, str]) -> list[str]:
+    """Teams runs without an app id (unauthenticated, for local testing); with one it needs the rest."""
+    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+    app_id = env.get(prefix + "CLIENTID") or env.get("MicrosoftAppId")
+    if not app_id:
+        return []
+    app_type = (env.get(prefix + "AUTHTYPE") or env.get("MicrosoftAppType") or "SingleTenant").lower()
+    problems = []
+    has_secret = secret(prefix + "CLIENTSECRET", env) or secret("MicrosoftAppPassword", env)
+    has_cert = env.get(prefix + "CERTPFXFILE") or env.get("MicrosoftAppCertificateFile")
+    if app_type not in ("userassignedmsi", "usermanagedidentity") and not has_secret and not has_cert:
+        problems.append("Teams needs the app's secret (MicrosoftAppPassword) or a certificate with MicrosoftAppId.")
+    if app_type in ("singletenant", "clientsecret", "certificate") and not (
+        env.get(prefix + "TENANTID") or env.get("MicrosoftAppTenantId")
+    ):
+        problems.append("A single-tenant Teams bot needs its tenant id (MicrosoftAppTenantId).")
     return problems
