@@ -106,9 +106,12 @@ class TeamsHarness:
         data = buttons_of(card)[title]
         return await self.post(self.activity(user, where, value=data, replyToId=card["id"]))
 
-    async def submit(self, user: str, card: dict[str, Any], values: dict[str, str], where: dict[str, Any]) -> int:
-        """`user` fills in a form card's inputs and sends it."""
-        data = {**form_submit_of(card), **values}
+    async def submit(
+        self, user: str, card: dict[str, Any], values: dict[str, Any], where: dict[str, Any],
+        submit: dict[str, Any] | None = None,
+    ) -> int:  # fmt: skip
+        """`user` fills in a form card's inputs and sends it (`submit`: the button's data as it was)."""
+        data = {**(submit or form_submit_of(card)), **values}
         return await self.post(self.activity(user, where, value=data, replyToId=card["id"]))
 
     async def install(self, user: str, channel: str = CHANNEL) -> int:
