@@ -99,6 +99,21 @@ def bot_connector_auth(options: TeamsOptions) -> Any:
     return middleware
 
 
+async def service_url_matches(request: web.Request) -> bool:
+    """The token names the service URL it was issued for; samskap will post back there (with its
+    own token), so an activity naming another one is refused."""
+    identity = request.get(CLAIMS_KEY)
+    claimed = identity.claims.get("serviceurl") if identity is not None and identity.is_authenticated else None
+    if claimed is None:
+        return True
+    try:
+        body = await request.json()
+    except ValueError:
+        return True  # the SDK answers malformed bodies itself
+    given = body.get("serviceUrl") if isinstance(body, dict) else None
+    return str(given or "").rstrip("/").lower() == str(claimed).rstrip("/").lower()
+
+
 def _set_claims(request: web.Request, identity: ClaimsIdentity) -> None:
     # The SDK reads the identity under a plain string key, which aiohttp warns about.
     with warnings.catch_warnings():

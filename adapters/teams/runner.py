@@ -17,7 +17,7 @@ from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.ops_http import application, ops_routes, serve_http
-from adapters.teams.auth import MESSAGES_PATH, TokenSource, bot_connector_auth, token_source
+from adapters.teams.auth import MESSAGES_PATH, TokenSource, bot_connector_auth, service_url_matches, token_source
 from adapters.teams.client import TeamsAdapter
 from adapters.teams.connector import Connector
 from adapters.teams.events import PLATFORM
@@ -53,6 +53,8 @@ def web_app(bot: Bot, adapter: TeamsAdapter, options: TeamsOptions) -> web.Appli
     sdk.on_turn_error = _quiet_turn_error  # the SDK's default posts the exception's text to the chat
 
     async def messages(request: web.Request) -> web.Response:
+        if not await service_url_matches(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
         response = await sdk.process(request, adapter)
         return response if response is not None else web.Response(status=202)
 
