@@ -94,11 +94,16 @@ def action_of(activity: Activity) -> tuple[str, str] | None:
     return None
 
 
-def command_of(text: str, router: Router) -> tuple[str, str] | None:
-    """`ide …`, `/ide …`, or a subcommand of samskap on its own (`bli-med …`, after `@samskap`)."""
+def command_of(text: str, router: Router, *, slash_only: bool = False) -> tuple[str, str] | None:
+    """`ide …`, `/ide …`, or a subcommand of samskap on its own (`bli-med …`, after `@samskap`).
+
+    With `slash_only` (where people talk with each other: reply chains, group chats) only `/ide …`
+    is a command, so a sentence that happens to start with "del" or "ide" stays a message."""
     line = text.strip()
     if line.startswith("/"):
         line = line[1:]
+    elif slash_only:
+        return None
     name, _, args = line.partition(" ")
     name = name.strip().lower()
     if not name:
@@ -123,7 +128,8 @@ def event_of(activity: Activity, router: Router) -> Event | None:
     if not text:
         return None
     conversation = conversation_of(activity)
-    if (command := command_of(text, router)) is not None:
+    talk = conversation.thread_id is not None or activity.conversation.conversation_type == "groupChat"
+    if (command := command_of(text, router, slash_only=talk)) is not None:
         return CommandEvent(user=user, conversation=conversation, name=command[0], args=command[1],
                             platform_ref=activity)  # fmt: skip
     return MessageEvent(user=user, conversation=conversation, text=text, message_id=str(activity.id or ""),
