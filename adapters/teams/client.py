@@ -18,23 +18,23 @@ from typing import TYPE_CHECKING, Any
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
-from adapters.teams import events
+from adapters.teams import events, files
 from adapters.teams.connector import Connector
 from adapters.teams.events import PLATFORM, address, conversation_of, is_channel, person_id, tenant_of, user_of
 from adapters.teams.render import FORM_KEY, form_values, render_form, render_message, sent_form
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import Translator
-from bot.messages import Form, FormField, Message
+from bot.messages import Attachment, Form, FormField, Message
 from storage.repositories.core import Members, Networks
-from storage.repositories.teams import Forms, People, Tenants
+from storage.repositories.teams import People, Stash, Tenants
 
 if TYPE_CHECKING:
     from bot.core import Bot
 
 log = logging.getLogger(__name__)
 
-FORM_LIFETIME = timedelta(days=2)
+STASH_LIFETIME = timedelta(days=2)  # forms and files wait this long for their person
 
 
 class TeamsAdapter:
@@ -58,6 +58,8 @@ class TeamsAdapter:
                 await self._on_message(activity)
             elif activity.type == "conversationUpdate":
                 await self._on_members_added(activity)
+            elif activity.type == "invoke" and activity.name == files.CONSENT_INVOKE:
+                await self._on_file_consent(activity)
         except Exception:
             log.exception("failed to handle a Teams %s activity", activity.type)
 
@@ -66,9 +68,34 @@ class TeamsAdapter:
         if isinstance(value.get(FORM_KEY), str):
             event: Event | None = await self._submitted_form(activity, value)
         else:
-            event = events.event_of(activity, self.bot.router)
+            people: dict[str, str] = {}
+            if mentioned := events.mentioned_people(activity):
+                async with self.bot.db.read() as s:
+                    people = await People(s).by_teams_ids(tenant_of(activity), mentioned)
+            event = events.event_of(activity, self.bot.router, people)
         if event is not None:
             await self.bot.dispatch(event, self)
+
+    async def _on_file_consent(self, activity: Activity) -> None:
+        """The person allowed (or declined) a file offered in their 1:1 chat."""
+        value = activity.value if isinstance(activity.value, dict) else {}
+        key, user = files.file_key(value), user_of(activity)
+        async with self.bot.db.session() as s:
+            row = await Stash(s).get(key, "file") if key else None
+            stored = dict(row.data) if row is not None and row.user_id == user.id else None
+            if stored is not None and key:
+                await Stash(s).remove(key)
+        conversation = conversation_of(activity)
+        if stored is not None and value.get("action") == "accept":
+            upload_info = value.get("uploadInfo") or {}
+            await files.upload(str(upload_info.get("uploadUrl", "")), str(stored["content"]).encode())
+            await self._post(conversation, files.file_info_activity(upload_info))
+        if activity.reply_to_id:  # the offer is answered: its card goes
+            service_url, _ = await self._tenant(conversation.workspace_id)
+            try:
+                await self.connector.delete(service_url, activity.conversation.id, activity.reply_to_id)
+            except DeliveryError as error:
+                log.info("teams: could not remove a file offer (%s)", error.code)
 
     async def _on_members_added(self, activity: Activity) -> None:
         """The bot was added (a welcome from whoever added it), or people joined a team or chat."""
@@ -112,7 +139,20 @@ class TeamsAdapter:
     async def send(self, destination: Destination, message: Message) -> SentMessage | None:
         conversation = await self._target(destination)
         message_id = await self._post(conversation, render_message(message))
+        owner = destination.user if destination.kind in ("dm", "ephemeral") else None
+        if owner is not None and _personal(conversation):
+            for attachment in (p for p in message.parts if isinstance(p, Attachment)):
+                await self._offer_file(conversation, owner, attachment)
         return SentMessage(conversation, message_id)
+
+    async def _offer_file(self, conversation: Conversation, owner: User, attachment: Attachment) -> None:
+        key = secrets.token_urlsafe(12)
+        data = {"filename": attachment.filename, "content": attachment.content, "mime_type": attachment.mime_type}
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as s:
+            await Stash(s).remove_older_than(now - STASH_LIFETIME)
+            await Stash(s).put(key, "file", owner.id, data, now)
+        await self._post(conversation, files.consent_activity(attachment, key))
 
     async def _target(self, destination: Destination) -> Conversation:
         conversation = destination.conversation
@@ -204,16 +244,17 @@ class TeamsAdapter:
         now = self.bot.clock.now()
         data = {"form": asdict(form), "conversation": asdict(event.conversation)}
         async with self.bot.db.session() as s:
-            await Forms(s).remove_older_than(now - FORM_LIFETIME)
-            await Forms(s).put(key, event.user.id, data, now)
+            await Stash(s).remove_older_than(now - STASH_LIFETIME)
+            await Stash(s).put(key, "form", event.user.id, data, now)
         t = await self._translator_of(event.user)
         conversation = await self._target(Destination.ephemeral(event.conversation, event.user))
         await self._post(conversation, render_form(form, key, t.t("Send")))
 
     async def _submitted_form(self, activity: Activity, value: dict[str, Any]) -> Event | None:
         user = user_of(activity)
+        key = str(value[FORM_KEY])
         async with self.bot.db.read() as s:
-            row = await Forms(s).get(str(value[FORM_KEY]))
+            row = await Stash(s).get(key, "form")
             stored = (row.user_id, row.data) if row else None
         t = await self._translator_of(user)
         card_place = conversation_of(activity, card_id=activity.reply_to_id)
@@ -223,7 +264,8 @@ class TeamsAdapter:
             return None
         form, conversation = _form_from_dict(stored[1]["form"]), Conversation(**stored[1]["conversation"])
         async with self.bot.db.session() as s:
-            await Forms(s).remove(str(value[FORM_KEY]))
+            if not await Stash(s).remove(key):
+                return None  # pressed twice at once: the other press sends it
         if activity.reply_to_id:  # the card says it was sent, so it is not sent twice
             try:
                 service_url, _ = await self._tenant(card_place.workspace_id)
@@ -242,6 +284,11 @@ class TeamsAdapter:
 
     async def close(self) -> None:
         await self.connector.close()
+
+
+def _personal(conversation: Conversation) -> bool:
+    """A 1:1 chat (group chats are direct conversations too, but have `19:` ids)."""
+    return conversation.is_direct and not conversation.id.startswith("19:")
 
 
 def _at(user: User) -> str:

@@ -71,19 +71,49 @@ def address(conversation: Conversation) -> str:
     return conversation.id
 
 
-def message_text(activity: Activity) -> tuple[str, bool]:
-    """The typed text without the bot's @mention, and whether the bot was mentioned."""
+def _mentions(activity: Activity) -> list[dict[str, Any]]:
+    found = []
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else dict(entity)
+        if data.get("type") == "mention" and isinstance(data.get("mentioned"), dict):
+            found.append(data)
+    return found
+
+
+def mentioned_people(activity: Activity) -> list[str]:
+    """The Teams ids of the people (not the bot) @mentioned in a message."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    return [str(m["mentioned"].get("id")) for m in _mentions(activity) if m["mentioned"].get("id") != bot_id]
+
+
+def message_text(activity: Activity, people: dict[str, str] | None = None) -> tuple[str, bool]:
+    """The typed text without the bot's @mention, and whether the bot was mentioned.
+
+    Other people's mentions become `<@id>` with the id the core knows them by (`people` maps
+    Teams ids to those), or `@Name` for someone samskap has not met."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
     mentioned = False
-    for entity in activity.entities or []:
-        data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else dict(entity)
-        if data.get("type") != "mention":
-            continue
-        if (data.get("mentioned") or {}).get("id") == bot_id:
+    for mention in _mentions(activity):
+        who = mention["mentioned"]
+        tag = str(mention.get("text") or "")
+        if who.get("id") == bot_id:
             mentioned = True
-            text = text.replace(str(data.get("text") or ""), " ")
-    return html.unescape(_TAGS.sub("", text)).replace("\xa0", " ").strip(), mentioned
+            text = text.replace(tag, " ")
+        elif tag:
+            known = (people or {}).get(str(who.get("id")))
+            name = "".join(str(who.get("name") or "").split())
+            text = text.replace(tag, f"<@{known}>" if known else f"@{name}")
+    plain = html.unescape(_TAGS.sub("", _keep_mentions(text))).replace("\xa0", " ")
+    return plain.replace("\x00", "<@").replace("\x01", ">").strip(), mentioned
+
+
+_MENTION_TOKEN = re.compile(r"<@([A-Za-z0-9_.-]+)>")
+
+
+def _keep_mentions(text: str) -> str:
+    """Shield `<@id>` from the tag stripping that removes Teams' other markup."""
+    return _MENTION_TOKEN.sub(lambda m: f"\x00{m.group(1)}\x01", text)
 
 
 def action_of(activity: Activity) -> tuple[str, str] | None:
@@ -116,7 +146,7 @@ def command_of(text: str, router: Router, *, slash_only: bool = False) -> tuple[
     return None
 
 
-def event_of(activity: Activity, router: Router) -> Event | None:
+def event_of(activity: Activity, router: Router, people: dict[str, str] | None = None) -> Event | None:
     """A message activity as a click, a command or a message (form submissions are the adapter's)."""
     user = user_of(activity)
     if (action := action_of(activity)) is not None:
@@ -124,7 +154,7 @@ def event_of(activity: Activity, router: Router) -> Event | None:
         return ActionEvent(user=user, conversation=conversation_of(activity, card_id=card_id),
                            action_id=action[0], value=action[1], message_id=card_id,
                            platform_ref=activity)  # fmt: skip
-    text, mentioned = message_text(activity)
+    text, mentioned = message_text(activity, people)
     if not text:
         return None
     conversation = conversation_of(activity)

@@ -70,7 +70,7 @@ def build_manifest(
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
         "bots": [{
-            "botId": app_id, "scopes": SCOPES, "isNotificationOnly": False, "supportsFiles": False,
+            "botId": app_id, "scopes": SCOPES, "isNotificationOnly": False, "supportsFiles": True,
             "commandLists": [{"scopes": SCOPES, "commands": commands(router, t)}],
         }],
         "validDomains": [],

@@ -25,7 +25,7 @@ from adapters.teams.factory import ConnectorFactory
 from adapters.teams.options import TeamsOptions
 from bot.app import start_background
 from storage.models.core import Member
-from storage.repositories.teams import Forms, People
+from storage.repositories.teams import People, Stash
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -87,18 +87,20 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
 
 
 async def _export(session: AsyncSession, member: Member) -> list[dict[str, Any]]:
-    """How samskap reaches the member in Teams, and answers to a form not yet sent."""
+    """How samskap reaches the member in Teams, forms not yet sent and files not yet taken."""
     if member.platform != PLATFORM:
         return []
     person = await People(session).get(member.workspace_id, member.user_id)
     found: list[dict[str, Any]] = []
     if person is not None:
         found.append({"teams_user_id": person.teams_id, "personal_chat": person.conversation_id})
-    found += [{"open_form": row.data["form"]["form_id"]} for row in await Forms(session).of(member.user_id)]
+    for row in await Stash(session).of(member.user_id):
+        found.append({"open_form": row.data["form"]["form_id"]} if row.kind == "form"
+                     else {"file_on_offer": row.data["filename"]})  # fmt: skip
     return found
 
 
 async def _erase(session: AsyncSession, member: Member) -> None:
     if member.platform == PLATFORM:
         await People(session).forget(member.workspace_id, member.user_id)
-        await Forms(session).remove_of(member.user_id)
+        await Stash(session).remove_of(member.user_id)

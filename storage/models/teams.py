@@ -1,9 +1,9 @@
-"""What the Teams adapter keeps between restarts: where to reach a tenant and a member, and open forms.
+"""What the Teams adapter keeps between restarts: where to reach a tenant and a member, open forms and files on offer.
 
 Teams answers only at the service URL an activity came from, and a direct message needs a 1:1
 conversation that exists before anything can be posted in it. Both are learnt when the bot is
 installed or first spoken to, and kept here so follow-ups, reminders and digests reach people
-after a restart. A form shown as an Adaptive Card is kept with who may send it.
+after a restart. A form shown as an Adaptive Card, or a file offered for download, is kept with who it is for.
 """
 
 from __future__ import annotations
@@ -41,12 +41,14 @@ class TeamsPerson(Base):
     updated_at: Mapped[datetime]
 
 
-class TeamsForm(Base):
-    """A form sent as an Adaptive Card, until its owner sends it (at most two days)."""
+class TeamsStash(Base):
+    """What waits for one member's answer (at most two days): a form sent as an Adaptive Card
+    until they send it, or a file until they accept it into their OneDrive."""
 
-    __tablename__ = "teams_forms"
+    __tablename__ = "teams_stash"
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "form" or "file"
     user_id: Mapped[str] = mapped_column(String(200), index=True)
     data: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime]

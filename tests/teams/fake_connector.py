@@ -53,6 +53,7 @@ class FakeConnector:
     deleted: list[tuple[str, str]] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -73,6 +74,7 @@ class FakeConnector:
         app.router.add_put(base + "/{cid}/activities/{aid}", self._update)
         app.router.add_delete(base + "/{cid}/activities/{aid}", self._delete)
         app.router.add_get(base + "/{cid}/members/{uid}", self._member)
+        app.router.add_put("/onedrive/{name}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -95,7 +97,7 @@ class FakeConnector:
 
     @web.middleware
     async def _record_and_fail(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        body = await request.json() if request.can_read_body else None
+        body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
         path = request.path.removeprefix(BASE_PATH)
         self.requests.append(Recorded(request.method, path, body, request.headers.get("Authorization", "")))
         for failure in self.failures:
@@ -142,6 +144,16 @@ class FakeConnector:
     async def _member(self, request: web.Request) -> web.Response:
         uid = request.match_info["uid"]
         return web.json_response({"id": uid, "name": self.names.get(uid, ""), "aadObjectId": aad_id(uid)})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """A OneDrive upload URL, as Teams hands one out when someone accepts a file."""
+        self.uploads[request.match_info["name"]] = await request.read()
+        return web.json_response({"id": request.match_info["name"]}, status=201)
+
+    def upload_info(self, name: str) -> dict[str, str]:
+        return {"name": name, "uploadUrl": f"http://127.0.0.1:{self.port}/onedrive/{name}",
+                "contentUrl": f"https://nordby-my.sharepoint.com/personal/{name}", "uniqueId": f"id-{name}",
+                "fileType": name.rpartition(".")[2]}  # fmt: skip
 
     def in_chain(self, root_id: str, channel: str = CHANNEL) -> list[dict[str, Any]]:
         return self.messages.get(f"{channel};messageid={root_id}", [])

@@ -98,6 +98,18 @@ class TeamsHarness:
             activity["text"] = text
         return await self.post(activity)
 
+    async def say_with_mention(self, user: str, before: str, who: str, after: str) -> int:
+        """`user` writes `@samskap {before} @{who} {after}` in the channel, both as Teams mentions."""
+        activity = self.activity(user, {})
+        activity["conversation"] = self.in_channel(activity["id"])
+        name = who.capitalize()
+        activity["text"] = f"<at>samskap</at> {before} <at>{name}</at> {after}"
+        activity["entities"] = [
+            {"type": "mention", "text": "<at>samskap</at>", "mentioned": {"id": BOT_ID, "name": "samskap"}},
+            {"type": "mention", "text": f"<at>{name}</at>", "mentioned": {"id": teams_id(who), "name": name}},
+        ]
+        return await self.post(activity)
+
     async def say_in_personal_chat(self, user: str, text: str) -> int:
         return await self.post(self.activity(user, self.in_personal_chat(user), text=text))
 
@@ -113,6 +125,17 @@ class TeamsHarness:
         """`user` fills in a form card's inputs and sends it (`submit`: the button's data as it was)."""
         data = {**(submit or form_submit_of(card)), **values}
         return await self.post(self.activity(user, where, value=data, replyToId=card["id"]))
+
+    async def accept_file(self, user: str, offer: dict[str, Any], *, accept: bool = True) -> int:
+        """`user` presses Allow (or Decline) on a file offer in their 1:1 chat: Teams sends an invoke."""
+        consent = offer["attachments"][0]
+        value = {"type": "fileUpload", "action": "accept" if accept else "decline",
+                 "context": consent["content"]["acceptContext"]}  # fmt: skip
+        if accept:
+            value["uploadInfo"] = self.fake.upload_info(consent["name"])
+        activity = self.activity(user, self.in_personal_chat(user), type="invoke", name="fileConsent/invoke",
+                                 value=value, replyToId=offer["id"])  # fmt: skip
+        return await self.post(activity)
 
     async def install(self, user: str, channel: str = CHANNEL) -> int:
         """`user` adds the app to the team: Teams says the bot joined the General channel."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.teams.options import MULTI_TENANT_AUTHORITY, TeamsOptions
 from bot.config import Config, check_config
 from storage.db import Database
-from storage.repositories.teams import Forms, People, Tenants
+from storage.repositories.teams import People, Stash, Tenants
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TENANT = "11111111-2222-3333-4444-555555555555"
@@ -47,19 +47,22 @@ async def test_tenants_people_and_forms_are_kept(any_database_url: str) -> None:
             await People(s).remember(TENANT, "aad-kari", "29:kari", "", NOW)
             await People(s).remember(TENANT, "aad-kari", "29:kari", "a:chat", NOW)
             await People(s).remember(TENANT, "aad-kari", "29:kari", "", NOW)  # a channel message keeps the chat
-            await Forms(s).put("old", "aad-kari", {"form": {}}, NOW - timedelta(days=3))
-            await Forms(s).put("new", "aad-kari", {"form": {}}, NOW)
+            await Stash(s).put("old", "form", "aad-kari", {"form": {}}, NOW - timedelta(days=3))
+            await Stash(s).put("new", "file", "aad-kari", {"filename": "samsnakk.ics"}, NOW)
         async with db.session() as s:
             tenant = await Tenants(s).get(TENANT)
             assert tenant is not None and tenant.service_url.endswith("/amer/")
             person = await People(s).get(TENANT, "aad-kari")
             assert person is not None and (person.teams_id, person.conversation_id) == ("29:kari", "a:chat")
-            await Forms(s).remove_older_than(NOW - timedelta(days=2))
+            assert await Stash(s).get("new", "form") is None  # a key is only found as what it is
+            await Stash(s).remove_older_than(NOW - timedelta(days=2))
         async with db.session() as s:
-            assert [f.key for f in await Forms(s).of("aad-kari")] == ["new"]
-            await Forms(s).remove_of("aad-kari")
+            assert [f.key for f in await Stash(s).of("aad-kari")] == ["new"]
+            assert await Stash(s).remove("new") and not await Stash(s).remove("new")
+            await Stash(s).put("newer", "form", "aad-kari", {}, NOW)
+            await Stash(s).remove_of("aad-kari")
             await People(s).forget(TENANT, "aad-kari")
         async with db.session() as s:
-            assert await Forms(s).of("aad-kari") == [] and await People(s).get(TENANT, "aad-kari") is None
+            assert await Stash(s).of("aad-kari") == [] and await People(s).get(TENANT, "aad-kari") is None
     finally:
         await db.dispose()

@@ -1,4 +1,4 @@
-"""teams: tenants' service URLs, people and open forms
+"""teams: tenants' service URLs, people, open forms and offered files
 
 Revision ID: 0010_teams
 Revises: 0001_core
@@ -31,20 +31,21 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', 'user_id', name=op.f('pk_teams_people'))
     )
-    op.create_table('teams_forms',
+    op.create_table('teams_stash',
     sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('user_id', sa.String(length=200), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('key', name=op.f('pk_teams_forms'))
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_teams_stash'))
     )
-    with op.batch_alter_table('teams_forms', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_teams_forms_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('teams_stash', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_teams_stash_user_id'), ['user_id'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('teams_forms', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_teams_forms_user_id'))
-    op.drop_table('teams_forms')
+    with op.batch_alter_table('teams_stash', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_teams_stash_user_id'))
+    op.drop_table('teams_stash')
     op.drop_table('teams_people')
     op.drop_table('teams_tenants')
