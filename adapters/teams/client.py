@@ -25,7 +25,7 @@ from adapters.teams.render import FORM_KEY, form_values, render_form, render_mes
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import Translator
-from bot.messages import Attachment, Form, FormField, Message
+from bot.messages import Attachment, Button, Buttons, Form, FormField, Message, Text
 from storage.repositories.core import Members, Networks
 from storage.repositories.teams import People, Stash, Tenants
 
@@ -108,7 +108,23 @@ class TeamsAdapter:
             else:
                 name = member.name or await self._member_name(activity, str(member.id))
                 user = User(PLATFORM, tenant, person_id(member), name)
+                await self._remember_person(tenant, user.id, str(member.id), "")
             await self.bot.dispatch(MemberJoinedEvent(user=user, conversation=conversation), self)
+            if member.id == bot_id and is_channel(conversation.id):
+                await self._welcome_team(conversation)
+
+    async def _welcome_team(self, conversation: Conversation) -> None:
+        """Added to a team: say in its channel what samskap is, in the network's language."""
+        async with self.bot.db.read() as s:
+            network = await Networks(s).by_workspace(f"{PLATFORM}:{conversation.workspace_id}")
+        t = self.bot.translator_for(None, network)
+        text = t.t(
+            "Hi everyone! I am samskap. I help {network} keep learning between our meetings. Join with "
+            "@samskap bli-med <your school>, share an idea with @samskap ide <your idea>, and write "
+            "@samskap to see everything I can do.", network=network.name if network else "samskap",
+        )  # fmt: skip
+        welcome = Message.of(Text(text), Buttons((Button(t.t("Join"), "membership.join", style="primary"),)))
+        await self._post(conversation, render_message(welcome))
 
     async def _member_name(self, activity: Activity, teams_id: str) -> str:
         try:
@@ -130,10 +146,16 @@ class TeamsAdapter:
         async with self.bot.db.session() as s:
             if self._tenants.get(tenant) != place and all(place):
                 await Tenants(s).remember(tenant, place[0], place[1], now)
-            if known != person and not sender.id.startswith("28:"):  # "28:" is a bot
-                await People(s).remember(tenant, person_key[1], person[0], person[1], now)
         self._tenants[tenant] = place
-        self._people[person_key] = person
+        if known != person and not sender.id.startswith("28:"):  # "28:" is a bot
+            await self._remember_person(tenant, person_key[1], person[0], person[1])
+
+    async def _remember_person(self, tenant: str, user_id: str, teams_id: str, conversation_id: str) -> None:
+        async with self.bot.db.session() as s:
+            await People(s).remember(tenant, user_id, teams_id, conversation_id, self.bot.clock.now())
+            row = await People(s).get(tenant, user_id)
+            if row is not None:
+                self._people[(tenant, user_id)] = (row.teams_id, row.conversation_id)
 
     # -- outbound: the Adapter protocol ------------------------------------------------------------
     async def send(self, destination: Destination, message: Message) -> SentMessage | None:
