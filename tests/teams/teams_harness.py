@@ -25,13 +25,14 @@ from bot.core import Bot
 class TeamsHarness:
     def __init__(
         self, fake: FakeConnector, database_url: str, clock: FakeClock, *,
-        options: TeamsOptions | None = None, tokens: TokenSource | None = None,
+        options: TeamsOptions | None = None, tokens: TokenSource | None = None, config: Config | None = None,
     ) -> None:  # fmt: skip
         self.fake = fake
         self.database_url = database_url
         self.clock = clock
         self.options = options or TeamsOptions()
         self.tokens = tokens
+        self.config = config or Config()
         self.bot: Bot
         self.adapter: TeamsAdapter
         self._runner: web.AppRunner | None = None
@@ -40,7 +41,8 @@ class TeamsHarness:
         self.url = ""
 
     async def start(self) -> TeamsHarness:
-        self.bot = await build_bot(Config(database_url=self.database_url), clock=self.clock)
+        self.config.database_url = self.database_url
+        self.bot = await build_bot(self.config, clock=self.clock)
         self.adapter = attach(self.bot, self.options, self.tokens)
         self._runner = await serve_http(web_app(self.bot, self.adapter, self.options), "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
