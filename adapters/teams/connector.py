@@ -1,6 +1,7 @@
 """The Bot Connector, through the SDK's `TeamsConnectorClient`: post, update, delete, create chats.
 
-One client per service URL, made again when the token changes. Failures become `DeliveryError`
+One client per service URL, made again when the token changes. Sends are paced to Teams' limits
+per conversation and per bot (pacing.py). Failures become `DeliveryError`
 (errors.py). A 429 with a short `Retry-After` is waited out here a few times (nothing was
 posted, so trying again cannot post twice); longer waits and other failures go back to the
 caller, and the outbox retries them later.
@@ -18,6 +19,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from adapters.teams.auth import TokenSource
 from adapters.teams.errors import delivering
+from adapters.teams.pacing import BOT_LIMITS, CONVERSATION_LIMITS, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,13 @@ class Connector:
         self.tokens = tokens
         self.max_wait = max_wait
         self._clients: dict[str, tuple[str, TeamsConnectorClient]] = {}
+        self.conversations = Pacer(CONVERSATION_LIMITS)
+        self.bot = Pacer(BOT_LIMITS)
+
+    async def _paced(self, service_url: str, conversation_id: str | None) -> None:
+        if conversation_id is not None:  # a reply chain counts with its channel
+            await self.conversations.wait(conversation_id.split(";", 1)[0])
+        await self.bot.wait(service_url)
 
     async def _client(self, service_url: str) -> TeamsConnectorClient:
         token = await self.tokens.token()
@@ -50,6 +59,7 @@ class Connector:
         body = Activity.model_validate(activity)
 
         async def post() -> str:
+            await self._paced(service_url, conversation_id)
             client = await self._client(service_url)
             response = await client.conversations.send_to_conversation(conversation_id, body)
             return str(response.id or "")
@@ -60,6 +70,7 @@ class Connector:
         body = Activity.model_validate({**activity, "id": activity_id})
 
         async def put() -> None:
+            await self._paced(service_url, conversation_id)
             client = await self._client(service_url)
             await client.conversations.update_activity(conversation_id, activity_id, body)
 
@@ -67,6 +78,7 @@ class Connector:
 
     async def delete(self, service_url: str, conversation_id: str, activity_id: str) -> None:
         async def remove() -> None:
+            await self._paced(service_url, conversation_id)
             client = await self._client(service_url)
             await client.conversations.delete_activity(conversation_id, activity_id)
 
@@ -83,6 +95,7 @@ class Connector:
         )
 
         async def create() -> str:
+            await self._paced(service_url, None)
             client = await self._client(service_url)
             response = await client.conversations.create_conversation(parameters)
             return str(response.id or "")
