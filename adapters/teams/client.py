@@ -80,16 +80,18 @@ class TeamsAdapter:
         """The person allowed (or declined) a file offered in their 1:1 chat."""
         value = activity.value if isinstance(activity.value, dict) else {}
         key, user = files.file_key(value), user_of(activity)
-        async with self.bot.db.session() as s:
+        async with self.bot.db.read() as s:
             row = await Stash(s).get(key, "file") if key else None
             stored = dict(row.data) if row is not None and row.user_id == user.id else None
-            if stored is not None and key:
-                await Stash(s).remove(key)
+        if stored is None or key is None:
+            return  # someone else's offer, or one answered already
         conversation = conversation_of(activity)
-        if stored is not None and value.get("action") == "accept":
+        if value.get("action") == "accept":
             upload_info = value.get("uploadInfo") or {}
             await files.upload(str(upload_info.get("uploadUrl", "")), str(stored["content"]).encode())
             await self._post(conversation, files.file_info_activity(upload_info))
+        async with self.bot.db.session() as s:  # taken or declined: a failed upload can be tried again
+            await Stash(s).remove(key)
         if activity.reply_to_id:  # the offer is answered: its card goes
             service_url, _ = await self._tenant(conversation.workspace_id)
             try:

@@ -39,6 +39,9 @@ async def test_booking_a_talk_offers_the_invitation_file_in_each_1_1_chat(
     kari_offer = offers(teams.personal_messages("kari"))[0]
     assert await teams.accept_file("ola", kari_offer) == 200  # not ola's file: nothing is uploaded
     assert connector.uploads == {}
+    connector.fail("PUT", r"^/onedrive/", 503)
+    assert await teams.accept_file("kari", kari_offer) == 200  # OneDrive fails: the offer stays open
+    assert connector.uploads == {} and not connector.deleted
     assert await teams.accept_file("kari", kari_offer) == 200
     ics = connector.uploads["samsnakk.ics"].decode()
     assert ics.startswith("BEGIN:VCALENDAR") and "DTSTART:" in ics
