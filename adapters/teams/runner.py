@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -39,6 +40,9 @@ def attach(bot: Bot, options: TeamsOptions, tokens: TokenSource | None = None) -
     sdk_log = logging.getLogger("microsoft_agents")
     if sdk_log.getEffectiveLevel() < logging.WARNING:
         sdk_log.setLevel(logging.WARNING)
+    # Its connector logs every refused request as an error with a stack; the adapter turns those
+    # into DeliveryErrors, which the outbox logs once with their reason.
+    logging.getLogger("microsoft_agents.hosting.core.connector").setLevel(logging.CRITICAL)
     adapter = TeamsAdapter(bot, Connector(tokens or token_source(options)))
     bot.add_adapter(adapter)
     bot.auto_setup_platforms.add(PLATFORM)  # a tenant becomes a network on first use, as on Slack
@@ -71,6 +75,8 @@ async def _quiet_turn_error(context: TurnContext, error: Exception) -> None:
 
 async def serve(bot: Bot, options: dict[str, Any]) -> None:
     teams_options = TeamsOptions.from_config(bot.config, port=int(options.get("port") or 3000))
+    if options.get("host"):
+        teams_options = replace(teams_options, host=str(options["host"]))
     if not teams_options.authenticated:
         log.warning(
             "teams: NO APP ID, so requests to %s are NOT AUTHENTICATED. This is for local testing "
