@@ -139,8 +139,12 @@ def _input(field: FormField) -> dict[str, Any]:
         return {"type": "Input.ChoiceSet", **common, "choices": choices, "style": "compact",
                 **({"value": field.initial} if field.initial else {})}  # fmt: skip
     if field.kind == "number":
-        return {"type": "Input.Number", **common, **({"value": field.initial} if field.initial else {}),
-                **({"placeholder": field.hint} if field.hint else {})}  # fmt: skip
+        number: dict[str, Any] = {"type": "Input.Number", **common}
+        if field.hint:
+            number["placeholder"] = field.hint
+        if field.initial.strip().lstrip("-").isdigit():  # the card wants a number here, not text
+            number["value"] = int(field.initial)
+        return number
     text_input: dict[str, Any] = {"type": "Input.Text", **common, "maxLength": field.max_length,
                                   "isMultiline": field.kind == "long_text"}  # fmt: skip
     if field.hint:
