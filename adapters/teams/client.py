@@ -52,7 +52,7 @@ class TeamsAdapter:
         activity = context.activity
         try:
             if not tenant_of(activity) or activity.from_property is None:
-                return  # not from Teams (the Emulator, a probe): nowhere to answer
+                return  # no tenant and no sender (a probe): nobody to answer
             await self._remember(activity)
             if activity.type == "message":
                 await self._on_message(activity)
@@ -139,7 +139,7 @@ class TeamsAdapter:
         tenant, now = tenant_of(activity), self.bot.clock.now()
         place = (str(activity.service_url or ""), str(activity.recipient.id if activity.recipient else ""))
         sender = activity.from_property
-        personal = activity.conversation.id if activity.conversation.conversation_type == "personal" else ""
+        personal = activity.conversation.id if activity.conversation.conversation_type in ("personal", None) else ""
         person_key = (tenant, person_id(sender))
         known = self._people.get(person_key)
         person = (str(sender.id), personal or (known[1] if known else ""))

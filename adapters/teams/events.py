@@ -25,10 +25,11 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def tenant_of(activity: Activity) -> str:
+    """The tenant; the channel's name for clients without one (the Bot Framework Emulator)."""
     tenant = activity.conversation.tenant_id if activity.conversation else None
     if not tenant:
         tenant = ((_channel_data(activity).get("tenant") or {}).get("id")) or ""
-    return str(tenant)
+    return str(tenant or (activity.channel_id if activity.channel_id != "msteams" else "") or "")
 
 
 def _channel_data(activity: Activity) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def conversation_of(activity: Activity, *, card_id: str | None = None) -> Conver
     """The core conversation; `card_id` is the message a click came from (its chain is not a thread)."""
     conv = activity.conversation
     tenant = tenant_of(activity)
-    if conv.conversation_type in ("personal", "groupChat"):
+    if conv.conversation_type in ("personal", "groupChat", None):  # None: the Emulator's chat
         # A group chat is no channel of the network: like a direct message, with several people.
         return Conversation(PLATFORM, tenant, conv.id, is_direct=True)
     base, _, rest = conv.id.partition(";messageid=")

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from fake_connector import FakeConnector
-from teams_harness import TeamsHarness
+from teams_harness import TeamsHarness, text_of
 
 from adapters.teams.runner import serve
 from bot.app import build_bot, shutdown
@@ -73,3 +73,14 @@ async def test_a_whole_conversation_leaves_no_words_or_ids_in_the_log(
     assert "teams" in ours  # the adapter did log (the 403), without saying to whom or what
     for secret in ("Vennskapsbenk", "Nordby", "29:kari", "a:personal", "19:team", connector.service_url):
         assert secret not in ours, secret
+
+
+async def test_the_bot_framework_emulator_can_talk_to_an_unauthenticated_bot(
+    teams: TeamsHarness, connector: FakeConnector
+) -> None:
+    activity = teams.activity("kari", {"id": "5e1d2c3b-emulator|livechat"}, channelId="emulator", text="samskap",
+                              channelData={})  # fmt: skip
+    assert await teams.post(activity) == 202
+    answers = connector.messages["5e1d2c3b-emulator|livechat"]
+    assert answers and "samskap" in text_of(answers[0])
+    assert connector.created == []  # its one chat is the direct conversation: nothing to create
