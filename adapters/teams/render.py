@@ -18,9 +18,10 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
 ACTION_KEY = "samskap"
 FORM_KEY = "samskap_form"
-# Teams refuses a message over about 28 KB; a card is cut well before that.
-CARD_TEXT_MAX = 20_000
+# Teams refuses a message over about 28 KB; text is cut well before that (bokmål letters take two bytes).
+CARD_TEXT_MAX = 12_000
 TITLE_MAX = 100
+TEXT_MIN = 20  # a text cut shorter than this says nothing
 
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STYLES = {"primary": "positive", "danger": "destructive", "default": "default"}
@@ -66,8 +67,10 @@ def _body(message: Message) -> list[dict[str, Any]]:
         for element in _elements(part):
             text = element.get("text", "")
             if len(text) > budget:
+                if budget < TEXT_MIN:  # the text before ended in "…"; what follows is left out
+                    continue
                 element["text"] = _cut(text, budget)
-            budget = max(0, budget - len(element.get("text", "")))
+            budget -= len(element.get("text", ""))
             if separate:
                 element["separator"], separate = True, False
             body.append(element)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fake_connector import CHANNEL, TENANT, FakeConnector
 from teams_harness import TeamsHarness, card_of, form_submit_of, inputs_of, text_of
 
@@ -107,3 +109,11 @@ def test_messages_render_as_markdown_or_one_adaptive_card() -> None:
     assert [(a["style"], a["data"]) for a in actions] == [
         ("positive", {"samskap": "ideas.adopt", "value": "12"}), ("destructive", {"samskap": "ideas.no", "value": ""}),
     ]  # fmt: skip
+
+
+def test_a_very_long_message_is_cut_to_fit_in_one_teams_message() -> None:
+    long_text = "Æøå " * 20_000
+    for message in (Message.text(long_text), Message.of(Section("Brev"), Text(long_text), Text(long_text))):
+        rendered = render_message(message)
+        assert len(json.dumps(rendered, ensure_ascii=False).encode()) < 28_000
+        assert "…" in json.dumps(rendered, ensure_ascii=False)
