@@ -182,8 +182,8 @@ class TeamsAdapter:
         conversation = destination.conversation
         if destination.kind in ("channel", "group") and conversation is not None:
             return conversation
-        if destination.kind == "ephemeral" and conversation is not None and conversation.is_direct:
-            return conversation
+        if destination.kind == "ephemeral" and conversation is not None and _personal(conversation):
+            return conversation  # in a group chat, what is for one person goes to their 1:1 chat
         assert destination.user is not None
         return await self._personal_chat(destination.user)
 

@@ -117,3 +117,13 @@ def test_a_very_long_message_is_cut_to_fit_in_one_teams_message() -> None:
         rendered = render_message(message)
         assert len(json.dumps(rendered, ensure_ascii=False).encode()) < 28_000
         assert "…" in json.dumps(rendered, ensure_ascii=False)
+
+
+async def test_a_form_asked_for_in_a_group_chat_comes_in_the_1_1_chat(
+    teams: TeamsHarness, connector: FakeConnector
+) -> None:
+    register_form(teams)
+    group = {"id": "19:gruppe@thread.v2", "conversationType": "groupChat", "tenantId": TENANT}
+    assert await teams.post(teams.activity("kari", group, text="/planlegg")) == 202
+    assert inputs_of(teams.personal_messages("kari")[-1]) == ["topic", "minutes", "notes", "place"]
+    assert "19:gruppe@thread.v2" not in connector.messages
