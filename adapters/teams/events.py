@@ -1,7 +1,8 @@
 """Teams activities → core events, in one place.
 
 Identity: a network is a tenant (an organisation's Microsoft 365), so every team and chat of a
-municipality shares one network; a user is their Teams user id (`29:…`) within the tenant.
+municipality shares one network; a user is their Entra object id within the tenant (the adapter
+keeps their Teams id, `29:…`, to open a chat with them).
 A channel's reply chain is the channel with a `thread_id` (the chain's first message); a message
 that starts a chain is in the channel itself, so answers meant for the channel start a new post.
 Personal chats are direct conversations, and so are group chats (they are not the network's channels).
@@ -34,7 +35,9 @@ def tenant_of(activity: Activity) -> str:
 
 def _channel_data(activity: Activity) -> dict[str, Any]:
     data = activity.channel_data
-    return data if isinstance(data, dict) else (data.model_dump(by_alias=True) if data is not None else {})
+    if isinstance(data, dict):
+        return data
+    return data.model_dump(by_alias=True) if hasattr(data, "model_dump") else {}
 
 
 def user_of(activity: Activity) -> User:
