@@ -23,7 +23,7 @@ from adapters.teams.connector import Connector
 from adapters.teams.events import PLATFORM, address, conversation_of, is_channel, person_id, tenant_of, user_of
 from adapters.teams.render import FORM_KEY, form_values, render_form, render_message, sent_form
 from bot.adapter import DeliveryError, Destination, SentMessage
-from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
+from bot.events import CommandEvent, Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Buttons, Form, FormField, Message, Text
 from storage.repositories.core import Members, Networks
@@ -111,6 +111,10 @@ class TeamsAdapter:
                 name = member.name or await self._member_name(activity, str(member.id))
                 user = User(PLATFORM, tenant, person_id(member), name)
                 await self._remember_person(tenant, user.id, str(member.id), "")
+            if member.id == bot_id and _personal(conversation):
+                # Added for oneself: the 1:1 chat opens with what samskap can do (its help).
+                await self.bot.dispatch(CommandEvent(user=user, conversation=conversation, name="samskap"), self)
+                continue
             await self.bot.dispatch(MemberJoinedEvent(user=user, conversation=conversation), self)
             if member.id == bot_id and is_channel(conversation.id):
                 await self._welcome_team(conversation)

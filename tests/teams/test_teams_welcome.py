@@ -3,7 +3,7 @@ welcome for whoever added it, and for each person who joins the team later."""
 
 from __future__ import annotations
 
-from fake_connector import CHANNEL, TENANT, FakeConnector, aad_id
+from fake_connector import BOT_ID, CHANNEL, TENANT, FakeConnector, aad_id
 from teams_harness import TeamsHarness, buttons_of, text_of
 
 from bot.i18n import translator
@@ -35,3 +35,13 @@ async def test_someone_who_joins_the_team_is_welcomed_by_name(teams: TeamsHarnes
     assert await teams.post(activity) == 202
     assert any("Velkommen, Nina Nordmann!" in text_of(m) for m in teams.personal_messages("nina"))
     assert len(connector.messages[CHANNEL]) == 1  # the channel is welcomed once, on install
+
+
+async def test_adding_samskap_for_oneself_opens_the_1_1_chat_with_its_help(
+    teams: TeamsHarness, connector: FakeConnector
+) -> None:
+    activity = teams.activity("kari", teams.in_personal_chat("kari"), type="conversationUpdate",
+                              membersAdded=[{"id": BOT_ID}])  # fmt: skip
+    assert await teams.post(activity) == 202
+    (hello,) = teams.personal_messages("kari")
+    assert "bli-med" in text_of(hello) and connector.created == []
