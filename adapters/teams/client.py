@@ -40,9 +40,10 @@ STASH_LIFETIME = timedelta(days=2)  # forms and files wait this long for their p
 class TeamsAdapter:
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, connector: Connector) -> None:
+    def __init__(self, bot: Bot, connector: Connector, tenants: frozenset[str] = frozenset()) -> None:
         self.bot = bot
         self.connector = connector
+        self.tenants = tenants  # the tenants answered (empty: any)
         # What was last stored, so an activity writes to the database only when something changed.
         self._tenants: dict[str, tuple[str, str]] = {}
         self._people: dict[tuple[str, str], tuple[str, str]] = {}
@@ -53,6 +54,9 @@ class TeamsAdapter:
         try:
             if not tenant_of(activity) or activity.from_property is None:
                 return  # no tenant and no sender (a probe): nobody to answer
+            if self.tenants and tenant_of(activity) not in self.tenants:
+                log.info("teams: ignored an activity from a tenant samskap does not serve")
+                return
             await self._remember(activity)
             if activity.type == "message":
                 await self._on_message(activity)

@@ -7,8 +7,9 @@
     CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE      or MicrosoftAppType
                                                              (SingleTenant, MultiTenant, UserAssignedMSI)
 
-The `[teams]` section may set `host` (default 0.0.0.0) and `keys_url`, the JSON Web Key Set that
-signs the Bot Connector's tokens (default: the one the SDK chooses from the token's issuer).
+The `[teams]` section may set `host` (default 0.0.0.0), `tenants` (the tenant ids samskap answers;
+a single-tenant bot answers only its own) and `keys_url`, the JSON Web Key Set that signs the Bot
+Connector's tokens (default: the one the SDK chooses from the token's issuer).
 Without an app id the bot runs unauthenticated, for local testing only.
 """
 
@@ -40,6 +41,8 @@ class TeamsOptions:
     host: str = "0.0.0.0"
     port: int = 3000
     keys_url: str = ""
+    # Tenants samskap answers (empty: any). A single-tenant bot answers its own tenant only.
+    tenants: frozenset[str] = frozenset()
 
     @staticmethod
     def from_config(config: Config, env: dict[str, str] | None = None, *, port: int = 3000) -> TeamsOptions:
@@ -53,6 +56,9 @@ class TeamsOptions:
         if not app_secret:
             app_secret = secret("MicrosoftAppPassword", env)
         app_type = setting("AUTHTYPE", "MicrosoftAppType") or "SingleTenant"
+        tenants = env.get("SAMSKAP_TEAMS_TENANTS") or section.get("tenants") or []
+        if isinstance(tenants, str):
+            tenants = tenants.replace(",", " ").split()
         return TeamsOptions(
             app_id=setting("CLIENTID", "MicrosoftAppId"),
             app_secret=app_secret,
@@ -62,11 +68,18 @@ class TeamsOptions:
             host=str(section.get("host", "0.0.0.0")),
             port=port,
             keys_url=str(env.get("SAMSKAP_TEAMS_KEYS_URL") or section.get("keys_url", "")),
+            tenants=frozenset(str(t).strip() for t in tenants if str(t).strip()),
         )
 
     @property
     def authenticated(self) -> bool:
         return bool(self.app_id)
+
+    def allowed_tenants(self) -> frozenset[str]:
+        if self.tenants:
+            return self.tenants
+        single = self.authenticated and APP_TYPES.get(self.app_type.lower()) == "SingleTenant"
+        return frozenset({self.tenant_id}) if single and self.tenant_id else frozenset()
 
     def auth_configuration(self) -> AgentAuthConfiguration:
         """The SDK's configuration for MSAL (outbound tokens) and for checking inbound tokens."""

@@ -43,7 +43,7 @@ def attach(bot: Bot, options: TeamsOptions, tokens: TokenSource | None = None) -
     # Its connector logs every refused request as an error with a stack; the adapter turns those
     # into DeliveryErrors, which the outbox logs once with their reason.
     logging.getLogger("microsoft_agents.hosting.core.connector").setLevel(logging.CRITICAL)
-    adapter = TeamsAdapter(bot, Connector(tokens or token_source(options)))
+    adapter = TeamsAdapter(bot, Connector(tokens or token_source(options)), options.allowed_tenants())
     bot.add_adapter(adapter)
     bot.auto_setup_platforms.add(PLATFORM)  # a tenant becomes a network on first use, as on Slack
     bot.data_exporters[PLATFORM] = _export
@@ -82,6 +82,9 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
             "teams: NO APP ID, so requests to %s are NOT AUTHENTICATED. This is for local testing "
             "only; never expose this port. Set MicrosoftAppId and its secret for real use.", MESSAGES_PATH
         )
+    if teams_options.authenticated and not teams_options.allowed_tenants():
+        log.warning("teams: a multi-tenant bot answers any organisation that uploads its app; "
+                    "list yours in [teams] tenants")  # fmt: skip
     adapter = attach(bot, teams_options)
     start_background(bot)
     runner = await serve_http(web_app(bot, adapter, teams_options), teams_options.host, teams_options.port)

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from fake_connector import FakeConnector
+from fake_connector import TENANT, FakeConnector
 from teams_harness import TeamsHarness, text_of
 
+from adapters.teams.options import TeamsOptions
 from adapters.teams.runner import serve
 from bot.app import build_bot, shutdown
 from bot.clock import FakeClock
 from bot.config import Config
+from storage.repositories.teams import Tenants
 
 
 def free_port() -> int:
@@ -84,3 +86,17 @@ async def test_the_bot_framework_emulator_can_talk_to_an_unauthenticated_bot(
     answers = connector.messages["5e1d2c3b-emulator|livechat"]
     assert answers and "samskap" in text_of(answers[0])
     assert connector.created == []  # its one chat is the direct conversation: nothing to create
+
+
+async def test_activities_from_a_tenant_samskap_does_not_serve_are_ignored(
+    connector: FakeConnector, database_url: str
+) -> None:
+    options = TeamsOptions(tenants=frozenset({"other"}))
+    harness = await TeamsHarness(connector, database_url, FakeClock(), options=options).start()
+    try:
+        assert await harness.say_in_channel("kari", "bli-med Nordby skole") == 202
+        assert connector.requests == []
+        async with harness.bot.db.read() as s:
+            assert await Tenants(s).get(TENANT) is None
+    finally:
+        await harness.stop()

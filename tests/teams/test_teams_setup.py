@@ -66,3 +66,13 @@ async def test_tenants_people_and_forms_are_kept(any_database_url: str) -> None:
             assert await Stash(s).of("aad-kari") == [] and await People(s).get(TENANT, "aad-kari") is None
     finally:
         await db.dispose()
+
+
+def test_a_single_tenant_bot_answers_its_own_tenant_and_a_list_narrows_any_bot() -> None:
+    single = TeamsOptions.from_config(Config(), {"MicrosoftAppId": "app", "MicrosoftAppTenantId": TENANT})
+    assert single.allowed_tenants() == {TENANT}
+    multi = TeamsOptions.from_config(Config(), {"MicrosoftAppId": "app", "MicrosoftAppType": "MultiTenant"})
+    assert multi.allowed_tenants() == frozenset()
+    listed = TeamsOptions.from_config(Config(sections={"teams": {"tenants": ["a", "b"]}}), {})
+    assert listed.allowed_tenants() == {"a", "b"}
+    assert TeamsOptions.from_config(Config(), {"SAMSKAP_TEAMS_TENANTS": "a, b"}).allowed_tenants() == {"a", "b"}
