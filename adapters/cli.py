@@ -21,14 +21,14 @@ from storage.check import database_problem
 from storage.db import run_migrations
 
 log = logging.getLogger("samskap")
-ADAPTERS = ("console", "slack", "discord")
+ADAPTERS = ("console", "slack", "discord", "teams")
 # The exit code for a configuration samskap cannot run with (argparse uses it for bad arguments too).
 CONFIG_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("slack", "discord"):
+    if argv and argv[0] in ("slack", "discord", "teams"):
         return importlib.import_module(f"adapters.{argv[0]}.cli").main(argv[1:])
     parser = argparse.ArgumentParser(prog="samskap", description="A chat-bot for learning networks.")
     parser.add_argument("--config", help="TOML configuration file (default: samskap.toml if it exists)")
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="fill a fresh database with half a term of a demo network, then `samskap run`")
     sub.add_parser("slack", help="Slack tools: samskap slack manifest --url URL")
     sub.add_parser("discord", help="Discord tools: samskap discord sync-commands [--guild ID]")
+    sub.add_parser("teams", help="Teams tools: samskap teams manifest --app-id ID")
     args = parser.parse_args(argv)
 
     config = load_config(args.config)

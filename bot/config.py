@@ -91,12 +91,13 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
         "fetch_concurrency",
     },
     "samsnakk": {"video_base_url"},
+    "teams": {"host", "tenants", "keys_url"},
 }  # fmt: skip
 
 # Read only from the environment or `<NAME>_FILE`, never from the TOML file.
 SECRET_NAMES = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET", "DISCORD_BOT_TOKEN",
-    "SAMSKAP_SECRET_KEY",
+    "SAMSKAP_SECRET_KEY", "MicrosoftAppPassword", "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET",
 )  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -226,8 +227,8 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
     url = cfg.database_url
     if not (url.startswith("sqlite") or url.startswith("postgres")):
         problems.append("database_url must start with sqlite:/// or postgresql://.")
-    if cfg.adapter not in ("console", "slack", "discord"):
-        problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack or discord.")
+    if cfg.adapter not in ("console", "slack", "discord", "teams"):
+        problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack, discord or teams.")
     unreadable = [p for name in SECRET_NAMES if (p := secret_file_problem(name, env))]
     problems += unreadable
     if unreadable:  # "Slack needs SLACK_BOT_TOKEN" would only repeat it
@@ -238,6 +239,27 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         problems.append("Discord needs DISCORD_BOT_TOKEN.")
     if key_problem := secret_key_problem(secret("SAMSKAP_SECRET_KEY", env).get()):
         problems.append(key_problem)
+    if cfg.adapter == "teams":
+        problems += _teams_problems(env)
+    return problems
+
+
+def _teams_problems(env: dict[str, str]) -> list[str]:
+    """Teams runs without an app id (unauthenticated, for local testing); with one it needs the rest."""
+    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+    app_id = env.get(prefix + "CLIENTID") or env.get("MicrosoftAppId")
+    if not app_id:
+        return []
+    app_type = (env.get(prefix + "AUTHTYPE") or env.get("MicrosoftAppType") or "SingleTenant").lower()
+    problems = []
+    has_secret = secret(prefix + "CLIENTSECRET", env) or secret("MicrosoftAppPassword", env)
+    has_cert = env.get(prefix + "CERTPFXFILE") or env.get("MicrosoftAppCertificateFile")
+    if app_type not in ("userassignedmsi", "usermanagedidentity") and not has_secret and not has_cert:
+        problems.append("Teams needs the app's secret (MicrosoftAppPassword) or a certificate with MicrosoftAppId.")
+    if app_type in ("singletenant", "clientsecret", "certificate") and not (
+        env.get(prefix + "TENANTID") or env.get("MicrosoftAppTenantId")
+    ):
+        problems.append("A single-tenant Teams bot needs its tenant id (MicrosoftAppTenantId).")
     return problems
 
 
