@@ -127,6 +127,21 @@ COLUMNS: dict[str, dict[str, Personal]] = {
         "installer_user_id": Personal(Holds.PLATFORM_ID, owner="installer_user_id", erase="eraser"),
     },
     "slack_oauth_states": _nothing("state expires_at"),
+    # A hash of a request Slack sent (event id, trigger id or signed body), kept an hour against replays.
+    "slack_seen_requests": _nothing("key expires_at"),
+    "teams_tenants": {**_nothing("tenant_id service_url bot_id updated_at")},
+    "teams_people": {
+        **_nothing("tenant_id updated_at"),
+        "user_id": Personal(Holds.PLATFORM_ID, owner="user_id", erase="eraser"),
+        "teams_id": Personal(Holds.PLATFORM_ID, owner="user_id", erase="eraser"),
+        "conversation_id": Personal(Holds.PLATFORM_ID, owner="user_id", erase="eraser"),
+    },
+    "teams_stash": {
+        **_nothing("key kind created_at"),
+        "user_id": Personal(Holds.PLATFORM_ID, owner="user_id", erase="eraser"),
+        # A form card's answers so far, or a file offered in the 1:1 chat.
+        "data": Personal(Holds.WORDS, owner="user_id", erase="eraser"),
+    },
     "practice_ideas": {
         **_nothing("network_id posted_in posted_message_id created_at"),
         "author_id": _member(),

@@ -43,6 +43,11 @@ NOT_DRIVEN = {
     "discord_stash.user_id": "Discord only: tests/discord (open forms are erased with the member)",
     "discord_stash.data": "Discord only: tests/discord",
     "slack_installations.installer_user_id": "Slack only: tests/slack/test_slack_storage.py",
+    "teams_people.user_id": "Teams only: tests/teams/test_teams_my_data.py",
+    "teams_people.teams_id": "Teams only: tests/teams/test_teams_my_data.py",
+    "teams_people.conversation_id": "Teams only: tests/teams/test_teams_my_data.py",
+    "teams_stash.user_id": "Teams only: tests/teams/test_teams_my_data.py",
+    "teams_stash.data": "Teams only: tests/teams/test_teams_my_data.py",
 }
 
 
