@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from bot.command_names import with_nynorsk
+
 if TYPE_CHECKING:
     from bot.context import Context
 
@@ -20,7 +22,7 @@ class Route:
     handler: Handler
     access: Access
     help: str = ""  # an English msgid, translated when help is shown
-    usage: str = ""
+    usage: str = ""  # an English msgid too: N_("<number> [text]"), "<nummer> [tekst]" in bokmål
     # A form's longest answer per field (its fields' max_length); checked before the handler runs.
     limits: Mapping[str, int] = field(default_factory=dict)
 
@@ -33,6 +35,10 @@ class CommandGroup:
     subcommands: dict[str, Route] = field(default_factory=dict)
     # canonical sub name -> its names (for help)
     sub_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,10 @@ class Router:
         help: str = "",
         usage: str = "",
     ) -> Callable[[Handler], Handler]:
-        """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`."""
-        all_names = _names(names)
+        """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`.
+
+        The first name is bokmål; the nynorsk forms are added (bot/command_names.py)."""
+        all_names = with_nynorsk(_names(names))
 
         def register(handler: Handler) -> Handler:
             group = self._group(all_names)
@@ -79,7 +87,7 @@ class Router:
                     raise ValueError(f"/{group.name} is registered twice")
                 group.default = route
             else:
-                sub_names = _names(sub)
+                sub_names = with_nynorsk(_names(sub))
                 for name in sub_names:
                     if name in group.subcommands:
                         raise ValueError(f"/{group.name} {name} is registered twice")

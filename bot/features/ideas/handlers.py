@@ -27,7 +27,7 @@ def register(bot: Bot, service: IdeasService) -> None:
             await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=usage))
         return number
 
-    @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage="[tekst #tagg]")
+    @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"))
     async def new_idea(ctx: Context) -> None:
         if not ctx.args.strip():
             await ctx.open_form(new_idea_form(ctx))
@@ -63,13 +63,13 @@ def register(bot: Bot, service: IdeasService) -> None:
         if conversation.is_direct or sent is None:
             await ctx.reply(ctx.t("Thank you! Idea {id} is shared with the network.", id=idea.id))
 
-    @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage="[søk]")
+    @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage=N_("[search]"))
     async def list_ideas(ctx: Context) -> None:
         assert ctx.network is not None
         summaries = await service.list(ctx.network, ctx.args)
         await ctx.reply(cards.idea_list(ctx.translator, summaries, ctx.args.strip()))
 
-    @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage="<nr>")
+    @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))
     async def show(ctx: Context) -> None:
         assert ctx.network is not None
         if (number := await need_number(ctx, "/ide vis <nr>")) is None:
@@ -79,7 +79,7 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     r.action(cards.SHOW)(show)
 
-    @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage="<nr>")
+    @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage=N_("<number>"))
     async def adopt(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide prøv <nr>")) is None:
@@ -93,7 +93,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         ("ide", "idea"),
         sub=("rapport", "report"),
         help=N_("Tell how it went (with no text: a form)"),
-        usage="<nr> [tekst]",
+        usage=N_("<number> [text]"),
     )
     async def report(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
@@ -124,7 +124,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         _, idea = await service.report(ctx.network, ctx.member, number, did, changed, happened)
         await ctx.reply(ctx.t("Thank you for reporting back on idea {id}! It is shared with the network.", id=idea.id))
 
-    @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage="<nr>")
+    @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage=N_("<number>"))
     async def snooze(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         if (number := await need_number(ctx, "/ide utsett <nr>")) is None:
@@ -139,7 +139,10 @@ def register(bot: Bot, service: IdeasService) -> None:
     r.action(cards.SNOOZE)(snooze)
 
     @r.command(
-        ("ide", "idea"), sub=("ikke-ennå", "ikke-enna", "not-yet"), help=N_("Not tried yet: stop asking"), usage="<nr>"
+        ("ide", "idea"),
+        sub=("ikke-ennå", "ikke-enna", "not-yet"),
+        help=N_("Not tried yet: stop asking"),
+        usage=N_("<number>"),
     )
     async def not_yet(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 COMMAND = ("kritiskvenn", "criticalfriend")
 # A presenter's choice that takes the round's number: open to volunteers, start now, cancel.
 ById = Callable[[Context, int], Awaitable[None]]
-USAGE = "[status | ja|nei N | bidra N <tekst> | neste N | avbryt N | del N <tekst>]"
+USAGE = N_("[status | yes|no N | contribute N <text> | next N | cancel N | share N <text>]")
 
 OUTCOME_TEXTS = {
     "late": N_("Round #{id} has ended, so this was not added to the round. I have passed it on to the presenter."),
@@ -194,7 +194,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         reply = ctx.t(OUTCOME_TEXTS[result.outcome], id=session.id)
         await ctx.reply(reply + ("\n\n" + msg.echo(ctx.translator, text) if echo else ""))
 
-    @r.command(COMMAND, sub=("bidra", "contribute"), access="member", usage="N <tekst>",
+    @r.command(COMMAND, sub=("bidra", "contribute"), access="member", usage=N_("N <text>"),
                help=N_("Contribute to a kritisk venn round (or reply in its thread)"))  # fmt: skip
     async def contribute_command(ctx: Context) -> None:
         assert ctx.member is not None
@@ -308,7 +308,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             return
         await ctx.reply(ctx.t("Thank you! Your learning note will be in the next digest."))
 
-    @r.command(COMMAND, sub=("del", "share"), access="member", usage="N <tekst>",
+    @r.command(COMMAND, sub=("del", "share"), access="member", usage=N_("N <text>"),
                help=N_("Share a learning note from your finished round with the network"))  # fmt: skip
     async def share_command(ctx: Context) -> None:
         if (found := await with_id(ctx, ctx.args, "/kritiskvenn del N <tekst>")) is not None:
