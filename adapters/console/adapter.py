@@ -12,6 +12,7 @@ from typing import TextIO
 from adapters.console.render import describe_destination, render
 from bot.adapter import Destination, SentMessage
 from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmitted, MessageEvent, User
+from bot.i18n import Translator, translator
 from bot.messages import Button, Buttons, Form, Message
 from bot.numbers import parse_id
 
@@ -43,6 +44,8 @@ class ConsoleAdapter:
 
     def __init__(self, out: TextIO = sys.stdout, default_member: str = "meg") -> None:
         self.out = out
+        # The console's own words (headers, hints); `serve` sets the configured language.
+        self.t: Translator = translator(None)
         self.default_member = default_member
         self.channel_names = {CHANNEL: CHANNEL}
         self.buttons: dict[int, ButtonChoice] = {}
@@ -66,22 +69,23 @@ class ConsoleAdapter:
                     self.buttons[number] = ButtonChoice(button, conv, visible_to)
                     numbers.append(number)
         message_id = str(next(self._message_ids))
-        header = describe_destination(destination, self.channel_names)
-        self.write(f"{header} samskap (#{message_id}):\n" + _indent(render(message, numbers)))
+        header = describe_destination(destination, self.channel_names, self.t)
+        self.write(f"{header} samskap (#{message_id}):\n" + _indent(render(message, numbers, self.t)))
         if destination.kind == "ephemeral":
             return None
         return SentMessage(conv, message_id)
 
     async def update(self, sent: SentMessage, message: Message) -> None:
-        self.write(f"[oppdatert melding #{sent.message_id}]\n" + _indent(render(message, [])))
+        updated = self.t.t("[updated message #{id}]", id=sent.message_id)
+        self.write(updated + "\n" + _indent(render(message, [], self.t)))
 
     async def open_form(self, event: Event, form: Form) -> None:
         pending = PendingForm(form, event)
         self.forms[event.user.id] = pending
-        intro = f"[skjema for {event.user.id}] {form.title}"
+        intro = self.t.t("[form for {name}] {title}", name=event.user.id, title=form.title)
         if form.notice:
             intro += f"\n  ⚠ {form.notice}"
-        intro += "\n  (svar på én linje per felt; «-» hopper over et valgfritt felt, /avbryt avbryter)"
+        intro += "\n  " + self.t.t("(answer one line per field; «-» skips a field you may leave out, /cancel cancels)")
         self.write(intro)
         self._ask(event.user.id, pending)
 
@@ -128,9 +132,9 @@ class ConsoleAdapter:
     def _click(self, speaker: str, number: int) -> Event | str:
         choice = self.buttons.get(number)
         if choice is None:
-            return f"(det finnes ikke noe valg [{number}])"
+            return self.t.t("(there is no choice [{number}])", number=number)
         if choice.visible_to is not None and choice.visible_to != speaker:
-            return f"(valg [{number}] er bare for {choice.visible_to})"
+            return self.t.t("(choice [{number}] is only for {name})", number=number, name=choice.visible_to)
         return ActionEvent(
             user=self.user(speaker),
             conversation=choice.conversation,
@@ -141,7 +145,7 @@ class ConsoleAdapter:
     def _answer(self, speaker: str, pending: PendingForm, line: str) -> Event | str | None:
         if line.lower() in ("/avbryt", "/cancel"):
             del self.forms[speaker]
-            return "(skjemaet er avbrutt; ingenting ble sendt)"
+            return self.t.t("(the form is cancelled; nothing was sent)")
         field_ = pending.form.fields[pending.next_field_index()]
         answer = "" if line == "-" and not field_.required else line
         if field_.kind == "choice" and answer:
@@ -150,10 +154,10 @@ class ConsoleAdapter:
             answer = by_number.get(answer, answer)
             if answer not in choices:
                 self._ask(speaker, pending)
-                return "(velg et av tallene)"
+                return self.t.t("(choose one of the numbers)")
         if field_.required and not answer:
             self._ask(speaker, pending)
-            return "(dette feltet må fylles ut)"
+            return self.t.t("(this field must be filled in)")
         pending.answers[field_.name] = answer
         if pending.next_field_index() < len(pending.form.fields):
             self._ask(speaker, pending)
@@ -169,7 +173,7 @@ class ConsoleAdapter:
 
     def _ask(self, speaker: str, pending: PendingForm) -> None:
         field_ = pending.form.fields[pending.next_field_index()]
-        question = f"  {speaker}, {field_.label}" + ("" if field_.required else " (valgfritt)")
+        question = f"  {speaker}, {field_.label}" + ("" if field_.required else " " + self.t.t("(optional)"))
         if field_.hint:
             question += f" — {field_.hint}"
         if field_.choices:
