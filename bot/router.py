@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from bot.command_names import with_nynorsk
+from bot.command_names import shown_name, with_nynorsk
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.i18n import Translator
 
 Handler = Callable[["Context"], Awaitable[None]]
 # Who may use a handler: anyone; a member who has joined; a network leader; a workspace
@@ -179,6 +180,16 @@ class Router:
             if action_id.startswith(prefix):
                 return route
         return None
+
+    def typed(self, command: str, sub: str | None, usage: str, t: Translator) -> str:
+        """How a reader types a command, in their own words: `/idea try <number>`, `/ide prøv <nr>`."""
+        group = self._command_lookup[command]
+        words = [f"/{shown_name(group.names, t.language)}"]
+        if sub:
+            words.append(shown_name(group.sub_names.get(sub, (sub,)), t.language))
+        if usage:
+            words.append(t.t(usage))
+        return " ".join(words)
 
     def command_names(self) -> list[str]:
         """Every top-level command name and alias (adapters register these with the platform)."""

@@ -48,7 +48,7 @@ async def test_a_network_can_speak_nynorsk(network_chat: Chat) -> None:
     chat = network_chat
     saved = (await chat.say("kari", "/samskap leiar innstilling språk nn"))[0].text
     assert saved == "Lagra: språk = nynorsk."
-    assert "Hei, ola! Dette er samskap-en din." in (await chat.say("ola", "/samskap heim"))[0].text
+    assert "Hei, ola! Dette er din samskap." in (await chat.say("ola", "/samskap heim"))[0].text
     assert "Ingen idear enno." in (await chat.say("per", "/idear"))[0].text
 
 

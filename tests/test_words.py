@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from adapters.memory import Chat
 from bot.i18n import translator
 from bot.i18n_check import extracted
 from tests.words import foreign_words
@@ -55,3 +56,82 @@ def test_one_word_for_each_thing(language: str) -> None:
         if re.search(r"\bidé(er|en|ene)\b|\w\((e?r|s)\)|\bBli med med\b", text, re.IGNORECASE):
             wrong.append(f"one spelling, no (er) plurals: {text!r}")
     assert not wrong, "\n".join(wrong)
+
+
+# A tour of every feature, as members would take it; the members' own words are neutral
+# ("Benk 7", "Aula"), so that any Norwegian or English word in the answers is the bot's.
+TOUR = [
+    ("kari", "/samskap"),
+    ("kari", "/samskap innstillinger"),
+    ("kari", "/samskap leder"),
+    ("kari", "/samskap leder innstilling"),
+    ("kari", "/samskap leder innstilling finnesikke 3"),
+    ("kari", "/samskap leder rolle @per skoleleder"),
+    ("kari", "/ide Benk 7 #benk"),
+    ("ola", "/ide prøv 1"),
+    ("ola", "/ideer"),
+    ("ola", "/ideer Benk"),
+    ("ola", "/ide vis 1"),
+    ("ola", "/ide utsett 1"),
+    ("ola", "/ide rapport 1 Benk 7 ok"),
+    ("ola", "/ide prøv 99"),
+    ("ola", "/ide prøv"),
+    ("per", "/ide ikke-ennå 1"),
+    ("kari", "/samskap hjem"),
+    ("kari", "/samling ny 14.01 12:00 Aula: Benk"),
+    ("kari", "/samling ny blabla"),
+    ("kari", "/samling"),
+    ("kari", "/samling fjern 9"),
+    ("kari", "/del https://example.org/a Benk 7"),
+    ("kari", "/digest"),
+    ("kari", "/digest forhåndsvis"),
+    ("kari", "/digest tid"),
+    ("kari", "/digest tid blabla"),
+    ("kari", "/digest kilde"),
+    ("kari", "/digest fjern 99"),
+    ("kari", "/samsnakk"),
+    ("kari", "/samsnakk på"),
+    ("kari", "/samsnakk tider"),
+    ("kari", "/samsnakk tider blabla"),
+    ("kari", "/samsnakk runde"),
+    ("kari", "/samsnakk runde vis"),
+    ("kari", "/samsnakk runde innstill blabla"),
+    ("ola", "/samsnakk @kari fre 14:00"),
+    ("ola", "/samsnakk @kari blabla"),
+    ("ola", "/samsnakk mine"),
+    ("kari", "/samsnakk godta"),
+    ("ola", "/samsnakk flytt"),
+    ("ola", "/samsnakk nå"),
+    ("kari", "/samsnakk snakket blabla"),
+    ("kari", "/samsnakk notat"),
+    ("kari", "/kritiskvenn status"),
+    ("kari", "/kritiskvenn"),
+    ("kari", "/kritiskvenn bidra 9 Benk"),
+    ("ola", "/samskap slett-meg"),
+    ("ola", "/finnesikke"),
+]
+
+
+def members_words_out(text: str, on_purpose: list[str]) -> str:
+    """The bot's words only: without the schools the members wrote (network_chat's "Nordby skole")
+    and the lines that name other languages' commands on purpose."""
+    for words in ("Nordby skole", "Sørby skole", "Vestby skole", *on_purpose):
+        text = text.replace(words, "")
+    return text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_tour_of_every_feature_is_in_the_networks_language(network_chat: Chat, language: str) -> None:
+    chat = network_chat
+    await chat.say("kari", f"/samskap leder innstilling språk {language}")
+    start = len(chat.sent)
+    for who, line in TOUR:
+        await chat.say(who, line)
+    shown = [s.text for s in chat.sent[start:]] + [b.label for s in chat.sent[start:] for b in s.buttons]
+    on_purpose = [translator(language).t(msgid) for msgid in ON_PURPOSE]
+    wrong = [
+        f"{words} in {text!r}"
+        for text in shown
+        if (words := foreign_words(members_words_out(text, on_purpose), language))
+    ]
+    assert not wrong, f"{len(wrong)} message(s) in {language} with words of another language:\n" + "\n".join(wrong)

@@ -21,10 +21,11 @@ NEW_IDEA_FORM = "ideas.new"
 def register(bot: Bot, service: IdeasService) -> None:
     r = bot.router
 
-    async def need_number(ctx: Context, usage: str) -> int | None:
+    async def need_number(ctx: Context, sub: str, usage: str) -> int | None:
         number, _ = leading_number(ctx.args if ctx.is_command else ctx.event.value)  # type: ignore[attr-defined]
         if number is None:
-            await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=usage))
+            typed = ctx.bot.router.typed("ide", sub, usage, ctx.translator)
+            await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=typed))
         return number
 
     @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"))
@@ -72,7 +73,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))
     async def show(ctx: Context) -> None:
         assert ctx.network is not None
-        if (number := await need_number(ctx, "/ide vis <nr>")) is None:
+        if (number := await need_number(ctx, "vis", N_("<number>"))) is None:
             return
         summary, reports = await service.show(ctx.network, number)
         await ctx.reply(cards.idea_with_reports(ctx.translator, summary, reports))
@@ -82,7 +83,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage=N_("<number>"))
     async def adopt(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide prøv <nr>")) is None:
+        if (number := await need_number(ctx, "prøv", N_("<number>"))) is None:
             return
         result = await service.adopt(ctx.network, ctx.member, number)
         await ctx.reply(cards.adopted(ctx.translator, result.idea, result.follow_up_at, ctx.network.timezone))
@@ -97,7 +98,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     )
     async def report(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide rapport <nr> [tekst]")) is None:
+        if (number := await need_number(ctx, "rapport", N_("<number> [text]"))) is None:
             return
         text = ctx.args.split(maxsplit=1)[1] if ctx.is_command and len(ctx.args.split(maxsplit=1)) > 1 else ""
         if not text:
@@ -127,7 +128,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage=N_("<number>"))
     async def snooze(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide utsett <nr>")) is None:
+        if (number := await need_number(ctx, "utsett", N_("<number>"))) is None:
             return
         due = await service.snooze(ctx.network, ctx.member, number)
         await ctx.reply(
@@ -146,7 +147,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     )
     async def not_yet(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide ikke-ennå <nr>")) is None:
+        if (number := await need_number(ctx, "ikke-ennå", N_("<number>"))) is None:
             return
         await service.not_yet(ctx.network, ctx.member, number)
         await ctx.reply(ctx.t("OK, I will not ask again. When you have tried it: /ide rapport {id} <text>.", id=number))

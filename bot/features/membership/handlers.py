@@ -129,7 +129,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             await ctx.reply(ctx.t(err.msgid, **err.kwargs))
             return
         await service.set_option(ctx.member, spec.name, value)
-        await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value))
+        await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value, spec))
 
     @r.action("membership.toggle")
     async def toggle(ctx: Context) -> None:
@@ -140,7 +140,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         value = not ctx.bot.settings.member_value(ctx.member, spec.name)
         await service.set_option(ctx.member, spec.name, value)
-        await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value))
+        await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value, spec))
 
     @r.command("samskap", sub=("hjem", "home"), help=N_("Your overview: your ideas, calls and rounds"))
     async def home(ctx: Context) -> None:
@@ -310,18 +310,21 @@ async def set_network_setting(ctx: Context, service: MembershipService, name: st
     if name == "language":  # a member without a language of their own now reads the new one
         ctx.translator = ctx.bot.translator_for(ctx.member, ctx.network)
     shown = ctx.t(BUILT_IN_SETTINGS[name]) if name in BUILT_IN_SETTINGS else setting_name(name, ctx.language)
-    await ctx.reply(saved_message(ctx, shown, LANGUAGE_NAMES[value] if name == "language" else value))
+    shown_value = LANGUAGE_NAMES[str(value)] if name == "language" else value
+    await ctx.reply(saved_message(ctx, shown, shown_value, ctx.bot.settings.network.get(name)))
 
 
-def saved_message(ctx: Context, name: str, value: object) -> str:
+def saved_message(ctx: Context, name: str, value: object, spec: SettingSpec | None = None) -> str:
     """ "Lagret: nettverksbrev = på." with the setting and its value in the reader's words."""
-    return ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value))
+    return ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value, spec))
 
 
-def show_value(ctx: Context, value: object) -> str:
+def show_value(ctx: Context, value: object, spec: SettingSpec | None = None) -> str:
     if isinstance(value, bool):
         return ctx.t("on") if value else ctx.t("off")
-    return str(value) if value != "" else "–"
+    if value == "":
+        return "–"
+    return spec.show(value, ctx.language) if spec is not None and spec.show is not None else str(value)
 
 
 def usage_text(ctx: Context, usage: str) -> str:
@@ -378,7 +381,7 @@ def settings_message(ctx: Context) -> Message:
     for spec in ctx.bot.settings.member.values():
         value = ctx.bot.settings.member_value(ctx.member, spec.name)
         name = setting_name(spec.name, ctx.language)
-        fields.append((f"{name} — {ctx.t(spec.help)}", show_value(ctx, value)))
+        fields.append((f"{name} — {ctx.t(spec.help)}", show_value(ctx, value, spec)))
         if isinstance(spec.default, bool):
             label = ctx.t("Turn {name} off", name=name) if value else ctx.t("Turn {name} on", name=name)
             buttons.append(Button(label, "membership.toggle", spec.name))
@@ -404,7 +407,7 @@ def leader_message(ctx: Context) -> Message:
         fields.append(
             (
                 f"{setting_name(spec.name, ctx.language)} — {ctx.t(spec.help)}",
-                show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name)),
+                show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name), spec),
             )
         )
     return Message.of(

@@ -271,11 +271,15 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         stats = await rounds.recent_stats(ctx.network)
         lines = [
             ctx.t(
-                "Round {n}: {paired} paired, {met} groups met, {notes} notes shared",
+                "Round {n}: {counts}",
                 n=s.number,
-                paired=s.paired,
-                met=s.met,
-                notes=s.notes,
+                counts=", ".join(
+                    (
+                        ctx.t("{n} paired", n=s.paired),
+                        ctx.tn("{n} group met", "{n} groups met", s.met),
+                        ctx.tn("{n} note shared", "{n} notes shared", s.notes),
+                    )
+                ),
             )
             if s.status != "skipped"
             else ctx.t("Round {n}: skipped", n=s.number)
