@@ -17,7 +17,7 @@ BOKMAL_ONLY = {
     "uke", "uker", "uka", "mandag", "hjem", "innstillinger", "se", "gjøre", "mens", "senere",
     "skrev", "fikk", "ble", "blitt", "nå", "hver", "lenke", "lenken", "lenker", "kjør", "ikke-ennå",
     "jeg-kan", "snakket", "forhåndsvis", "foreslå", "skoleleder", "nettverksleder", "ukedag", "sted",
-    "hverdager", "tirsdag", "lørdag", "søndag", "fortsett", "deltakere", "vennlig", "allerede",
+    "hverdager", "tirsdag", "lørdag", "fortsett", "deltakere", "vennlig", "allerede",
     "ideene", "oppfølging", "påminnelse", "bekreft", "hennes", "kommer", "dem",
 }
 NYNORSK_ONLY = {
@@ -62,7 +62,14 @@ _WORD = re.compile(r"[\wæøåÆØÅéÉòÒ]+(?:[-_'][\wæøåÆØÅéÉòÒ]+)
 _NOT_PROSE = re.compile(r"\{[^}]*\}|https?://\S+|www\.\S+|<@\w+>")
 
 
+# Commands whose names are the same words in every language but have an English name to show.
+_NORWEGIAN_COMMANDS = re.compile(r"/(samsnakk|kritiskvenn|samling|samlinger|ide|ideer|del)\b")
+
+
 def foreign_words(text: str, language: str) -> list[str]:
     """The words of `text` that belong to another language than `language`."""
-    words = _WORD.findall(_NOT_PROSE.sub(" ", text))
-    return sorted({word for word in words if word.lower() in FOREIGN[language]})
+    prose = _NOT_PROSE.sub(" ", text)
+    words = {word for word in _WORD.findall(prose) if word.lower() in FOREIGN[language]}
+    if language == "en":
+        words |= {match.group(0) for match in _NORWEGIAN_COMMANDS.finditer(prose)}
+    return sorted(words)
