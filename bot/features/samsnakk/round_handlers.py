@@ -25,7 +25,7 @@ from bot.features.samsnakk.common import (
     parse_available_hours,
     parse_weekday,
 )
-from bot.features.samsnakk.rounds import RoundService
+from bot.features.samsnakk.rounds import RoundService, RoundStats
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Form, FormField, Message, Section, Text
@@ -53,6 +53,18 @@ MET_WORDS = {
     "hopp-over": "skipped",
     "skip": "skipped",
 }
+
+
+def round_line(ctx: Context, stats: RoundStats) -> str:
+    """One past round in the leader's overview: "Runde 3: 6 satt sammen, 1 gruppe møttes, 2 notater delt"."""
+    if stats.status == "skipped":
+        return ctx.t("Round {n}: skipped", n=stats.number)
+    counts = (
+        ctx.t("{n} paired", n=stats.paired),
+        ctx.tn("{n} group met", "{n} groups met", stats.met),
+        ctx.tn("{n} note shared", "{n} notes shared", stats.notes),
+    )
+    return ctx.t("Round {n}: {counts}", n=stats.number, counts=", ".join(counts))
 
 
 def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
@@ -269,22 +281,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             (ctx.t("Taking part"), str(await rounds.opted_in_count(ctx.network))),
         ]
         stats = await rounds.recent_stats(ctx.network)
-        lines = [
-            ctx.t(
-                "Round {n}: {counts}",
-                n=s.number,
-                counts=", ".join(
-                    (
-                        ctx.t("{n} paired", n=s.paired),
-                        ctx.tn("{n} group met", "{n} groups met", s.met),
-                        ctx.tn("{n} note shared", "{n} notes shared", s.notes),
-                    )
-                ),
-            )
-            if s.status != "skipped"
-            else ctx.t("Round {n}: skipped", n=s.number)
-            for s in stats
-        ]
+        lines = [round_line(ctx, s) for s in stats]
         parts: list = [Section(ctx.t("Samsnakk rounds"), tuple(fields))]
         if lines:
             parts.append(Text("\n".join(lines)))
