@@ -158,11 +158,17 @@ class Router:
         return register
 
     # -- lookup --------------------------------------------------------------------------
+    def _lookup(self, name: str) -> CommandGroup | None:
+        # "/idé" is how both bokmål and nynorsk write the word; the commands are registered without
+        # the accent, which not every platform takes in a command name.
+        name = name.lower()
+        return self._command_lookup.get(name) or self._command_lookup.get(name.replace("é", "e"))
+
     def is_command(self, name: str) -> bool:
-        return name.lower() in self._command_lookup
+        return self._lookup(name) is not None
 
     def match_command(self, name: str, args: str) -> Match | None:
-        group = self._command_lookup.get(name.lower())
+        group = self._lookup(name)
         if group is None:
             return None
         first, _, rest = args.strip().partition(" ")

@@ -58,6 +58,7 @@ async def test_nynorsk_words_are_accepted_in_commands_and_answers(network_chat: 
     await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
     assert "Så bra at du prøver idé 1" in (await chat.say("ola", "/ide prøv 1"))[0].text
     assert "Greitt, eg spør ikkje igjen." in (await chat.say("ola", "/ide ikkje-enno 1"))[0].text
+    assert "Idé 1" in (await chat.say("ola", "/idé vis 1"))[0].text
     promoted = (await chat.say("kari", "/samskap leiar rolle @per skuleleiar"))[0].text
     assert "skoleleder" in promoted  # kari reads bokmål; the nynorsk role word was understood
 
