@@ -215,7 +215,9 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         return problems
     problems += _section_problems(cfg)
     if not normalise_language(cfg.language):
-        problems.append(f"Language {cfg.language!r} is not supported; use 'nb' (bokmål) or 'en' (English).")
+        problems.append(
+            f"Language {cfg.language!r} is not supported; use 'nb' (bokmål), 'nn' (nynorsk) or 'en' (English)."
+        )
     if find_zone(cfg.timezone) is None:
         problems.append(f"Time zone {cfg.timezone!r} is unknown; use a name like 'Europe/Oslo'.")
     if cfg.log_level.upper() not in LOG_LEVELS:

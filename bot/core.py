@@ -306,9 +306,10 @@ class Bot:
             return
         async with self.db.session() as s:
             member = await Members(s).get(delivery.notify_member_id)
+            network = await Networks(s).get(member.network_id) if member else None
         if member is None:
             return
-        t = self.translator_for(member)
+        t = self.translator_for(member, network)
         text = t.t(
             "I could not post a message in a channel ({reason}). Check that I am invited to the channel "
             "and allowed to post there; the message is kept and can be sent again.",

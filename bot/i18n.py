@@ -1,9 +1,10 @@
 """Translations from gettext catalogs (Babel).
 
-Message ids are English. Every feature keeps its Norwegian bokmål catalog in
-`bot/locale/nb/<feature>.po`; the files of one language are merged and compiled in memory at
-start-up, so there is no build step. English is the message ids themselves (an `en` catalog may
-refine them). Bokmål is the default; a network and each member can choose.
+Message ids are English. Every feature keeps its Norwegian catalogs in `bot/locale/nb/<feature>.po`
+(bokmål) and `bot/locale/nn/<feature>.po` (nynorsk); the files of one language are merged and
+compiled in memory at start-up, so there is no build step. English is the message ids themselves
+(an `en` catalog may refine them). Bokmål is the default; a network and each member can choose.
+The words each language uses for the same thing are listed in `docs/glossary.md`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("nb", "en")
+LANGUAGES = ("nb", "nn", "en")
 DEFAULT_LANGUAGE = "nb"
 
 # Accepted spellings of the languages, for settings and platform locales.
@@ -31,13 +32,23 @@ LANGUAGE_ALIASES = {
     "bokmål": "nb",
     "bokmal": "nb",
     "nb-no": "nb",
+    "nb_no": "nb",
+    "nn": "nn",
+    "nno": "nn",
+    "nynorsk": "nn",
+    "nn-no": "nn",
+    "nn_no": "nn",
     "en": "en",
     "eng": "en",
     "english": "en",
     "engelsk": "en",
     "en-us": "en",
     "en-gb": "en",
+    "en_us": "en",
+    "en_gb": "en",
 }
+# What each language is called, in its own words (settings, the language list).
+LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk", "en": "English"}
 
 
 def normalise_language(value: str | None) -> str | None:

@@ -1,8 +1,9 @@
-"""Find user-visible texts that have no bokmål translation yet.
+"""Find user-visible texts that have no bokmål or nynorsk translation yet.
 
-    python -m bot.i18n_check            # list missing msgids per source file
-    python -m bot.i18n_check --po NAME  # print the missing ones as .po entries to paste into
-                                        # bot/locale/nb/NAME.po
+    python -m bot.i18n_check                    # list missing msgids per language and source file
+    python -m bot.i18n_check --po NAME          # print the missing ones as .po entries to paste into
+                                                # bot/locale/nb/NAME.po
+    python -m bot.i18n_check --po NAME --lang nn  # the same for bot/locale/nn/NAME.po
 
 Texts are found by Babel's extractor: calls of `t(...)`, `tn(..., ...)` and `N_(...)`.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from bot.i18n import load_catalog
+from bot.i18n import LANGUAGE_NAMES, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 # Error classes carry untranslated msgids that handlers translate for the user.
@@ -33,6 +34,8 @@ KEYWORDS = {
     "check_text": (3,),
 }
 SOURCES = ("bot", "adapters")
+# The languages with a catalog for every text (English is the msgids themselves).
+TRANSLATED = ("nb", "nn")
 
 
 def extracted() -> dict[str | tuple[str, str], list[str]]:
@@ -67,9 +70,10 @@ def _po_string(text: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--po", help="print missing entries as .po text for this file name")
+    parser.add_argument("--lang", choices=TRANSLATED, default="nb", help="the catalog language for --po")
     args = parser.parse_args()
-    todo = missing()
     if args.po:
+        todo = missing(args.lang)
         for key, files in todo.items():
             if not any(args.po in f for f in files):
                 continue
@@ -79,9 +83,11 @@ def main() -> None:
             else:
                 print(f'msgid {_po_string(key)}\nmsgstr ""\n')
         return
-    for key, files in todo.items():
-        print(f"{sorted(set(files))[0]}: {key!r}")
-    print(f"{len(todo)} text(s) without a bokmål translation")
+    for language in TRANSLATED:
+        todo = missing(language)
+        for key, files in todo.items():
+            print(f"{language} {sorted(set(files))[0]}: {key!r}")
+        print(f"{len(todo)} text(s) without a {LANGUAGE_NAMES[language]} translation")
 
 
 if __name__ == "__main__":

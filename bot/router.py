@@ -6,8 +6,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from bot.command_names import shown_name, with_nynorsk
+
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.i18n import Translator
 
 Handler = Callable[["Context"], Awaitable[None]]
 # Who may use a handler: anyone; a member who has joined; a network leader; a workspace
@@ -20,7 +23,7 @@ class Route:
     handler: Handler
     access: Access
     help: str = ""  # an English msgid, translated when help is shown
-    usage: str = ""
+    usage: str = ""  # an English msgid too: N_("<number> [text]"), "<nummer> [tekst]" in bokmål
     # A form's longest answer per field (its fields' max_length); checked before the handler runs.
     limits: Mapping[str, int] = field(default_factory=dict)
     # Actions: whether the button carries a value. Every value a client hands back is checked
@@ -36,6 +39,10 @@ class CommandGroup:
     subcommands: dict[str, Route] = field(default_factory=dict)
     # canonical sub name -> its names (for help)
     sub_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,10 @@ class Router:
         help: str = "",
         usage: str = "",
     ) -> Callable[[Handler], Handler]:
-        """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`."""
-        all_names = _names(names)
+        """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`.
+
+        The first name is bokmål; the nynorsk forms are added (bot/command_names.py)."""
+        all_names = with_nynorsk(_names(names))
 
         def register(handler: Handler) -> Handler:
             group = self._group(all_names)
@@ -82,7 +91,7 @@ class Router:
                     raise ValueError(f"/{group.name} is registered twice")
                 group.default = route
             else:
-                sub_names = _names(sub)
+                sub_names = with_nynorsk(_names(sub))
                 for name in sub_names:
                     if name in group.subcommands:
                         raise ValueError(f"/{group.name} {name} is registered twice")
@@ -152,11 +161,17 @@ class Router:
         return register
 
     # -- lookup --------------------------------------------------------------------------
+    def _lookup(self, name: str) -> CommandGroup | None:
+        # "/idé" is how both bokmål and nynorsk write the word; the commands are registered without
+        # the accent, which not every platform takes in a command name.
+        name = name.lower()
+        return self._command_lookup.get(name) or self._command_lookup.get(name.replace("é", "e"))
+
     def is_command(self, name: str) -> bool:
-        return name.lower() in self._command_lookup
+        return self._lookup(name) is not None
 
     def match_command(self, name: str, args: str) -> Match | None:
-        group = self._command_lookup.get(name.lower())
+        group = self._lookup(name)
         if group is None:
             return None
         first, _, rest = args.strip().partition(" ")
@@ -174,6 +189,16 @@ class Router:
             if action_id.startswith(prefix):
                 return route
         return None
+
+    def typed(self, command: str, sub: str | None, usage: str, t: Translator) -> str:
+        """How a reader types a command, in their own words: `/idea try <number>`, `/ide prøv <nr>`."""
+        group = self._command_lookup[command]
+        words = [f"/{shown_name(group.names, t.language)}"]
+        if sub:
+            words.append(shown_name(group.sub_names.get(sub, (sub,)), t.language))
+        if usage:
+            words.append(t.t(usage))
+        return " ".join(words)
 
     def command_names(self) -> list[str]:
         """Every top-level command name and alias (adapters register these with the platform)."""

@@ -68,6 +68,8 @@ class SettingSpec:
     help: str  # English msgid
     # For network settings that schedules follow: called with the updated network after a change.
     on_change: Callable[[Network], Awaitable[None]] | None = None
+    # The stored value in a reader's language (value, language), where it is a word: "mandag" → "Monday".
+    show: Callable[[Any, str], str] | None = None
 
 
 class SettingsRegistry:

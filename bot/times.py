@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_datetime
 
 
 def find_zone(name: object) -> ZoneInfo | None:
@@ -28,10 +31,14 @@ def find_zone(name: object) -> ZoneInfo | None:
 WEEKDAYS = {
     "man": 0,
     "mandag": 0,
+    "mån": 0,
+    "måndag": 0,
     "mon": 0,
     "monday": 0,
     "tir": 1,
     "tirsdag": 1,
+    "tys": 1,
+    "tysdag": 1,
     "tue": 1,
     "tues": 1,
     "tuesday": 1,
@@ -54,12 +61,15 @@ WEEKDAYS = {
     "lørdag": 5,
     "lor": 5,
     "lordag": 5,
+    "laur": 5,
+    "laurdag": 5,
     "sat": 5,
     "saturday": 5,
     "søn": 6,
     "søndag": 6,
     "son": 6,
     "sondag": 6,
+    "sundag": 6,
     "sun": 6,
     "sunday": 6,
 }
@@ -69,9 +79,13 @@ RELATIVE_DAYS = {
     "today": 0,
     "i morgen": 1,
     "imorgen": 1,
+    "i morgon": 1,
+    "imorgon": 1,
     "tomorrow": 1,
     "i overmorgen": 2,
     "overmorgen": 2,
+    "i overmorgon": 2,
+    "overmorgon": 2,
 }
 MONTHS = {
     "jan": 1,
@@ -292,27 +306,75 @@ def parse_clock(text: str) -> time | None:
 
 
 # -- showing times ---------------------------------------------------------------------------------
-_NB_DAYS = ("man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn.")
-_EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_NB_MONTHS = ("jan.", "feb.", "mars", "apr.", "mai", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "des.")
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Every date and time a member reads is written here, with Babel (CLDR), in the reader's language
+# and the network's (or member's) time zone.
+BABEL_LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en"}
+DatePattern = Literal["day_month", "long", "short"]
+_ENGLISH_DATES: dict[str, str] = {
+    "when": "EEE d MMM{year} HH:mm",
+    "short": "EEE HH:mm",
+    "moment": "EEEE d MMMM 'at' HH:mm",
+    "day_month": "d MMMM",
+    "long": "d MMMM y",
+    "date": "d MMM y",
+}
+_NORWEGIAN_DATES: dict[str, str] = {
+    "when": "EEE d. MMM{year} 'kl.' HH:mm",
+    "short": "EEE HH:mm",
+    "moment": "EEEE d. MMMM 'kl.' HH:mm",
+    "day_month": "d. MMMM",
+    "long": "d. MMMM y",
+    "date": "d. MMM y",
+}
+
+
+def babel_locale(language: str) -> str:
+    return BABEL_LOCALES.get(language, BABEL_LOCALES["nb"])
+
+
+# CLDR's short nynorsk weekdays ("fr.", "to.") read as other words and are not what people type;
+# nynorsk shows the weekday in full instead.
+_NYNORSK_DATES = {**_NORWEGIAN_DATES, "when": "EEEE d. MMM{year} 'kl.' HH:mm", "short": "EEEE HH:mm"}
+
+
+def _pattern(language: str, name: str) -> str:
+    return {"en": _ENGLISH_DATES, "nn": _NYNORSK_DATES}.get(language, _NORWEGIAN_DATES)[name]
 
 
 def format_when(moment: datetime, tz: ZoneInfo, language: str, now: datetime | None = None) -> str:
-    """ "fre. 28. nov. kl. 15:00" in bokmål, "Fri 28 Nov 15:00" in English; with the year
-    ("fre. 14. jan. 2028 kl. 12:00") when it is not the year of `now`, so nobody mistakes the year."""
-    local = moment.astimezone(tz)
-    year = f" {local.year}" if now is not None and local.year != now.astimezone(tz).year else ""
-    if language == "en":
-        return f"{_EN_DAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]}{year} {local:%H:%M}"
-    return f"{_NB_DAYS[local.weekday()]} {local.day}. {_NB_MONTHS[local.month - 1]}{year} kl. {local:%H:%M}"
+    """ "fre. 28. nov. kl. 15:00" in bokmål, "fredag 28. nov. kl. 15:00" in nynorsk, "Fri 28 Nov 15:00" in
+    English; with the year ("fre. 14. jan. 2028 kl. 12:00") when it is not the year of `now`, so
+    nobody mistakes the year."""
+    year = " y" if now is not None and moment.astimezone(tz).year != now.astimezone(tz).year else ""
+    pattern = _pattern(language, "when").format(year=year)
+    return format_datetime(moment, pattern, tzinfo=tz, locale=babel_locale(language))
 
 
 def format_short(moment: datetime, tz: ZoneInfo, language: str) -> str:
     """A button-sized time: "fre. 15:00" / "Fri 15:00"."""
-    local = moment.astimezone(tz)
-    days = _EN_DAYS if language == "en" else _NB_DAYS
-    return f"{days[local.weekday()]} {local:%H:%M}"
+    return format_datetime(moment, _pattern(language, "short"), tzinfo=tz, locale=babel_locale(language))
+
+
+def format_clock(moment: datetime, tz: ZoneInfo) -> str:
+    """The time of day alone: "10:25", the same in every language."""
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def format_day(moment: datetime, tz: ZoneInfo, language: str, pattern: DatePattern = "long") -> str:
+    """A date: "14. september 2026" / "14 September 2026"; "14. september" (day_month); "14. sep.
+    2026" (short)."""
+    name = "date" if pattern == "short" else pattern
+    return format_date(moment.astimezone(tz).date(), _pattern(language, name), locale=babel_locale(language))
+
+
+def format_moment(moment: datetime, tz: ZoneInfo, language: str) -> str:
+    """A weekday, date and time in full: "mandag 14. september kl. 08:00" / "Monday 14 September at 08:00"."""
+    return format_datetime(moment, _pattern(language, "moment"), tzinfo=tz, locale=babel_locale(language))
+
+
+def weekday_name(weekday: int, language: str) -> str:
+    """ "mandag" / "måndag" / "Monday" for 0; the weekday as the language writes it in a sentence."""
+    return format_date(date(2024, 1, 1) + timedelta(days=weekday), "EEEE", locale=babel_locale(language))
 
 
 # -- stated available hours ("man-fre 14-16, tor 8-9") ------------------------------------------------
@@ -325,7 +387,13 @@ class Window:
 
 DEFAULT_HOURS = "man-fre 08:00-16:00"
 _RANGE = re.compile(r"^(?P<a>\d{1,2})(?:[:.](?P<am>\d{2}))?-(?P<b>\d{1,2})(?:[:.](?P<bm>\d{2}))?$")
-_DAY_GROUPS = {"hverdager": range(0, 5), "weekdays": range(0, 5), "alle": range(0, 7), "all": range(0, 7)}
+_DAY_GROUPS = {
+    "hverdager": range(0, 5),
+    "kvardagar": range(0, 5),
+    "weekdays": range(0, 5),
+    "alle": range(0, 7),
+    "all": range(0, 7),
+}
 
 
 class HoursError(ValueError):

@@ -11,11 +11,13 @@ from bot.clock import OffsetClock
 from bot.config import Config
 
 
-async def run_console(db_url: str, lines: list[str], adapter: ConsoleAdapter | None = None) -> str:
+async def run_console(
+    db_url: str, lines: list[str], adapter: ConsoleAdapter | None = None, language: str = "nb"
+) -> str:
     out = io.StringIO()
     adapter = adapter or ConsoleAdapter(out=out)
     adapter.out = out
-    bot = await build_bot(Config(database_url=db_url), clock=OffsetClock())
+    bot = await build_bot(Config(database_url=db_url, language=language), clock=OffsetClock())
     feed: Iterator[str] = iter([line + "\n" for line in lines])
 
     async def readline() -> str:
@@ -71,6 +73,16 @@ async def test_a_button_too_old_to_be_remembered_says_so_and_a_new_one_still_wor
     assert "(valg [1] er for gammelt og virker ikke lenger; bruk kommandoen i stedet, f.eks. /ideer)" in output
     assert "*Idé 1* fra kari, Nordby" in output.rsplit("valg [1]", 1)[-1]  # [8] "Vis" shows the idea
     assert len(adapter.buttons) == 4
+
+
+async def test_the_console_speaks_its_configured_language_in_its_own_words_too(tmp_path) -> None:
+    lines = ["kari: /samskap join Nordby", "kari: /samskap delete-me", "ola: 1", "ola: 42", "/clock +1x"]
+    english = await run_console(f"sqlite:///{tmp_path / 'en.db'}", lines, language="en")
+    assert "(made the demo network" in english and "only for kari" in english
+    assert "(there is no choice [42])" in english and "(use /clock +14d, +3h, +30m or +2w)" in english
+    assert "finnes" not in english and "bare for" not in english
+    nynorsk = await run_console(f"sqlite:///{tmp_path / 'nn.db'}", lines, language="nn")
+    assert "(det finst ikkje noko val [42])" in nynorsk and "berre for kari" in nynorsk
 
 
 async def test_data_survives_a_restart_of_the_console(tmp_path) -> None:

@@ -297,7 +297,7 @@ async def test_a_learning_note_is_shared_once(network_chat: Chat) -> None:
     for _ in range(7):
         await chat.say("kari", "/kritiskvenn neste 1")
     replies = await chat.say("kari", "/kritiskvenn del 1 Trygghet kommer før utfordring.")
-    assert "neste oppsummering" in replies[-1].text
+    assert "neste nettverksbrev" in replies[-1].text
     replies = await chat.say("kari", "/kritiskvenn del 1 En gang til.")
     assert "allerede delt" in replies[-1].text and "En gang til." in replies[-1].text
 

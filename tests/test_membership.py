@@ -88,7 +88,7 @@ async def test_home_overview_shows_my_ideas_and_what_i_am_trying(network_chat: C
     await chat.say("ola", "/ide Klassemøter hver fredag")
     await chat.say("ola", "/ide prøv 1")
     text = (await chat.say("ola", "/samskap hjem"))[0].text
-    assert "Hei, ola!" in text and "Mine idéer" in text
+    assert "Hei, ola!" in text and "Mine ideer" in text
     assert "2. Klassemøter hver fredag" in text and "1. Vennskapsbenk" in text
 
 

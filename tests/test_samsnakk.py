@@ -69,7 +69,7 @@ async def test_round_pairs_across_schools_checks_in_halfway_and_collects_notes(n
     assert [(n.source, n.text) for n in notes] == [("samsnakk", "Faste voksne ved vennskapsbenken gjør en forskjell")]
 
     overview = await chat.say("kari", "/samsnakk runde")
-    assert "Runde 1: 4 satt sammen, 1 grupper møttes, 1 notater delt" in overview[0].text
+    assert "Runde 1: 4 satt sammen, 1 gruppe møttes, 1 notat delt" in overview[0].text
 
 
 async def test_preview_shows_the_pairs_the_round_gets_and_respects_dont_pair_me_with(network_chat: Chat) -> None:

@@ -13,6 +13,7 @@ from typing import TextIO
 from adapters.console.render import describe_destination, render
 from bot.adapter import Destination, SentMessage
 from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmitted, MessageEvent, User
+from bot.i18n import Translator, translator
 from bot.messages import Attachment, Button, Buttons, Form, Message
 from bot.numbers import parse_id
 
@@ -55,6 +56,8 @@ class ConsoleAdapter:
         self.out = out or sys.stdout
         # Files the bot sends (an .ics, a mine-data export) are written here, so they can be opened.
         self.attachments = attachments
+        # The console's own words (headers, hints); `serve` sets the configured language.
+        self.t: Translator = translator(None)
         self.default_member = default_member
         self.channel_names = {CHANNEL: CHANNEL}
         self.buttons: dict[int, ButtonChoice] = {}  # oldest first
@@ -78,9 +81,10 @@ class ConsoleAdapter:
                 for button in part.buttons:
                     numbers.append(self._remember(ButtonChoice(button, conv, visible_to)))
         message_id = str(next(self._message_ids))
-        header = describe_destination(destination, self.channel_names)
-        saved = [f"  (lagret som {path})" for path in self._save_attachments(message, message_id)]
-        self.write(f"{header} samskap (#{message_id}):\n" + _indent("\n".join([render(message, numbers), *saved])))
+        header = describe_destination(destination, self.channel_names, self.t)
+        saved = [self.t.t("  (saved as {path})", path=path) for path in self._save_attachments(message, message_id)]
+        body = "\n".join([render(message, numbers, self.t), *saved])
+        self.write(f"{header} samskap (#{message_id}):\n" + _indent(body))
         if destination.kind == "ephemeral":
             return None
         return SentMessage(conv, message_id)
@@ -105,15 +109,16 @@ class ConsoleAdapter:
         return number
 
     async def update(self, sent: SentMessage, message: Message) -> None:
-        self.write(f"[oppdatert melding #{sent.message_id}]\n" + _indent(render(message, [])))
+        updated = self.t.t("[updated message #{id}]", id=sent.message_id)
+        self.write(updated + "\n" + _indent(render(message, [], self.t)))
 
     async def open_form(self, event: Event, form: Form) -> None:
         pending = PendingForm(form, event)
         self.forms[event.user.id] = pending
-        intro = f"[skjema for {event.user.id}] {form.title}"
+        intro = self.t.t("[form for {name}] {title}", name=event.user.id, title=form.title)
         if form.notice:
             intro += f"\n  ⚠ {form.notice}"
-        intro += "\n  (svar på én linje per felt; «-» hopper over et valgfritt felt, /avbryt avbryter)"
+        intro += "\n  " + self.t.t("(answer one line per field; «-» skips a field you may leave out, /cancel cancels)")
         self.write(intro)
         self._ask(event.user.id, pending)
 
@@ -160,11 +165,12 @@ class ConsoleAdapter:
     def _click(self, speaker: str, number: int) -> Event | str:
         choice = self.buttons.get(number)
         if choice is None and 0 < number <= self._last_button:
-            return f"(valg [{number}] er for gammelt og virker ikke lenger; bruk kommandoen i stedet, f.eks. /ideer)"
+            return self.t.t("(choice [{number}] is too old and no longer works; use the command instead, e.g. /ideas)",
+                            number=number)  # fmt: skip
         if choice is None:
-            return f"(det finnes ikke noe valg [{number}])"
+            return self.t.t("(there is no choice [{number}])", number=number)
         if choice.visible_to is not None and choice.visible_to != speaker:
-            return f"(valg [{number}] er bare for {choice.visible_to})"
+            return self.t.t("(choice [{number}] is only for {name})", number=number, name=choice.visible_to)
         return ActionEvent(
             user=self.user(speaker),
             conversation=choice.conversation,
@@ -175,7 +181,7 @@ class ConsoleAdapter:
     def _answer(self, speaker: str, pending: PendingForm, line: str) -> Event | str | None:
         if line.lower() in ("/avbryt", "/cancel"):
             del self.forms[speaker]
-            return "(skjemaet er avbrutt; ingenting ble sendt)"
+            return self.t.t("(the form is cancelled; nothing was sent)")
         field_ = pending.form.fields[pending.next_field_index()]
         answer = "" if line == "-" and not field_.required else line
         if field_.kind == "choice" and answer:
@@ -184,10 +190,10 @@ class ConsoleAdapter:
             answer = by_number.get(answer, answer)
             if answer not in choices:
                 self._ask(speaker, pending)
-                return "(velg et av tallene)"
+                return self.t.t("(choose one of the numbers)")
         if field_.required and not answer:
             self._ask(speaker, pending)
-            return "(dette feltet må fylles ut)"
+            return self.t.t("(this field must be filled in)")
         pending.answers[field_.name] = answer
         if pending.next_field_index() < len(pending.form.fields):
             self._ask(speaker, pending)
@@ -203,7 +209,7 @@ class ConsoleAdapter:
 
     def _ask(self, speaker: str, pending: PendingForm) -> None:
         field_ = pending.form.fields[pending.next_field_index()]
-        question = f"  {speaker}, {field_.label}" + ("" if field_.required else " (valgfritt)")
+        question = f"  {speaker}, {field_.label}" + ("" if field_.required else " " + self.t.t("(optional)"))
         if field_.hint:
             question += f" — {field_.hint}"
         if field_.choices:

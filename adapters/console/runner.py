@@ -16,13 +16,16 @@ from adapters.console.adapter import ConsoleAdapter
 from bot.app import start_background, tick
 from bot.clock import OffsetClock
 from bot.core import Bot
+from bot.i18n import N_
 from storage.backup import BackupError, sqlite_path
 
 CLOCK_STEP = re.compile(r"^\+?(\d{1,4})\s*([mhdwtu])$", re.IGNORECASE)
 UNITS = {"m": "minutes", "h": "hours", "t": "hours", "d": "days", "w": "weeks", "u": "weeks"}
 
-INTRO = """samskap — konsollen. Skriv en kommando, f.eks. /samskap, eller «kari: /samskap bli-med Nordby skole»
-for å snakke som et simulert medlem. Tall svarer på knapper. /klokke +14d spoler klokka fram. Ctrl-D avslutter."""
+INTRO = N_(
+    "samskap — the console. Write a command, e.g. /samskap, or «kari: /samskap join Nordby School» to "
+    "speak as a simulated member. Numbers press buttons. /clock +14d moves the clock on. Ctrl-D ends."
+)
 
 
 def parse_clock_step(text: str) -> timedelta | None:
@@ -45,11 +48,12 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     adapter: ConsoleAdapter = options.get("console_adapter") or ConsoleAdapter(
         attachments=beside_database(bot, "-vedlegg")
     )
+    adapter.t = bot.translator_for()  # the configured language
     bot.add_adapter(adapter)
     restore_clock(bot)
     await ensure_demo_network(bot, adapter)
     if options.get("interactive", sys.stdin.isatty()):
-        adapter.write(INTRO)
+        adapter.write(adapter.t.t(INTRO))
     start_background(bot)
     reader = options.get("readline") or stdin_reader()
     while True:
@@ -80,12 +84,13 @@ async def move_clock(bot: Bot, adapter: ConsoleAdapter, arg: str) -> None:
     if arg:
         step = parse_clock_step(arg)
         if step is None or not isinstance(clock, OffsetClock):
-            adapter.write("(bruk /klokke +14d, +3h, +30m eller +2w)")
+            adapter.write(adapter.t.t("(use /clock +14d, +3h, +30m or +2w)"))
             return
         clock.advance(step)
         keep_clock(bot)
     now = clock.now().astimezone(ZoneInfo(bot.config.timezone))
-    adapter.write(f"(klokka er nå {now:%Y-%m-%d %H:%M} {now.tzname()})")
+    moment = f"{now:%Y-%m-%d %H:%M} {now.tzname()}"
+    adapter.write(adapter.t.t("(the time is now {time})", time=moment))
     await tick(bot)
 
 
@@ -109,7 +114,13 @@ async def ensure_demo_network(bot: Bot, adapter: ConsoleAdapter) -> None:
     membership = bot.services["membership"]
     _, created = await membership.setup_network(adapter.user(adapter.default_member), adapter.channel(), "")
     if created:
-        adapter.write(f"(laget demonettverket «{bot.config.network_name}» med kanalen #generelt)")
+        adapter.write(
+            adapter.t.t(
+                "(made the demo network «{name}» with the channel #{channel})",
+                name=bot.config.network_name,
+                channel=adapter.channel().id,
+            )
+        )
 
 
 def stdin_reader() -> Callable[[], Awaitable[str]]:

@@ -6,6 +6,8 @@ a subcommand (`/samskap`, `/ide <tekst>`) gets a subcommand `start` for that (`k
 group has a `start` of its own), since Discord cannot run a command that has subcommands on its
 own. Names are bokmål (the canonical names);
 English names come from each command's English alias, descriptions from the catalogs.
+Discord has one Norwegian locale, "no", and no nynorsk one, so Norwegian users see bokmål there;
+the nynorsk names are still accepted when typed, and replies follow the member's own language.
 
 An interaction comes back with the canonical names, so `command_line` turns it into the
 `name` and `args` the core parses, exactly as if it had been typed.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.command_names import english_name
 from bot.i18n import Translator
 from bot.router import CommandGroup, Route, Router
 
@@ -56,18 +59,21 @@ def _text_option(route: Route, nb: Translator, en: Translator) -> dict[str, Any]
     """The free-text argument of a route, when it takes one (it says so in its usage)."""
     if not route.usage:
         return None
-    usage = " ".join(route.usage.split())
+
+    def arguments(t: Translator) -> str:
+        return _trim(t.t("Arguments: {usage}", usage=" ".join(t.t(route.usage).split())))
+
     return {
         "type": STRING,
         "name": TEXT_OPTION,
         "name_localizations": _localized(TEXT_OPTION, TEXT_OPTION_EN),
-        "description": _trim(nb.t("Arguments: {usage}", usage=usage)),
+        "description": arguments(nb),
         "description_localizations": {
-            NORWEGIAN_LOCALE: _trim(nb.t("Arguments: {usage}", usage=usage)),
-            **{locale: _trim(en.t("Arguments: {usage}", usage=usage)) for locale in ENGLISH_LOCALES},
+            NORWEGIAN_LOCALE: arguments(nb),
+            **{locale: arguments(en) for locale in ENGLISH_LOCALES},
         },
-        # "<skole>" must be given; "[søk]" may be left out.
-        "required": usage.startswith("<"),
+        # "<school>" must be given; "[search]" may be left out.
+        "required": route.usage.lstrip().startswith("<"),
     }
 
 
@@ -113,18 +119,7 @@ def _subcommand(
     }
 
 
-def _folded(name: str) -> str:
-    return name.translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a", "-": "", "_": ""}))
-
-
-def _english_alias(names: tuple[str, ...]) -> str | None:
-    """The English name among a command's names. Left out: the bokmål name without æøå or hyphens
-    (`prov`, `jegkan`) and longer forms of it (`samskap-help`); a different word (`source`) wins
-    over one that only extends it (`kilder`), which wins over none (`ide` → `idea`)."""
-    base = names[0]
-    candidates = [a for a in names[1:] if _folded(a) != _folded(base) and not a.startswith(f"{base}-")]
-    different = [a for a in candidates if not a.startswith(base)]
-    return (different or candidates or [None])[0]
+_english_alias = english_name
 
 
 def default_sub_name(group: CommandGroup) -> str:

@@ -9,7 +9,8 @@ import yaml
 from adapters.slack.options import BOT_EVENTS, BOT_SCOPES
 from adapters.slack.render import truncate
 from adapters.slack.runner import EVENTS_PATH
-from bot.i18n import Translator
+from bot.command_names import language_of_name, shown_name
+from bot.i18n import Translator, translator
 from bot.router import Router
 
 MAX_DESCRIPTION = 100  # what Slack's command settings page accepts
@@ -17,19 +18,24 @@ MAX_USAGE_HINT = 100
 
 
 def command_entries(router: Router, t: Translator, events_url: str | None) -> list[dict[str, Any]]:
-    """One slash command per top-level name and alias the router knows, described by its help."""
+    """One slash command per top-level name and alias the router knows, described by its help.
+
+    Each name speaks its own language: `/ideas` is described in English, `/idear` in nynorsk, and
+    the others in `t`'s language (Slack shows one description and usage hint per command)."""
     entries = []
     for name in router.command_names():
         group = router.commands.get(name) or next(g for g in router.commands.values() if name in g.aliases)
+        words = translator(language_of_name(name, group.names, t.language))
         route = group.default or next(iter(group.subcommands.values()), None)
-        description = t.t(route.help) if route is not None and route.help else f"/{group.name}"
+        description = words.t(route.help) if route is not None and route.help else f"/{group.name}"
         entry: dict[str, Any] = {"command": f"/{name}", "description": truncate(description, MAX_DESCRIPTION)}
         if events_url:
             entry["url"] = events_url
         if group.default is not None and group.default.usage:
-            entry["usage_hint"] = truncate(group.default.usage, MAX_USAGE_HINT)
+            entry["usage_hint"] = truncate(words.t(group.default.usage), MAX_USAGE_HINT)
         elif group.sub_names:
-            entry["usage_hint"] = truncate(" | ".join(group.sub_names), MAX_USAGE_HINT)
+            subs = (shown_name(names, words.language) for names in group.sub_names.values())
+            entry["usage_hint"] = truncate(" | ".join(subs), MAX_USAGE_HINT)
         # Mentions arrive as <@U…> and links as <https://…>, which the adapter reads reliably.
         entry["should_escape"] = True
         entries.append(entry)

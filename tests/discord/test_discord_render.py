@@ -198,7 +198,7 @@ def sample_router() -> Router:
     router.command(("samskap", "samskap-help"), access="anyone", help=N_("Help and an overview of what I can do"))(
         handler
     )
-    router.command("samskap", sub=("bli-med", "join"), access="anyone", usage="<skole>",
+    router.command("samskap", sub=("bli-med", "join"), access="anyone", usage=N_("<school>"),
                    help=N_("Join the network with your school"))(handler)  # fmt: skip
     router.command(("ide", "idea"), usage="[tekst #tagg]")(handler)
     router.command("ide", sub=("prøv", "prov", "try"), usage="<nr>")(handler)
@@ -220,6 +220,8 @@ def test_commands_are_generated_from_the_router_with_norwegian_and_english_names
     assert join["description"] == nb.t("Join the network with your school")
     assert join["options"][0]["name"] == "tekst" and join["options"][0]["required"] is True
     assert join["options"][0]["name_localizations"]["en-GB"] == "text"
+    assert join["options"][0]["description"] == "Skriv: <skole>"
+    assert join["options"][0]["description_localizations"]["en-US"] == "Arguments: <school>"
 
     ide = {o["name"]: o for o in commands["ide"]["options"]}
     assert list(ide) == ["kjør", "prøv", "start"]  # the group has a `start` of its own

@@ -64,3 +64,14 @@ def test_the_committed_manifest_is_what_the_command_prints_today(capsys: pytest.
     assert capsys.readouterr().out == (ROOT / "deploy" / "slack" / "manifest.yaml").read_text(encoding="utf-8"), (
         "regenerate it: samskap slack manifest --url https://example.org > deploy/slack/manifest.yaml"
     )
+
+
+def test_each_command_name_is_described_in_its_own_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "--socket-mode"]) == 0
+    commands = {c["command"]: c for c in yaml.safe_load(capsys.readouterr().out)["features"]["slash_commands"]}
+    assert commands["/ide"]["usage_hint"] == "[tekst #tagg]"
+    assert commands["/idea"]["usage_hint"] == "[text #tag]"
+    assert commands["/idea"]["description"] == "Share a practice idea (with no text: a form)"
+    assert commands["/idear"]["usage_hint"] == "[søk]" and "ideane" in commands["/idear"]["description"]
+    assert commands["/meetings"]["usage_hint"] == "new | remove"
+    assert commands["/samling"]["usage_hint"] == "ny | fjern"

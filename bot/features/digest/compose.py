@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-
+from bot import times
 from bot.features.digest.urls import title_from_url
 from bot.i18n import N_, Translator
 from bot.messages import Button, Buttons, Divider, Link, Links, Message, Part, Section, Text
 from bot.messages import Context as ContextLine
-from bot.times import at_local
+from bot.times import DatePattern, at_local
 from storage.models.core import LearningNote
 from storage.models.samlinger import Samling
 from storage.repositories.digest import IdeaRow, ReportRow, ShareRow
@@ -230,23 +229,14 @@ def item_label(item: dict[str, Any]) -> str:
 
 
 # -- rendering ---------------------------------------------------------------------------------
-DatePattern = Literal["day_month", "long", "short"]
-_DATE_PATTERNS: dict[str, dict[DatePattern, str]] = {
-    "nb": {"day_month": "d. MMMM", "long": "d. MMMM y", "short": "d. MMM y"},
-    "en": {"day_month": "d MMMM", "long": "d MMMM y", "short": "d MMM y"},
-}
-
-
 def format_day(moment: datetime, timezone: str, language: str, pattern: DatePattern = "long") -> str:
     """A date in the network's time zone and language: "14. september 2026" / "14 September 2026"."""
-    locale = "nb" if language == "nb" else "en"
-    return format_date(moment.astimezone(ZoneInfo(timezone)).date(), _DATE_PATTERNS[locale][pattern], locale=locale)
+    return times.format_day(moment, ZoneInfo(timezone), language, pattern)
 
 
 def format_moment(moment: datetime, timezone: str, language: str) -> str:
     """A weekday, date and time in the network's time zone: "mandag 14. september kl. 08:00"."""
-    pattern = "EEEE d. MMMM 'kl.' HH:mm" if language == "nb" else "EEEE d MMMM 'at' HH:mm"
-    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale="nb" if language == "nb" else "en")
+    return times.format_moment(moment, ZoneInfo(timezone), language)
 
 
 def render(

@@ -63,7 +63,7 @@ def register(bot: Bot, service: DigestService) -> None:
             return
         await service.capture(ctx.network, ctx.member, event.text)
 
-    @r.command(("del", "share"), help=N_("Share a link with the network for the digest"), usage="<lenke> [kommentar]")
+    @r.command(("del", "share"), help=N_("Share a link with the network for the digest"), usage=N_("<link> [comment]"))
     async def share(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         try:
@@ -101,7 +101,7 @@ def register(bot: Bot, service: DigestService) -> None:
         assert ctx.network is not None
         await show_preview(ctx, service)
 
-    @r.command("digest", sub=("intro",), access="leader", usage="<tekst> | fjern",
+    @r.command("digest", sub=("intro",), access="leader", usage=N_("<text> | remove"),
                help=N_("For leaders: write an introduction to the coming digest"))  # fmt: skip
     async def intro(ctx: Context) -> None:
         assert ctx.network is not None
@@ -118,7 +118,7 @@ def register(bot: Bot, service: DigestService) -> None:
         await ctx.reply(ctx.t("The introduction is removed.") if clear else
                         ctx.t("Saved. The introduction opens the coming digest."))  # fmt: skip
 
-    @r.command("digest", sub=("fjern", "remove"), access="leader", usage="<nr> | siste <nr>",
+    @r.command("digest", sub=("fjern", "remove"), access="leader", usage=N_("<number> | latest <number>"),
                help=N_("For leaders: remove an item from the coming (or the latest) digest"))  # fmt: skip
     async def remove(ctx: Context) -> None:
         assert ctx.network is not None
@@ -156,7 +156,7 @@ def register(bot: Bot, service: DigestService) -> None:
     async def skip_button(ctx: Context) -> None:
         await skip_week(ctx, service)
 
-    @r.command("digest", sub=("tid", "schedule"), access="leader", usage="<ukedag> <HH:MM>",
+    @r.command("digest", sub=("tid", "schedule"), access="leader", usage=N_("<weekday> <HH:MM>"),
                help=N_("For leaders: when the weekly digest is sent"))  # fmt: skip
     async def schedule(ctx: Context) -> None:
         assert ctx.network is not None
@@ -180,7 +180,7 @@ def register(bot: Bot, service: DigestService) -> None:
                               timezone=ctx.network.timezone))  # fmt: skip
 
     @r.command("digest", sub=("kilde", "kilder", "source", "sources"), access="leader",
-               usage="legg-til <url> | liste | fjern <nr>",
+               usage=N_("add <url> | list | remove <number>"),
                help=N_("For leaders: RSS/Atom feeds that bring news into the digest"))  # fmt: skip
     async def sources(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None

@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot.i18n import Translator
 from bot.messages import Button, Buttons, Context, Divider, Message, Part, Section, Text
+from bot.times import format_day
 from storage.models.core import Member
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUp, PracticeIdea
 from storage.repositories.ideas import IdeaSummary
@@ -23,8 +22,7 @@ REPORT_FORM = "ideas.report"
 
 
 def local_date(t: Translator, moment: datetime, timezone: str = "Europe/Oslo") -> str:
-    locale = "nb_NO" if t.language == "nb" else "en_GB"
-    return format_date(moment.astimezone(ZoneInfo(timezone)), format="long", locale=locale)
+    return format_day(moment, ZoneInfo(timezone), t.language)
 
 
 def idea_card(t: Translator, summary: IdeaSummary) -> Message:

@@ -21,13 +21,14 @@ NEW_IDEA_FORM = "ideas.new"
 def register(bot: Bot, service: IdeasService) -> None:
     r = bot.router
 
-    async def need_number(ctx: Context, usage: str) -> int | None:
+    async def need_number(ctx: Context, sub: str, usage: str) -> int | None:
         number, _ = leading_number(ctx.args if ctx.is_command else ctx.event.value)  # type: ignore[attr-defined]
         if number is None:
-            await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=usage))
+            typed = ctx.bot.router.typed("ide", sub, usage, ctx.translator)
+            await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=typed))
         return number
 
-    @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage="[tekst #tagg]")
+    @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"))
     async def new_idea(ctx: Context) -> None:
         if not ctx.args.strip():
             await ctx.open_form(new_idea_form(ctx))
@@ -63,26 +64,26 @@ def register(bot: Bot, service: IdeasService) -> None:
         if conversation.is_direct or sent is None:
             await ctx.reply(ctx.t("Thank you! Idea {id} is shared with the network.", id=idea.id))
 
-    @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage="[søk]")
+    @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage=N_("[search]"))
     async def list_ideas(ctx: Context) -> None:
         assert ctx.network is not None
         summaries = await service.list(ctx.network, ctx.args)
         await ctx.reply(cards.idea_list(ctx.translator, summaries, ctx.args.strip()))
 
-    @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage="<nr>")
+    @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))
     async def show(ctx: Context) -> None:
         assert ctx.network is not None
-        if (number := await need_number(ctx, "/ide vis <nr>")) is None:
+        if (number := await need_number(ctx, "vis", N_("<number>"))) is None:
             return
         summary, reports = await service.show(ctx.network, number)
         await ctx.reply(cards.idea_with_reports(ctx.translator, summary, reports))
 
     r.action(cards.SHOW)(show)
 
-    @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage="<nr>")
+    @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage=N_("<number>"))
     async def adopt(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide prøv <nr>")) is None:
+        if (number := await need_number(ctx, "prøv", N_("<number>"))) is None:
             return
         result = await service.adopt(ctx.network, ctx.member, number)
         await ctx.reply(cards.adopted(ctx.translator, result.idea, result.follow_up_at, ctx.network.timezone))
@@ -93,11 +94,11 @@ def register(bot: Bot, service: IdeasService) -> None:
         ("ide", "idea"),
         sub=("rapport", "report"),
         help=N_("Tell how it went (with no text: a form)"),
-        usage="<nr> [tekst]",
+        usage=N_("<number> [text]"),
     )
     async def report(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide rapport <nr> [tekst]")) is None:
+        if (number := await need_number(ctx, "rapport", N_("<number> [text]"))) is None:
             return
         text = ctx.args.split(maxsplit=1)[1] if ctx.is_command and len(ctx.args.split(maxsplit=1)) > 1 else ""
         if not text:
@@ -119,10 +120,10 @@ def register(bot: Bot, service: IdeasService) -> None:
         _, idea = await service.report(ctx.network, ctx.member, number, did, changed, happened)
         await ctx.reply(ctx.t("Thank you for reporting back on idea {id}! It is shared with the network.", id=idea.id))
 
-    @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage="<nr>")
+    @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage=N_("<number>"))
     async def snooze(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide utsett <nr>")) is None:
+        if (number := await need_number(ctx, "utsett", N_("<number>"))) is None:
             return
         due = await service.snooze(ctx.network, ctx.member, number)
         await ctx.reply(
@@ -134,11 +135,14 @@ def register(bot: Bot, service: IdeasService) -> None:
     r.action(cards.SNOOZE)(snooze)
 
     @r.command(
-        ("ide", "idea"), sub=("ikke-ennå", "ikke-enna", "not-yet"), help=N_("Not tried yet: stop asking"), usage="<nr>"
+        ("ide", "idea"),
+        sub=("ikke-ennå", "ikke-enna", "not-yet"),
+        help=N_("Not tried yet: stop asking"),
+        usage=N_("<number>"),
     )
     async def not_yet(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide ikke-ennå <nr>")) is None:
+        if (number := await need_number(ctx, "ikke-ennå", N_("<number>"))) is None:
             return
         await service.not_yet(ctx.network, ctx.member, number)
         await ctx.reply(ctx.t("OK, I will not ask again. When you have tried it: /ide rapport {id} <text>.", id=number))

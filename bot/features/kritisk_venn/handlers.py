@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 COMMAND = ("kritiskvenn", "criticalfriend")
 # A presenter's choice that takes the round's number: open to volunteers, start now, cancel.
 ById = Callable[[Context, int], Awaitable[None]]
-USAGE = "[status | ja|nei N | bidra N <tekst> | neste N | avbryt N | del N <tekst>]"
+USAGE = N_("[status | yes|no N | contribute N <text> | next N | cancel N | share N <text>]")
 
 OUTCOME_TEXTS = {
     "late": N_("Round #{id} has ended, so this was not added to the round. I have passed it on to the presenter."),
@@ -61,10 +61,11 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         reply = ctx.t(err.msgid, **err.kwargs)
         await ctx.reply(reply + ("\n\n" + msg.echo(ctx.translator, text) if text else ""))
 
-    async def with_id(ctx: Context, raw: str, usage: str) -> tuple[int, str] | None:
+    async def with_id(ctx: Context, raw: str, sub: str, usage: str = "N") -> tuple[int, str] | None:
         session_id, rest = leading_number(raw)
         if session_id is None:
-            await ctx.reply(ctx.t("Which round? Write {usage}", usage=usage) + (
+            typed = ctx.bot.router.typed(COMMAND[0], sub, usage, ctx.translator)
+            await ctx.reply(ctx.t("Which round? Write {usage}", usage=typed) + (
                 "\n\n" + msg.echo(ctx.translator, rest) if rest else ""))  # fmt: skip
             return None
         return session_id, rest
@@ -123,7 +124,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     for names, yes in ((("ja", "yes"), True), (("nei", "no"), False)):
 
         async def answer_command(ctx: Context, yes: bool = yes) -> None:
-            if (found := await with_id(ctx, ctx.args, "/kritiskvenn ja|nei N")) is not None:
+            if (found := await with_id(ctx, ctx.args, "ja")) is not None:
                 await answer(ctx, found[0], yes)
 
         r.command(COMMAND, sub=names, access="member",
@@ -173,7 +174,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     ):
 
         async def by_command(ctx: Context, handler: ById = handler, sub: tuple[str, ...] = sub) -> None:
-            if (found := await with_id(ctx, ctx.args, f"/kritiskvenn {sub[0]} N")) is not None:
+            if (found := await with_id(ctx, ctx.args, sub[0])) is not None:
                 await handler(ctx, found[0])
 
         async def by_button(ctx: Context, handler: ById = handler) -> None:
@@ -194,11 +195,11 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         reply = ctx.t(OUTCOME_TEXTS[result.outcome], id=session.id)
         await ctx.reply(reply + ("\n\n" + msg.echo(ctx.translator, text) if echo else ""))
 
-    @r.command(COMMAND, sub=("bidra", "contribute"), access="member", usage="N <tekst>",
+    @r.command(COMMAND, sub=("bidra", "contribute"), access="member", usage=N_("N <text>"),
                help=N_("Contribute to a kritisk venn round (or reply in its thread)"))  # fmt: skip
     async def contribute_command(ctx: Context) -> None:
         assert ctx.member is not None
-        if (found := await with_id(ctx, ctx.args, "/kritiskvenn bidra N <tekst>")) is None:
+        if (found := await with_id(ctx, ctx.args, "bidra", N_("N <text>"))) is None:
             return
         session_id, text = found
         if not text:
@@ -286,7 +287,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     @r.command(COMMAND, sub=("neste", "next"), access="member", usage="N",
                help=N_("Move a kritisk venn round to its next phase (presenter or leader)"))  # fmt: skip
     async def next_command(ctx: Context) -> None:
-        if (found := await with_id(ctx, ctx.args, "/kritiskvenn neste N")) is not None:
+        if (found := await with_id(ctx, ctx.args, "neste")) is not None:
             await next_phase(ctx, found[0], None)
 
     @r.action("kritisk_venn.next")
@@ -306,10 +307,10 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             return
         await ctx.reply(ctx.t("Thank you! Your learning note will be in the next digest."))
 
-    @r.command(COMMAND, sub=("del", "share"), access="member", usage="N <tekst>",
+    @r.command(COMMAND, sub=("del", "share"), access="member", usage=N_("N <text>"),
                help=N_("Share a learning note from your finished round with the network"))  # fmt: skip
     async def share_command(ctx: Context) -> None:
-        if (found := await with_id(ctx, ctx.args, "/kritiskvenn del N <tekst>")) is not None:
+        if (found := await with_id(ctx, ctx.args, "del", N_("N <text>"))) is not None:
             await share(ctx, *found)
 
     @r.action("kritisk_venn.share")

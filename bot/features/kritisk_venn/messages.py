@@ -10,6 +10,7 @@ from bot.features.kritisk_venn.phases import PHASE_COUNT, PHASES
 from bot.i18n import N_, Translator
 from bot.messages import Button, Buttons, Divider, Form, FormField, Message, Section, Text
 from bot.messages import Context as ContextLine
+from bot.times import format_clock, format_when
 from storage.models.core import Member
 from storage.models.kritisk_venn import KvContribution, KvSession
 
@@ -39,13 +40,11 @@ SHARE_LIMITS = {"note": NOTE_LIMIT}
 
 
 def when(t: Translator, moment: datetime, timezone: str, now: datetime) -> str:
-    """A deadline as people say it: "kl. 10:25" today, otherwise with the date."""
+    """A deadline as people say it: "kl. 10:25" today, otherwise with the day and date."""
     tz = ZoneInfo(timezone)
-    local, today = moment.astimezone(tz), now.astimezone(tz)
-    clock = local.strftime("%H:%M")
-    if local.date() == today.date():
-        return t.t("at {time}", time=clock)
-    return t.t("{day}.{month}. at {time}", day=local.day, month=local.month, time=clock)
+    if moment.astimezone(tz).date() == now.astimezone(tz).date():
+        return t.t("at {time}", time=format_clock(moment, tz))
+    return format_when(moment, tz, t.language, now)
 
 
 def phase_label(t: Translator, index: int) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.command_names import setting_code, setting_name, shown_name
 from bot.context import Context
 from bot.core import no_network_message
 from bot.features.membership.service import MembershipService
-from bot.i18n import N_, normalise_language
+from bot.i18n import LANGUAGE_NAMES, N_, normalise_language
 from bot.mentions import find_member, split_mention
 from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
 from bot.messages import Context as ContextLine
@@ -23,13 +24,19 @@ ROLE_NAMES = {
     Role.SCHOOL_LEADER: N_("school leader"),
     Role.NETWORK_LEADER: N_("network leader"),
 }
+# The network's own settings, beside those the features declare; shown in the reader's words.
+BUILT_IN_SETTINGS = {"language": N_("language"), "timezone": N_("timezone"), "name": N_("name")}
 ROLE_WORDS = {
     "deltaker": Role.PARTICIPANT,
+    "deltakar": Role.PARTICIPANT,
     "participant": Role.PARTICIPANT,
     "skoleleder": Role.SCHOOL_LEADER,
+    "skuleleiar": Role.SCHOOL_LEADER,
     "school-leader": Role.SCHOOL_LEADER,
     "nettverksleder": Role.NETWORK_LEADER,
+    "nettverksleiar": Role.NETWORK_LEADER,
     "leder": Role.NETWORK_LEADER,
+    "leiar": Role.NETWORK_LEADER,
     "leader": Role.NETWORK_LEADER,
 }
 
@@ -49,7 +56,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         sub=("bli-med", "join"),
         access="anyone",
         help=N_("Join the network with your school"),
-        usage="<skole>",
+        usage=N_("<school>"),
     )
     async def join(ctx: Context) -> None:
         if ctx.network is None:
@@ -93,7 +100,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         "samskap",
         sub=("innstillinger", "settings"),
         help=N_("Your language and what you take part in"),
-        usage="[navn på|av]",
+        usage=N_("[name on|off]"),
     )
     async def settings(ctx: Context) -> None:
         assert ctx.member is not None
@@ -105,13 +112,13 @@ def register(bot: Bot, service: MembershipService) -> None:
         if name in ("språk", "language", "sprak"):
             language = normalise_language(raw)
             if language is None:
-                await ctx.reply(ctx.t("Choose nb (bokmål) or en (English)."))
+                await ctx.reply(ctx.t("Choose nb (bokmål), nn (nynorsk) or en (English)."))
                 return
             await service.set_language(ctx.member, language)
             ctx.translator = ctx.bot.translator_for(ctx.member, ctx.network)
             await ctx.reply(ctx.t("I will write to you in English."))
             return
-        spec = ctx.bot.settings.member.get(name)
+        spec = ctx.bot.settings.member.get(setting_code(name))
         if spec is None:
             await ctx.reply(ctx.t("There is no setting called {name}.", name=name))
             await ctx.reply(settings_message(ctx))
@@ -121,8 +128,8 @@ def register(bot: Bot, service: MembershipService) -> None:
         except SettingError as err:
             await ctx.reply(ctx.t(err.msgid, **err.kwargs))
             return
-        await service.set_option(ctx.member, name, value)
-        await ctx.reply(ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value)))
+        await service.set_option(ctx.member, spec.name, value)
+        await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value, spec))
 
     @r.action("membership.toggle")
     async def toggle(ctx: Context) -> None:
@@ -133,7 +140,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         value = not ctx.bot.settings.member_value(ctx.member, spec.name)
         await service.set_option(ctx.member, spec.name, value)
-        await ctx.reply(ctx.t("Saved: {name} = {value}.", name=spec.name, value=show_value(ctx, value)))
+        await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value, spec))
 
     @r.command("samskap", sub=("hjem", "home"), help=N_("Your overview: your ideas, calls and rounds"))
     async def home(ctx: Context) -> None:
@@ -157,7 +164,7 @@ def register(bot: Bot, service: MembershipService) -> None:
     @r.command("samskap", sub=("slett-meg", "delete-me"), help=N_("Delete everything I store about you"))
     async def delete_me(ctx: Context) -> None:
         assert ctx.member is not None
-        if ctx.args.strip().lower() in ("bekreft", "confirm"):
+        if ctx.args.strip().lower() in ("bekreft", "stadfest", "confirm"):
             await erase(ctx)
             return
         await service.check_can_leave(ctx.member)
@@ -202,7 +209,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         sub=("leder", "leader"),
         access="leader",
         help=N_("For leaders: roles and network settings"),
-        usage="rolle @navn <deltaker|skoleleder|nettverksleder> | innstilling <navn> <verdi>",
+        usage=N_("role @name <participant|school-leader|leader> | setting <name> <value>"),
     )
     async def leader(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -228,8 +235,9 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         if action in ("innstilling", "setting", "set"):
             name, _, raw = rest.strip().partition(" ")
-            await set_network_setting(ctx, service, name.lower(), raw.strip())
-            return
+            if name:  # with no name, the settings and how to change them are the answer
+                await set_network_setting(ctx, service, name.lower(), raw.strip())
+                return
         await ctx.reply(leader_message(ctx))
 
     @r.command(
@@ -281,7 +289,7 @@ async def set_network_setting(ctx: Context, service: MembershipService, name: st
     if name in ("språk", "language"):
         value = normalise_language(raw)
         if value is None:
-            await ctx.reply(ctx.t("Choose nb (bokmål) or en (English)."))
+            await ctx.reply(ctx.t("Choose nb (bokmål), nn (nynorsk) or en (English)."))
             return
         name = "language"
     elif name in ("tidssone", "timezone"):
@@ -289,13 +297,13 @@ async def set_network_setting(ctx: Context, service: MembershipService, name: st
             await ctx.reply(ctx.t("Unknown time zone {tz}; use a name like Europe/Oslo.", tz=raw))
             return
         name, value = "timezone", raw
-    elif name in ("navn", "name"):
+    elif name in ("navn", "namn", "name"):
         if not raw or len(raw) > 200:
             await ctx.reply(ctx.t("Give the network a name of at most 200 characters."))
             return
         name, value = "name", raw
     else:
-        spec = ctx.bot.settings.network.get(name)
+        spec = ctx.bot.settings.network.get(setting_code(name))
         if spec is None:
             await ctx.reply(ctx.t("There is no setting called {name}.", name=name))
             await ctx.reply(leader_message(ctx))
@@ -305,14 +313,31 @@ async def set_network_setting(ctx: Context, service: MembershipService, name: st
         except SettingError as err:
             await ctx.reply(ctx.t(err.msgid, **err.kwargs))
             return
+        name = spec.name
     await service.set_network_setting(ctx.network, ctx.member, name, value)
-    await ctx.reply(ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value)))
+    if name == "language":  # a member without a language of their own now reads the new one
+        ctx.translator = ctx.bot.translator_for(ctx.member, ctx.network)
+    shown = ctx.t(BUILT_IN_SETTINGS[name]) if name in BUILT_IN_SETTINGS else setting_name(name, ctx.language)
+    shown_value = LANGUAGE_NAMES[str(value)] if name == "language" else value
+    await ctx.reply(saved_message(ctx, shown, shown_value, ctx.bot.settings.network.get(name)))
 
 
-def show_value(ctx: Context, value: object) -> str:
+def saved_message(ctx: Context, name: str, value: object, spec: SettingSpec | None = None) -> str:
+    """ "Lagret: nettverksbrev = på." with the setting and its value in the reader's words."""
+    return ctx.t("Saved: {name} = {value}.", name=name, value=show_value(ctx, value, spec))
+
+
+def show_value(ctx: Context, value: object, spec: SettingSpec | None = None) -> str:
     if isinstance(value, bool):
         return ctx.t("on") if value else ctx.t("off")
-    return str(value) if value != "" else "–"
+    if value == "":
+        return "–"
+    return spec.show(value, ctx.language) if spec is not None and spec.show is not None else str(value)
+
+
+def usage_text(ctx: Context, usage: str) -> str:
+    """A command's arguments in the reader's words: "<number> [text]", "<nr> [tekst]"."""
+    return ctx.t(usage) if usage else ""
 
 
 def help_message(ctx: Context) -> Message:
@@ -324,9 +349,10 @@ def help_message(ctx: Context) -> Message:
     default_subcommand = getattr(ctx.adapter, "default_subcommand", None)
     for group in ctx.bot.router.commands.values():
         lines = []
+        command = f"/{shown_name(group.names, ctx.language)}"
         if group.default and group.default.help:
             sub = default_subcommand(group) if default_subcommand else None
-            typed = " ".join(word for word in (f"/{group.name}", sub, group.default.usage) if word)
+            typed = " ".join(word for word in (command, sub, usage_text(ctx, group.default.usage)) if word)
             lines.append(f"{typed} — {ctx.t(group.default.help)}")
         seen: set[int] = set()
         for sub_name in group.sub_names:
@@ -336,7 +362,8 @@ def help_message(ctx: Context) -> Message:
             seen.add(id(route))
             if route.access == "leader" and (ctx.member is None or not ctx.member.is_leader):
                 continue
-            lines.append(f"/{group.name} {sub_name} {route.usage}".rstrip() + f" — {ctx.t(route.help)}")
+            typed = f"{command} {shown_name(group.sub_names[sub_name], ctx.language)} {usage_text(ctx, route.usage)}"
+            lines.append(typed.rstrip() + f" — {ctx.t(route.help)}")
         if lines:
             parts.append(Text("\n".join(lines)))
     parts.append(Divider())
@@ -354,16 +381,17 @@ def help_message(ctx: Context) -> Message:
 def settings_message(ctx: Context) -> Message:
     assert ctx.member is not None
     fields = [
-        (ctx.t("Language"), "bokmål" if ctx.language == "nb" else "English"),
+        (ctx.t("Language"), LANGUAGE_NAMES[ctx.language]),
         (ctx.t("School"), ctx.member.school),
         (ctx.t("Role"), ctx.t(ROLE_NAMES[ctx.member.role])),
     ]
     buttons = []
     for spec in ctx.bot.settings.member.values():
         value = ctx.bot.settings.member_value(ctx.member, spec.name)
-        fields.append((f"{spec.name} — {ctx.t(spec.help)}", show_value(ctx, value)))
+        name = setting_name(spec.name, ctx.language)
+        fields.append((f"{name} — {ctx.t(spec.help)}", show_value(ctx, value, spec)))
         if isinstance(spec.default, bool):
-            label = ctx.t("Turn {name} off", name=spec.name) if value else ctx.t("Turn {name} on", name=spec.name)
+            label = ctx.t("Turn {name} off", name=name) if value else ctx.t("Turn {name} on", name=name)
             buttons.append(Button(label, "membership.toggle", spec.name))
     parts: list = [Section(ctx.t("Your settings"), tuple(fields))]
     if buttons:
@@ -380,14 +408,14 @@ def leader_message(ctx: Context) -> Message:
     assert ctx.network is not None
     fields = [
         (ctx.t("name"), ctx.network.name),
-        (ctx.t("language"), ctx.network.language),
+        (ctx.t("language"), LANGUAGE_NAMES.get(ctx.network.language, ctx.network.language)),
         (ctx.t("timezone"), ctx.network.timezone),
     ]
     for spec in ctx.bot.settings.network.values():
         fields.append(
             (
-                f"{spec.name} — {ctx.t(spec.help)}",
-                show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name)),
+                f"{setting_name(spec.name, ctx.language)} — {ctx.t(spec.help)}",
+                show_value(ctx, ctx.bot.settings.network_value(ctx.network, spec.name), spec),
             )
         )
     return Message.of(

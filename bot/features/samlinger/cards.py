@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot.i18n import Translator
 from bot.messages import Context, Message, Part, Section, Text
-from bot.times import format_when
+from bot.times import format_when, weekday_name
 from storage.models.samlinger import Samling
 
 
@@ -81,7 +79,7 @@ def after(
     if days_since <= 1:
         thanks = t.t("Thank you for yesterday's meeting! What did you take with you?")
     else:
-        day = format_date(samling.starts_at.astimezone(tz).date(), "EEEE", locale=t.language)
+        day = weekday_name(samling.starts_at.astimezone(tz).weekday(), t.language)
         thanks = t.t("Thank you for the meeting on {day}! What did you take with you?", day=day)
     parts: list[Part] = [
         Section(thanks),

@@ -31,7 +31,7 @@ def register(bot: Bot, service: SamlingService) -> None:
         sub=("ny", "new", "add"),
         access="leader",
         help=N_("Put a network meeting in the calendar"),
-        usage="<dato> <kl> [sted: tema]",
+        usage=N_("<date> <time> [where: what]"),
     )
     async def add(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
@@ -42,7 +42,7 @@ def register(bot: Bot, service: SamlingService) -> None:
         message = cards.added(ctx.translator, planned.samling, tz, planned.reminder_days, now)
         await ctx.reply(message, visibility="channel")
 
-    @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage="<nr>")
+    @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage=N_("<number>"))
     async def remove(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
         number, _ = leading_number(ctx.args)

@@ -58,7 +58,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.command(
         ("samsnakk", "talk"),
         help=N_("Samsnakk to-og-to: book a quick talk with a colleague"),
-        usage="@navn [@navn] [tid]",
+        usage=N_("@name [@name] [time]"),
     )
     async def samsnakk(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -215,7 +215,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             return await calls.find_for(ctx.member, int(match.group(1)), statuses), None, rest.strip()
         return await calls.find_for(ctx.member, None, statuses), None, ctx.args.strip()
 
-    @r.command("samsnakk", sub=("godta", "accept"), help=N_("Accept a proposed call"), usage="[#nr]")
+    @r.command("samsnakk", sub=("godta", "accept"), help=N_("Accept a proposed call"), usage=N_("[#number]"))
     async def accept_cmd(ctx: Context) -> None:
         await accept(ctx)
 
@@ -226,7 +226,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await calls.accept(view, ctx.member, version)
         await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
 
-    @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage="[#nr]")
+    @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage=N_("[#number]"))
     async def decline_cmd(ctx: Context) -> None:
         await decline(ctx)
 
@@ -241,7 +241,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         "samsnakk",
         sub=("foreslå", "foresla", "suggest"),
         help=N_("Suggest another time for a call"),
-        usage="[#nr] <tid>",
+        usage=N_("[#number] <time>"),
     )
     async def counter_cmd(ctx: Context) -> None:
         assert ctx.member is not None
@@ -275,7 +275,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await ctx.reply(suggested(ctx, fresh))
 
     # -- cancel and move --------------------------------------------------------------------------------
-    @r.command("samsnakk", sub=("avlys", "cancel"), help=N_("Cancel a call"), usage="[#nr]")
+    @r.command("samsnakk", sub=("avlys", "cancel"), help=N_("Cancel a call"), usage=N_("[#number]"))
     async def cancel_cmd(ctx: Context) -> None:
         await cancel(ctx)
 
@@ -286,7 +286,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await calls.cancel(view, ctx.member)
         await ctx.reply(ctx.t("Call #{id} is cancelled.", id=view.call.id))
 
-    @r.command("samsnakk", sub=("flytt", "move"), help=N_("Move a call to another time"), usage="[#nr] <tid>")
+    @r.command("samsnakk", sub=("flytt", "move"), help=N_("Move a call to another time"), usage=N_("[#number] <time>"))
     async def move_cmd(ctx: Context) -> None:
         assert ctx.member is not None
         view, _version, rest = await call_from(ctx, ("proposed", "confirmed"))
@@ -331,7 +331,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         )
 
     # -- "who has 15 minutes now?" --------------------------------------------------------------------
-    @r.command("samsnakk", sub=("nå", "na", "now"), help=N_("Ask the channel who has 15 minutes now"), usage="[tema]")
+    @r.command("samsnakk", sub=("nå", "na", "now"), help=N_("Ask the channel who has 15 minutes now"),
+               usage=N_("[topic]"))  # fmt: skip
     async def now(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
         if ctx.event.conversation.is_direct:
@@ -351,7 +352,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         "samsnakk",
         sub=("jeg-kan", "jegkan", "i-can"),
         help=N_("Take a colleague's request for a talk now"),
-        usage="[#nr]",
+        usage=N_("[#number]"),
     )
     async def take_cmd(ctx: Context) -> None:
         await take(ctx)

@@ -287,7 +287,7 @@ class CallService:
             raise SamsnakkError("This request has changed or is no longer open.")
         await self.bot.scheduler.cancel(f"samsnakk.expire:{call.id}:{call.version}")
         for other in view.others(member.id):
-            t = self.bot.translator_for(other)
+            t = self.bot.translator_for(other, view.network)
             text = t.t(
                 "{name} cannot take the call {when}. Try another time with /samsnakk @{handle}.",
                 name=member.display_name,
@@ -309,7 +309,7 @@ class CallService:
             raise SamsnakkError("Call #{id} is already over or cancelled.", id=call.id)
         await self._disarm(call)
         for other in view.others(member.id) if call.status in ("proposed", "confirmed") else []:
-            t = self.bot.translator_for(other)
+            t = self.bot.translator_for(other, view.network)
             parts = [
                 Text(
                     t.t(
@@ -467,7 +467,7 @@ class CallService:
         if not ok:
             return
         proposer = view.proposer()
-        t = self.bot.translator_for(proposer)
+        t = self.bot.translator_for(proposer, view.network)
         if call.status == "open":
             await self._update_post(view, taken=False)
             text = t.t(
@@ -493,7 +493,7 @@ class CallService:
             return  # the call has begun: a reminder of it would only confuse
         minutes = math.ceil(left / timedelta(minutes=1))
         for person in view.people():
-            t = self.bot.translator_for(person)
+            t = self.bot.translator_for(person, view.network)
             message = Message.of(
                 Text(
                     t.tn(
@@ -520,7 +520,7 @@ class CallService:
         if not ok:
             return
         for person in view.people():
-            t = self.bot.translator_for(person)
+            t = self.bot.translator_for(person, view.network)
             message = Message.of(
                 Text(
                     t.t(
@@ -553,7 +553,7 @@ class CallService:
             network = await Networks(s).get(member.network_id) if member else None
         if member is None or network is None:
             return
-        t = self.bot.translator_for(member)
+        t = self.bot.translator_for(member, network)
         when = format_when(
             datetime.fromisoformat(payload["starts_at"]), member_tz(self.bot, member, network), t.language
         )
@@ -650,7 +650,7 @@ class CallService:
         receiver = view.other(proposer.id)
         if receiver is None:
             return
-        t = self.bot.translator_for(receiver)
+        t = self.bot.translator_for(receiver, view.network)
         value = f"{call.id}:{call.version}"
         fields: tuple[tuple[str, str], ...] = (
             (t.t("When"), self._when(view, receiver, t)),
@@ -681,7 +681,7 @@ class CallService:
     async def _send_confirmation(self, view: CallView, kind: str, mover: Member | None = None) -> None:
         call = view.call
         for person in view.people():
-            t = self.bot.translator_for(person)
+            t = self.bot.translator_for(person, view.network)
             name = view.names_for(person.id, t)
             if kind == "moved" and mover is not None and mover.id != person.id:
                 headline = t.t(

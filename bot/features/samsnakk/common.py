@@ -56,6 +56,13 @@ def parse_weekday(raw: str) -> str:
     return WEEKDAY_NAMES[day]
 
 
+def show_weekday(value: str, language: str) -> str:
+    """The stored weekday ("mandag") as the reader writes it: "Monday", "måndag"."""
+    from bot.times import WEEKDAYS, weekday_name
+
+    return weekday_name(WEEKDAYS[value], language)
+
+
 def parse_video_base(raw: str) -> str:
     value = raw.strip()
     if value and not (value.startswith("https://") and len(value) <= 200 and " " not in value):
@@ -93,7 +100,9 @@ def declare_settings(bot: Bot) -> None:
     s.declare_network(
         SettingSpec(EVERY_WEEKS, 2, parse_int(0, 12), N_("Samsnakk rounds every N weeks (0 = no automatic rounds)"))
     )
-    s.declare_network(SettingSpec(WEEKDAY, "mandag", parse_weekday, N_("The weekday samsnakk rounds start")))
+    s.declare_network(
+        SettingSpec(WEEKDAY, "mandag", parse_weekday, N_("The weekday samsnakk rounds start"), show=show_weekday)
+    )
     s.declare_network(SettingSpec(HOUR, "09:00", parse_clock_time, N_("The hour samsnakk rounds start")))
     s.declare_network(SettingSpec(PROMPT, "", parse_text(500), N_("The reflection prompt for samsnakk rounds")))
     s.declare_network(SettingSpec(VIDEO, "", parse_video_base, N_("The video meeting address for calls (Jitsi)")))

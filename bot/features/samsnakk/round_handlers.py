@@ -25,14 +25,14 @@ from bot.features.samsnakk.common import (
     parse_available_hours,
     parse_weekday,
 )
-from bot.features.samsnakk.rounds import RoundService
+from bot.features.samsnakk.rounds import RoundService, RoundStats
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
 from bot.messages import Button, Buttons, Form, FormField, Message, Section, Text
 from bot.messages import Context as ContextLine
 from bot.numbers import parse_id
 from bot.settings import SettingError, parse_clock_time
-from bot.times import WEEKDAYS, format_when
+from bot.times import WEEKDAYS, format_when, weekday_name
 from storage.repositories.core import Members
 from storage.repositories.samsnakk import Avoids
 
@@ -45,6 +45,8 @@ MET_WORDS = {
     "ikke-ennå": "not_yet",
     "ikke-enna": "not_yet",
     "ikke": "not_yet",
+    "ikkje-enno": "not_yet",
+    "ikkje": "not_yet",
     "not-yet": "not_yet",
     "notyet": "not_yet",
     "hopp": "skipped",
@@ -53,12 +55,24 @@ MET_WORDS = {
 }
 
 
+def round_line(ctx: Context, stats: RoundStats) -> str:
+    """One past round in the leader's overview: "Runde 3: 6 satt sammen, 1 gruppe møttes, 2 notater delt"."""
+    if stats.status == "skipped":
+        return ctx.t("Round {n}: skipped", n=stats.number)
+    counts = (
+        ctx.t("{n} paired", n=stats.paired),
+        ctx.tn("{n} group met", "{n} groups met", stats.met),
+        ctx.tn("{n} note shared", "{n} notes shared", stats.notes),
+    )
+    return ctx.t("Round {n}: {counts}", n=stats.number, counts=", ".join(counts))
+
+
 def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
     # -- learning notes -----------------------------------------------------------------------------
     @r.command(
-        "samsnakk", sub=("notat", "note"), help=N_("Share a one-line learning note from a talk"), usage="<én linje>"
+        "samsnakk", sub=("notat", "note"), help=N_("Share a one-line learning note from a talk"), usage=N_("<one line>")
     )
     async def note_cmd(ctx: Context) -> None:
         await save_note(ctx, None, ctx.args)
@@ -104,7 +118,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         "samsnakk",
         sub=("snakket", "met"),
         help=N_("Tell whether you have had this round's talk"),
-        usage="ja|ikke-ennå|hopp",
+        usage=N_("yes|not-yet|skip"),
     )
     async def met_cmd(ctx: Context) -> None:
         assert ctx.member is not None
@@ -155,7 +169,8 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await set_option(ctx, PAUSED, False)
         await ctx.reply(ctx.t("Welcome back! Samsnakk is on again for you."))
 
-    @r.command("samsnakk", sub=("tider", "hours"), help=N_("When you are free for a quick talk"), usage="man-fre 14-16")
+    @r.command("samsnakk", sub=("tider", "hours"), help=N_("When you are free for a quick talk"),
+               usage=N_("mon-fri 14-16"))  # fmt: skip
     async def hours(ctx: Context) -> None:
         assert ctx.member is not None
         if not ctx.args.strip():
@@ -176,7 +191,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         "samsnakk",
         sub=("unngå", "unnga", "avoid"),
         help=N_("Don't pair me with someone in rounds"),
-        usage="@navn | fjern @navn",
+        usage=N_("@name | remove @name"),
     )
     async def avoid(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -227,15 +242,15 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         sub=("runde", "round"),
         access="leader",
         help=N_("For leaders: preview, run or skip the next pairing round; plan and stats"),
-        usage="[vis|kjør|hopp-over|innstill hver 2 uker mandag 09:00|spørsmål <tekst>]",
+        usage=N_("[preview|run|skip|set every 2 weeks monday 09:00|prompt <text>]"),
     )
     async def round_cmd(ctx: Context) -> None:
         assert ctx.network is not None
         action, _, rest = ctx.args.strip().partition(" ")
         action = action.lower()
-        if action in ("vis", "preview", "forhåndsvis"):
+        if action in ("vis", "preview", "forhåndsvis", "førehandsvis"):
             await show_preview(ctx)
-        elif action in ("kjør", "kjor", "run", "start"):
+        elif action in ("kjør", "kjor", "køyr", "koyr", "run", "start"):
             await run_round(ctx)
         elif action in ("hopp-over", "hopp", "skip"):
             await skip_round(ctx)
@@ -256,7 +271,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                 "every week, {day} {hour}",
                 "every {n} weeks, {day} {hour}",
                 weeks,
-                day=value(ctx.network, WEEKDAY),
+                day=weekday_name(WEEKDAYS[str(value(ctx.network, WEEKDAY))], ctx.language),
                 hour=value(ctx.network, HOUR),
             )
             if weeks
@@ -268,18 +283,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             (ctx.t("Taking part"), str(await rounds.opted_in_count(ctx.network))),
         ]
         stats = await rounds.recent_stats(ctx.network)
-        lines = [
-            ctx.t(
-                "Round {n}: {paired} paired, {met} groups met, {notes} notes shared",
-                n=s.number,
-                paired=s.paired,
-                met=s.met,
-                notes=s.notes,
-            )
-            if s.status != "skipped"
-            else ctx.t("Round {n}: skipped", n=s.number)
-            for s in stats
-        ]
+        lines = [round_line(ctx, s) for s in stats]
         parts: list = [Section(ctx.t("Samsnakk rounds"), tuple(fields))]
         if lines:
             parts.append(Text("\n".join(lines)))
@@ -323,15 +327,15 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             return
         names = preview.members
         lines = [" + ".join(f"{names[i].display_name} ({names[i].school})" for i in group) for group in result.groups]
-        summary = ctx.t(
-            "Round {n}: {groups} groups, {trios} trio(s), {same} pair(s) from the same school, "
-            "{repeats} repeat(s) of the last six rounds.",
-            n=preview.number,
-            groups=len(result.groups),
-            trios=result.trios,
-            same=result.same_school,
-            repeats=result.repeats,
+        counts = (
+            ctx.tn("{n} group", "{n} groups", len(result.groups)),
+            ctx.tn("{n} group of three", "{n} groups of three", result.trios),
+            ctx.tn("{n} pair from the same school", "{n} pairs from the same school", result.same_school),
+            ctx.tn(
+                "{n} pair who met in the last six rounds", "{n} pairs who met in the last six rounds", result.repeats
+            ),
         )
+        summary = ctx.t("Round {n}: {counts}.", n=preview.number, counts=", ".join(counts))
         if result.unpaired:
             summary += " " + ctx.t(
                 "{n} could not be paired (asked not to be paired with each other).", n=len(result.unpaired)
@@ -378,13 +382,13 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         changes: dict[str, object] = {}
         try:
             for index, word in enumerate(words):
-                weeks_ahead = index + 1 < len(words) and words[index + 1].startswith(("uke", "week"))
+                weeks_ahead = index + 1 < len(words) and words[index + 1].startswith(("uke", "veke", "week"))
                 if weeks_ahead and (number := parse_id(word)) is not None:
                     changes[EVERY_WEEKS] = number
-                elif word in ("annenhver", "biweekly", "fortnightly"):
+                elif word in ("annenhver", "annakvar", "biweekly", "fortnightly"):
                     changes[EVERY_WEEKS] = 2
-                elif word in ("ukentlig", "weekly") or (
-                    word.startswith(("uke", "week"))
+                elif word in ("ukentlig", "vekentleg", "weekly") or (
+                    word.startswith(("uke", "veke", "week"))
                     and EVERY_WEEKS not in changes
                     and (index == 0 or parse_id(words[index - 1]) is None)
                 ):

@@ -391,6 +391,7 @@ class RoundService:
             row.status = "closed"
             groups = await Rounds(s).groups(round_id)
             people = {m.id: m for m in await Members(s).in_network(row.network_id)}
+            network = await Networks(s).get(row.network_id)
         for group, member_ids in groups:
             if group.status == "skipped":
                 continue
@@ -398,7 +399,7 @@ class RoundService:
                 member = people.get(member_id)
                 if member is None:
                     continue
-                t = self.bot.translator_for(member)
+                t = self.bot.translator_for(member, network)
                 message = Message.of(
                     Text(
                         t.t(
