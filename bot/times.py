@@ -159,7 +159,7 @@ _DMY = re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{2,4}))?\.?$
 _ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})\.?\s+(?P<mon>[a-zæøå]+)\.?$")
 # "om 3 uker", "in 10 days": a day some days or weeks from today.
-_DAYS_AHEAD = re.compile(r"^(?:om|in)\s+(?P<n>\d{1,3})\s*(?P<unit>dager|dag|days?|uker|uke|weeks?)$")
+_DAYS_AHEAD = re.compile(r"^(?:om|in)\s+(?P<n>\d{1,3})\s*(?P<unit>dager|dagar|dag|days?|uker|uke|veker|veke|weeks?)$")
 _IN = re.compile(r"^(?:om|in)\s+(?P<n>\d{1,3})\s*(?P<unit>min|mins|minutt|minutter|minutes?|t|timer?|hours?|h)$")
 
 
@@ -248,7 +248,7 @@ def parse_date(text: str, today: date) -> date | None:
     """ "14.01", "14/1", "14.01.27", "2027-01-14", "14. januar", "jan 14", "om 3 uker"; the next such date
     from `today`."""
     if match := _DAYS_AHEAD.match(text):
-        weeks = match.group("unit").startswith(("uke", "week"))
+        weeks = match.group("unit").startswith(("uke", "veke", "week"))
         return today + timedelta(days=int(match.group("n")) * (7 if weeks else 1))
     try:
         if match := _ISO.match(text):
