@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         port = getattr(args, "port", None) or int(os.environ.get("PORT", "3000"))
         configure_logging(config.log_level if config.adapter != "console" else "WARNING", secret_values())
         try:
-            asyncio.run(_run(config, {"port": port}))
+            # The console serves HTTP (the leaders' page, /healthz) only when asked with --port.
+            asyncio.run(_run(config, {"port": port, "http": getattr(args, "port", None) is not None}))
         except KeyboardInterrupt:
             pass
         except SystemExit as stop:  # a runner that found its settings wanting says why in words

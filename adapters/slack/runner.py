@@ -17,6 +17,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
+from adapters.web import leader_routes
 from bot.app import start_background
 from bot.core import Bot
 from storage.secrets import SecretKeyError
@@ -41,6 +42,7 @@ def web_app(slack: SlackApp) -> web.Application:
     app = web.Application(client_max_size=1024**2)
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get("/healthz", healthz)
+    leader_routes(app, slack.bot)
     flow = slack.bolt.oauth_flow
     if flow is not None:
 

@@ -193,8 +193,8 @@ def register(bot: Bot, service: MembershipService) -> None:
         "samskap",
         sub=("leder", "leader"),
         access="leader",
-        help=N_("For leaders: roles and network settings"),
-        usage="rolle @navn <deltaker|skoleleder|nettverksleder> | innstilling <navn> <verdi>",
+        help=N_("For leaders: roles, network settings and the overview page"),
+        usage="rolle @navn <deltaker|skoleleder|nettverksleder> | innstilling <navn> <verdi> | oversikt",
     )
     async def leader(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -221,6 +221,10 @@ def register(bot: Bot, service: MembershipService) -> None:
         if action in ("innstilling", "setting", "set"):
             name, _, raw = rest.strip().partition(" ")
             await set_network_setting(ctx, service, name.lower(), raw.strip())
+            return
+        if action in ("oversikt", "overview"):
+            overview = ctx.bot.services["oversikt"]
+            await ctx.reply(await overview.link_message(ctx.translator, ctx.member, ctx.network))
             return
         await ctx.reply(leader_message(ctx))
 
@@ -387,7 +391,8 @@ def leader_message(ctx: Context) -> Message:
         ContextLine(
             ctx.t(
                 "Change: /samskap leder innstilling <name> <value>. "
-                "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker"
+                "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker. "
+                "The overview page: /samskap leder oversikt"
             )
         ),
     )
