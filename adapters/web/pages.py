@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from adapters.web import svg
-from bot.features.oversikt.figures import PERIODS, Figures
+from bot.features.oversikt.figures import PERIODS, Figures, weeks_of
 from bot.i18n import N_, Translator, translator
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -141,7 +141,7 @@ class View:
 
     def _gatherings(self) -> Table:
         g, t = self.f.gatherings, self.t.t
-        share = "" if g.met_share is None else f"{g.met_share * 100:.0f} %"
+        share = "–" if g.met_share is None else f"{g.met_share * 100:.0f} %"
         return Table(
             "gatherings",
             (t("What"), t("Number")),
@@ -176,13 +176,15 @@ class View:
 
     def weeks_chart(self) -> Markup:
         t, weeks = self.t.t, self.f.weeks
-        labels = [str(w.monday.isocalendar().week) for w in weeks]
+        # The axis spans the whole period, so the meetings still to come show ahead of the lines.
+        axis = weeks_of(self.f.period, self.f.period.end)
+        labels = [str(monday.isocalendar().week) for monday in axis]
         series = [
             svg.Series(t("Ideas shared"), [w.shared for w in weeks]),
             svg.Series(t("Tries"), [w.tried for w in weeks]),
             svg.Series(t("Reports"), [w.reported for w in weeks]),
         ]
-        index = {w.monday: n for n, w in enumerate(weeks)}
+        index = {monday: n for n, monday in enumerate(axis)}
         marks = [
             (index[monday_of(day)], t("Meeting {date}", date=self.day(day)))
             for day in self.f.milestones

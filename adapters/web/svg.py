@@ -29,9 +29,11 @@ class Series:
     values: Sequence[float]
 
 
-def _open(width: int, height: int, title: str, chart_id: str) -> list[str]:
+def _open(width: int, height: int, title: str, chart_id: str, *, stretch: bool = True) -> list[str]:
+    """`stretch`: fill the container's width; otherwise keep the natural size and only shrink to fit."""
+    size = 'width="100%"' if stretch else f'width="{width}" height="{height}"'
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" {size} role="img" '
         f'aria-labelledby="{chart_id}-title" class="chart" id="{chart_id}" {FONT} font-size="13">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
@@ -124,17 +126,17 @@ def heat_colour(share: float) -> str:
 
 def heatmap(chart_id: str, title: str, columns: Sequence[str], rows: Sequence[tuple[str, Sequence[float]]]) -> str:
     """Rows (schools) × columns (weeks), each cell shaded by a share from 0 to 1."""
-    label_w, cell, gap, top = 150, 16, 2, 28
+    label_w, cell, gap, top = 170, 22, 2, 28
     width = label_w + len(columns) * (cell + gap) + 8
     height = top + len(rows) * (cell + gap) + 44
-    out = _open(max(width, 320), height, title, chart_id)
-    every = max(1, len(columns) // 8)
-    for n, column in enumerate(columns):
-        if n % every == 0:
-            out.append(f'<text x="{label_w + n * (cell + gap)}" y="{top - 10}" fill="{MUTED}">{escape(column)}</text>')
+    # Kept at its natural size: a term of few weeks would otherwise blow the cells up to tiles.
+    out = _open(max(width, label_w + len(HEAT) * 34 + 60), height, title, chart_id, stretch=False)
+    for n, column in enumerate(columns):  # a week number fits above its cell
+        x = label_w + n * (cell + gap) + cell / 2
+        out.append(f'<text x="{x}" y="{top - 10}" text-anchor="middle" fill="{MUTED}">{escape(column)}</text>')
     for r, (label, shares) in enumerate(rows):
         y = top + r * (cell + gap)
-        shown = label if len(label) <= 22 else label[:21] + "…"
+        shown = label if len(label) <= 24 else label[:23] + "…"
         out.append(f'<text x="4" y="{y + 12}" fill="{INK}">{escape(shown)}</text>')
         for n, share in enumerate(shares):
             out.append(
