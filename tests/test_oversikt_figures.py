@@ -10,7 +10,6 @@ import pytest
 from adapters.memory import Chat
 from bot.features.oversikt.figures import compute, period_for, weeks_of
 from storage.repositories.overview import (
-    Activity,
     CallRow,
     IdeaRow,
     IssueRow,
@@ -154,7 +153,8 @@ def test_gatherings_count_rounds_held_and_completed_pairs_met_calls_and_digests(
             CallRow("confirmed", at(25)),
         ],
         issues=[IssueRow("published", at(11)), IssueRow("skipped", at(18))],
-        activity=[Activity(4, at(9)), Activity(5, at(9)), Activity(6, at(9))],
+        activity=[],
+        met=[(6, 1)],  # in the pair of round 1 that met
         titles={},
         meetings=[],
         planned=[],
@@ -168,5 +168,7 @@ def test_gatherings_count_rounds_held_and_completed_pairs_met_calls_and_digests(
     # B, C and D have one member each: three together, shown as one row with no name.
     rows = figures.participation.schools
     assert [(r.school, r.members) for r in rows] == [("A", 3), ("", 3)]
-    assert rows[1].shares[figures.participation.weeks.index(date(2026, 9, 7))] == 1.0
+    week = figures.participation.weeks.index(date(2026, 9, 7))
+    assert rows[1].shares[week] == 1.0  # two tried an idea, one met in samsnakk
+    assert rows[0].shares[week] == pytest.approx(1 / 3)  # the idea's author
     assert figures.travelled == ()  # the idea's title is only shown when it was posted: not in `titles`

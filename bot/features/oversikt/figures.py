@@ -7,9 +7,10 @@ when that group has three members or more, and left out otherwise.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from storage.repositories.overview import Raw
@@ -189,17 +190,35 @@ def travelled(raw: Raw) -> tuple[Travelled, ...]:
     return tuple(Travelled(raw.titles[idea_id].title, n) for n, idea_id in shown[:TRAVELLED_SHOWN])
 
 
+class WeekIndex:
+    """Which of the weeks a moment falls in: a search among the weeks' first instants, much faster
+    than converting each of a year's thousands of moments to a local date."""
+
+    def __init__(self, weeks: list[date], tz: ZoneInfo) -> None:
+        self.starts = [datetime.combine(w, time(), tz).astimezone(UTC) for w in weeks]
+        self.end = datetime.combine(weeks[-1] + timedelta(days=7), time(), tz).astimezone(UTC) if weeks else None
+
+    def __call__(self, moment: datetime) -> int | None:
+        if self.end is None or moment >= self.end:
+            return None
+        n = bisect_right(self.starts, moment) - 1
+        return n if n >= 0 else None
+
+
 def weekly(raw: Raw, weeks: list[date], tz: ZoneInfo) -> tuple[Week, ...]:
-    def count(moments: list[datetime]) -> dict[date, int]:
-        counts: dict[date, int] = defaultdict(int)
+    week_of = WeekIndex(weeks, tz)
+
+    def count(moments: list[datetime]) -> list[int]:
+        counts = [0] * len(weeks)
         for moment in moments:
-            counts[monday(moment.astimezone(tz).date())] += 1
+            if (n := week_of(moment)) is not None:
+                counts[n] += 1
         return counts
 
     shared = count([i.created_at for i in raw.ideas])
     tried = count([t.created_at for t in raw.tries])
     reported = count([r.created_at for r in raw.reports])
-    return tuple(Week(w, shared[w], tried[w], reported[w]) for w in weeks)
+    return tuple(Week(w, shared[n], tried[n], reported[n]) for n, w in enumerate(weeks))
 
 
 def gatherings(raw: Raw, start: datetime, end: datetime, now: datetime) -> Gatherings:
@@ -232,21 +251,34 @@ def participation(raw: Raw, weeks: list[date], tz: ZoneInfo) -> Participation:
             return school
         return "" if pooled else None
 
-    index = {week: n for n, week in enumerate(weeks)}
-    active: dict[str, list[set[int]]] = defaultdict(lambda: [set() for _ in weeks])
-    for act in raw.activity:
-        school = raw.schools.get(act.member_id)
-        n = index.get(monday(act.at.astimezone(tz).date()))
-        row = row_of(school) if school is not None else None
-        if row is not None and n is not None:
-            active[row][n].add(act.member_id)
+    week_of = WeekIndex(weeks, tz)
+    active_in: list[set[int]] = [set() for _ in weeks]  # member ids active in each week
+    acts = [
+        *((i.author_id, i.created_at) for i in raw.ideas),
+        *((t.member_id, t.created_at) for t in raw.tries),
+        *((r.member_id, r.created_at) for r in raw.reports),
+        *raw.activity,
+    ]
+    for member_id, moment in acts:
+        if (n := week_of(moment)) is not None:
+            active_in[n].add(member_id)
+    round_week = {r.id: week_of(r.starts_at) for r in raw.rounds}
+    for member_id, round_id in raw.met:
+        if (n := round_week.get(round_id)) is not None:
+            active_in[n].add(member_id)
+    row_of_member = {m: row_of(school) for m, school in raw.schools.items()}
+    active: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
+    for n, members in enumerate(active_in):
+        for member_id in members:
+            if (row := row_of_member.get(member_id)) is not None:
+                active[row][n] += 1
 
     rows = [school for school in sorted(size, key=str.casefold) if school not in small]
     if pooled:
         rows.append("")
     members = {**size, "": pooled_size}
     table = tuple(
-        SchoolRow(school, members[school], tuple(len(a) / members[school] for a in active[school]) if school in active
+        SchoolRow(school, members[school], tuple(a / members[school] for a in active[school]) if school in active
                   else tuple(0.0 for _ in weeks))
         for school in rows
     )  # fmt: skip
