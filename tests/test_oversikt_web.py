@@ -292,3 +292,14 @@ async def test_the_console_serves_the_page_when_given_a_port(tmp_path) -> None: 
     with pytest.raises(aiohttp.ClientConnectionError):  # and stops serving when the console ends
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz"):
             pass
+
+
+def test_texts_in_the_page_templates_are_checked_for_a_translation() -> None:
+    from bot.i18n_check import extracted
+
+    found = extracted()
+    assert "adapters/web/templates/overview.html" in found["Download as CSV"]
+    assert (
+        "adapters/web/templates/overview.html"
+        in found[("{n} idea travelled to another school", "{n} ideas travelled to another school")]
+    )

@@ -14,7 +14,8 @@ from html import escape
 
 INK = "#1f2328"  # text, 15:1 on white
 MUTED = "#57606a"  # axis labels, 6.4:1
-GRID = "#d0d7de"
+GRID = "#d0d7de"  # grid lines only: the values are in the marks and the table
+EDGE = "#8c959f"  # the heat map's cell borders, 3:1 on white, so even a pale cell is seen
 # Series colours, each at least 4.5:1 on white and told apart by a dash pattern as well.
 SERIES = ("#0a4f8f", "#9a3412", "#166534")
 DASHES = ("", "6 3", "2 3")
@@ -141,13 +142,13 @@ def heatmap(chart_id: str, title: str, columns: Sequence[str], rows: Sequence[tu
         for n, share in enumerate(shares):
             out.append(
                 f'<rect x="{label_w + n * (cell + gap)}" y="{y}" width="{cell}" height="{cell}" '
-                f'fill="{heat_colour(share)}" stroke="{GRID}" stroke-width="0.5">'
+                f'fill="{heat_colour(share)}" stroke="{EDGE}" stroke-width="0.75">'
                 f"<title>{escape(label)}, {escape(columns[n])}: {share * 100:.0f} %</title></rect>"
             )
     legend_y = top + len(rows) * (cell + gap) + 14
     for n, colour in enumerate(HEAT):
         out.append(
-            f'<rect x="{label_w + n * 34}" y="{legend_y}" width="30" height="12" fill="{colour}" stroke="{GRID}"/>'
+            f'<rect x="{label_w + n * 34}" y="{legend_y}" width="30" height="12" fill="{colour}" stroke="{EDGE}"/>'
         )
     out.append(f'<text x="{label_w - 6}" y="{legend_y + 11}" text-anchor="end" fill="{MUTED}">0 %</text>')
     out.append(f'<text x="{label_w + len(HEAT) * 34 + 4}" y="{legend_y + 11}" fill="{MUTED}">100 %</text>')
