@@ -121,7 +121,6 @@ class Participation:
 @dataclass(frozen=True)
 class Coming:
     starts_at: datetime
-    number: int  # the meeting's place in the calendar of the period
     planned: tuple[tuple[str, datetime], ...]  # (job kind, when), in order
 
 
@@ -290,7 +289,7 @@ def coming(raw: Raw, now: datetime) -> tuple[Coming, ...]:
     upcoming = [m for m in raw.meetings if m.starts_at > now]
     result = []
     previous_ids = {m.id: prev.id for prev, m in zip(raw.meetings, raw.meetings[1:], strict=False)}
-    for n, meeting in enumerate(upcoming):
+    for meeting in upcoming:
         before = [
             (p.kind, p.run_at)
             for p in raw.planned
@@ -300,5 +299,5 @@ def coming(raw: Raw, now: datetime) -> tuple[Coming, ...]:
                 or (p.kind in ("samlinger.after", "samlinger.midway") and p.samling_id == previous_ids.get(meeting.id))
             )
         ]
-        result.append(Coming(meeting.starts_at, n + 1, tuple(sorted(before, key=lambda pair: pair[1]))))
+        result.append(Coming(meeting.starts_at, tuple(sorted(before, key=lambda pair: pair[1]))))
     return tuple(result)
