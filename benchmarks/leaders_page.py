@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from adapters.memory import MemoryAdapter
 from adapters.ops_http import application, serve_http
@@ -167,6 +167,8 @@ async def measure(url: str, members: int, requests: int) -> dict[str, float]:
     runner = await serve_http(app, "127.0.0.1", port)
     try:
         leader_id = await seed(bot, members, random.Random(7))
+        async with bot.db.session() as s:  # a year-old database has its statistics gathered
+            await s.execute(text("ANALYZE"))
         signer = await bot.services["oversikt"].signer()
         async with bot.db.read() as s:
             network_id = await s.scalar(select(Member.network_id).where(Member.id == leader_id))

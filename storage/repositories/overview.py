@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,7 +139,7 @@ class Overview:
         numbers than as datetimes (SQLite keeps text that would be parsed row by row)."""
         if self.s.bind.dialect.name == "sqlite":
             return (func.julianday(column) - UNIX_EPOCH_JULIAN_DAY) * 86400.0
-        return func.extract("epoch", column)
+        return cast(func.extract("epoch", column), Float)  # a float, not a Decimal to convert
 
     async def _rows(self, query: Any) -> Any:
         """Rows of plain values through the connection: the ORM's handling of a statement is not needed."""
