@@ -303,3 +303,15 @@ def test_texts_in_the_page_templates_are_checked_for_a_translation() -> None:
         "adapters/web/templates/overview.html"
         in found[("{n} idea travelled to another school", "{n} ideas travelled to another school")]
     )
+
+
+async def test_a_refusal_is_in_the_configured_language_however_it_is_spelled(database_url: str) -> None:
+    chat = await Chat.start(database_url, config=Config(language="English"))
+    served, runner = await serve_site(chat)
+    try:
+        status, html, _ = await served.get("/leder/lenke/not-a-token")
+        assert status == 403 and '<html lang="en">' in html and "This link is not valid" in html
+    finally:
+        await served.http.close()
+        await runner.cleanup()  # type: ignore[attr-defined]
+        await chat.close()

@@ -55,7 +55,7 @@ def render(template: str, language: str, **values: Any) -> str:
 def message_page(language: str, title: str, text: str) -> str:
     """A plain page: an expired or altered link, or no access (the texts are msgids)."""
     t = translator(language)
-    return render("message.html", language, title=t.t(title), text=t.t(text))
+    return render("message.html", t.language, title=t.t(title), text=t.t(text))
 
 
 @dataclass(frozen=True)
