@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             config.log_level if config.adapter != "console" else "WARNING", secret_values(), config.log_format
         )
         try:
-            asyncio.run(_run(config, {"port": port}))
+            # The console serves HTTP (the leaders' page, /healthz) only when asked with --port.
+            asyncio.run(_run(config, {"port": port, "http": getattr(args, "port", None) is not None}))
         except KeyboardInterrupt:
             pass
         except SystemExit as stop:  # a runner that found its settings wanting says why in words

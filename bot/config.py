@@ -92,12 +92,14 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
     },
     "samsnakk": {"video_base_url"},
     "teams": {"host", "tenants", "keys_url"},
+    "web": {"base_url"},
 }  # fmt: skip
 
 # Read only from the environment or `<NAME>_FILE`, never from the TOML file.
 SECRET_NAMES = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET", "DISCORD_BOT_TOKEN",
-    "SAMSKAP_SECRET_KEY", "MicrosoftAppPassword", "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET",
+    "SAMSKAP_SECRET_KEY", "SAMSKAP_WEB_SECRET", "MicrosoftAppPassword",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET",
 )  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -184,6 +186,8 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                 cfg.problems.append(f"Unknown setting {key!r} in {file}.")
     elif path is not None:
         cfg.problems.append(f"The configuration file {file} does not exist.")
+    if public_url := env.get("SAMSKAP_PUBLIC_URL"):  # where the web pages are reached ([web] base_url)
+        cfg.sections.setdefault("web", {})["base_url"] = public_url
     for env_key, attr in _ENV_KEYS.items():
         if env_key in env:
             value: Any = env[env_key]
@@ -231,6 +235,11 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         problems.append("database_url must start with sqlite:/// or postgresql://.")
     if cfg.adapter not in ("console", "slack", "discord", "teams"):
         problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack, discord or teams.")
+    if cfg.adapter not in ("console", "slack", "discord"):
+        problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack or discord.")
+    base_url = cfg.section("web").get("base_url", "")
+    if base_url and not (isinstance(base_url, str) and base_url.startswith(("https://", "http://"))):
+        problems.append(f"[web] base_url must start with https:// (or http://); it is {base_url!r}.")
     unreadable = [p for name in SECRET_NAMES if (p := secret_file_problem(name, env))]
     problems += unreadable
     if unreadable:  # "Slack needs SLACK_BOT_TOKEN" would only repeat it

@@ -36,19 +36,23 @@ KEYWORDS = {
 SOURCES = ("bot", "adapters")
 # The languages with a catalog for every text (English is the msgids themselves).
 TRANSLATED = ("nb", "nn")
+# Web page templates call the same translations through Jinja2's i18n extension.
+TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+TEMPLATE_METHOD = [("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def extracted() -> dict[str | tuple[str, str], list[str]]:
     """msgid (or (singular, plural)) -> the files it appears in."""
     found: dict[str | tuple[str, str], list[str]] = {}
     for folder in SOURCES:
-        for filename, _lineno, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()
-        ):
-            if not message or (isinstance(message, tuple) and not message[0]):
-                continue
-            key = message if isinstance(message, str) else (message[0], message[1])
-            found.setdefault(key, []).append(f"{folder}/{filename}")
+        for method, keywords in (([("**.py", "python")], KEYWORDS), (TEMPLATE_METHOD, TEMPLATE_KEYWORDS)):
+            for filename, _lineno, message, _comments, _context in extract_from_dir(
+                ROOT / folder, method_map=method, keywords=keywords, comment_tags=()
+            ):
+                if not message or (isinstance(message, tuple) and not message[0]):
+                    continue
+                key = message if isinstance(message, str) else (message[0], message[1])
+                found.setdefault(key, []).append(f"{folder}/{filename}")
     return found
 
 

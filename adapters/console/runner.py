@@ -12,7 +12,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
+
 from adapters.console.adapter import ConsoleAdapter
+from adapters.ops_http import application, ops_routes, serve_http
+from adapters.web import leader_routes
 from bot.app import start_background, tick
 from bot.clock import OffsetClock
 from bot.core import Bot
@@ -55,13 +59,28 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     if options.get("interactive", sys.stdin.isatty()):
         adapter.write(adapter.t.t(INTRO))
     start_background(bot)
-    reader = options.get("readline") or stdin_reader()
-    while True:
-        line = await reader()
-        if line == "":
-            break
-        await handle_line(bot, adapter, line)
-    await tick(bot)
+    http = await start_http(bot, int(options["port"])) if options.get("http") else None
+    if http is not None:
+        adapter.write(f"(nettsidene svarer på http://127.0.0.1:{options['port']}; /samskap leder oversikt gir lenken)")
+    try:
+        reader = options.get("readline") or stdin_reader()
+        while True:
+            line = await reader()
+            if line == "":
+                break
+            await handle_line(bot, adapter, line)
+        await tick(bot)
+    finally:
+        if http is not None:
+            await http.cleanup()
+
+
+async def start_http(bot: Bot, port: int) -> web.AppRunner:
+    """The leaders' page and the operator's routes, on this machine only: the console is a demo."""
+    app = application()
+    ops_routes(app, bot, lambda: None)
+    leader_routes(app, bot, {"local_url": f"http://127.0.0.1:{port}"})
+    return await serve_http(app, "127.0.0.1", port)
 
 
 async def handle_line(bot: Bot, adapter: ConsoleAdapter, line: str) -> None:

@@ -18,6 +18,7 @@ from adapters.ops_http import BODY_TIMEOUT, application, runner_options
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
+from adapters.web import leader_routes
 from bot.app import start_background
 from bot.core import Bot
 from storage.secrets import SecretKeyError
@@ -42,6 +43,7 @@ def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Appli
     app = application(body_timeout=body_timeout)
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get("/healthz", healthz)
+    leader_routes(app, slack.bot)
     flow = slack.bolt.oauth_flow
     if flow is not None:
 

@@ -208,8 +208,8 @@ def register(bot: Bot, service: MembershipService) -> None:
         "samskap",
         sub=("leder", "leader"),
         access="leader",
-        help=N_("For leaders: roles and network settings"),
-        usage=N_("role @name <participant|school-leader|leader> | setting <name> <value>"),
+        help=N_("For leaders: roles, network settings and the overview page"),
+        usage=N_("role @name <participant|school-leader|leader> | setting <name> <value> | overview"),
     )
     async def leader(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -238,6 +238,10 @@ def register(bot: Bot, service: MembershipService) -> None:
             if name:  # with no name, the settings and how to change them are the answer
                 await set_network_setting(ctx, service, name.lower(), raw.strip())
                 return
+        if action in ("oversikt", "overview"):
+            overview = ctx.bot.services["oversikt"]
+            await ctx.reply(await overview.link_message(ctx.translator, ctx.member, ctx.network))
+            return
         await ctx.reply(leader_message(ctx))
 
     @r.command(
@@ -423,7 +427,8 @@ def leader_message(ctx: Context) -> Message:
         ContextLine(
             ctx.t(
                 "Change: /samskap leder innstilling <name> <value>. "
-                "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker"
+                "Roles: /samskap leder rolle @name nettverksleder|skoleleder|deltaker. "
+                "The overview page: /samskap leder oversikt"
             )
         ),
     )
