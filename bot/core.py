@@ -33,7 +33,7 @@ from bot.limits import check_form, check_length
 from bot.messages import Message, Part, Section
 from bot.metrics import Metrics, feature_of
 from bot.outbox import Outbox
-from bot.privacy import contains_identity_number, find_identity_numbers
+from bot.privacy import contains_identity_number, mask_identity_numbers
 from bot.router import Route, Router
 from bot.scheduler import Scheduler
 from bot.settings import SettingsRegistry
@@ -223,7 +223,7 @@ class Bot:
                         "and send it again. Your text, so you can edit it:"
                     )
                     + "\n\n"
-                    + "\n".join(_mask_numbers(t) for t in texts)
+                    + "\n".join(mask_identity_numbers(t) for t in texts)
                 )
             )
             return
@@ -349,8 +349,3 @@ def error_reason(t: Translator, code: str) -> str:
     }
     return reasons.get(code, t.t("an unknown error"))
 
-
-def _mask_numbers(text: str) -> str:
-    for number in find_identity_numbers(text):
-        text = text.replace(number, "•" * len(number))
-    return text
