@@ -37,6 +37,7 @@ from bot.privacy import contains_identity_number, mask_identity_numbers
 from bot.router import Route, Router
 from bot.scheduler import Scheduler
 from bot.settings import SettingsRegistry
+from bot.text import REMOVED_KINDS, clean_event, code_points
 from storage.db import Database
 from storage.models.core import Member, Network, Role
 from storage.models.runtime import Delivery
@@ -82,6 +83,7 @@ class Bot:
             self._log_and_contain_errors,
             self._ignore_bots,
             self._resolve_network_and_member,
+            self._clean_text,
             self._guard_student_data,
         ]
         self.outbox.on_failed = self._tell_about_failed_delivery
@@ -211,6 +213,39 @@ class Bot:
             now=self.clock.now(),
         )
 
+    async def _clean_text(self, ctx: Context, nxt: Next) -> None:
+        """The one place text is cleaned (bot/text.py): before the guard, before any handler stores it."""
+        cleaned = clean_event(ctx.event)
+        ctx.event = cleaned.event
+        addressed = _addressed_to_bot(ctx.event)
+        if cleaned.invisible:
+            if addressed:  # a passing channel message stays on the platform; nothing to say or keep
+                characters = "; ".join(code_points(text) for text in cleaned.invisible)
+                await ctx.reply(ctx.t(
+                    "I did not save this: what you wrote has only invisible characters or control codes "
+                    "({characters}). Write it again with visible text.", characters=characters))  # fmt: skip
+            return
+        try:
+            await nxt()
+        except UserError:
+            await self._tell_what_was_removed(ctx, cleaned.removed if addressed else frozenset())
+            raise
+        await self._tell_what_was_removed(ctx, cleaned.removed if addressed else frozenset())
+
+    async def _tell_what_was_removed(self, ctx: Context, removed: frozenset[str]) -> None:
+        """Nothing is changed without a word: name what was taken out of the member's text."""
+        if not removed:
+            return
+        names = {
+            "control": ctx.t("control characters"),
+            "ansi": ctx.t("terminal colour codes"),
+            "bidi": ctx.t("characters that reverse the text direction"),
+        }
+        found = [names[kind] for kind in REMOVED_KINDS if kind in removed]
+        what = found[0] if len(found) == 1 else ctx.t("{first} and {last}", first=", ".join(found[:-1]), last=found[-1])
+        await ctx.reply(ctx.t("I removed {what} from what you wrote: they cannot be stored or shown safely.",
+                              what=what))  # fmt: skip
+
     async def _guard_student_data(self, ctx: Context, nxt: Next) -> None:
         texts = [t for t in ctx.event.texts() if t]
         if texts and contains_identity_number(*texts):
@@ -328,6 +363,13 @@ def _given_back(ctx: Context) -> str:
     if not texts or (not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM):
         return ""
     return "\n\n" + ctx.t("Your text, so you have it:") + "\n" + "\n".join(texts)
+
+
+def _addressed_to_bot(event: Event) -> bool:
+    """Commands, clicks and forms are; a message only in a direct conversation or when it mentions the bot."""
+    if isinstance(event, MessageEvent):
+        return event.conversation.is_direct or event.mentions_bot
+    return True
 
 
 def no_network_message(ctx: Context) -> str:
