@@ -153,6 +153,7 @@ class Bot:
                         "If it happens again, tell a network leader the reference {ref}.",
                         ref=reference,
                     )
+                    + _given_back(ctx, always=True)
                 )
             except Exception:
                 log.warning("could not report error %s to the user", reference)
@@ -358,9 +359,11 @@ class Bot:
 GIVE_BACK_FROM = 40
 
 
-def _given_back(ctx: Context) -> str:
+def _given_back(ctx: Context, *, always: bool = False) -> str:
+    """The member's text for an error reply: always after an unexpected error, so nothing is lost."""
     texts = [t for t in ctx.event.texts() if t and t.strip()]
-    if not texts or (not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM):
+    short = not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM
+    if not texts or (short and not always):
         return ""
     return "\n\n" + ctx.t("Your text, so you have it:") + "\n" + "\n".join(texts)
 
