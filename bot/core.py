@@ -47,6 +47,7 @@ log = logging.getLogger("samskap")
 
 Next = Callable[[], Awaitable[None]]
 Middleware = Callable[[Context, Next], Awaitable[None]]
+Handler = Callable[[Context], Awaitable[None]]
 DataExporter = Callable[[AsyncSession, Member], Awaitable[Any]]
 DataEraser = Callable[[AsyncSession, Member], Awaitable[None]]
 HomeProvider = Callable[[Member, Translator], Awaitable[list[Part]]]
@@ -116,13 +117,28 @@ class Bot:
 
     # -- dispatch ---------------------------------------------------------------------------
     async def dispatch(self, event: Event, adapter: Adapter) -> None:
+        await self._through_middleware(event, adapter, self._route)
+
+    async def screen(self, event: Event, adapter: Adapter) -> Event | None:
+        """Put an event through the middleware without handling it, for text an adapter must keep
+        before the event is complete (the earlier steps of a Discord form). Returns the cleaned
+        event, or None when it was refused (the member has been told why)."""
+        passed: list[Event] = []
+
+        async def keep(ctx: Context) -> None:
+            passed.append(ctx.event)
+
+        await self._through_middleware(event, adapter, keep)
+        return passed[0] if passed else None
+
+    async def _through_middleware(self, event: Event, adapter: Adapter, end: Handler) -> None:
         ctx = Context(self, adapter, event, translator(self.config.language))
 
         async def call(index: int) -> None:
             if index < len(self.middleware):
                 await self.middleware[index](ctx, lambda: call(index + 1))
             else:
-                await self._route(ctx)
+                await end(ctx)
 
         await call(0)
 

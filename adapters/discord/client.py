@@ -38,7 +38,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.rest import Rest
 from bot.adapter import DeliveryError, Destination, SentMessage
-from bot.events import Conversation, Event, MemberJoinedEvent, User
+from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
 from bot.router import CommandGroup
@@ -426,6 +426,12 @@ class DiscordAdapter:
         values.update(modal_values(list(data.get("components") or [])))
         steps = len(form_steps(form))
         if step + 1 < steps:  # a modal cannot open another: a button continues with the next part
+            # What is kept between steps passes the core's cleaning and student-data guard first.
+            partial = events.form_event(interaction, conversation, form.form_id, values, form.state)
+            checked = await self.bot.screen(partial, self)
+            if not isinstance(checked, FormSubmitted):
+                return None
+            values = dict(checked.values)
             await self._store_form(key, str(interaction.user.id), form, conversation, values)
             label = t.t("Continue ({step}/{steps})", step=step + 2, steps=steps)
             payload = _form_button(t.t("Saved so far. Continue with the next part of the form."), label,
