@@ -78,3 +78,19 @@ async def test_control_characters_in_an_early_step_are_cleaned_before_they_are_s
     done = await bot_on.submit("kari", second["custom_id"], {"f6": "seks"})
     assert "Takk!" in texts(done)
     assert received == [{"f1": "stasjoner", "f2": "grupper", "f3": "", "f4": "", "f5": "fem", "f6": "seks"}]
+
+
+async def test_an_error_before_the_core_answers_gives_the_modal_text_back(
+    bot_on: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_two_step_form(bot_on, [])
+    modal = (await bot_on.slash("kari", "toskjema"))[0]["data"]
+
+    async def storage_fails(*args: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(bot_on.adapter, "_store_form", storage_fails)
+    step_one = {"f1": "Vi prøvde stasjoner", "f2": "i fire grupper", "f3": "", "f4": "", "f5": ""}
+    answers = await bot_on.submit("kari", modal["custom_id"], step_one)
+    assert "Ingenting du skrev er tapt" in texts(answers)
+    assert "Teksten din, så du har den:\nVi prøvde stasjoner\ni fire grupper" in texts(answers)
