@@ -271,7 +271,7 @@ class Bot:
                 Message.text(
                     ctx.t(
                         "I did not save or post this: it looks like it contains a national identity number "
-                        "(fødselsnummer or D-number). Please leave out anything that can identify a student, "
+                        "(fødselsnummer, D-number or H-number). Please leave out anything that can identify a student, "
                         "and send it again. Your text, so you can edit it:"
                     )
                     + "\n\n"

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 NUMBER_LENGTH = 11
 # Digit groups further apart than this are read as separate numbers.
 SEPARATOR_RUN_MAX = 3
 _SEPARATORS = frozenset("./\\_·•‧∙⁄∕−⁃*~`\u2800\u3164\uffa0")
+_DIGITS = frozenset("0123456789")
+# Stretches of text a number could be in: runs of plain letters and punctuation that always end a
+# number are skipped without a closer look (percent-encoded characters are kept whole).
+_SEGMENT = re.compile(r"(?:%[0-9A-Fa-f]{2}|[^A-Za-z,;:!?()\[\]{}<>=&#@+|\"'])+")
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
@@ -69,16 +75,6 @@ def is_identity_number(number: str) -> bool:
     return _check_digit(digits[:9], _W1) == digits[9] and _check_digit(digits[:10], _W2) == digits[10]
 
 
-@dataclass(frozen=True)
-class _Token:
-    """One character as the guard reads it: a digit, a separator or anything else."""
-
-    kind: str  # "digit", "separator" or "other"
-    char: str  # the digit ("0"-"9") or the separator
-    start: int  # its place in the original text (a percent-encoded run covers several characters)
-    end: int
-
-
 @dataclass
 class _Group:
     digits: str
@@ -87,53 +83,55 @@ class _Group:
     gap: str | None  # the separators before it; None after anything that ends a number
 
 
-def _classify(ch: str, start: int, end: int) -> _Token | None:
-    """None for characters that do not show (zero-width, soft hyphen, combining marks)."""
+@lru_cache(maxsize=4096)
+def _reading(ch: str) -> str:
+    """How the guard reads a character: its digit ("0"-"9"), the character itself for a separator,
+    "" for one that does not show (zero-width, soft hyphen, combining marks), "x" for the rest."""
     value = unicodedata.digit(ch, None)
     if value is not None:
-        return _Token("digit", str(value), start, end)
+        return str(value)
     category = unicodedata.category(ch)
     if category in ("Cf", "Mn", "Me"):
-        return None
+        return ""
     if ch.isspace() or category == "Pd" or ch in _SEPARATORS or unicodedata.normalize("NFKC", ch) in _SEPARATORS:
-        return _Token("separator", ch, start, end)
-    return _Token("other", "", start, end)
+        return ch
+    return "x"
 
 
-def _tokens(text: str) -> list[_Token]:
-    """The text's characters, with percent-encoded runs (links) decoded in place."""
-    tokens: list[_Token] = []
+def _readings(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each character's reading and place, with percent-encoded runs (links) decoded in place."""
     position = 0
     for match in _PERCENT_RUN.finditer(text):
-        tokens.extend(_plain_tokens(text, position, match.start()))
+        for i in range(position, match.start()):
+            yield _reading(text[i]), i, i + 1
         decoded = bytes.fromhex(match.group().replace("%", "")).decode("utf-8", errors="replace")
-        tokens.extend(t for ch in decoded if (t := _classify(ch, match.start(), match.end())) is not None)
+        for ch in decoded:
+            yield _reading(ch), match.start(), match.end()
         position = match.end()
-    tokens.extend(_plain_tokens(text, position, len(text)))
-    return tokens
+    for i in range(position, len(text)):
+        yield _reading(text[i]), i, i + 1
 
 
-def _plain_tokens(text: str, start: int, end: int) -> list[_Token]:
-    return [t for i in range(start, end) if (t := _classify(text[i], i, i + 1)) is not None]
-
-
-def _groups(tokens: list[_Token]) -> list[_Group]:
+def _groups(text: str) -> list[_Group]:
+    """The runs of digits in `text`, each with the separators that come before it."""
     groups: list[_Group] = []
     gap: str | None = None
     current: _Group | None = None
-    for token in tokens:
-        if token.kind == "digit":
+    for reading, start, end in _readings(text):
+        if not reading:
+            continue
+        if reading in _DIGITS:
             if current is None:
-                current = _Group("", token.start, token.end, gap)
+                current = _Group("", start, end, gap)
                 groups.append(current)
-            current.digits += token.char
-            current.end = token.end
+            current.digits += reading
+            current.end = end
             gap = ""
-        elif token.kind == "separator":
-            current = None
-            gap = None if gap is None else gap + token.char
-        else:
+        elif reading == "x":
             current, gap = None, None
+        else:
+            current = None
+            gap = None if gap is None else gap + reading
     return groups
 
 
@@ -149,7 +147,15 @@ def _spans(text: str) -> list[tuple[int, int]]:
     if sum(map(str.isdigit, text)) < NUMBER_LENGTH:  # fast path: most texts have few digits
         return []
     found: list[tuple[int, int]] = []
-    groups = _groups(_tokens(text))
+    for segment in _SEGMENT.finditer(text):
+        if sum(map(str.isdigit, segment.group())) >= NUMBER_LENGTH:
+            found.extend((segment.start() + a, segment.start() + b) for a, b in _spans_in(segment.group()))
+    return found
+
+
+def _spans_in(text: str) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    groups = _groups(text)
     for first in range(len(groups)):
         length = 0
         for last in range(first, len(groups)):

@@ -294,3 +294,14 @@ def test_any_number_with_valid_date_and_check_digits_is_refused(day, individual,
 @given(st.text(alphabet="abcdefghij ,.", max_size=200))
 def test_text_without_digits_is_never_refused(text: str) -> None:
     assert not contains_identity_number(text)
+
+
+LAID_OUT = ["01010012356", "010100\u00a012356", "41010012355", "01.01.00.123.56", "0101%200012356"]
+FILLER = st.text(alphabet="0123456789 .-/%2A\u00a0\u200b\u2013abc", max_size=8)
+
+
+@given(st.lists(st.one_of(st.sampled_from(LAID_OUT), FILLER), max_size=8).map("".join))
+def test_a_masked_text_keeps_its_length_and_holds_no_number(text: str) -> None:
+    masked = mask_identity_numbers(text)
+    assert len(masked) == len(text)
+    assert not contains_identity_number(masked)
