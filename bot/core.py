@@ -240,7 +240,8 @@ class Bot:
                 characters = "; ".join(code_points(text) for text in cleaned.invisible)
                 await ctx.reply(ctx.t(
                     "I did not save this: what you wrote has only invisible characters or control codes "
-                    "({characters}). Write it again with visible text.", characters=characters))  # fmt: skip
+                    "({characters}). Write it again with visible text.", characters=characters)
+                    + _given_back(ctx, always=True))  # fmt: skip
             return
         try:
             await nxt()

@@ -130,3 +130,14 @@ async def test_a_passing_channel_message_is_cleaned_without_a_word(members: Chat
     replies = await members.say("ola", "Les dette:\x00 https://example.org/artikkel")
     assert replies == []
     assert await members.say("ola", "\u200b\u200b") == []
+
+
+async def test_a_form_with_an_invisible_answer_is_refused_and_every_answer_given_back(members: Chat) -> None:
+    await members.say("kari", "/kritiskvenn")
+    replies = await members.submit("kari", {
+        "kind": "practice", "practice": "Vi har innført trygghetsvandring i friminuttene.",
+        "focus": "\u2060\u200b", "friends": "2", "pace": "live", "venue": "thread", "names": "",
+    })  # fmt: skip
+    text = answered(replies)
+    assert "usynlige tegn" in text and "U+2060 U+200B" in text
+    assert "Vi har innført trygghetsvandring i friminuttene." in text
