@@ -56,9 +56,10 @@ def is_invisible(text: str) -> bool:
     return bool(text.strip()) and not any(map(_visible, text))
 
 
-def code_points(text: str) -> str:
-    """`text` spelled out as code points, to give back text that cannot be seen: "U+200B U+2060"."""
-    return " ".join(f"U+{ord(ch):04X}" for ch in text if ch not in " \n\t")
+def code_points(text: str, limit: int = 30) -> str:
+    """`text` spelled out as code points, to show text that cannot be seen: "U+200B U+2060"."""
+    points = [f"U+{ord(ch):04X}" for ch in text if ch not in " \n\t"]
+    return " ".join(points[:limit]) + (" …" if len(points) > limit else "")
 
 
 @dataclass(frozen=True)

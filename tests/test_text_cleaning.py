@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.memory import Chat
-from bot.text import clean_text, is_invisible
+from bot.text import clean_text, code_points, is_invisible
 from storage.models.core import Member
 from storage.models.ideas import PracticeIdea
 
@@ -67,6 +67,8 @@ def test_invisible_only_text_is_recognised() -> None:
     assert not is_invisible("")  # nothing at all is not "invisible text": commands without arguments
     assert not is_invisible("   ")
     assert not is_invisible("a\u200b")
+    assert code_points("\u200b \u2060") == "U+200B U+2060"
+    assert code_points("\u200b" * 40).count("U+") == 30  # a long one is shortened when spelled out
 
 
 # -- every command that used to fail on PostgreSQL ------------------------------------------------
