@@ -23,6 +23,7 @@ from functools import lru_cache
 NUMBER_LENGTH = 11
 # Digit groups further apart than this are read as separate numbers.
 SEPARATOR_RUN_MAX = 3
+GROUPS_MAX = 5
 _SEPARATORS = frozenset("./\\_·•‧∙⁄∕−⁃*~`\u2800\u3164\uffa0")
 _DIGITS = frozenset("0123456789")
 # Stretches of text a number could be in: runs of plain letters and punctuation that always end a
@@ -160,16 +161,36 @@ def _spans_in(text: str) -> list[tuple[int, int]]:
         length = 0
         for last in range(first, len(groups)):
             group = groups[last]
-            if last > first and (group.gap is None or len(group.gap) > SEPARATOR_RUN_MAX):
+            if last > first and not _joined(group):
                 break
             length += len(group.digits)
             if length >= NUMBER_LENGTH:
                 chosen = groups[first : last + 1]
+                after = groups[last + 1] if last + 1 < len(groups) else None
                 number = "".join(g.digits for g in chosen)
-                if length == NUMBER_LENGTH and is_identity_number(number) and not _looks_like_bank_account(chosen):
+                if length == NUMBER_LENGTH and _laid_out_as_one_number(chosen, after) and is_identity_number(number):
                     found.append((groups[first].start, group.end))
                 break
     return found
+
+
+def _joined(group: _Group) -> bool:
+    """Whether a group continues the one before it (only a few separators in between)."""
+    return group.gap is not None and len(group.gap) <= SEPARATOR_RUN_MAX
+
+
+def _laid_out_as_one_number(groups: list[_Group], after: _Group | None) -> bool:
+    """People split a number into at most five groups (2-2-2-3-2), or write it digit by digit.
+    Groups that run on with the same separator on either side are a row of small numbers
+    (scores, minutes, grades), not one number; a list of numbers one per line still counts."""
+    if _looks_like_bank_account(groups):
+        return False
+    if len(groups) <= 2:
+        return True
+    if GROUPS_MAX < len(groups) < NUMBER_LENGTH:
+        return False
+    inner = {g.gap for g in groups[1:]}
+    return not any(g is not None and _joined(g) and g.gap in inner for g in (groups[0], after))
 
 
 def find_identity_numbers(text: str) -> list[str]:
