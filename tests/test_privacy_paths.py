@@ -4,17 +4,14 @@ messages. Afterwards no stored text, and no reply, holds the identity number."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from sqlalchemy import select
+from stored_text import stored_strings
 
 from adapters.memory import Chat
 from bot.events import FormSubmitted
 from bot.privacy import contains_identity_number
-from storage.models.base import Base
 
 # One valid (synthetic) number in the ways people write it.
 LAYOUTS = ["01010012356", "010100\u00a012356", "01 01 00 123 56", "010\u2013100\u2013123\u201356", "0\u200b1010012356"]
@@ -35,19 +32,6 @@ def command_lines(chat: Chat) -> list[str]:
         lines.append(f"/{group.name}")
         lines += [f"/{group.name} {names[0]}" for names in group.sub_names.values()]
     return lines
-
-
-async def stored_strings(chat: Chat) -> list[str]:
-    found: list[str] = []
-    async with chat.bot.db.read() as s:
-        for table in Base.metadata.sorted_tables:
-            for row in await s.execute(select(table)):
-                found += [_as_text(value) for value in row if isinstance(value, str | dict | list)]
-    return found
-
-
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 async def test_no_path_stores_an_identity_number(network: Chat) -> None:
