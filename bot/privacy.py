@@ -8,7 +8,9 @@ so phone numbers, dates and ids rarely trip the guard.
 People write these numbers in many ways, and a number that slips past is stored, so the guard
 reads text the way a person would: any decimal digit (full-width, other scripts, superscripts),
 percent-encoded characters in links, invisible characters ignored, and digit groups joined by up
-to three separators (every space, every dash, dots, slashes, underscores, markdown marks).
+to three separators (every space, every dash, dots, slashes, underscores, markdown marks). A
+number is written in at most five groups or digit by digit; more groups, or groups that run on
+with the same separator, are a row of small numbers. `tests/test_privacy.py` measures both sides.
 """
 
 from __future__ import annotations
