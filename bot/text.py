@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from bot.events import ActionEvent, CommandEvent, Event, FormSubmitted, MessageEvent
+from bot.events import CommandEvent, Event, FormSubmitted, MessageEvent
 
 # Escape sequences: CSI (ESC [ ... or the one-byte CSI), OSC (ESC ] ... BEL or ST), and the short ESC forms.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -~]?")
@@ -70,7 +70,9 @@ class CleanedEvent:
 
 
 def clean_event(event: Event) -> CleanedEvent:
-    """The event with every text cleaned: what the member wrote, their display name, a button's value."""
+    """The event with what the member wrote and their display name cleaned. A button's value is left
+    as it came: it is the bot's own, checked where it is read, and cleaning a forged one could turn
+    it into a valid one."""
     removed: set[str] = set()
     invisible: list[str] = []
 
@@ -88,8 +90,6 @@ def clean_event(event: Event) -> CleanedEvent:
             event = replace(event, text=written(event.text))
         case FormSubmitted():
             event = replace(event, values={key: written(value) for key, value in event.values.items()})
-        case ActionEvent():
-            event = replace(event, value=clean_text(event.value).text)
     name = event.user.display_name
     if name and (cleaned_name := clean_text(name).text) != name:
         event = replace(event, user=replace(event.user, display_name=cleaned_name))
