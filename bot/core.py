@@ -33,10 +33,11 @@ from bot.limits import check_form, check_length
 from bot.messages import Message, Part, Section
 from bot.metrics import Metrics, feature_of
 from bot.outbox import Outbox
-from bot.privacy import contains_identity_number, find_identity_numbers
+from bot.privacy import contains_identity_number, mask_identity_numbers
 from bot.router import Route, Router
 from bot.scheduler import Scheduler
 from bot.settings import SettingsRegistry
+from bot.text import REMOVED_KINDS, clean_event, code_points
 from storage.db import Database
 from storage.models.core import Member, Network, Role
 from storage.models.runtime import Delivery
@@ -46,6 +47,7 @@ log = logging.getLogger("samskap")
 
 Next = Callable[[], Awaitable[None]]
 Middleware = Callable[[Context, Next], Awaitable[None]]
+Handler = Callable[[Context], Awaitable[None]]
 DataExporter = Callable[[AsyncSession, Member], Awaitable[Any]]
 DataEraser = Callable[[AsyncSession, Member], Awaitable[None]]
 HomeProvider = Callable[[Member, Translator], Awaitable[list[Part]]]
@@ -82,6 +84,7 @@ class Bot:
             self._log_and_contain_errors,
             self._ignore_bots,
             self._resolve_network_and_member,
+            self._clean_text,
             self._guard_student_data,
         ]
         self.outbox.on_failed = self._tell_about_failed_delivery
@@ -114,13 +117,28 @@ class Bot:
 
     # -- dispatch ---------------------------------------------------------------------------
     async def dispatch(self, event: Event, adapter: Adapter) -> None:
+        await self._through_middleware(event, adapter, self._route)
+
+    async def screen(self, event: Event, adapter: Adapter) -> Event | None:
+        """Put an event through the middleware without handling it, for text an adapter must keep
+        before the event is complete (the earlier steps of a Discord form). Returns the cleaned
+        event, or None when it was refused (the member has been told why)."""
+        passed: list[Event] = []
+
+        async def keep(ctx: Context) -> None:
+            passed.append(ctx.event)
+
+        await self._through_middleware(event, adapter, keep)
+        return passed[0] if passed else None
+
+    async def _through_middleware(self, event: Event, adapter: Adapter, end: Handler) -> None:
         ctx = Context(self, adapter, event, translator(self.config.language))
 
         async def call(index: int) -> None:
             if index < len(self.middleware):
                 await self.middleware[index](ctx, lambda: call(index + 1))
             else:
-                await self._route(ctx)
+                await end(ctx)
 
         await call(0)
 
@@ -151,6 +169,7 @@ class Bot:
                         "If it happens again, tell a network leader the reference {ref}.",
                         ref=reference,
                     )
+                    + _given_back(ctx, always=True)
                 )
             except Exception:
                 log.warning("could not report error %s to the user", reference)
@@ -211,6 +230,40 @@ class Bot:
             now=self.clock.now(),
         )
 
+    async def _clean_text(self, ctx: Context, nxt: Next) -> None:
+        """The one place text is cleaned (bot/text.py): before the guard, before any handler stores it."""
+        cleaned = clean_event(ctx.event)
+        ctx.event = cleaned.event
+        addressed = _addressed_to_bot(ctx.event)
+        if cleaned.invisible:
+            if addressed:  # a passing channel message stays on the platform; nothing to say or keep
+                characters = "; ".join(code_points(text) for text in cleaned.invisible)
+                await ctx.reply(ctx.t(
+                    "I did not save this: what you wrote has only invisible characters or control codes "
+                    "({characters}). Write it again with visible text.", characters=characters)
+                    + _given_back(ctx, always=True))  # fmt: skip
+            return
+        try:
+            await nxt()
+        except UserError:
+            await self._tell_what_was_removed(ctx, cleaned.removed if addressed else frozenset())
+            raise
+        await self._tell_what_was_removed(ctx, cleaned.removed if addressed else frozenset())
+
+    async def _tell_what_was_removed(self, ctx: Context, removed: frozenset[str]) -> None:
+        """Nothing is changed without a word: name what was taken out of the member's text."""
+        if not removed:
+            return
+        names = {
+            "control": ctx.t("control characters"),
+            "ansi": ctx.t("terminal colour codes"),
+            "bidi": ctx.t("characters that reverse the text direction"),
+        }
+        found = [names[kind] for kind in REMOVED_KINDS if kind in removed]
+        what = found[0] if len(found) == 1 else ctx.t("{first} and {last}", first=", ".join(found[:-1]), last=found[-1])
+        await ctx.reply(ctx.t("I removed {what} from what you wrote: they cannot be stored or shown safely.",
+                              what=what))  # fmt: skip
+
     async def _guard_student_data(self, ctx: Context, nxt: Next) -> None:
         texts = [t for t in ctx.event.texts() if t]
         if texts and contains_identity_number(*texts):
@@ -219,11 +272,11 @@ class Bot:
                 Message.text(
                     ctx.t(
                         "I did not save or post this: it looks like it contains a national identity number "
-                        "(fødselsnummer or D-number). Please leave out anything that can identify a student, "
+                        "(fødselsnummer, D-number or H-number). Please leave out anything that can identify a student, "
                         "and send it again. Your text, so you can edit it:"
                     )
                     + "\n\n"
-                    + "\n".join(_mask_numbers(t) for t in texts)
+                    + "\n".join(mask_identity_numbers(t) for t in texts)
                 )
             )
             return
@@ -324,11 +377,20 @@ class Bot:
 GIVE_BACK_FROM = 40
 
 
-def _given_back(ctx: Context) -> str:
+def _given_back(ctx: Context, *, always: bool = False) -> str:
+    """The member's text for an error reply: always after an unexpected error, so nothing is lost."""
     texts = [t for t in ctx.event.texts() if t and t.strip()]
-    if not texts or (not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM):
+    short = not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM
+    if not texts or (short and not always):
         return ""
     return "\n\n" + ctx.t("Your text, so you have it:") + "\n" + "\n".join(texts)
+
+
+def _addressed_to_bot(event: Event) -> bool:
+    """Commands, clicks and forms are; a message only in a direct conversation or when it mentions the bot."""
+    if isinstance(event, MessageEvent):
+        return event.conversation.is_direct or event.mentions_bot
+    return True
 
 
 def no_network_message(ctx: Context) -> str:
@@ -350,8 +412,3 @@ def error_reason(t: Translator, code: str) -> str:
     }
     return reasons.get(code, t.t("an unknown error"))
 
-
-def _mask_numbers(text: str) -> str:
-    for number in find_identity_numbers(text):
-        text = text.replace(number, "•" * len(number))
-    return text

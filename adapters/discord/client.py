@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord import events
-from adapters.discord.commands import default_sub_name
+from adapters.discord.commands import command_line, default_sub_name
 from adapters.discord.errors import THREAD_EXISTS, UNKNOWN_CHANNEL, delivering, delivery_error
 from adapters.discord.events import DM_SCOPE, PLATFORM, channel_id_of
 from adapters.discord.interaction import InteractionReply, current
@@ -38,10 +38,11 @@ from adapters.discord.render import (
 )
 from adapters.discord.rest import Rest
 from bot.adapter import DeliveryError, Destination, SentMessage
-from bot.events import Conversation, Event, MemberJoinedEvent, User
+from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
-from bot.router import CommandGroup
+from bot.router import CommandGroup, Router
+from bot.text import clean_text
 from storage.repositories.core import Members, Networks
 from storage.repositories.discord import Stash
 
@@ -124,9 +125,20 @@ class DiscordAdapter:
                 "Sorry, something went wrong on my side. Nothing you wrote is lost. "
                 "If it happens again, tell a network leader the reference {ref}.", ref=reference,
             )  # fmt: skip
+            await self._give_back(reply, t, interaction)
         finally:
             await reply.finish()
             current.reset(token)
+
+    async def _give_back(self, reply: InteractionReply, t: Translator, interaction: discord.Interaction) -> None:
+        """After an error the core did not answer, the apology carries what the member wrote."""
+        written = _written_in(interaction, self.bot.router)
+        if not written:
+            return
+        try:
+            await self._say(reply, f"{reply.done_text}\n\n{t.t('Your text, so you have it:')}\n{written}")
+        except Exception:
+            log.warning("could not give the text back after a Discord %s error", interaction.type.name)
 
     async def _event_for(self, interaction: discord.Interaction, reply: InteractionReply) -> Event | None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -426,6 +438,12 @@ class DiscordAdapter:
         values.update(modal_values(list(data.get("components") or [])))
         steps = len(form_steps(form))
         if step + 1 < steps:  # a modal cannot open another: a button continues with the next part
+            # What is kept between steps passes the core's cleaning and student-data guard first.
+            partial = events.form_event(interaction, conversation, form.form_id, values, form.state)
+            checked = await self.bot.screen(partial, self)
+            if not isinstance(checked, FormSubmitted):
+                return None
+            values = dict(checked.values)
             await self._store_form(key, str(interaction.user.id), form, conversation, values)
             label = t.t("Continue ({step}/{steps})", step=step + 2, steps=steps)
             payload = _form_button(t.t("Saved so far. Continue with the next part of the form."), label,
@@ -444,6 +462,20 @@ def _form_step(text: str, form: Form) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < len(form_steps(form)):
         return int(text)
     return None
+
+
+def _written_in(interaction: discord.Interaction, router: Router) -> str:
+    """The text a member typed in a slash command or a modal, to give back."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    texts: list[str] = []
+    if interaction.type == discord.InteractionType.modal_submit:
+        texts = list(modal_values(list(data.get("components") or [])).values())
+    elif interaction.type == discord.InteractionType.application_command:
+        try:
+            texts = [command_line(data, router)[1]]
+        except Exception:  # the command itself could not be read: there is nothing to give back
+            return ""
+    return "\n".join(clean_text(text).text for text in texts if text.strip())
 
 
 def _under_message(conversation: Conversation) -> bool:
