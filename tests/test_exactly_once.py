@@ -1,6 +1,9 @@
 """Nothing is sent twice, and nothing is lost, when workers are killed in the middle of a fan-out.
 
-Three real worker processes share one PostgreSQL database and send one message to each of 500
+In one process: a worker stopped right after the platform call, before it marked the delivery
+sent; the next attempt finds the message and records it instead of sending it again.
+
+Then three real worker processes share one PostgreSQL database and send one message to each of 500
 destinations on a fake Slack or Discord. Whenever a worker has posted a message, the platform
 kept it and the worker has not yet heard back (the worst moment: sent, but not marked sent), it
 is killed with SIGKILL and a new worker takes its place. What arrived is counted on the fake
@@ -20,14 +23,49 @@ from pathlib import Path
 import pytest
 from worker_processes import Worker, all_sent, start_worker, store_fan_out
 
-from bot.adapter import Destination
+from adapters.memory import MemoryAdapter
+from bot.adapter import Destination, SentMessage
+from bot.app import build_bot
+from bot.clock import FakeClock
+from bot.config import Config
 from bot.events import Conversation
+from bot.messages import Message
+from bot.outbox import LEASE
 
 DESTINATIONS = 500
 KILLS = 4
 # Each worker is killed after this many of its own posts, so kills fall all through the fan-out.
 POSTS_BEFORE_KILL = (25, 70)
 SETTINGS = {"scheduler_tick_seconds": 0.1, "outbox_lease_seconds": 4.0}
+
+
+class StoppedAfterSending(MemoryAdapter):
+    """Sends, then its worker is stopped before it hears back (as by SIGKILL, for this one task)."""
+
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
+        await super().send(destination, message, key=key)
+        raise asyncio.CancelledError
+
+
+async def test_a_delivery_whose_worker_stopped_after_sending_is_recorded_not_sent_again(
+    any_database_url: str,
+) -> None:
+    clock = FakeClock()
+    adapter = StoppedAfterSending()
+    bot = await build_bot(Config(database_url=any_database_url), clock=clock, adapters=[adapter])
+    try:
+        destination = Destination.channel(adapter.channel())
+        with pytest.raises(asyncio.CancelledError):
+            await bot.outbox.deliver("digest:1:week:48", destination, Message.text("Ukens brev"))
+        assert (await bot.outbox.retry_due()) == 0  # another worker waits for the lease to run out
+
+        clock.advance(LEASE + LEASE / 10)
+        assert (await bot.outbox.retry_due()) == 1
+        row = await bot.outbox.get("digest:1:week:48")
+        assert row is not None and row.status == "sent" and row.sent_message_id == adapter.sent[0].message_id
+        assert [s.text for s in adapter.sent] == ["Ukens brev"]
+    finally:
+        await bot.db.dispose()
 
 
 @dataclass
