@@ -52,12 +52,27 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
         adapter.write(INTRO)
     start_background(bot)
     reader = options.get("readline") or stdin_reader()
+    stop: asyncio.Event = options.get("stop") or asyncio.Event()
     while True:
-        line = await reader()
+        line = await next_line(reader, stop)
+        if line is None:  # asked to stop: the command line lets the work under way finish
+            return
         if line == "":
             break
         await handle_line(bot, adapter, line)
     await tick(bot)
+
+
+async def next_line(reader: Callable[[], Awaitable[str]], stop: asyncio.Event) -> str | None:
+    """The next line typed, or None once `stop` is set."""
+    reading = asyncio.ensure_future(reader())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if reading.done():
+        return reading.result()
+    reading.cancel()
+    return None
 
 
 async def handle_line(bot: Bot, adapter: ConsoleAdapter, line: str) -> None:

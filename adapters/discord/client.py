@@ -97,6 +97,7 @@ class DiscordAdapter:
         self._channel_kinds: dict[int, tuple[int, int | None]] = {}  # channel id → (type, parent id)
         # Parts of a split message already posted, so a retry continues instead of repeating.
         self._progress: dict[str, list[str]] = {}
+        self.taking_events = True  # False once the worker is stopping
 
     @property
     def rest(self) -> Rest:
@@ -104,7 +105,7 @@ class DiscordAdapter:
 
     # -- inbound --------------------------------------------------------------------------------
     async def handle_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type not in HANDLED_INTERACTIONS:  # autocomplete and pings: samskap registers none
+        if interaction.type not in HANDLED_INTERACTIONS or not self.taking_events:  # autocomplete, pings; stopping
             return
         t = self._translator(interaction)
         reply = InteractionReply(
@@ -165,7 +166,7 @@ class DiscordAdapter:
                   "Join in your server's channel first: /samskap bli-med <your school>.")  # fmt: skip
 
     async def handle_message(self, message: discord.Message) -> None:
-        if message.author.bot or not message.content.strip():
+        if message.author.bot or not message.content.strip() or not self.taking_events:
             return
         user_id = self.client.user.id if self.client.user else None
         try:
@@ -176,7 +177,7 @@ class DiscordAdapter:
 
     async def handle_member_join(self, member: discord.Member) -> None:
         """Someone joined a server: welcome them in the network's first channel (needs the members intent)."""
-        if member.bot:
+        if member.bot or not self.taking_events:
             return
         async with self.bot.db.session() as s:
             network = await Networks(s).by_workspace(f"{PLATFORM}:{member.guild.id}")
