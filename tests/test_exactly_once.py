@@ -40,11 +40,16 @@ SETTINGS = {"scheduler_tick_seconds": 0.1, "outbox_lease_seconds": 4.0}
 
 
 class StoppedAfterSending(MemoryAdapter):
-    """Sends, then its worker is stopped before it hears back (as by SIGKILL, for this one task)."""
+    """Sends; the first time, its worker is stopped before it hears back (as by SIGKILL, for this task)."""
+
+    stopped = False
 
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
-        await super().send(destination, message, key=key)
-        raise asyncio.CancelledError
+        sent = await super().send(destination, message, key=key)
+        if not self.stopped:
+            self.stopped = True
+            raise asyncio.CancelledError
+        return sent
 
 
 async def test_a_delivery_whose_worker_stopped_after_sending_is_recorded_not_sent_again(

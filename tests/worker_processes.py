@@ -9,9 +9,11 @@ claim and send.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -37,9 +39,13 @@ for _folder in ("slack", "discord"):
 PLATFORM_ENV = ("SLACK_", "DISCORD_", "SAMSKAP_")
 
 
+@functools.cache
 def can_run_as_pid1() -> bool:
-    """Root with `unshare` can start a worker as PID 1 of its own PID namespace, as in a container."""
-    return os.geteuid() == 0 and shutil.which("unshare") is not None
+    """Whether a worker can start as PID 1 of its own PID namespace, as in a container (root, `unshare`)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--pid", "--fork", "true"], capture_output=True, timeout=10, check=False)
+    return probe.returncode == 0
 
 
 @dataclass
@@ -79,9 +85,11 @@ class Worker:
 
 async def start_worker(
     name: str, adapter: str, folder: Path, *, database_url: str, env: dict[str, str],
-    settings: dict[str, Any] | None = None, port: int | None = None, as_pid1: bool = False,
+    settings: dict[str, Any] | None = None, port: int | None = None, as_pid1: bool = False, code: Path = ROOT,
 ) -> Worker:  # fmt: skip
-    """`samskap run --adapter ADAPTER` in its own process; its output goes to `folder/NAME.log`."""
+    """`samskap run --adapter ADAPTER` in its own process; its output goes to `folder/NAME.log`.
+
+    `code` is the checkout whose samskap runs (another one, to measure how it behaved before)."""
     config = folder / f"{name}.toml"
     values = {"database_url": database_url, "log_level": "WARNING", **(settings or {})}
     lines = [f"{key} = {value!r}".replace("'", '"') for key, value in values.items()]
@@ -95,7 +103,7 @@ async def start_worker(
     log = folder / f"{name}.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env={**clean, "PYTHONUNBUFFERED": "1", **env},
+            *command, cwd=code, env={**clean, "PYTHONUNBUFFERED": "1", **env},
             stdin=asyncio.subprocess.PIPE, stdout=out, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
     return Worker(name, process, log, as_pid1)
