@@ -64,7 +64,7 @@ def start_background(bot: Bot) -> None:
 
 
 async def stop_gracefully(bot: Bot, grace_seconds: float | None = None) -> None:
-    """Finish the work under way, for at most `grace_seconds` (about 10 s), and hand back the rest.
+    """Finish the work under way, for at most `grace_seconds` (8 s), and hand back the rest.
 
     Call once the adapter takes no new events, while it can still send. New deliveries (the rest of
     a fan-out) are stored for other workers; handlers and sends under way finish; what is still

@@ -47,7 +47,7 @@ class Config:
     # How long a worker holds a delivery it is sending before another may take it over (longer
     # than any one send), and how long a stopping worker lets work under way finish.
     outbox_lease_seconds: float = 120.0
-    shutdown_grace_seconds: float = 10.0
+    shutdown_grace_seconds: float = 8.0
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one JSON object per line, for a log collector
     # Free-form sections for adapters and features ([slack], [discord], [digest], ...).
