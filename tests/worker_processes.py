@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.adapter import Destination
 from bot.clock import SystemClock
@@ -116,10 +117,10 @@ async def store_fan_out(database_url: str, destinations: list[Destination], pref
     outbox = Outbox(db, SystemClock(), {})
     outbox.stop_sending()  # stored, not sent: a worker claims each one
     keys = [f"{prefix}:{index}" for index in range(len(destinations))]
-    for start in range(0, len(keys), 20):  # a few at a time: the pool has room for them
+    for start in range(0, len(keys), 5):  # a few at a time, within the pool and the server's connections
         await asyncio.gather(*(
             outbox.deliver(keys[index], destinations[index], Message.text(f"Melding {index}"))
-            for index in range(start, min(start + 20, len(keys)))
+            for index in range(start, min(start + 5, len(keys)))
         ))  # fmt: skip
     await db.dispose()
     return keys
@@ -146,7 +147,10 @@ async def wait_until(check: Callable[[], Awaitable[bool]], within: float, what: 
 
 async def all_sent(database_url: str, count: int, within: float) -> None:
     async def done() -> bool:
-        return (await delivery_statuses(database_url)).get("sent", 0) >= count
+        try:
+            return (await delivery_statuses(database_url)).get("sent", 0) >= count
+        except DBAPIError:  # a shared server briefly out of connections: look again
+            return False
 
     await wait_until(done, within, f"{count} deliveries sent")
 
