@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,14 +151,15 @@ async def _run(config: Any, options: dict[str, Any]) -> None:
     bot = await build_bot(config, clock=clock)
     runner = importlib.import_module(f"adapters.{config.adapter}.runner")
     freeze_startup_objects()
-    options["stop"] = stop_on_signals()
+    # Sending stops with the signal itself: the rest of a fan-out is stored for the other workers.
+    options["stop"] = stop_on_signals(bot.outbox.stop_sending)
     try:
         await runner.serve(bot, options)
     finally:
         await shutdown(bot)
 
 
-def stop_on_signals() -> asyncio.Event:
+def stop_on_signals(at_once: Callable[[], None]) -> asyncio.Event:
     """An event set by the first SIGTERM or SIGINT; the runner then stops taking events and drains.
 
     Explicit handlers, because as PID 1 in a container a process gets no default action for
@@ -170,6 +172,7 @@ def stop_on_signals() -> asyncio.Event:
         log.info("%s: finishing the work under way, then stopping", signal.Signals(signum).name)
         for each in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(each)
+        at_once()
         stop.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -60,6 +60,9 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
         if line == "":
             break
         await handle_line(bot, adapter, line)
+    # End of input: what is due still goes out, here. The background tick finishes first, so that
+    # it is not cut short by the stop that follows (which leaves unsent work to other workers).
+    await bot.scheduler.stop()
     await tick(bot)
 
 
