@@ -359,7 +359,7 @@ class SlackAdapter:
         # its turn in a busy channel must find its entry when it is done.
         sent_ids = self._progress.pop(fingerprint, [])
         try:
-            await self._send_parts(conv, rendered, sent_ids)
+            await self._send_parts(conv, rendered, sent_ids, key)
         except BaseException:
             if sent_ids:
                 self._progress[fingerprint] = sent_ids
@@ -369,8 +369,9 @@ class SlackAdapter:
         parts = len(rendered.payloads)
         return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
 
-    async def _send_parts(self, conv: Conversation, rendered: Rendered, done: list[str]) -> None:
-        """Post the parts not in `done` yet, adding each one's id to it as it goes."""
+    async def _send_parts(self, conv: Conversation, rendered: Rendered, done: list[str], key: str) -> None:
+        """Post the parts not in `done` yet, adding each one's id to it as it goes; with the
+        outbox's `key`, each part carries the delivery's mark in its metadata."""
         extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
         for index, payload in enumerate(rendered.payloads):
             if index < len(done):
