@@ -8,7 +8,9 @@ import importlib
 import importlib.metadata
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +152,33 @@ async def _run(config: Any, options: dict[str, Any]) -> None:
     bot = await build_bot(config, clock=clock)
     runner = importlib.import_module(f"adapters.{config.adapter}.runner")
     freeze_startup_objects()
+    # Sending stops with the signal itself: the rest of a fan-out is stored for the other workers.
+    options["stop"] = stop_on_signals(bot.outbox.stop_sending)
     try:
         await runner.serve(bot, options)
     finally:
         await shutdown(bot)
+
+
+def stop_on_signals(at_once: Callable[[], None]) -> asyncio.Event:
+    """An event set by the first SIGTERM or SIGINT; the runner then stops taking events and drains.
+
+    Explicit handlers, because as PID 1 in a container a process gets no default action for
+    SIGTERM: without them it is ignored until the SIGKILL that follows. A second signal acts at
+    once (the default handlers are back), for whoever cannot wait for the drain."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        log.info("%s: finishing the work under way, then stopping", signal.Signals(signum).name)
+        for each in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(each)
+        at_once()
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    return stop
 
 
 if __name__ == "__main__":

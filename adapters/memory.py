@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.adapter import DeliveryError, Destination, SentMessage
@@ -33,6 +34,7 @@ class Sent:
     message: Message
     message_id: str
     conversation: Conversation | None
+    key: str = ""  # the outbox's delivery key, if it came through the outbox
 
     @property
     def text(self) -> str:
@@ -69,7 +71,7 @@ class MemoryAdapter:
     admins: set[str] = field(default_factory=set)
 
     # -- Adapter protocol ----------------------------------------------------------------------
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         if self.failures:
             raise self.failures.pop(0)
         conv = destination.conversation
@@ -79,10 +81,18 @@ class MemoryAdapter:
             assert destination.user is not None
             conv = Conversation(self.platform, self.workspace_id, f"dm-{destination.user.id}", is_direct=True)
         message_id = str(next(self._ids))
-        self.sent.append(Sent(destination, message, message_id, conv))
+        self.sent.append(Sent(destination, message, message_id, conv, key))
         if destination.kind == "ephemeral" or conv is None:
             return None
         return SentMessage(conv, message_id)
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        for item in self.sent:
+            if key and item.key == key and item.conversation is not None:
+                return SentMessage(item.conversation, item.message_id)
+        return None
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         for item in self.sent:

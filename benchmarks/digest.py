@@ -286,7 +286,7 @@ class PacedHttpAdapter:
             await asyncio.sleep(at - now)
         return ready
 
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         if self._session is None:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
         conv = destination.conversation

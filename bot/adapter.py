@@ -7,6 +7,7 @@ through the `Adapter` protocol below. Nothing else about a platform is visible t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.events import Conversation, Event, User
@@ -130,8 +131,20 @@ class Adapter(Protocol):
 
     platform: str
 
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
-        """Deliver `message`; returns a handle (None for ephemeral messages that have none)."""
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
+        """Deliver `message`; returns a handle (None for ephemeral messages that have none).
+
+        `key` is the outbox's delivery key (empty for replies): a platform that can refuse a repeat
+        or mark what it posted uses it, so that `find_sent` can recognise the message later."""
+        ...
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        """The message an interrupted `send(..., key=key)` since `since` already posted, or None.
+
+        The outbox asks before it sends again a delivery whose worker stopped mid-send. None when
+        nothing was found, or when the platform needs no looking (it refuses a repeat itself)."""
         ...
 
     async def update(self, sent: SentMessage, message: Message) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
+from datetime import timedelta
 
 from bot.adapter import Adapter
 from bot.clock import Clock, SystemClock
@@ -12,6 +15,8 @@ from bot.features import setup_features
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from storage.db import Database
+
+log = logging.getLogger("samskap")
 
 
 async def build_bot(
@@ -28,7 +33,7 @@ async def build_bot(
         await db.migrate()
     scheduler = Scheduler(db, clock, tick_seconds=config.scheduler_tick_seconds)
     adapter_map: dict[str, Adapter] = {}
-    outbox = Outbox(db, clock, adapter_map)
+    outbox = Outbox(db, clock, adapter_map, lease=timedelta(seconds=config.outbox_lease_seconds))
     bot = Bot(config=config, db=db, clock=clock, scheduler=scheduler, outbox=outbox, adapters=adapter_map)
     for adapter in adapters:
         bot.add_adapter(adapter)
@@ -58,7 +63,23 @@ def start_background(bot: Bot) -> None:
     bot.scheduler.start(background_tick)
 
 
-async def shutdown(bot: Bot) -> None:
-    await bot.scheduler.stop()
+async def stop_gracefully(bot: Bot, grace_seconds: float | None = None) -> None:
+    """Finish the work under way, for at most `grace_seconds` (8 s), and hand back the rest.
+
+    Call once the adapter takes no new events, while it can still send. New deliveries (the rest of
+    a fan-out) are stored for other workers; handlers and sends under way finish; what is still
+    running after the grace is stopped, and its leases are handed back so that another worker
+    takes it over at once instead of when the lease runs out."""
+    grace = bot.config.shutdown_grace_seconds if grace_seconds is None else grace_seconds
+    bot.stopping = True
+    bot.outbox.stop_sending()
+    await asyncio.gather(bot.finish_handling(grace), bot.scheduler.stop(grace))
     await bot.outbox.drain()
+    handed_back = await bot.outbox.hand_back() + await bot.scheduler.hand_back()
+    if handed_back:
+        log.info("handed back %d delivery or job lease(s) to the other workers", handed_back)
+
+
+async def shutdown(bot: Bot) -> None:
+    await stop_gracefully(bot)
     await bot.db.dispose()

@@ -44,6 +44,10 @@ class Config:
     network_name: str = "Demo-nettverket"
     follow_up_days: int = 14
     scheduler_tick_seconds: float = 1.0
+    # How long a worker holds a delivery it is sending before another may take it over (longer
+    # than any one send), and how long a stopping worker lets work under way finish.
+    outbox_lease_seconds: float = 120.0
+    shutdown_grace_seconds: float = 8.0
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one JSON object per line, for a log collector
     # Free-form sections for adapters and features ([slack], [discord], [digest], ...).
@@ -75,6 +79,8 @@ _TOP_LEVEL = {
     "network_name": str,
     "follow_up_days": int,
     "scheduler_tick_seconds": float,
+    "outbox_lease_seconds": float,
+    "shutdown_grace_seconds": float,
     "log_level": str,
     "log_format": str,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -78,8 +79,12 @@ class Bot:
     metrics: Metrics = field(default_factory=Metrics)
     # Set when the worker begins to shut down: /readyz says so, and no new work is taken.
     stopping: bool = False
+    # Events being handled now, by the task handling them (a stopping worker lets them finish).
+    _handling: dict[asyncio.Task[Any], int] = field(default_factory=dict, init=False, repr=False)
+    _idle: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._idle.set()
         self.middleware = [
             self._log_and_contain_errors,
             self._ignore_bots,
@@ -140,7 +145,32 @@ class Bot:
             else:
                 await end(ctx)
 
-        await call(0)
+        task = asyncio.current_task()
+        assert task is not None
+        self._handling[task] = self._handling.get(task, 0) + 1
+        self._idle.clear()
+        try:
+            await call(0)
+        finally:
+            self._handling[task] -= 1
+            if not self._handling[task]:
+                del self._handling[task]
+            if not self._handling:
+                self._idle.set()
+
+    async def finish_handling(self, grace_seconds: float) -> int:
+        """Let the events being handled finish, for at most `grace_seconds`; then cancel the
+        rest (their outbox deliveries are handed back). Returns how many were cancelled."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace_seconds)
+            return 0
+        except TimeoutError:
+            pending = list(self._handling)
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=1.0)
+        log.warning("stopped %d event handler(s) that did not finish in time", len(pending))
+        return len(pending)
 
     async def _log_and_contain_errors(self, ctx: Context, nxt: Next) -> None:
         started = time.perf_counter()

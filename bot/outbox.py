@@ -5,17 +5,24 @@ on its own — follow-ups, digests, invitations, reminders — goes through here
 stored first, then sent; a retryable platform error (429, 5xx, network) leaves it pending with
 a back-off, and the scheduler's tick sends it later. A key that was sent is never sent again,
 whichever worker or restart asks.
+
+A worker that stops between the platform call and marking the row sent (killed, or its machine
+lost) leaves the row "sending" with a lease; whoever claims it after the lease runs out first asks
+the adapter whether the platform already has it (`Adapter.find_sent`), and records it as sent if
+so. A worker that is asked to stop (`stop_sending`) stores new deliveries for others to send and
+hands back the leases it still holds (`hand_back`), so another worker takes them over at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
@@ -28,7 +35,13 @@ from storage.models.runtime import Delivery
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Longer than any one send takes (Slack's in-line rate-limit waits included): a lease that ran out
+# while its worker was still sending would let a second worker send the same message.
 LEASE = timedelta(minutes=2)
+# What a claim writes over the last error when the previous attempt never finished.
+INTERRUPTED = "interrupted"
+# Platform clocks and ours differ a little: look this much further back for an earlier copy.
+CLOCK_MARGIN = timedelta(minutes=1)
 
 FailureHook = Callable[[Delivery, DeliveryError], Awaitable[None]]
 
@@ -48,12 +61,17 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class Outbox:
-    def __init__(self, db: Database, clock: Clock, adapters: dict[str, Adapter]) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, adapters: dict[str, Adapter], *, lease: timedelta = LEASE
+    ) -> None:
         self.db = db
         self.clock = clock
         self.adapters = adapters
+        self.lease = lease
         self.on_failed: FailureHook | None = None
+        self.sending = True
         self._marking: set[asyncio.Future[None]] = set()
+        self._claimed: set[int] = set()  # rows this worker holds a lease on right now
 
     async def deliver(
         self,
@@ -64,17 +82,19 @@ class Outbox:
         notify_member_id: int | None = None,
     ) -> DeliveryResult:
         now = self.clock.now()
+        sending = self.sending
         try:
             # Stored already claimed by this worker, so a first attempt costs no extra round trip.
+            # A worker that is stopping stores it unclaimed instead, for another worker to send now.
             async with self.db.session() as s:
                 row = Delivery(
                     key=key,
                     platform=destination.platform,
                     destination=destination.to_dict(),
                     message=message.to_dict(),
-                    status="sending",
-                    attempts=1,
-                    locked_until=now + LEASE,
+                    status="sending" if sending else "pending",
+                    attempts=1 if sending else 0,
+                    locked_until=now + self.lease if sending else None,
                     next_attempt_at=now,
                     notify_member_id=notify_member_id,
                     created_at=now,
@@ -89,6 +109,9 @@ class Outbox:
             if existing.status == "failed":
                 return DeliveryResult("failed")
             return await self._attempt(existing.id)
+        if not sending:
+            return DeliveryResult("pending")
+        self._claimed.add(row.id)
         return await self._send(row)
 
     async def retry_due(self, limit: int = 200) -> int:
@@ -97,8 +120,13 @@ class Outbox:
             ids = (
                 await s.scalars(select(Delivery.id).where(_due(now)).order_by(Delivery.next_attempt_at).limit(limit))
             ).all()
+        # Several workers read the same due rows: each takes them in its own order, instead of all
+        # racing for the first one, then the second (a lost race costs a round trip).
+        ids = random.sample(ids, len(ids))
         sent = 0
         for delivery_id in ids:
+            if not self.sending:
+                break
             result = await self._attempt(delivery_id)
             sent += result.status == "sent"
         return sent
@@ -108,7 +136,10 @@ class Outbox:
             return await s.scalar(select(Delivery).where(Delivery.key == key))
 
     async def _attempt(self, delivery_id: int) -> DeliveryResult:
+        if not self.sending:
+            return DeliveryResult("pending")
         now = self.clock.now()
+        interrupted = Delivery.status == "sending"
         async with self.db.session() as s:
             claimed = await s.execute(
                 update(Delivery)
@@ -116,12 +147,21 @@ class Outbox:
                     Delivery.id == delivery_id,
                     _due(now),
                 )
-                .values(status="sending", locked_until=now + LEASE, attempts=Delivery.attempts + 1)
+                .values(
+                    status="sending",
+                    locked_until=now + self.lease,
+                    attempts=Delivery.attempts + 1,
+                    # An attempt that never finished may have reached the platform: say so, and keep
+                    # when it began, so the next attempt knows since when to look for its message.
+                    last_error=case((interrupted, INTERRUPTED), else_=Delivery.last_error),
+                    next_attempt_at=case((interrupted, Delivery.next_attempt_at), else_=now),
+                )
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 return DeliveryResult("pending")
             row = await s.get(Delivery, delivery_id)
         assert row is not None
+        self._claimed.add(row.id)
         return await self._send(row)
 
     async def _send(self, row: Delivery) -> DeliveryResult:
@@ -129,13 +169,33 @@ class Outbox:
         if adapter is None:
             error = DeliveryError("no_adapter", retryable=True, detail=row.platform)
             return await self._record_failure(row, error)
+        destination, message = Destination.from_dict(row.destination), Message.from_dict(row.message)
         try:
-            sent = await adapter.send(Destination.from_dict(row.destination), Message.from_dict(row.message))
+            if row.last_error == INTERRUPTED:
+                found = await self._find_earlier_copy(adapter, row, destination, message)
+                if found is not None:
+                    log.info("outbox: delivery %s had reached %s before it was interrupted", row.key, row.platform)
+                    return await self._finish_sent(row, found)
+            sent = await adapter.send(destination, message, key=row.key)
         except DeliveryError as error:
             return await self._record_failure(row, error)
         except Exception as exc:  # an adapter bug must not lose the message
             log.exception("outbox: unexpected error delivering %s", row.key)
             return await self._record_failure(row, DeliveryError("unknown", retryable=True, detail=str(exc)))
+        return await self._finish_sent(row, sent)
+
+    async def _find_earlier_copy(
+        self, adapter: Adapter, row: Delivery, destination: Destination, message: Message
+    ) -> SentMessage | None:
+        """What an interrupted attempt may have posted; None when nothing (or it cannot be told)."""
+        since = row.next_attempt_at - CLOCK_MARGIN
+        try:
+            return await adapter.find_sent(destination, message, key=row.key, since=since)
+        except DeliveryError as error:  # cannot look: sending again is better than losing it
+            log.warning("outbox: could not look for delivery %s on %s (%s)", row.key, row.platform, error.code)
+            return None
+
+    async def _finish_sent(self, row: Delivery, sent: SentMessage | None) -> DeliveryResult:
         # Shielded: a stop that cancels us now must not leave a sent message looking unsent (it would
         # be sent again once the lease runs out).
         marking = asyncio.ensure_future(self._mark_sent(row, sent))
@@ -143,6 +203,27 @@ class Outbox:
         marking.add_done_callback(self._marking.discard)
         await asyncio.shield(marking)
         return DeliveryResult("sent", sent)
+
+    def stop_sending(self) -> None:
+        """From now on store new deliveries for other workers, and claim none (the worker is stopping)."""
+        self.sending = False
+
+    async def hand_back(self) -> int:
+        """Give up the leases this worker still holds, so another worker claims them at once.
+
+        Call after the sends that held them were stopped: the rows stay "sending", so whoever
+        claims one first looks on the platform for what the stopped attempt may have posted."""
+        held = list(self._claimed)
+        if not held:
+            return 0
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(held), Delivery.status == "sending")
+                .values(locked_until=self.clock.now() - timedelta(seconds=1))
+            )
+        self._claimed.clear()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def drain(self) -> None:
         """Wait for "sent" marks still being written (call before closing the database)."""
@@ -164,6 +245,7 @@ class Outbox:
                     sent_more_ids=list(sent.more_ids) if sent and sent.more_ids else None,
                 )
             )
+        self._claimed.discard(row.id)  # only now: a row whose mark failed is handed back, not kept
 
     async def _record_failure(self, row: Delivery, error: DeliveryError) -> DeliveryResult:
         final = not error.retryable or row.attempts >= MAX_ATTEMPTS
@@ -178,6 +260,7 @@ class Outbox:
                     next_attempt_at=self.clock.now() + _backoff(row.attempts, error.retry_after),
                 )
             )
+        self._claimed.discard(row.id)
         log.warning(
             "outbox: delivery %s to %s failed (%s, attempt %d%s)",
             row.key,

@@ -137,6 +137,7 @@ class Scheduler:
         self.kinds: dict[str, JobKind] = {}
         self._aps: AsyncIOScheduler | None = None
         self._current_tick: asyncio.Task[Any] | None = None
+        self._running_job: int | None = None  # the job this worker is running now
 
     def handler(
         self, kind: str, *, grace: timedelta, late: Late, on_skip: JobHandler | None = None
@@ -248,7 +249,9 @@ class Scheduler:
             job = await self._claim(job_id, now)
             if job is None:
                 continue
+            self._running_job = job.id
             await self._run(job, now)
+            self._running_job = None
             ran += 1
         return ran
 
@@ -345,7 +348,8 @@ class Scheduler:
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop ticking, letting a tick in progress finish first: cancelling it halfway through a
-        database call would leave the connection to be torn down while the database closes."""
+        database call would leave the connection to be torn down while the database closes.
+        A tick still running after `grace_seconds` is cancelled (see `hand_back`)."""
         if self._aps is None:
             return
         self._aps.pause()
@@ -353,7 +357,23 @@ class Scheduler:
         if running is not None and not running.done():
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(running), grace_seconds)
+            if not running.done():
+                running.cancel()
+                await asyncio.wait({running}, timeout=1.0)
         self.shutdown()
+
+    async def hand_back(self) -> int:
+        """Give up the lease of a job that was stopped halfway, so another worker runs it at once."""
+        job_id, self._running_job = self._running_job, None
+        if job_id is None:
+            return 0
+        async with self.db.session() as s:
+            result = await s.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.id == job_id, ScheduledJob.status == "running")
+                .values(locked_until=self.clock.now() - timedelta(seconds=1))
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def shutdown(self) -> None:
         if self._aps is not None and self._aps.running:

@@ -448,11 +448,11 @@ async def test_a_crash_in_the_middle_of_sending_loses_nothing_and_repeats_nothin
     await chat.say("per", "/samskap innstillinger nettverksbrev på")
     real_send, calls = chat.adapter.send, []
 
-    async def dies_on_the_second_send(destination, message):  # type: ignore[no-untyped-def]
+    async def dies_on_the_second_send(destination, message, **kw):  # type: ignore[no-untyped-def]
         calls.append(destination)
         if len(calls) == 2:
             raise asyncio.CancelledError  # the process is stopped mid-way
-        return await real_send(destination, message)
+        return await real_send(destination, message, **kw)
 
     chat.adapter.send = dies_on_the_second_send  # type: ignore[method-assign]
     chat.clock.set(FIRST_DIGEST + timedelta(minutes=1))

@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -68,7 +69,7 @@ class ConsoleAdapter:
         self._message_ids = itertools.count(1)
 
     # -- Adapter protocol ----------------------------------------------------------------------
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         conv = destination.conversation
         if destination.kind == "dm":
             assert destination.user is not None
@@ -107,6 +108,12 @@ class ConsoleAdapter:
         while len(self.buttons) > self.max_buttons:
             del self.buttons[next(iter(self.buttons))]
         return number
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        """Nothing to look in: what an earlier process printed is gone with it."""
+        return None
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         updated = self.t.t("[updated message #{id}]", id=sent.message_id)

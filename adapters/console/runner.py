@@ -61,14 +61,21 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     start_background(bot)
     http = await start_http(bot, int(options["port"])) if options.get("http") else None
     if http is not None:
-        adapter.write(f"(nettsidene svarer på http://127.0.0.1:{options['port']}; /samskap leder oversikt gir lenken)")
+        pages = N_("(the web pages answer at http://127.0.0.1:{port}; /samskap leder oversikt gives the link)")
+        adapter.write(adapter.t.t(pages, port=options["port"]))
     try:
         reader = options.get("readline") or stdin_reader()
+        stop: asyncio.Event = options.get("stop") or asyncio.Event()
         while True:
-            line = await reader()
+            line = await next_line(reader, stop)
+            if line is None:  # asked to stop: the command line lets the work under way finish
+                return
             if line == "":
                 break
             await handle_line(bot, adapter, line)
+        # End of input: what is due still goes out, here. The background tick finishes first, so that
+        # it is not cut short by the stop that follows (which leaves unsent work to other workers).
+        await bot.scheduler.stop()
         await tick(bot)
     finally:
         if http is not None:
@@ -81,6 +88,18 @@ async def start_http(bot: Bot, port: int) -> web.AppRunner:
     ops_routes(app, bot, lambda: None)
     leader_routes(app, bot, {"local_url": f"http://127.0.0.1:{port}"})
     return await serve_http(app, "127.0.0.1", port)
+
+
+async def next_line(reader: Callable[[], Awaitable[str]], stop: asyncio.Event) -> str | None:
+    """The next line typed, or None once `stop` is set."""
+    reading = asyncio.ensure_future(reader())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if reading.done():
+        return reading.result()
+    reading.cancel()
+    return None
 
 
 async def handle_line(bot: Bot, adapter: ConsoleAdapter, line: str) -> None:

@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,7 @@ class DiscordAdapter:
         self._channel_kinds: dict[int, tuple[int, int | None]] = {}  # channel id → (type, parent id)
         # Parts of a split message already posted, so a retry continues instead of repeating.
         self._progress: dict[str, list[str]] = {}
+        self.taking_events = True  # False once the worker is stopping
 
     @property
     def rest(self) -> Rest:
@@ -105,7 +106,7 @@ class DiscordAdapter:
 
     # -- inbound --------------------------------------------------------------------------------
     async def handle_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type not in HANDLED_INTERACTIONS:  # autocomplete and pings: samskap registers none
+        if interaction.type not in HANDLED_INTERACTIONS or not self.taking_events:  # autocomplete, pings; stopping
             return
         t = self._translator(interaction)
         reply = InteractionReply(
@@ -177,7 +178,7 @@ class DiscordAdapter:
                   "Join in your server's channel first: /samskap bli-med <your school>.")  # fmt: skip
 
     async def handle_message(self, message: discord.Message) -> None:
-        if message.author.bot or not message.content.strip():
+        if message.author.bot or not message.content.strip() or not self.taking_events:
             return
         user_id = self.client.user.id if self.client.user else None
         try:
@@ -188,7 +189,7 @@ class DiscordAdapter:
 
     async def handle_member_join(self, member: discord.Member) -> None:
         """Someone joined a server: welcome them in the network's first channel (needs the members intent)."""
-        if member.bot:
+        if member.bot or not self.taking_events:
             return
         async with self.bot.db.session() as s:
             network = await Networks(s).by_workspace(f"{PLATFORM}:{member.guild.id}")
@@ -231,7 +232,7 @@ class DiscordAdapter:
         await reply.send(destination, render_message(Message.text(text)))
 
     # -- outbound: the Adapter protocol ------------------------------------------------------------
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         payloads = render_message(message)
         await self._store_buttons(payloads)
         reply = current.get()
@@ -255,16 +256,25 @@ class DiscordAdapter:
             conversation = destination.conversation
             channel_id = channel_id_of(conversation)
         identity = destination.describe() + json.dumps(message.to_dict(), sort_keys=True)
+        # The outbox's key names the delivery, whichever worker sends it: Discord then refuses a
+        # second worker's repeat of a message the first one posted before it stopped.
+        nonce = hashlib.sha256(f"delivery:{key}".encode()).hexdigest() if key else ""
         try:
-            message_ids = await self._post_all(channel_id, identity, payloads)
+            message_ids = await self._post_all(channel_id, identity, payloads, nonce)
         except DeliveryError as error:
             if not (error.code == "gone" and error.detail == str(UNKNOWN_CHANNEL) and _under_message(conversation)):
                 raise
             # The core addresses a message's thread by the message's id (as on Slack); on Discord
             # that thread exists only once it is created, and then has the message's id.
             await self._thread_under(conversation, message)
-            message_ids = await self._post_all(channel_id, identity, payloads)
+            message_ids = await self._post_all(channel_id, identity, payloads, nonce)
         return SentMessage(conversation, message_ids[0], tuple(message_ids[1:]))
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        """Nothing to look for: `send` with the same key gets Discord's first message back (its nonce)."""
+        return None
 
     async def _thread_under(self, conversation: Conversation, message: Message) -> None:
         assert conversation.thread_id is not None
@@ -277,18 +287,19 @@ class DiscordAdapter:
                 raise
         await self.start_thread(SentMessage(conversation.without_thread(), conversation.thread_id), _thread_name(name))
 
-    async def _post_all(self, channel_id: str, identity: str, payloads: list[Payload]) -> list[str]:
+    async def _post_all(self, channel_id: str, identity: str, payloads: list[Payload], nonce: str = "") -> list[str]:
         """Post the parts of one message; a retry of the same message continues where it failed.
 
-        The nonce makes Discord itself refuse a duplicate posted within a few minutes, should a
-        response be lost after the message was created."""
+        The nonce (the delivery's, else the content's) makes Discord itself refuse a duplicate
+        posted within a few minutes, should a response be lost after the message was created."""
         fingerprint = hashlib.sha256(identity.encode()).hexdigest()
+        nonce = nonce or fingerprint
         done = self._progress.pop(fingerprint, [])  # what an earlier, failed attempt already posted
         try:
             for index, payload in enumerate(payloads):
                 if index < len(done):
                     continue
-                data = await self.rest.post(channel_id, payload, nonce=f"{fingerprint[:22]}{index:03d}")
+                data = await self.rest.post(channel_id, payload, nonce=f"{nonce[:22]}{index:03d}")
                 done.append(str(data["id"]))
         except DeliveryError as error:
             if error.retryable and done:

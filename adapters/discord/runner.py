@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.discord.client import DiscordAdapter
 from adapters.discord.events import PLATFORM
 from adapters.discord.options import DiscordOptions
-from bot.app import start_background
+from bot.app import start_background, stop_gracefully
 from storage.models.core import Member
 from storage.repositories.discord import Stash
 
@@ -52,10 +53,24 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
         raise SystemExit("Discord needs DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE).")
     adapter = attach(bot, discord_options)
     start_background(bot)
+    connection = asyncio.create_task(adapter.client.start(discord_options.token.get()))
+    stop: asyncio.Event = options.get("stop") or asyncio.Event()
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await adapter.client.start(discord_options.token.get())
+        await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if connection.done():
+            connection.result()  # the client stopped on its own: say why
+            return
+        # The gateway stays connected while the work under way finishes (it sends through the
+        # same client), but new interactions and messages are left alone.
+        adapter.taking_events = False
+        await stop_gracefully(bot)
     finally:
+        stopping.cancel()
         await adapter.client.close()
+        if not connection.done():
+            connection.cancel()
+        await asyncio.gather(connection, return_exceptions=True)
 
 
 async def _export_open_forms(session: AsyncSession, member: Member) -> list[dict[str, Any]]:

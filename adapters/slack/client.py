@@ -46,6 +46,10 @@ from bot.messages import Attachment, Form, Message
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+# Message metadata that marks what the outbox posted, so a worker that takes over an interrupted
+# delivery can find it in the conversation's history instead of posting it again.
+DELIVERY_EVENT = "samskap_delivery"
+HISTORY_PAGES = 5  # at 200 messages each: far more than a channel gets within one lease
 
 # Slack error strings → the core's platform-neutral codes; (code, retryable).
 ERROR_CODES: dict[str, tuple[str, bool]] = {
@@ -178,6 +182,15 @@ def delivery_error(exc: Exception, method: str) -> DeliveryError:
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | SlackRequestError):
         return DeliveryError("server_error", retryable=True, detail=f"{method} {type(exc).__name__}")
     return DeliveryError("unknown", retryable=True, detail=f"{method} {type(exc).__name__}")
+
+
+def delivery_tag(key: str) -> str:
+    """What marks a delivery on Slack: a digest of its key, which may hold member ids."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def delivery_metadata(key: str, part: int) -> dict[str, Any]:
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"delivery": delivery_tag(key), "part": part}}
 
 
 # -- pacing -----------------------------------------------------------------------------------
@@ -327,7 +340,7 @@ class SlackAdapter:
         return profile
 
     # -- Adapter protocol -------------------------------------------------------------------
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         rendered = render_message(message)
         if destination.kind == "ephemeral":
             return await self._send_ephemeral(destination, rendered)
@@ -346,7 +359,7 @@ class SlackAdapter:
         # its turn in a busy channel must find its entry when it is done.
         sent_ids = self._progress.pop(fingerprint, [])
         try:
-            await self._send_parts(conv, rendered, sent_ids)
+            await self._send_parts(conv, rendered, sent_ids, key)
         except BaseException:
             if sent_ids:
                 self._progress[fingerprint] = sent_ids
@@ -356,19 +369,63 @@ class SlackAdapter:
         parts = len(rendered.payloads)
         return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
 
-    async def _send_parts(self, conv: Conversation, rendered: Rendered, done: list[str]) -> None:
-        """Post the parts not in `done` yet, adding each one's id to it as it goes."""
+    async def _send_parts(self, conv: Conversation, rendered: Rendered, done: list[str], key: str) -> None:
+        """Post the parts not in `done` yet, adding each one's id to it as it goes; with the
+        outbox's `key`, each part carries the delivery's mark in its metadata."""
         extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
         for index, payload in enumerate(rendered.payloads):
             if index < len(done):
                 continue
-            data = await self._post(conv.workspace_id, conv.id, unfurl_links=False, **payload, **extra)
+            marked = {"metadata": delivery_metadata(key, index)} if key else {}
+            data = await self._post(conv.workspace_id, conv.id, unfurl_links=False, **payload, **extra, **marked)
             done.append(str(data.get("ts", "")))
         for index, attachment in enumerate(rendered.files, start=len(rendered.payloads)):
             if index < len(done):
                 continue
             await self._upload(conv.workspace_id, conv.id, conv.thread_id, attachment)
             done.append("")
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        """Look for the delivery's metadata in the conversation (or thread) since `since`.
+
+        Found only when every part of the message is there; an ephemeral message leaves no trace."""
+        if destination.kind == "ephemeral":
+            return None
+        if destination.kind == "dm":
+            assert destination.user is not None
+            user = destination.user
+            conv = Conversation(PLATFORM, user.workspace_id, await self.dm_channel(user), is_direct=True)
+        else:
+            assert destination.conversation is not None
+            conv = destination.conversation
+        parts = await self._marked_parts(conv, delivery_tag(key), since)
+        count = len(render_message(message).payloads)
+        if count == 0 or any(index not in parts for index in range(count)):
+            return None
+        return SentMessage(conv, parts[0], tuple(parts[index] for index in range(1, count)))
+
+    async def _marked_parts(self, conv: Conversation, tag: str, since: datetime) -> dict[int, str]:
+        """The timestamps of the parts posted with this delivery tag, by part number."""
+        method = "conversations.replies" if conv.thread_id else "conversations.history"
+        params: dict[str, Any] = {"channel": conv.id, "oldest": f"{since.timestamp():.6f}",
+                                  "include_all_metadata": True, "limit": 200}  # fmt: skip
+        if conv.thread_id:
+            params["ts"] = conv.thread_id
+        found: dict[int, str] = {}
+        for _ in range(HISTORY_PAGES):
+            data = await self.call(conv.workspace_id, method, **params)
+            for item in data.get("messages") or []:
+                metadata = item.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == DELIVERY_EVENT and payload.get("delivery") == tag:
+                    found.setdefault(int(payload.get("part", 0)), str(item.get("ts", "")))
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+            params["cursor"] = cursor
+        return found
 
     async def _send_ephemeral(self, destination: Destination, rendered: Rendered) -> None:
         conv, user = destination.conversation, destination.user

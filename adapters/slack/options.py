@@ -25,6 +25,7 @@ BOT_SCOPES = (
     "groups:read",
     "im:history",
     "im:write",
+    "mpim:history",
     "mpim:write",
     "reactions:read",
     "users:read",

@@ -19,7 +19,7 @@ from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
 from adapters.web import leader_routes
-from bot.app import start_background
+from bot.app import start_background, stop_gracefully
 from bot.core import Bot
 from storage.secrets import SecretKeyError
 
@@ -74,7 +74,7 @@ async def start_socket_mode(slack: SlackApp) -> AsyncSocketModeHandler:
 
 
 async def serve(bot: Bot, options: dict[str, Any]) -> None:
-    """Run the Slack adapter until cancelled."""
+    """Run the Slack adapter until `options["stop"]` is set (then drain), or until cancelled."""
     slack_options = SlackOptions.load(options, bot.config.section("slack"))
     problems = slack_options.problems()
     if problems:
@@ -93,8 +93,18 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     runner = None
     if handler is None or slack_options.oauth:
         runner = await start_http(slack, slack_options.host, slack_options.port)
+    stop: asyncio.Event = options.get("stop") or asyncio.Event()
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        # No new events first (Slack sends them to another connection, or again later), then the
+        # work under way finishes while the Web API client is still open.
+        if handler is not None:
+            await handler.close_async()
+            handler = None
+        if runner is not None:
+            await runner.cleanup()
+            runner = None
+        await stop_gracefully(bot)
     finally:
         if handler is not None:
             await handler.close_async()

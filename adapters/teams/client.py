@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from microsoft_agents.activity import Activity
@@ -168,7 +168,7 @@ class TeamsAdapter:
                 self._people[(tenant, user_id)] = (row.teams_id, row.conversation_id)
 
     # -- outbound: the Adapter protocol ------------------------------------------------------------
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         conversation = await self._target(destination)
         message_id = await self._post(conversation, render_message(message))
         owner = destination.user if destination.kind in ("dm", "ephemeral") else None
@@ -176,6 +176,13 @@ class TeamsAdapter:
             for attachment in (p for p in message.parts if isinstance(p, Attachment)):
                 await self._offer_file(conversation, owner, attachment)
         return SentMessage(conversation, message_id)
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        """The Bot Connector can neither refuse a repeat nor list what the bot posted: a message a
+        stopped worker had already posted is posted again."""
+        return None
 
     async def _offer_file(self, conversation: Conversation, owner: User, attachment: Attachment) -> None:
         key = secrets.token_urlsafe(12)

@@ -4,6 +4,11 @@ It keeps what a test needs to assert on: every request, the messages in each cha
 interaction responses and follow-ups, threads and DMs. Failures are scripted per route with
 `fail(...)`. The gateway speaks enough of the protocol for discord.py: HELLO, IDENTIFY → READY and
 GUILD_CREATE, heartbeats, RESUME → RESUMED, RECONNECT, and dispatching events.
+
+A message posted with `nonce` and `enforce_nonce` is answered, as Discord documents it, with the
+message already posted under that nonce by the same bot within the last few minutes
+(`nonce_seconds`), instead of a new one. `on_post` runs after a message is kept and before the
+answer goes out: a test can stop the sender there.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import asyncio
 import itertools
 import json
 import re
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +71,7 @@ class Recorded:
     path: str
     body: Any
     query: dict[str, str]
+    token: str = ""
 
 
 @dataclass
@@ -85,7 +93,9 @@ class FakeDiscord:
     _runner: web.AppRunner | None = None
     _session_id: str = "session-1"
     _identified: asyncio.Event = field(default_factory=asyncio.Event)
-    _nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    nonce_seconds: float = 300.0  # "a few minutes"
+    on_post: Callable[[Recorded, dict[str, Any]], Awaitable[None]] | None = None
 
     # -- life cycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -193,7 +203,9 @@ class FakeDiscord:
             body = await request.json()
         elif request.content_type.startswith("multipart/"):
             body = await self._multipart(request)
-        self.requests.append(Recorded(request.method, path, body, dict(request.query)))
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
+        recorded = Recorded(request.method, path, body, dict(request.query), token)
+        self.requests.append(recorded)
         for failure in self.failures:
             if failure.times > 0 and failure.method == request.method and failure.path.search(path):
                 failure.times -= 1
@@ -202,6 +214,8 @@ class FakeDiscord:
         if handled is None:
             return web.Response(status=204)
         status, payload = handled
+        if self.on_post is not None and request.method == "POST" and re.fullmatch(r"/channels/\d+/messages", path):
+            await self.on_post(recorded, payload)
         return json_response(payload, status)
 
     async def _multipart(self, request: web.Request) -> dict[str, Any]:
@@ -284,12 +298,14 @@ class FakeDiscord:
 
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         nonce = body.get("nonce")
-        if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
-            return self._nonces[(channel_id, nonce)]
+        earlier = self._nonces.get((channel_id, nonce)) if nonce else None
+        if earlier and body.get("enforce_nonce") and time.monotonic() - earlier[0] < self.nonce_seconds:
+            return earlier[1]
         message = self._message(channel_id, body)
-        self.messages.setdefault(channel_id, []).append(message)
         if nonce:
-            self._nonces[(channel_id, nonce)] = message
+            message["nonce"] = nonce
+            self._nonces[(channel_id, nonce)] = (time.monotonic(), message)
+        self.messages.setdefault(channel_id, []).append(message)
         return message
 
     def _thread(self, channel_id: str, thread_id: str, body: dict[str, Any], kind: int) -> dict[str, Any]:

@@ -579,3 +579,39 @@ async def test_a_leader_puts_a_network_meeting_in_the_calendar_from_discord(disc
     assert "Samling 1 er satt opp: tor. 14. jan." in texts(added) and "kl. 12:00 — Rådhuset: trivsel" in texts(added)
     listed = await discord_bot.slash("kari", "samling", "start")
     assert "De neste samlingene" in texts(listed) and "Rådhuset" in texts(listed)
+
+
+async def test_two_deliveries_with_the_same_text_to_one_channel_are_both_posted(
+    discord_bot: Harness, fake: FakeDiscord
+) -> None:
+    for key in ("samling:1:reminder", "samling:2:reminder"):
+        result = await discord_bot.bot.outbox.deliver(key, Destination.channel(CHANNEL), Message.text("Husk samlingen"))
+        assert result.status == "sent"
+    assert [m["content"] for m in fake.messages[CHANNEL_ID]] == ["Husk samlingen", "Husk samlingen"]
+
+
+async def test_a_delivery_interrupted_after_discord_kept_it_gets_the_first_message_back(
+    discord_bot: Harness, fake: FakeDiscord
+) -> None:
+    kept = asyncio.Event()
+
+    async def worker_stops_before_the_answer(request: object, answer: object) -> None:
+        kept.set()
+        await asyncio.sleep(30)
+
+    fake.on_post = worker_stops_before_the_answer
+    sending = asyncio.create_task(
+        discord_bot.bot.outbox.deliver("digest:3:week:48", Destination.channel(CHANNEL), Message.text("Ukens brev"))
+    )
+    await kept.wait()
+    sending.cancel()
+    await asyncio.gather(sending, return_exceptions=True)
+    fake.on_post = None
+
+    discord_bot.clock.advance(__import__("datetime").timedelta(minutes=3))
+    assert await discord_bot.bot.outbox.retry_due() == 1
+    [posted] = fake.messages[CHANNEL_ID]
+    first, again = fake.requests_to("POST", r"^/channels/\d+/messages$")
+    assert first.body["nonce"] == again.body["nonce"] and again.body["enforce_nonce"] is True
+    row = await discord_bot.bot.outbox.get("digest:3:week:48")
+    assert row is not None and row.status == "sent" and row.sent_message_id == posted["id"]

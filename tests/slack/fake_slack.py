@@ -3,6 +3,10 @@ and a Socket Mode websocket reached through `apps.connections.open`.
 
 Every call is recorded (method, params, token, when), so tests assert on what the real
 slack_sdk sent. Failures are scripted per method: a status with headers, or a Slack error.
+Posted messages are kept per channel with their metadata, and `conversations.history` and
+`conversations.replies` return them as Slack does (newest first, after `oldest`, metadata only
+with `include_all_metadata`, a cursor for the next page). `on_post` runs after a message is kept
+and before the answer goes out: a test can stop the sender there, or keep the answer waiting.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -57,6 +62,8 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
         self._ts = itertools.count(1)
+        self.posted: dict[str, list[dict[str, Any]]] = {}  # channel → messages, oldest first
+        self.on_post: Callable[[Call, dict[str, Any]], Awaitable[None]] | None = None
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/hooks/{hook}", self._hook)
@@ -145,7 +152,40 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": failure.error or "http_error"},
                                          status=failure.status, headers=failure.headers)  # fmt: skip
             return web.json_response({"ok": False, "error": failure.error}, headers=failure.headers)
-        return web.json_response(self._answer(method, params))
+        answer = self._answer(method, params)
+        if method == "chat.postMessage" and self.on_post is not None:
+            await self.on_post(call, answer)
+        return web.json_response(answer)
+
+    def _keep(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Slack's timestamps are the time of posting, unique in the channel.
+        message = {"type": "message", "user": self.bot_user_id, "text": params.get("text", ""),
+                   "ts": f"{int(time.time())}.{next(self._ts):06d}"}  # fmt: skip
+        if params.get("thread_ts"):
+            message["thread_ts"] = str(params["thread_ts"])
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.posted.setdefault(str(params.get("channel")), []).append(message)
+        return message
+
+    def _history(self, params: dict[str, Any], thread: bool) -> dict[str, Any]:
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [
+            m for m in reversed(self.posted.get(str(params.get("channel")), []))
+            if float(m["ts"]) > oldest
+            and (m.get("thread_ts") == params.get("ts") if thread else "thread_ts" not in m)
+        ]  # fmt: skip
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in found[start : start + limit]]  # fmt: skip
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}  # fmt: skip
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
@@ -164,7 +204,11 @@ class FakeSlack:
                 channel = f"D{users[0]}" if len(users) == 1 else "G" + "".join(sorted(users))
                 return {**ok, "channel": {"id": channel}}
             case "chat.postMessage":
-                return {**ok, "channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
+                return {**ok, "channel": params.get("channel"), "ts": self._keep(params)["ts"]}
+            case "conversations.history":
+                return self._history(params, thread=False)
+            case "conversations.replies":
+                return self._history(params, thread=True)
             case "chat.postEphemeral":
                 return {**ok, "message_ts": f"1700000000.{next(self._ts):06d}"}
             case "views.open" | "views.publish":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -249,3 +250,49 @@ async def test_more_than_five_hundred_messages_waiting_for_one_channel_are_all_p
         assert len(fake_slack.calls_to("chat.postMessage")) == 600
     finally:
         await harness.close()
+
+
+async def test_a_delivery_interrupted_after_slack_kept_it_is_found_in_the_history_not_posted_again(
+    slack: SlackHarness,
+) -> None:
+    kept = asyncio.Event()
+
+    async def worker_stops_before_the_answer(call: object, answer: object) -> None:
+        kept.set()
+        await asyncio.sleep(30)
+
+    slack.fake.on_post = worker_stops_before_the_answer
+    sending = asyncio.create_task(
+        slack.bot.outbox.deliver("digest:3:week:48", Destination.channel(CHANNEL), Message.text("Ukens brev"))
+    )
+    await kept.wait()
+    sending.cancel()
+    await asyncio.gather(sending, return_exceptions=True)
+    slack.fake.on_post = None
+
+    slack.bot.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
+    assert await slack.bot.outbox.retry_due() == 1
+    assert len(slack.fake.calls_to("chat.postMessage")) == 1
+    [posted] = slack.fake.posted["C1"]
+    row = await slack.bot.outbox.get("digest:3:week:48")
+    assert row is not None and row.status == "sent" and row.sent_message_id == posted["ts"]
+    [looked] = slack.fake.calls_to("conversations.history")
+    assert looked.params["channel"] == "C1" and looked.params["include_all_metadata"] in ("1", "true", True)
+    # The mark is a digest of the key: delivery keys hold member and network ids.
+    assert posted["metadata"]["event_type"] == "samskap_delivery"
+    assert "digest:3" not in json.dumps(posted["metadata"])
+
+
+async def test_a_delivery_interrupted_before_slack_kept_it_is_posted(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=503, times=10)  # the worker gives up waiting, nothing kept
+    sending = asyncio.create_task(
+        slack.bot.outbox.deliver("digest:4:week:48", Destination.channel(CHANNEL), Message.text("Ukens brev"))
+    )
+    await slack.fake.wait_for("chat.postMessage")
+    sending.cancel()
+    await asyncio.gather(sending, return_exceptions=True)
+    slack.fake.failures.clear()
+
+    slack.bot.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
+    assert await slack.bot.outbox.retry_due() == 1
+    assert [m["text"] for m in slack.fake.posted["C1"]] == ["Ukens brev"]
