@@ -110,6 +110,14 @@ def runner_options(
             "lingering_time": linger}  # fmt: skip
 
 
+async def serve_http_or_exit(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """`serve_http`, or a stop that says in words why the port cannot be used (taken, not allowed)."""
+    try:
+        return await serve_http(app, host, port)
+    except OSError as error:
+        raise SystemExit(f"Cannot listen on {host}:{port}: {error.strerror or error}.") from None
+
+
 async def serve_http(app: web.Application, host: str, port: int, *, shutdown_timeout: float = 5.0) -> web.AppRunner:
     runner = web.AppRunner(app, **runner_options(shutdown_timeout=shutdown_timeout))
     await runner.setup()

@@ -90,7 +90,7 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
     "slack": {"client_id", "api_url", "host", "port", "pace_seconds", "max_rate_limit_wait"},
     "discord": {
         "message_content", "members", "defer_after", "max_ratelimit_timeout", "guild_ready_timeout",
-        "api_url", "gateway_url",
+        "api_url", "gateway_url", "host",
     },
     "digest": {
         "read_the_web", "allow_private_addresses", "fetch_timeout", "fetch_max_bytes", "fetch_max_redirects",

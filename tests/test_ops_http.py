@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from worker_processes import free_port
 
 from adapters.memory import Chat
 from adapters.ops_http import application, ops_routes, serve_http
 from storage.db import Database
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Ops:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from worker_processes import (
     all_sent,
     can_run_as_pid1,
     delivery_statuses,
+    free_port,
     start_worker,
     store_fan_out,
     wait_until,
@@ -44,11 +44,6 @@ SIGNING_SECRET = "test-signing-secret"
 # worker can only finish soon if the stopping one handed its lease back.
 SETTINGS = {"scheduler_tick_seconds": 0.1, "shutdown_grace_seconds": 2.0}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -226,3 +221,35 @@ async def _printed_soon(worker: Worker, count: int) -> bool:
 
 def printed_messages(worker: Worker) -> list[int]:
     return [int(n) for n in re.findall(r"^\s*Melding (\d+)\s*$", worker.output(), flags=re.MULTILINE)]
+
+
+async def test_every_mode_serves_healthz_readyz_and_metrics(platform: Platform, tmp_path: Path) -> None:
+    """Slack over HTTP, Slack in Socket Mode and Discord: the operator's routes on the worker's port;
+    /readyz is 200 once the platform connection is up, /metrics is Prometheus text."""
+    import aiohttp
+
+    port = platform.port or free_port()
+    database_url = f"sqlite:///{tmp_path / 'samskap.db'}"
+    worker = await start_worker("ops", platform.adapter, tmp_path, database_url=database_url, env=platform.env,
+                                settings=SETTINGS, port=port)  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def get(path: str) -> tuple[int, str]:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}{path}") as response:
+                        return response.status, await response.text()
+                except aiohttp.ClientError:
+                    return 0, ""
+
+            async def ready() -> bool:
+                return (await get("/readyz"))[0] == 200
+
+            await wait_until(ready, 30, "/readyz to answer 200 once the platform is connected")
+            assert (await get("/healthz"))[0] == 200
+            status, metrics = await get("/metrics")
+            assert status == 200 and "samskap_outbox_pending" in metrics
+        worker.signal(signal.SIGTERM)
+        assert await worker.exit_code(20) == 0
+    finally:
+        await worker.close()

@@ -13,6 +13,7 @@ import functools
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -84,6 +85,13 @@ class Worker:
             await self.process.wait()
 
 
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 async def start_worker(
     name: str, adapter: str, folder: Path, *, database_url: str, env: dict[str, str],
     settings: dict[str, Any] | None = None, port: int | None = None, as_pid1: bool = False, code: Path = ROOT,
@@ -96,6 +104,8 @@ async def start_worker(
     lines = [f"{key} = {value!r}".replace("'", '"') for key, value in values.items()]
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     command = [sys.executable, "-m", "adapters.cli", "--config", str(config), "run", "--adapter", adapter]
+    if port is None and adapter != "console":  # every mode but the console serves HTTP: one port each
+        port = free_port()
     if port is not None:
         command += ["--port", str(port)]
     if as_pid1:

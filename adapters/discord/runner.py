@@ -6,11 +6,14 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.discord.client import DiscordAdapter
 from adapters.discord.events import PLATFORM
 from adapters.discord.options import DiscordOptions
+from adapters.ops_http import application, ops_routes, serve_http_or_exit
+from adapters.web import leader_routes
 from bot.app import start_background, stop_gracefully
 from storage.models.core import Member
 from storage.repositories.discord import Stash
@@ -52,6 +55,8 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     if not discord_options.token:
         raise SystemExit("Discord needs DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE).")
     adapter = attach(bot, discord_options)
+    http = await serve_http_or_exit(ops_app(bot, adapter), str(bot.config.section("discord").get("host", "0.0.0.0")),
+                                    int(options.get("port") or 3000))  # fmt: skip
     start_background(bot)
     connection = asyncio.create_task(adapter.client.start(discord_options.token.get()))
     stop: asyncio.Event = options.get("stop") or asyncio.Event()
@@ -67,10 +72,24 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
         await stop_gracefully(bot)
     finally:
         stopping.cancel()
+        await http.cleanup()
         await adapter.client.close()
         if not connection.done():
             connection.cancel()
         await asyncio.gather(connection, return_exceptions=True)
+
+
+def ops_app(bot: Bot, adapter: DiscordAdapter) -> web.Application:
+    """The leaders' page and the operator's routes; /readyz follows the gateway connection."""
+
+    def gateway_down() -> str | None:
+        client = adapter.client
+        return None if client.is_ready() and not client.is_closed() else "the Discord gateway is not connected"
+
+    app = application()
+    ops_routes(app, bot, gateway_down)
+    leader_routes(app, bot)
+    return app
 
 
 async def _export_open_forms(session: AsyncSession, member: Member) -> list[dict[str, Any]]:

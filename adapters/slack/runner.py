@@ -1,7 +1,8 @@
-"""`samskap run --adapter slack`: Socket Mode with an app token, otherwise an HTTP server.
+"""`samskap run --adapter slack`: Socket Mode with an app token, otherwise events over HTTP.
 
-HTTP serves `POST /slack/events` (commands, clicks, forms and events all come here),
-`GET /healthz`, and with SLACK_CLIENT_ID/SECRET the install pages.
+Both serve HTTP on the port: `POST /slack/events` (over HTTP: commands, clicks, forms and events all
+come here), with SLACK_CLIENT_ID/SECRET the install pages, the leaders' page, and the operator's
+`/healthz`, `/readyz` and `/metrics`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.ops_http import BODY_TIMEOUT, application, runner_options
+from adapters.ops_http import BODY_TIMEOUT, application, ops_routes, serve_http_or_exit
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
@@ -28,21 +29,23 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Application:
-    signatures = SignatureCheck(slack.options.signing_secret.get())
-
-    async def events(request: web.Request) -> web.Response:
-        if not signatures.accepts(await request.read(), request.headers):
-            return web.json_response({"error": "invalid request"}, status=401)
-        response = await slack.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "adapter": "slack"})
-
+def web_app(
+    slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT, socket_mode: SocketModeState | None = None
+) -> web.Application:
+    """Slack's events (over HTTP), the install pages, the leaders' page and the operator's routes on one
+    port. In Socket Mode events come over the socket, and /readyz follows its connection."""
     app = application(body_timeout=body_timeout)
-    app.router.add_post(EVENTS_PATH, events)
-    app.router.add_get("/healthz", healthz)
+    if socket_mode is None:
+        signatures = SignatureCheck(slack.options.signing_secret.get())
+
+        async def events(request: web.Request) -> web.Response:
+            if not signatures.accepts(await request.read(), request.headers):
+                return web.json_response({"error": "invalid request"}, status=401)
+            response = await slack.bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(response)
+
+        app.router.add_post(EVENTS_PATH, events)
+    ops_routes(app, slack.bot, socket_mode.down if socket_mode is not None else lambda: None)
     leader_routes(app, slack.bot)
     flow = slack.bolt.oauth_flow
     if flow is not None:
@@ -58,12 +61,24 @@ def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Appli
     return app
 
 
-async def start_http(slack: SlackApp, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app(slack), **runner_options())
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    log.info("slack: listening on http://%s:%d%s", host, port, EVENTS_PATH)
-    return runner
+class SocketModeState:
+    """Whether the Socket Mode connection is up, for /readyz."""
+
+    def __init__(self) -> None:
+        self.handler: AsyncSocketModeHandler | None = None
+
+    def down(self) -> str | None:
+        client = self.handler.client if self.handler is not None else None
+        session = getattr(client, "current_session", None)
+        if client is None or client.closed or getattr(client, "stale", False) or session is None or session.closed:
+            return "Slack Socket Mode is not connected"
+        return None
+
+
+async def start_http(
+    slack: SlackApp, host: str, port: int, socket_mode: SocketModeState | None = None
+) -> web.AppRunner:
+    return await serve_http_or_exit(web_app(slack, socket_mode=socket_mode), host, port)
 
 
 async def start_socket_mode(slack: SlackApp) -> AsyncSocketModeHandler:
@@ -89,10 +104,12 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     bot.add_adapter(slack.adapter)
     start_background(bot)
     handler = await start_socket_mode(slack) if slack_options.socket_mode else None
-    # Installs need web pages even in Socket Mode; without installs, Socket Mode needs no port.
-    runner = None
-    if handler is None or slack_options.oauth:
-        runner = await start_http(slack, slack_options.host, slack_options.port)
+    # Every mode serves HTTP: events (over HTTP), installs, the leaders' page, /healthz, /readyz, /metrics.
+    socket_state = None
+    if handler is not None:
+        socket_state = SocketModeState()
+        socket_state.handler = handler
+    runner: web.AppRunner | None = await start_http(slack, slack_options.host, slack_options.port, socket_state)
     stop: asyncio.Event = options.get("stop") or asyncio.Event()
     try:
         await stop.wait()

@@ -10,9 +10,10 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from fake_slack import FakeSlack, command_body, interactive_body, signed_headers
 
+from adapters.ops_http import runner_options
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
-from adapters.slack.runner import runner_options, web_app
+from adapters.slack.runner import web_app
 from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config, Secret
