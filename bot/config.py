@@ -91,6 +91,8 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
         "fetch_concurrency",
     },
     "samsnakk": {"video_base_url"},
+    # The address people reach samskap's HTTP port at, for links in calendar feeds and e-mails.
+    "web": {"base_url"},
 }  # fmt: skip
 
 # Read only from the environment or `<NAME>_FILE`, never from the TOML file.
@@ -193,7 +195,30 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                     cfg.problems.append(f"{env_key} must be a whole number (it is {value!r}).")
                     continue
             setattr(cfg, attr, value)
+    if env.get("SAMSKAP_PUBLIC_URL"):
+        cfg.sections.setdefault("web", {})["base_url"] = env["SAMSKAP_PUBLIC_URL"]
     return cfg
+
+
+def public_url(cfg: Config) -> str:
+    """`[web] base_url` (or SAMSKAP_PUBLIC_URL) without its trailing slash; "" when not set."""
+    return str(cfg.section("web").get("base_url") or "").rstrip("/")
+
+
+def _public_url_problems(cfg: Config) -> list[str]:
+    url = public_url(cfg)
+    if not url:
+        return []
+    from yarl import URL
+
+    try:
+        parsed = URL(url)
+    except ValueError:
+        parsed = None
+    local = parsed is not None and parsed.host in ("localhost", "127.0.0.1", "::1")
+    if parsed is None or not parsed.host or not (parsed.scheme == "https" or (parsed.scheme == "http" and local)):
+        return [f"[web] base_url must be an https:// address people can reach (it is {url!r})."]
+    return []
 
 
 def _reason(error: Exception) -> str:
@@ -213,6 +238,7 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
     if problems:  # values of the wrong type would trip the checks below
         return problems
     problems += _section_problems(cfg)
+    problems += _public_url_problems(cfg)
     if not normalise_language(cfg.language):
         problems.append(f"Language {cfg.language!r} is not supported; use 'nb' (bokmål) or 'en' (English).")
     if find_zone(cfg.timezone) is None:

@@ -30,6 +30,7 @@ KEYWORDS = {
     "MembershipError": None,
     "SettingError": None,
     "SamlingError": None,
+    "CalendarError": None,
     "check_text": (3,),
 }
 SOURCES = ("bot", "adapters")

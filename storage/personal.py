@@ -127,6 +127,7 @@ COLUMNS: dict[str, dict[str, Personal]] = {
         "installer_user_id": Personal(Holds.PLATFORM_ID, owner="installer_user_id", erase="eraser"),
     },
     "slack_oauth_states": _nothing("state expires_at"),
+    "slack_seen_requests": _nothing("key expires_at"),  # hashes of requests already handled
     "practice_ideas": {
         **_nothing("network_id posted_in posted_message_id created_at"),
         "author_id": _member(),
@@ -210,6 +211,8 @@ COLUMNS: dict[str, dict[str, Personal]] = {
         # The published snapshot: names, comments, notes and titles of the week.
         "content": Personal(Holds.WORDS, exported=False, erase="eraser", why="the network's published digest"),
     },
+    # Only the hash of the secret link: the link itself is shown to the member once.
+    "calendar_feeds": {**_nothing("token_hash created_at"), "member_id": _member()},
 }
 
 
