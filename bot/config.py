@@ -93,12 +93,14 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
     "samsnakk": {"video_base_url"},
     # The address people reach samskap's HTTP port at, for links in calendar feeds and e-mails.
     "web": {"base_url"},
+    # SMTP for the digest by e-mail; the password only from SAMSKAP_SMTP_PASSWORD(_FILE).
+    "mail": {"host", "port", "security", "username", "from_address", "timeout", "rate_per_second"},
 }  # fmt: skip
 
 # Read only from the environment or `<NAME>_FILE`, never from the TOML file.
 SECRET_NAMES = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET", "DISCORD_BOT_TOKEN",
-    "SAMSKAP_SECRET_KEY",
+    "SAMSKAP_SECRET_KEY", "SAMSKAP_SMTP_PASSWORD",
 )  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -205,6 +207,27 @@ def public_url(cfg: Config) -> str:
     return str(cfg.section("web").get("base_url") or "").rstrip("/")
 
 
+def _mail_problems(cfg: Config, env: dict[str, str]) -> list[str]:
+    """`[mail]`: only checked once a host is set (without one, nothing is sent by e-mail)."""
+    mail = cfg.section("mail")
+    if not mail.get("host"):
+        return []
+    found = []
+    if mail.get("security", "starttls") not in ("starttls", "tls", "none"):
+        found.append(f"[mail] security must be starttls, tls or none (it is {mail.get('security')!r}).")
+    if "@" not in str(mail.get("from_address", "")):
+        found.append("[mail] from_address must be the address the digest is sent from, like samskap@skole.no.")
+    if mail.get("username") and not secret("SAMSKAP_SMTP_PASSWORD", env):
+        found.append("[mail] username is set but SAMSKAP_SMTP_PASSWORD (or SAMSKAP_SMTP_PASSWORD_FILE) is not.")
+    if not public_url(cfg):
+        found.append("[mail] needs [web] base_url (or SAMSKAP_PUBLIC_URL): e-mails link there to confirm and leave.")
+    for key in ("port", "timeout", "rate_per_second"):
+        value = mail.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            found.append(f"[mail] {key} must be a positive number (it is {value!r}).")
+    return found
+
+
 def _public_url_problems(cfg: Config) -> list[str]:
     url = public_url(cfg)
     if not url:
@@ -239,6 +262,7 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         return problems
     problems += _section_problems(cfg)
     problems += _public_url_problems(cfg)
+    problems += _mail_problems(cfg, env)
     if not normalise_language(cfg.language):
         problems.append(f"Language {cfg.language!r} is not supported; use 'nb' (bokmål) or 'en' (English).")
     if find_zone(cfg.timezone) is None:

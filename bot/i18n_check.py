@@ -31,6 +31,7 @@ KEYWORDS = {
     "SettingError": None,
     "SamlingError": None,
     "CalendarError": None,
+    "MailError": None,
     "check_text": (3,),
 }
 SOURCES = ("bot", "adapters")

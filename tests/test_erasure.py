@@ -43,6 +43,7 @@ NOT_DRIVEN = {
     "discord_stash.user_id": "Discord only: tests/discord (open forms are erased with the member)",
     "discord_stash.data": "Discord only: tests/discord",
     "slack_installations.installer_user_id": "Slack only: tests/slack/test_slack_storage.py",
+    "mail_subscriptions.last_error": "a mail server's answer: tests/test_mail.py bounces an address",
 }
 
 
@@ -115,6 +116,7 @@ async def chat(any_database_url: str) -> AsyncIterator[Chat]:
     sections = {
         "digest": {"allow_private_addresses": True, "fetch_timeout": 2.0},
         "web": {"base_url": "https://samskap.example.no"},
+        "mail": {"host": "127.0.0.1", "from_address": "samskap@skole.example.no"},  # nothing sends there
     }
     chat = await Chat.start(any_database_url, config=Config(sections=sections))
     numbered = iter(range(1, 1000))
@@ -179,6 +181,8 @@ async def live_everywhere(chat: Chat, site: str) -> None:
     await chat.advance(timedelta(days=1, hours=6))
     await say(MARK, f"/samsnakk notat {MARK} lærte at elevene vil bli spurt")
     await say(MARK, "/samsnakk kalender")  # a calendar link of their own
+    await say(MARK, f"/samskap epost {QUOTED}@skole.example.no")  # the digest by e-mail, and an invitation
+    await say(MARK, "/digest epost inviter rektor@skole.example.no")
 
     # Kritisk venn: a friend in kari's round (with a question in the thread), and a round of their own.
     await say("kari", "/kritiskvenn")

@@ -15,6 +15,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.calendar_http import calendar_routes
+from adapters.mail_http import mail_routes
 from adapters.ops_http import BODY_TIMEOUT, application, runner_options
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
@@ -44,6 +45,7 @@ def web_app(slack: SlackApp, *, body_timeout: float = BODY_TIMEOUT) -> web.Appli
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get("/healthz", healthz)
     calendar_routes(app, slack.bot)
+    mail_routes(app, slack.bot)
     flow = slack.bolt.oauth_flow
     if flow is not None:
 
