@@ -152,7 +152,7 @@ async def test_a_call_keeps_its_uid_through_a_move_and_a_cancellation(feeds: Ser
 async def test_a_wrong_or_revoked_link_is_refused(feeds: Served) -> None:
     chat = feeds.chat
     first = await link_of(chat, "ola")
-    second = await link_of(chat, "ola")  # a new link replaces the old one
+    second = await link_of(chat, "ola", "/samskap innstillinger kalender")  # a new link replaces the old one
 
     assert (await feeds.fetch(first))[0] == 404
     assert (await feeds.fetch(second))[0] == 200

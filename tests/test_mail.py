@@ -137,7 +137,9 @@ async def confirmed(setup: Setup, name: str, address: str) -> None:
 # -- double opt-in ----------------------------------------------------------------------------------------
 async def test_a_member_gets_the_digest_only_after_confirming_with_the_code(setup: Setup) -> None:
     chat, smtp = setup.chat, setup.smtp
-    reply = await chat.say("ola", "/samskap epost ola@skole.example.no")
+    settings = await chat.say("ola", "/samskap innstillinger")
+    assert "/samskap innstillinger epost <adresse>" in settings[-1].text
+    reply = await chat.say("ola", "/samskap innstillinger epost ola@skole.example.no")
     assert "Jeg har sendt en e-post til ola@skole.example.no" in reply[-1].text
     [asked] = smtp.to("ola@skole.example.no")
     assert "Bekreft" in str(asked["Subject"]) and asked["List-Unsubscribe"] is None

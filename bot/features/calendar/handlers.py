@@ -10,6 +10,7 @@ from bot.features.samlinger.handlers import COMMAND as SAMLING
 from bot.i18n import N_
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Section, Text
+from bot.settings import MemberCommand
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -36,6 +37,8 @@ def register(bot: Bot, service: CalendarService) -> None:
     help_text = N_("Your own calendar link: the network's meetings and your calls (off: stop it)")
     r.command(SAMLING, sub=SUB, help=help_text, usage="[av]")(calendar)
     r.command("samsnakk", sub=SUB, help=help_text, usage="[av]")(calendar)
+    hint = N_("kalender: your own calendar link: /samskap innstillinger kalender (av: stop it)")
+    bot.settings.declare_member_command(MemberCommand(SUB, calendar, hint))
 
 
 def raise_unknown(ctx: Context) -> None:

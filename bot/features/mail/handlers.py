@@ -9,6 +9,7 @@ from bot.features.mail.service import MailError, MailService
 from bot.i18n import N_
 from bot.messages import Context as ContextLine
 from bot.messages import Message, Section
+from bot.settings import MemberCommand
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -47,6 +48,14 @@ def register(bot: Bot, service: MailService) -> None:
                     address=ctx.args.strip(),
                 )
             )
+
+    bot.settings.declare_member_command(
+        MemberCommand(
+            ("epost", "e-post", "email"),
+            email,
+            N_("epost: the weekly digest by e-mail: /samskap innstillinger epost <address> (av: stop it)"),
+        )
+    )
 
     @r.command(
         "digest",
