@@ -37,6 +37,7 @@ class SmtpServer:
     """Keeps what it accepted; `answers` gives an address its next replies ("451 ...", "550 ...", "drop")."""
 
     received: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     answers: dict[str, list[str]] = field(default_factory=dict)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
@@ -55,6 +56,7 @@ class SmtpServer:
                 return "421 closing"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(message)  # type: ignore[arg-type]
+        self.raw.append(envelope.original_content or envelope.content)
         return "250 Message accepted"
 
     def to(self, address: str, subject: str = "") -> list[EmailMessage]:
@@ -158,6 +160,8 @@ async def test_a_member_gets_the_digest_only_after_confirming_with_the_code(setu
     assert digest["List-Id"] and "skole.example.no" in str(digest["List-Id"])
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert str(digest["List-Unsubscribe"]).startswith(f"<{PUBLIC}/mail/unsubscribe/")
+    raw = smtp.raw[smtp.received.index(digest)]
+    assert re.search(rb"\r\nList-Unsubscribe: <https://samskap\.example\.no/mail/unsubscribe/[\w-]+>\r\n", raw)
     assert digest.get_content_type() == "multipart/alternative"
     assert "tillit" in body(digest, "plain") and "Meld av" in body(digest, "html")
 

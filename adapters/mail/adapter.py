@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosmtplib
 
-from adapters.mail.render import Envelope, email_message
+from adapters.mail.render import POLICY, Envelope, email_message
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.config import Config, secret
@@ -96,7 +96,10 @@ class MailAdapter:
         mail = email_message(message, self.envelope(recipient), self.clock.now())
         await self.rate.wait()
         try:
-            await aiosmtplib.send(mail, **self._connection())
+            # Flattened here: aiosmtplib's own policy would fold (and so encode) List-Unsubscribe.
+            raw = mail.as_bytes(policy=POLICY)
+            await aiosmtplib.send(raw, sender=self.options.from_address, recipients=[recipient.address],
+                                  **self._connection())  # fmt: skip
         except aiosmtplib.SMTPRecipientsRefused as error:
             await self._refused(subscription_id, error.recipients[0].code, error.recipients[0].message)
         except aiosmtplib.SMTPResponseException as error:

@@ -6,6 +6,7 @@ tables best), no images and nothing fetched from elsewhere, so nobody is tracked
 
 from __future__ import annotations
 
+import email.policy
 import html
 import re
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ TEXT = f"{FONT}font-size:16px;line-height:1.5;color:#1f2328;margin:0 0 12px 0;"
 HEADING = f"{FONT}font-size:20px;line-height:1.3;color:#1f2328;margin:0 0 12px 0;font-weight:bold;"
 SMALL = f"{FONT}font-size:13px;line-height:1.5;color:#57606a;margin:0 0 12px 0;"
 LINK = "color:#0b5cad;text-decoration:underline;"
+# Headers up to SMTP's line limit: folding would encode a long List-Unsubscribe URL (RFC 2047),
+# and clients then find no URL in it. The bodies are quoted-printable, in short lines.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ def _html_part(part: Part) -> str:
 
 
 def email_message(message: Message, envelope: Envelope, now: datetime) -> EmailMessage:
-    mail = EmailMessage()
+    mail = EmailMessage(policy=POLICY)
     mail["From"] = formataddr((envelope.sender_name, envelope.sender_address))
     mail["To"] = envelope.to
     mail["Subject"] = plain(message.summary) or envelope.sender_name
@@ -145,6 +149,6 @@ def email_message(message: Message, envelope: Envelope, now: datetime) -> EmailM
         mail["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(text_body(message, envelope))
-    mail.add_alternative(html_body(message, envelope), subtype="html")
+    mail.set_content(text_body(message, envelope), cte="quoted-printable")
+    mail.add_alternative(html_body(message, envelope), subtype="html", cte="quoted-printable")
     return mail
