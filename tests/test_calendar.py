@@ -90,8 +90,8 @@ class Served:
 
 
 @pytest.fixture
-async def feeds(database_url: str) -> AsyncIterator[Served]:
-    chat = await Chat.start(database_url, config=Config(sections={"web": {"base_url": PUBLIC + "/"}}))
+async def feeds(any_database_url: str) -> AsyncIterator[Served]:
+    chat = await Chat.start(any_database_url, config=Config(sections={"web": {"base_url": PUBLIC + "/"}}))
     for name, school in (("kari", "Nordby skole"), ("ola", "Sørby skole"), ("per", "Vestby skole")):
         await chat.say(name, f"/samskap bli-med {school}")
     app = application()

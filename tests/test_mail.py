@@ -86,7 +86,7 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(database_url: str) -> AsyncIterator[Setup]:
+async def setup(any_database_url: str) -> AsyncIterator[Setup]:
     smtp = SmtpServer()
     port = free_port()
     controller = Controller(smtp, hostname="127.0.0.1", port=port)
@@ -97,7 +97,7 @@ async def setup(database_url: str) -> AsyncIterator[Setup]:
         "web": {"base_url": PUBLIC},
         "digest": {"read_the_web": False},
     }  # fmt: skip
-    chat = await Chat.start(database_url, config=Config(network_name="Nordnettet", sections=sections))
+    chat = await Chat.start(any_database_url, config=Config(network_name="Nordnettet", sections=sections))
     mail.attach(chat.bot)
     for name, school in (("kari", "Nordby skole"), ("ola", "Sørby skole"), ("per", "Vestby skole")):
         await chat.say(name, f"/samskap bli-med {school}")
@@ -176,7 +176,7 @@ async def test_someone_else_cannot_sign_an_address_up_and_a_leader_invites_by_li
     status, page = await setup.http("GET", link)  # a mail scanner opening the link confirms nothing
     assert status == 200 and "<form" in page
     overview = await chat.say("kari", "/digest epost")
-    assert "Venter på bekreftelse: 1" in overview[-1].text or "Venter på bekreftelse" in overview[-1].text
+    assert "Venter på bekreftelse" in overview[-1].text
     async with chat.bot.db.read() as s:
         assert (await MailSubscriptions(s).counts(1)) == {"pending": 1}
 
