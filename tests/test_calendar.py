@@ -129,6 +129,11 @@ async def test_the_feed_has_the_meetings_with_their_prompt_in_oslo_time(feeds: S
     assert "trivsel i friminuttene" in meeting["SUMMARY"]
     assert "Ta med en praksisfortelling" in meeting["DESCRIPTION"]
 
+    listed = await chat.say("ola", "/samling")
+    assert "/samling kalender" in listed[-1].text
+    await chat.say("kari", "/samling fjern 1")  # a meeting taken out leaves the feed, and so the calendars
+    assert not (await feeds.calendar(link)).walk("VEVENT")
+
 
 async def test_a_call_keeps_its_uid_through_a_move_and_a_cancellation(feeds: Served) -> None:
     chat = feeds.chat
@@ -147,6 +152,7 @@ async def test_a_call_keeps_its_uid_through_a_move_and_a_cancellation(feeds: Ser
     await chat.say("kari", "/samsnakk avlys 1")
     cancelled = events(await feeds.calendar(link))[str(booked["UID"])]
     assert cancelled["STATUS"] == "CANCELLED"
+    assert "/samsnakk kalender" in (await chat.say("ola", "/samsnakk mine"))[-1].text
 
 
 async def test_a_wrong_or_revoked_link_is_refused(feeds: Served) -> None:

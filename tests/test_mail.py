@@ -192,6 +192,16 @@ async def test_someone_else_cannot_sign_an_address_up_and_a_leader_invites_by_li
     assert "«ikke en adresse» er ikke en e-postadresse" in bad[-1].text
 
 
+async def test_a_confirmation_link_expires_after_a_week(setup: Setup) -> None:
+    await setup.chat.say("kari", "/digest epost inviter rektor@skole.example.no")
+    link = link_in(setup.smtp.to("rektor@skole.example.no")[0], "/mail/confirm/")
+    await setup.chat.advance(timedelta(days=7, minutes=1))
+
+    assert (await setup.http("POST", link))[0] == 404
+    await setup.publish()
+    assert not setup.smtp.to("rektor@skole.example.no", "Nettverksbrev")
+
+
 # -- delivery -----------------------------------------------------------------------------------------------
 async def test_each_address_gets_one_email_through_4xx_a_dropped_connection_and_a_restart(setup: Setup) -> None:
     smtp = setup.smtp
