@@ -13,7 +13,7 @@ import html
 from aiohttp import web
 
 from bot.core import Bot
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 
 CONFIRM = "/mail/confirm/{token}"
 UNSUBSCRIBE = "/mail/unsubscribe/{token}"
@@ -38,24 +38,31 @@ def page(t: Translator, title: str, text: str, button: str | None = None, status
 
 
 def mail_routes(app: web.Application, bot: Bot) -> None:
-    t = bot.translator_for()
+    async def reader(request: web.Request, kind: str) -> Translator:
+        """The reader's language when the token is known, else the configured one."""
+        language = await bot.services["mail"].language_of(**{kind: request.match_info["token"]})
+        return translator(language) if language else bot.translator_for()
 
-    async def confirm_page(_request: web.Request) -> web.Response:
+    async def confirm_page(request: web.Request) -> web.Response:
+        t = await reader(request, "confirm_token")
         return page(t, t.t("Confirm the weekly digest"), t.t("Press the button to get the weekly digest by e-mail."),
                     t.t("Yes, send me the digest"))  # fmt: skip
 
     async def confirm(request: web.Request) -> web.Response:
+        t = await reader(request, "confirm_token")
         if await bot.services["mail"].confirm_token(request.match_info["token"]):
             return page(t, t.t("Confirmed"), t.t("You will get the weekly digest by e-mail. Every e-mail has a "
                                                  "link to stop it."))  # fmt: skip
         return page(t, t.t("This link does not work"), t.t("It has been used already, or it has expired."),
                     status=404)  # fmt: skip
 
-    async def unsubscribe_page(_request: web.Request) -> web.Response:
+    async def unsubscribe_page(request: web.Request) -> web.Response:
+        t = await reader(request, "unsubscribe_token")
         return page(t, t.t("Unsubscribe"), t.t("Press the button to stop the weekly digest by e-mail."),
                     t.t("Unsubscribe"))  # fmt: skip
 
     async def unsubscribe(request: web.Request) -> web.Response:
+        t = await reader(request, "unsubscribe_token")
         await bot.services["mail"].unsubscribe(request.match_info["token"])
         # The same answer whether or not the token was known: it tells nobody which links are live.
         return page(t, t.t("Unsubscribed"), t.t("You get no more e-mails from this network, and your address "

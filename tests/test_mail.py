@@ -119,7 +119,7 @@ def body(message: EmailMessage, subtype: str) -> str:
 
 
 def code_in(message: EmailMessage) -> str:
-    found = re.search(r"bekreft ([A-Z2-9]{8})", body(message, "plain"))
+    found = re.search(r"(?:bekreft|confirm) ([A-Z2-9]{8})", body(message, "plain"))
     assert found is not None
     return found.group(1)
 
@@ -332,3 +332,17 @@ def test_the_mail_configuration_is_checked_and_the_password_comes_only_from_the_
     cfg = load_config(toml, env=env)
     assert check_config(cfg, env) == []
     assert mail.MailOptions.from_config(cfg, env).password == "hemmelig"
+
+
+async def test_each_reader_gets_the_issue_in_their_own_language(setup: Setup) -> None:
+    await setup.chat.say("ola", "/samskap innstillinger språk en")
+    await confirmed(setup, "ola", "ola@skole.example.no")
+    await confirmed(setup, "per", "per@skole.example.no")
+    await setup.publish()
+
+    [english] = setup.smtp.to("ola@skole.example.no", "Digest for Nordnettet")
+    [norwegian] = setup.smtp.to("per@skole.example.no", "Nettverksbrev for Nordnettet")
+    assert "Unsubscribe" in body(english, "html") and "Meld av" in body(norwegian, "html")
+    assert ('lang="en"' in body(english, "html")) and ('lang="nb"' in body(norwegian, "html"))
+    status, page = await setup.http("GET", str(english["List-Unsubscribe"]).strip("<>"))
+    assert status == 200 and 'lang="en"' in page and "Press the button to stop" in page

@@ -179,6 +179,16 @@ class MailService:
                 return False
             return await repo.confirm(found.id, self.bot.clock.now())
 
+    async def language_of(self, *, confirm_token: str = "", unsubscribe_token: str = "") -> str | None:
+        """The language the address reads, for the pages behind its links."""
+        async with self.bot.db.read() as s:
+            repo = MailSubscriptions(s)
+            if confirm_token:
+                found = await repo.by_confirm_hash(_hash(confirm_token))
+            else:
+                found = await repo.by_unsubscribe_token(unsubscribe_token)
+        return found.language if found is not None else None
+
     async def unsubscribe(self, token: str) -> bool:
         """One click (RFC 8058) or the link in the body: the address is forgotten at once."""
         async with self.bot.db.session() as s:
