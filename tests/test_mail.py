@@ -346,3 +346,21 @@ async def test_each_reader_gets_the_issue_in_their_own_language(setup: Setup) ->
     assert ('lang="en"' in body(english, "html")) and ('lang="nb"' in body(norwegian, "html"))
     status, page = await setup.http("GET", str(english["List-Unsubscribe"]).strip("<>"))
     assert status == 200 and 'lang="en"' in page and "Press the button to stop" in page
+
+
+async def test_sends_to_one_server_are_spaced_by_its_rate_limit() -> None:
+    from adapters.mail.adapter import RateLimit
+
+    clock, slept = [100.0], []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        clock[0] += seconds
+
+    limit = RateLimit(4.0, now=lambda: clock[0], sleep=sleep)
+    for _ in range(3):
+        await limit.wait()
+    clock[0] += 10  # a quiet spell: the next send need not wait
+    await limit.wait()
+
+    assert slept == [0.25, 0.25]

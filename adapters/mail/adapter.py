@@ -62,19 +62,23 @@ class MailOptions:
 
 
 class RateLimit:
-    """At most `per_second` sends begin each second, across every task using this server."""
+    """At most `per_second` sends begin each second, across every task sending to this server."""
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(
+        self, per_second: float, *, now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:  # fmt: skip
         self.interval = 1.0 / per_second
+        self._now, self._sleep = now, sleep
         self._next = 0.0
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self._lock:
-            delay = self._next - time.monotonic()
+            delay = self._next - self._now()
             if delay > 0:
-                await asyncio.sleep(delay)
-            self._next = max(time.monotonic(), self._next) + self.interval
+                await self._sleep(delay)
+            self._next = max(self._now(), self._next) + self.interval
 
 
 class MailAdapter:
