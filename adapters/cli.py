@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from adapters import mail
 from bot.app import build_bot, freeze_startup_objects, shutdown
 from bot.clock import OffsetClock, SystemClock
 from bot.config import Config, check_config, file_problems, load_config, secret_values
@@ -150,6 +151,7 @@ async def _demo(config: Config) -> int:
 async def _run(config: Any, options: dict[str, Any]) -> None:
     clock = OffsetClock() if config.adapter == "console" else SystemClock()
     bot = await build_bot(config, clock=clock)
+    mail.attach(bot)
     runner = importlib.import_module(f"adapters.{config.adapter}.runner")
     freeze_startup_objects()
     # Sending stops with the signal itself: the rest of a fan-out is stored for the other workers.

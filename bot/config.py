@@ -98,13 +98,16 @@ KNOWN_SECTIONS: dict[str, set[str]] = {
     },
     "samsnakk": {"video_base_url"},
     "teams": {"host", "tenants", "keys_url"},
+    # The address people reach samskap's HTTP port at: leaders' links, calendar feeds, links in e-mails.
     "web": {"base_url"},
+    # SMTP for the digest by e-mail; the password only from SAMSKAP_SMTP_PASSWORD(_FILE).
+    "mail": {"host", "port", "security", "username", "from_address", "timeout", "rate_per_second"},
 }  # fmt: skip
 
 # Read only from the environment or `<NAME>_FILE`, never from the TOML file.
 SECRET_NAMES = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET", "DISCORD_BOT_TOKEN",
-    "SAMSKAP_SECRET_KEY", "SAMSKAP_WEB_SECRET", "MicrosoftAppPassword",
+    "SAMSKAP_SECRET_KEY", "SAMSKAP_WEB_SECRET", "SAMSKAP_SMTP_PASSWORD", "MicrosoftAppPassword",
     "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET",
 )  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -204,7 +207,51 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                     cfg.problems.append(f"{env_key} must be a whole number (it is {value!r}).")
                     continue
             setattr(cfg, attr, value)
+    if env.get("SAMSKAP_PUBLIC_URL"):
+        cfg.sections.setdefault("web", {})["base_url"] = env["SAMSKAP_PUBLIC_URL"]
     return cfg
+
+
+def public_url(cfg: Config) -> str:
+    """`[web] base_url` (or SAMSKAP_PUBLIC_URL) without its trailing slash; "" when not set."""
+    return str(cfg.section("web").get("base_url") or "").rstrip("/")
+
+
+def _mail_problems(cfg: Config, env: dict[str, str]) -> list[str]:
+    """`[mail]`: only checked once a host is set (without one, nothing is sent by e-mail)."""
+    mail = cfg.section("mail")
+    if not mail.get("host"):
+        return []
+    found = []
+    if mail.get("security", "starttls") not in ("starttls", "tls", "none"):
+        found.append(f"[mail] security must be starttls, tls or none (it is {mail.get('security')!r}).")
+    if "@" not in str(mail.get("from_address", "")):
+        found.append("[mail] from_address must be the address the digest is sent from, like samskap@skole.no.")
+    if mail.get("username") and not secret("SAMSKAP_SMTP_PASSWORD", env):
+        found.append("[mail] username is set but SAMSKAP_SMTP_PASSWORD (or SAMSKAP_SMTP_PASSWORD_FILE) is not.")
+    if not public_url(cfg):
+        found.append("[mail] needs [web] base_url (or SAMSKAP_PUBLIC_URL): e-mails link there to confirm and leave.")
+    for key in ("port", "timeout", "rate_per_second"):
+        value = mail.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            found.append(f"[mail] {key} must be a positive number (it is {value!r}).")
+    return found
+
+
+def _public_url_problems(cfg: Config) -> list[str]:
+    url = public_url(cfg)
+    if not url:
+        return []
+    from yarl import URL
+
+    try:
+        parsed = URL(url)
+    except ValueError:
+        parsed = None
+    local = parsed is not None and parsed.host in ("localhost", "127.0.0.1", "::1")
+    if parsed is None or not parsed.host or not (parsed.scheme == "https" or (parsed.scheme == "http" and local)):
+        return [f"[web] base_url must be an https:// address people can reach (it is {url!r})."]
+    return []
 
 
 def _reason(error: Exception) -> str:
@@ -224,6 +271,8 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
     if problems:  # values of the wrong type would trip the checks below
         return problems
     problems += _section_problems(cfg)
+    problems += _public_url_problems(cfg)
+    problems += _mail_problems(cfg, env)
     if not normalise_language(cfg.language):
         problems.append(
             f"Language {cfg.language!r} is not supported; use 'nb' (bokmål), 'nn' (nynorsk) or 'en' (English)."

@@ -31,6 +31,8 @@ KEYWORDS = {
     "MembershipError": None,
     "SettingError": None,
     "SamlingError": None,
+    "CalendarError": None,
+    "MailError": None,
     "check_text": (3,),
 }
 SOURCES = ("bot", "adapters")

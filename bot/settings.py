@@ -72,10 +72,27 @@ class SettingSpec:
     show: Callable[[Any, str], str] | None = None
 
 
+@dataclass(frozen=True)
+class MemberCommand:
+    """A member's setting that is more than a stored value (an e-mail address to confirm, a calendar
+    link): `/samskap innstillinger <name> <args>` runs `handler` with `<args>` as `ctx.args`."""
+
+    names: tuple[str, ...]
+    handler: Callable[[Any], Awaitable[None]]
+    help: str  # English msgid: how to use it, shown with the settings
+
+
 class SettingsRegistry:
     def __init__(self) -> None:
         self.network: dict[str, SettingSpec] = {}
         self.member: dict[str, SettingSpec] = {}
+        self.member_commands: dict[str, MemberCommand] = {}
+
+    def declare_member_command(self, command: MemberCommand) -> None:
+        for name in command.names:
+            if name in self.member_commands or name in self.member:
+                raise ValueError(f"member setting {name} declared twice")
+            self.member_commands[name] = command
 
     def declare_network(self, spec: SettingSpec) -> None:
         if spec.name in self.network:

@@ -225,6 +225,20 @@ COLUMNS: dict[str, dict[str, Personal]] = {
         # The published snapshot: names, comments, notes and titles of the week.
         "content": Personal(Holds.WORDS, exported=False, erase="eraser", why="the network's published digest"),
     },
+    # Only the hash of the secret link: the link itself is shown to the member once.
+    "calendar_feeds": {**_nothing("token_hash created_at"), "member_id": _member()},
+    "mail_subscriptions": {
+        **_nothing(
+            "network_id language status confirm_hash code_hash confirm_expires_at unsubscribe_token created_at "
+            "confirmed_at bounced_at"
+        ),
+        "member_id": _member(),
+        "invited_by_id": _member(),
+        # A member's own address, or one a leader invited (no member: its unsubscribe link deletes it).
+        "address": _words("member_id"),
+        # The mail server's reason for refusing the address, which often repeats it.
+        "last_error": _words("member_id"),
+    },
 }
 
 

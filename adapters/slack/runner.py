@@ -15,6 +15,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from adapters.calendar_http import calendar_routes
+from adapters.mail_http import mail_routes
 from adapters.ops_http import BODY_TIMEOUT, application, ops_routes, serve_http_or_exit
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
@@ -47,6 +49,8 @@ def web_app(
         app.router.add_post(EVENTS_PATH, events)
     ops_routes(app, slack.bot, socket_mode.down if socket_mode is not None else lambda: None)
     leader_routes(app, slack.bot)
+    calendar_routes(app, slack.bot)
+    mail_routes(app, slack.bot)
     flow = slack.bolt.oauth_flow
     if flow is not None:
 

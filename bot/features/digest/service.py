@@ -32,7 +32,7 @@ from bot.features.digest.fetch import (
     positive_setting,
 )
 from bot.features.digest.urls import MAX_LINKS_PER_MESSAGE, InvalidUrl, canonical_url, find_urls, remove_urls
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from bot.limits import check_length
 from bot.messages import Message, Part, Section
 from bot.outbox import sent_message
@@ -527,7 +527,7 @@ class DigestService:
             issue = await Digests(s).issue(network_id, period)  # the winner's content, if another worker won
         if issue is None or issue.status != "published" or issue.content is None:
             return Published("skipped", period)
-        counts = await self._fan_out(network, period, self.render(network, issue.content))
+        counts = await self._fan_out(network, period, self.render(network, issue.content), issue.content)
         return Published(status, period, *counts)
 
     async def _freeze(self, network: Network, issue_id: int, now: datetime) -> str:
@@ -559,15 +559,32 @@ class DigestService:
         found += [Destination.dm(self.bot.user_of(m)) for m in members if self.bot.settings.member_value(m, DM_OPTION)]
         return found
 
-    async def _fan_out(self, network: Network, period: str, message: Message) -> tuple[int, int, int]:
-        destinations = await self.destinations(network)
+    async def _by_mail(self, network: Network, content: dict[str, Any] | None) -> list[tuple[Destination, Message]]:
+        """Confirmed e-mail addresses, each with the issue in the language its reader chose."""
+        mail = self.bot.services.get("mail")
+        if mail is None or content is None:
+            return []
+        rendered: dict[str, Message] = {}
+        found = []
+        for destination, language in await mail.destinations(network):
+            if language not in rendered:
+                rendered[language] = compose.render(
+                    content, translator(language), network_name=network.name, timezone=network.timezone
+                )
+            found.append((destination, rendered[language]))
+        return found
+
+    async def _fan_out(
+        self, network: Network, period: str, message: Message, content: dict[str, Any] | None = None
+    ) -> tuple[int, int, int]:
+        pairs = [(d, message) for d in await self.destinations(network)] + await self._by_mail(network, content)
         async with self.bot.db.session() as s:
             leaders = await Members(s).leaders(network.id)
         notify = leaders[0].id if leaders else None
         limit = asyncio.Semaphore(self.fanout_concurrency)
         tally = {"sent": 0, "duplicate": 0, "pending": 0, "failed": 0}
 
-        async def one(destination: Destination) -> None:
+        async def one(destination: Destination, message: Message) -> None:
             async with limit:
                 result = await self.bot.outbox.deliver(
                     delivery_key(network.id, period, destination), destination, message,
@@ -575,7 +592,7 @@ class DigestService:
                 )  # fmt: skip
                 tally[result.status] = tally.get(result.status, 0) + 1
 
-        tasks = [asyncio.ensure_future(one(d)) for d in destinations]
+        tasks = [asyncio.ensure_future(one(d, m)) for d, m in pairs]
         try:
             await asyncio.gather(*tasks)
         finally:

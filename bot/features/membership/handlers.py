@@ -118,6 +118,10 @@ def register(bot: Bot, service: MembershipService) -> None:
             ctx.translator = ctx.bot.translator_for(ctx.member, ctx.network)
             await ctx.reply(ctx.t("I will write to you in English."))
             return
+        if (command := ctx.bot.settings.member_commands.get(setting_code(name))) is not None:
+            ctx.args = raw.strip()
+            await command.handler(ctx)
+            return
         spec = ctx.bot.settings.member.get(setting_code(name))
         if spec is None:
             await ctx.reply(ctx.t("There is no setting called {name}.", name=name))
@@ -400,6 +404,8 @@ def settings_message(ctx: Context) -> Message:
     parts: list = [Section(ctx.t("Your settings"), tuple(fields))]
     if buttons:
         parts.append(Buttons(tuple(buttons)))
+    for command in dict.fromkeys(ctx.bot.settings.member_commands.values()):
+        parts.append(ContextLine(ctx.t(command.help)))
     parts.append(
         ContextLine(
             ctx.t("Change one with /samskap innstillinger <name> <value>, e.g. /samskap innstillinger språk en")

@@ -8,6 +8,8 @@ from bot.context import Context
 from bot.features.samlinger import cards
 from bot.features.samlinger.service import SamlingError, SamlingService
 from bot.i18n import N_
+from bot.messages import Context as ContextLine
+from bot.messages import Message
 from bot.numbers import leading_number
 
 if TYPE_CHECKING:
@@ -24,7 +26,9 @@ def register(bot: Bot, service: SamlingService) -> None:
         assert ctx.network is not None and ctx.member is not None
         samlinger = await service.upcoming(ctx.network)
         tz, now = service.tz(ctx.network), ctx.bot.clock.now()
-        await ctx.reply(cards.upcoming(ctx.translator, samlinger, tz, ctx.member.is_leader, now))
+        message = cards.upcoming(ctx.translator, samlinger, tz, ctx.member.is_leader, now)
+        hint = ContextLine(ctx.t("Have the meetings in your own calendar: /samling kalender"))
+        await ctx.reply(Message((*message.parts, hint), message.summary))
 
     @r.command(
         COMMAND,

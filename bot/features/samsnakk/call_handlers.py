@@ -321,12 +321,18 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         assert ctx.member is not None and ctx.network is not None
         views = await calls.my_calls(ctx.member)
         if not views:
-            await ctx.reply(ctx.t("You have no calls booked. Book one with /samsnakk @name [time]."))
+            await ctx.reply(
+                Message.of(
+                    Text(ctx.t("You have no calls booked. Book one with /samsnakk @name [time].")),
+                    ContextLine(ctx.t("Have your calls in your own calendar: /samsnakk kalender")),
+                )
+            )
             return
         await ctx.reply(
             Message.of(
                 Section(ctx.t("Your calls"), tuple(call_line(ctx, v) for v in views)),
                 ContextLine(ctx.t("Move or cancel with /samsnakk flytt <nr> <time> or /samsnakk avlys <nr>.")),
+                ContextLine(ctx.t("Have your calls in your own calendar: /samsnakk kalender")),
             )
         )
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapter import DeliveryError, SentMessage
+from bot.calendar import CalendarEvent, invitation, member_person, organizer
 from bot.events import Conversation
 from bot.features.samsnakk.common import (
     DEFAULT_MINUTES,
@@ -32,7 +33,6 @@ from bot.features.samsnakk.common import (
     video_base,
     who,
 )
-from bot.features.samsnakk.ics import call_invitation
 from bot.i18n import Translator
 from bot.limits import check_length
 from bot.messages import Attachment, Button, Buttons, Context, Message, Section, Text
@@ -631,17 +631,7 @@ class CallService:
         return f"{video_base(self.bot, view.network)}samskap-{view.call.room}"
 
     def _ics(self, view: CallView, person: Member, t: Translator, *, cancelled: bool = False) -> Attachment:
-        content = call_invitation(
-            uid=f"samsnakk-{view.call.id}@samskap",
-            sequence=view.call.version,
-            start=view.call.starts_at,
-            minutes=view.call.minutes,
-            summary=t.t("Samsnakk with {name}", name=view.names_for(person.id, t)),
-            description=view.call.topic or t.t("A quick talk two and two"),
-            url=self.video_url(view),
-            now=self.now(),
-            cancelled=cancelled,
-        )
+        content = invitation(call_event(view, person, t, self.video_url(view), cancelled=cancelled), self.now())
         return Attachment("samsnakk.ics", content, "text/calendar")
 
     async def _send_proposal(self, view: CallView) -> None:
@@ -739,6 +729,24 @@ class CallService:
             await adapter.update(SentMessage(conv, call.posted_message_id), Message.text(text))
         except DeliveryError as error:
             log.warning("samsnakk: could not update the post of call %s (%s)", call.id, error.code)
+
+
+def call_event(view: CallView, person: Member, t: Translator, url: str, *, cancelled: bool = False) -> CalendarEvent:
+    """The call as `person` sees it in a calendar; the same UID in the invitation and in the feed."""
+    call = view.call
+    return CalendarEvent(
+        uid=f"samsnakk-{call.id}@samskap",
+        sequence=call.version,
+        start=call.starts_at,
+        end=call.starts_at + timedelta(minutes=call.minutes),
+        summary=t.t("Samsnakk with {name}", name=view.names_for(person.id, t)),
+        description=call.topic or t.t("A quick talk two and two"),
+        url=url,
+        location=url,
+        organizer=organizer(view.network.name),
+        attendees=tuple(member_person(m.id, m.display_name) for m in view.people()),
+        cancelled=cancelled or call.status == "cancelled",
+    )
 
 
 def _room() -> str:
