@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from adapters.console.adapter import ConsoleAdapter
-from adapters.ops_http import application, ops_routes, serve_http
-from adapters.web import leader_routes
+from adapters.http_pages import samskap_pages
+from adapters.ops_http import application, serve_http
 from bot.app import start_background, tick
 from bot.clock import OffsetClock
 from bot.core import Bot
@@ -85,8 +85,7 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
 async def start_http(bot: Bot, port: int) -> web.AppRunner:
     """The leaders' page and the operator's routes, on this machine only: the console is a demo."""
     app = application()
-    ops_routes(app, bot, lambda: None)
-    leader_routes(app, bot, {"local_url": f"http://127.0.0.1:{port}"})
+    samskap_pages(app, bot, lambda: None, {"local_url": f"http://127.0.0.1:{port}"})
     return await serve_http(app, "127.0.0.1", port)
 
 

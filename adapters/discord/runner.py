@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.discord.client import DiscordAdapter
 from adapters.discord.events import PLATFORM
 from adapters.discord.options import DiscordOptions
-from adapters.ops_http import application, ops_routes, serve_http_or_exit
-from adapters.web import leader_routes
+from adapters.http_pages import samskap_pages
+from adapters.ops_http import application, serve_http_or_exit
 from bot.app import start_background, stop_gracefully
 from storage.models.core import Member
 from storage.repositories.discord import Stash
@@ -87,8 +87,7 @@ def ops_app(bot: Bot, adapter: DiscordAdapter) -> web.Application:
         return None if client.is_ready() and not client.is_closed() else "the Discord gateway is not connected"
 
     app = application()
-    ops_routes(app, bot, gateway_down)
-    leader_routes(app, bot)
+    samskap_pages(app, bot, gateway_down)
     return app
 
 

@@ -9,10 +9,12 @@ rate limit. No address or server answer is logged: only the subscription id and 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiosmtplib
@@ -91,13 +93,17 @@ class MailAdapter:
         self.on_bounce = on_bounce
         self.rate = RateLimit(options.rate_per_second)
 
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         assert destination.user is not None
         subscription_id = int(destination.user.id)
         recipient = await self.lookup(subscription_id)
         if recipient is None:  # unsubscribed, erased or bounced since the message was queued
             raise DeliveryError("gone", retryable=False)
         mail = email_message(message, self.envelope(recipient), self.clock.now())
+        if key:  # a repeat after a crash carries the same Message-ID, which mail clients show once
+            del mail["Message-ID"]
+            domain = self.options.from_address.rpartition("@")[2] or "samskap"
+            mail["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
         await self.rate.wait()
         try:
             # Flattened here: aiosmtplib's own policy would fold (and so encode) List-Unsubscribe.
@@ -114,6 +120,13 @@ class MailAdapter:
             raise DeliveryError("network", retryable=True) from None
         conversation = Conversation(PLATFORM, destination.user.workspace_id, destination.user.id, is_direct=True)
         return SentMessage(conversation, str(mail["Message-ID"]))
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        """SMTP cannot be asked what a server already took: an e-mail a stopped worker had handed over
+        goes again (with the same Message-ID)."""
+        return None
 
     async def _refused(self, subscription_id: int, code: int, reason: str) -> None:
         if 400 <= code < 500 or code < 0:  # aiosmtplib gives -1 when the server went away mid-answer

@@ -15,13 +15,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.calendar_http import calendar_routes
-from adapters.mail_http import mail_routes
-from adapters.ops_http import BODY_TIMEOUT, application, ops_routes, serve_http_or_exit
+from adapters.http_pages import samskap_pages
+from adapters.ops_http import BODY_TIMEOUT, application, serve_http_or_exit
 from adapters.slack.app import SlackApp
 from adapters.slack.options import SlackOptions
 from adapters.slack.signing import SignatureCheck
-from adapters.web import leader_routes
 from bot.app import start_background, stop_gracefully
 from bot.core import Bot
 from storage.secrets import SecretKeyError
@@ -47,10 +45,7 @@ def web_app(
             return await to_aiohttp_response(response)
 
         app.router.add_post(EVENTS_PATH, events)
-    ops_routes(app, slack.bot, socket_mode.down if socket_mode is not None else lambda: None)
-    leader_routes(app, slack.bot)
-    calendar_routes(app, slack.bot)
-    mail_routes(app, slack.bot)
+    samskap_pages(app, slack.bot, socket_mode.down if socket_mode is not None else lambda: None)
     flow = slack.bolt.oauth_flow
     if flow is not None:
 

@@ -17,7 +17,8 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.ops_http import application, ops_routes, serve_http
+from adapters.http_pages import samskap_pages
+from adapters.ops_http import application, serve_http
 from adapters.teams.auth import MESSAGES_PATH, TokenSource, bot_connector_auth, service_url_matches, token_source
 from adapters.teams.client import TeamsAdapter
 from adapters.teams.connector import Connector
@@ -65,7 +66,7 @@ def web_app(bot: Bot, adapter: TeamsAdapter, options: TeamsOptions) -> web.Appli
     app = application()
     app.middlewares.append(bot_connector_auth(options))
     app.router.add_post(MESSAGES_PATH, messages)
-    ops_routes(app, bot, lambda: None)
+    samskap_pages(app, bot, lambda: None)
     return app
 
 
