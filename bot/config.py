@@ -290,11 +290,6 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         problems.append("database_url must start with sqlite:/// or postgresql://.")
     if cfg.adapter not in ("console", "slack", "discord", "teams"):
         problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack, discord or teams.")
-    if cfg.adapter not in ("console", "slack", "discord"):
-        problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack or discord.")
-    base_url = cfg.section("web").get("base_url", "")
-    if base_url and not (isinstance(base_url, str) and base_url.startswith(("https://", "http://"))):
-        problems.append(f"[web] base_url must start with https:// (or http://); it is {base_url!r}.")
     unreadable = [p for name in SECRET_NAMES if (p := secret_file_problem(name, env))]
     problems += unreadable
     if unreadable:  # "Slack needs SLACK_BOT_TOKEN" would only repeat it

@@ -129,6 +129,8 @@ COLUMNS: dict[str, dict[str, Personal]] = {
     "slack_oauth_states": _nothing("state expires_at"),
     # A hash of a request Slack sent (event id, trigger id or signed body), kept an hour against replays.
     "slack_seen_requests": _nothing("key expires_at"),
+    # The key that signs leaders' links to the overview page, when SAMSKAP_WEB_SECRET is not set.
+    "web_secrets": _nothing("name value created_at"),
     "teams_tenants": {**_nothing("tenant_id service_url bot_id updated_at")},
     "teams_people": {
         **_nothing("tenant_id updated_at"),

@@ -255,7 +255,7 @@ def test_the_public_address_comes_from_the_file_or_the_environment(tmp_path) -> 
     wrong = Config(sections={"web": {"base_url": "samskap.kommune.no", "secret": "x"}})
     problems = check_config(wrong, env={})
     assert "Unknown setting 'secret' in [web] of defaults." in problems
-    assert "[web] base_url must start with https:// (or http://); it is 'samskap.kommune.no'." in problems
+    assert "[web] base_url must be an https:// address people can reach (it is 'samskap.kommune.no')." in problems
 
 
 async def test_the_console_serves_the_page_when_given_a_port(tmp_path) -> None:  # type: ignore[no-untyped-def]
