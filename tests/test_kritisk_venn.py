@@ -329,3 +329,25 @@ async def test_a_deleted_thread_keeps_every_text_and_the_summary_still_comes(net
         await chat.say("kari", "/kritiskvenn neste 1")
     summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
     assert "Hvor mange voksne er ute?" in summary and "Hvem bestemmer sonene?" in summary
+
+
+async def test_the_presenter_hears_when_the_round_starts_as_promised(network_chat: Chat) -> None:
+    chat = network_chat
+    replies = await start_round(chat, friends="2", names="@ola @per")
+    assert "jeg sier fra når runden starter" in replies[-1].text
+    await chat.click("ola", "Ja, jeg blir med")
+    assert not any("har startet" in text for text in dms(chat, "kari"))
+    await chat.click("per", "Ja, jeg blir med")
+    started = [text for text in dms(chat, "kari") if "har startet" in text]
+    assert len(started) == 1 and "ola" in started[0] and "per" in started[0]
+
+
+async def test_a_friend_whose_invitation_lapsed_is_told(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.advance(timedelta(minutes=11))  # per never answered the live round's invitation
+    lapsed = dms(chat, "per")[-1]
+    assert "ikke lenger åpen" in lapsed and "#1" in lapsed
+    assert "lise" in invited(chat)

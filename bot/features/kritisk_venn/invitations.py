@@ -24,6 +24,7 @@ from bot.features.kritisk_venn.phases import (
 from bot.features.kritisk_venn.selection import Candidate, choose_friends
 from bot.i18n import N_
 from bot.mentions import find_member
+from bot.messages import Message
 from storage.models.core import Member, Network
 from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members
@@ -33,7 +34,7 @@ from storage.repositories.kritisk_venn import KritiskVennRepo
 class Invitations(RoundBase):
     if TYPE_CHECKING:
 
-        async def begin(self, session_id: int) -> None: ...
+        async def begin(self, session_id: int, *, by_presenter: bool = False) -> None: ...
 
     async def create(self, network: Network, presenter: Member, origin: Conversation, request: Request) -> Created:
         now = self._now()
@@ -184,8 +185,22 @@ class Invitations(RoundBase):
             if session is None or session.token != token:
                 return
             expired = await repo.answer(session_id, member_id, ("invited",), "expired", self._now())
+            member = await Members(s).get(member_id) if expired else None
+        if member is not None:
+            await self._tell_lapsed(session, member)
         if expired:
             await self._after_no(session_id)
+
+    async def _tell_lapsed(self, session: KvSession, member: Member) -> None:
+        """The invitation said "answer by"; whoever did not should not find its buttons working later."""
+        loaded = await self._load(session.id)
+        if loaded is None:
+            return
+        _session, presenter, network = loaded
+        t = self.bot.translator_for(member, network)
+        await self._dm(f"kv:{session.token}:lapsed:{member.id}", member, Message.text(
+            t.t("Your invitation to be a critical friend for {name} in round #{id} is no longer open: the time to "
+                "answer has passed. Thank you all the same!", name=presenter.display_name, id=session.id)))
 
     async def open_to_volunteers(self, session_id: int, member: Member) -> None:
         session, presenter, network = await self._presenter_only(session_id, member)
@@ -211,4 +226,4 @@ class Invitations(RoundBase):
         accepted, _pending = await self.friend_counts(session.id)
         if accepted == 0:
             raise KvError(N_("Nobody has said yes yet, so there is nobody to start with."))
-        await self.begin(session.id)
+        await self.begin(session.id, by_presenter=True)

@@ -43,8 +43,10 @@ log = logging.getLogger(__name__)
 
 
 class Protocol(RoundBase):
-    async def begin(self, session_id: int) -> None:
-        """Open the thread or group and start phase 1. Safe to call again (it is retried)."""
+    async def begin(self, session_id: int, *, by_presenter: bool = False) -> None:
+        """Open the thread or group and start phase 1. Safe to call again (it is retried).
+
+        The presenter was promised word when the round starts, unless she started it herself."""
         async with self.bot.db.session() as s:
             repo = KritiskVennRepo(s)
             session = await repo.get(session_id)
@@ -79,7 +81,27 @@ class Protocol(RoundBase):
                          where=where)),
                 ContextLine(t.t("/kritiskvenn status shows where the round is.")),
             ))  # fmt: skip
+        if not by_presenter:
+            await self._tell_presenter_started(session, presenter, network, friends)
         await self._enter_phase(session.id, -1, 0)
+
+    async def _tell_presenter_started(
+        self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
+    ) -> None:
+        t = self.bot.translator_for(presenter, network)
+        where = (
+            t.t("in the thread under the announcement in the channel")
+            if session.venue == "thread" and not session.conversation_gone
+            else t.t("in a group conversation with you and the critical friends")
+            if not session.conversation_gone
+            else t.t("in direct messages")
+        )
+        names = ", ".join(f.display_name for f in friends)
+        await self._dm(f"kv:{session.token}:started:{presenter.id}", presenter, Message.of(
+            Text(t.t("Your kritisk venn round #{id} has started with {names}, {where}.",
+                     id=session.id, names=names, where=where)),
+            ContextLine(t.t("/kritiskvenn status shows where the round is.")),
+        ))  # fmt: skip
 
     async def _open_conversation(
         self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
