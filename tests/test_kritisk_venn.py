@@ -91,7 +91,9 @@ async def test_full_live_round_with_decline_restart_late_contribution_and_summar
     await chat.say("lise", "/kritiskvenn bidra 1 Hvor lenge varer friminuttet?")
     await chat.click("siri", "Bidra")
     await chat.submit("siri", {"text": "Har de voksne faste soner?"})
-    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]  # everyone asked: the phase moved on
+    assert "Fase 2 av 6" in in_thread(chat, thread)[-1]  # everyone asked: the last answer is awaited
+    await chat.say("kari", "Ja, tre soner.", conversation=thread)
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]  # everyone asked and was answered: the phase moved on
 
     # Probing: nobody writes, so the reminder goes out, then the deadline moves the round on.
     await chat.advance(timedelta(minutes=4))
@@ -194,6 +196,7 @@ async def test_a_friend_who_leaves_the_network_is_removed_and_the_round_goes_on(
     await chat.say("kari", "/kritiskvenn neste 1")
     await chat.say("per", "/samskap slett-meg bekreft")
     await chat.say("ola", "Hvor ofte har dere inspeksjon?", conversation=thread_of(chat))
+    await chat.say("kari", "Hver dag.", conversation=thread_of(chat))
     assert "Fase 3 av 6" in in_thread(chat, thread_of(chat))[-1]  # ola was the only friend left
 
 
@@ -324,9 +327,9 @@ async def test_a_deleted_thread_keeps_every_text_and_the_summary_still_comes(net
     await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread_of(chat))
     chat.adapter.deleted_conversations.add("general")  # the platform answers "gone" from now on
     await chat.say("per", "/kritiskvenn bidra 1 Hvem bestemmer sonene?")
-    assert sum("slettet" in text for text in dms(chat, "kari")) == 1
-    for _ in range(5):
+    for _ in range(6):  # the clarifying questions wait for the presenter's answer, so she moves on herself
         await chat.say("kari", "/kritiskvenn neste 1")
+    assert sum("slettet" in text for text in dms(chat, "kari")) == 1
     summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
     assert "Hvor mange voksne er ute?" in summary and "Hvem bestemmer sonene?" in summary
 
@@ -351,3 +354,23 @@ async def test_a_friend_whose_invitation_lapsed_is_told(network_chat: Chat) -> N
     lapsed = dms(chat, "per")[-1]
     assert "ikke lenger åpen" in lapsed and "#1" in lapsed
     assert "lise" in invited(chat)
+
+
+async def test_clarifying_questions_wait_for_the_presenters_answer_which_is_in_her_summary(
+    network_chat: Chat,
+) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    thread = thread_of(chat)
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread)
+    await chat.say("per", "Hvor lenge varer friminuttet?", conversation=thread)
+    assert "Fase 2 av 6" in in_thread(chat, thread)[-1]  # the presenter has not answered yet
+    await chat.say("kari", "Fire voksne, tjue minutter.", conversation=thread)
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]
+    for _ in range(5):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
+    assert "Hvor lenge varer friminuttet?" in summary and "Fire voksne, tjue minutter." in summary

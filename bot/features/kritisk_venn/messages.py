@@ -223,13 +223,16 @@ def reminder(t: Translator, session: KvSession, index: int, deadline: str, prese
 def summary(t: Translator, session: KvSession, contributions: Sequence[tuple[KvContribution, Member]]) -> Message:
     groups: dict[str, list[str]] = {}
     for contribution, author in contributions:
-        groups.setdefault(contribution.kind, []).append(f"• {contribution.text} — {author.display_name}")
+        # The presenter's answers stay under the questions they answer, in the order they were written.
+        kind = "questions" if contribution.kind in ("clarifying", "probing", "answer") else contribution.kind
+        bullet = "  ↳" if contribution.kind == "answer" else "•"
+        groups.setdefault(kind, []).append(f"{bullet} {contribution.text} — {author.display_name}")
     parts: list = [
         Section(t.t("Summary of your kritisk venn round #{id}", id=session.id),
                 ((t.t("Focus question"), session.focus_question),)),
     ]  # fmt: skip
     sections = (
-        (t.t("Questions you were asked"), groups.get("clarifying", []) + groups.get("probing", [])),
+        (t.t("Questions you were asked"), groups.get("questions", [])),
         (t.t("Warm feedback"), groups.get("warm", [])),
         (t.t("Cool feedback"), groups.get("cool", [])),
         (t.t("Suggestions"), groups.get("suggestion", [])),

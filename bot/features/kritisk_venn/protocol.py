@@ -81,9 +81,9 @@ class Protocol(RoundBase):
                          where=where)),
                 ContextLine(t.t("/kritiskvenn status shows where the round is.")),
             ))  # fmt: skip
+        await self._enter_phase(session.id, -1, 0)
         if not by_presenter:
             await self._tell_presenter_started(session, presenter, network, friends)
-        await self._enter_phase(session.id, -1, 0)
 
     async def _tell_presenter_started(
         self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
@@ -253,8 +253,14 @@ class Protocol(RoundBase):
         if speakers in ("presenter", "everyone"):
             expected.append(presenter)
         async with self.bot.db.session() as s:
-            written = await KritiskVennRepo(s).contributors_in_phase(session.id, session.phase)
-        return [m for m in expected if m.id not in written]
+            in_phase = [c for c, _m in await KritiskVennRepo(s).contributions(session.id) if c.phase == session.phase]
+        written = {c.member_id for c in in_phase}
+        missing = [m for m in expected if m.id not in written]
+        if not missing and PHASES[session.phase].presenter_answers and in_phase[-1:] and (
+            in_phase[-1].member_id != presenter.id
+        ):
+            missing.append(presenter)  # the last question is still unanswered
+        return missing
 
     async def contribute(self, session_id: int, member: Member, text: str, phase_hint: int | None = None,
                          kind_hint: str | None = None) -> Contributed:  # fmt: skip
