@@ -374,3 +374,16 @@ async def test_clarifying_questions_wait_for_the_presenters_answer_which_is_in_h
         await chat.say("kari", "/kritiskvenn neste 1")
     summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
     assert "Hvor lenge varer friminuttet?" in summary and "Fire voksne, tjue minutter." in summary
+
+
+async def test_a_friend_who_declines_is_replaced_from_a_school_the_round_has_no_friend_from(
+    network_chat: Chat,
+) -> None:
+    chat = network_chat
+    await chat.say("siri", "/samskap bli-med Sørby skole")
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await start_round(chat, friends="2")
+    assert invited(chat) == {"ola", "per"}
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ikke denne gangen")
+    assert invited(chat) == {"ola", "per", "lise"}  # not siri, from ola's school

@@ -97,7 +97,9 @@ class Invitations(RoundBase):
                 )
                 for m in members.values()
             ]
-            chosen = [members[c.member_id] for c in choose_friends(presenter.id, presenter.school, candidates, needed)]
+            taken = [m.school for _f, m in taking_part]
+            picked = choose_friends(presenter.id, presenter.school, candidates, needed, taken)
+            chosen = [members[c.member_id] for c in picked]
             for member in chosen:
                 await repo.add_friend(session.id, member.id, "chosen", "invited", now)
         for member in chosen:
