@@ -273,7 +273,7 @@ async def test_a_round_over_days_runs_its_phases_on_working_days_and_ends_with_a
     finished_at = None
     for _ in range(24 * 4):
         await chat.advance(timedelta(hours=1))
-        if any("Oppsummering" in text for text in dms(chat, "kari")):
+        if any("Oppsummering" in text or "Ingen skrev noe" in text for text in dms(chat, "kari")):
             finished_at = chat.clock.now()
             break
     assert finished_at is not None
@@ -387,3 +387,15 @@ async def test_a_friend_who_declines_is_replaced_from_a_school_the_round_has_no_
     await chat.click("ola", "Ja, jeg blir med")
     await chat.click("per", "Ikke denne gangen")
     assert invited(chat) == {"ola", "per", "lise"}  # not siri, from ola's school
+
+
+async def test_a_round_where_nobody_wrote_ends_without_an_empty_summary(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    for _ in range(30):  # every phase of the live round runs out
+        await chat.advance(timedelta(minutes=1))
+    assert not any("Oppsummering" in text for text in dms(chat, "kari"))
+    assert "Ingen skrev noe" in dms(chat, "kari")[-1]
+    assert "uten at noen skrev" in in_thread(chat, thread_of(chat))[-1]

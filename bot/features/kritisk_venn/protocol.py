@@ -310,18 +310,26 @@ class Protocol(RoundBase):
         if not finished or loaded is None:
             return
         session, presenter, network = loaded
+        async with self.bot.db.session() as s:
+            contributions = [
+                (c, m) for c, m in await KritiskVennRepo(s).contributions(session.id) if c.kind not in ("late",)
+            ]
         t = self.bot.translator_for(None, network)
+        tp = self.bot.translator_for(presenter, network)
+        if not any(c.kind != "presentation" for c, _m in contributions):
+            # A summary of empty headings helps nobody; say plainly that nothing was written.
+            await self._post(session, presenter, network, "closing", Message.text(
+                t.t("Kritisk venn #{id} has ended without anyone writing, so there is no summary.", id=session.id)))
+            await self._dm(f"kv:{session.token}:summary", presenter, Message.text(
+                tp.t("Nobody wrote anything in your kritisk venn round #{id}, so there is no summary. "
+                     "You can start a new round with /kritiskvenn.", id=session.id)))  # fmt: skip
+            return
         closing = Message.of(
             Text(t.t("Kritisk venn #{id} is finished. Thank you for kind and honest questions and feedback! "
                      "{name} gets a summary.", id=session.id, name=presenter.display_name)),
             ContextLine(t.t("What is written here after the end is passed on to {name}.", name=presenter.display_name)),
         )  # fmt: skip
         await self._post(session, presenter, network, "closing", closing)
-        async with self.bot.db.session() as s:
-            contributions = [
-                (c, m) for c, m in await KritiskVennRepo(s).contributions(session.id) if c.kind not in ("late",)
-            ]
-        tp = self.bot.translator_for(presenter, network)
         await self._dm(f"kv:{session.token}:summary", presenter, msg.summary(tp, session, contributions))
 
     async def cancel(self, session_id: int, member: Member) -> None:
