@@ -399,3 +399,9 @@ async def test_a_round_where_nobody_wrote_ends_without_an_empty_summary(network_
     assert not any("Oppsummering" in text for text in dms(chat, "kari"))
     assert "Ingen skrev noe" in dms(chat, "kari")[-1]
     assert "uten at noen skrev" in in_thread(chat, thread_of(chat))[-1]
+
+
+async def test_naming_yourself_as_a_friend_is_explained(network_chat: Chat) -> None:
+    replies = await start_round(network_chat, friends="2", names="@kari @ola")
+    assert "ikke være din egen kritiske venn" in replies[-1].text
+    assert "ikke medlem av nettverket" not in replies[-1].text

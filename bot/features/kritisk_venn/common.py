@@ -60,6 +60,7 @@ class Created:
     invited: list[str]  # display names
     not_found: list[str]  # mentions that named nobody who can be asked
     short: int  # how many friends are missing even after asking everyone eligible
+    named_self: bool = False  # the presenter named herself among the friends
 
 
 @dataclass(frozen=True)

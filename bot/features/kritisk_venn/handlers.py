@@ -107,6 +107,8 @@ def register(bot: Bot, service: KritiskVennService) -> None:
                     )
                 )
             )
+        if created.named_self:
+            parts.append(Text(ctx.t("You named yourself; as the presenter you cannot be your own critical friend.")))
         if not parts or created.short:
             accepted, pending = await service.friend_counts(session.id)
             parts.extend(msg.shortfall(ctx.translator, session, accepted, pending).parts)

@@ -40,10 +40,13 @@ class Invitations(RoundBase):
         now = self._now()
         not_found: list[str] = []
         named: list[Member] = []
+        named_self = False
         async with self.bot.db.session() as s:
             for token in request.names:
                 found = await find_member(s, network.id, token)
-                if found is None or found.id == presenter.id or not self.bot.settings.member_value(found, OPTION):
+                if found is not None and found.id == presenter.id:
+                    named_self = True
+                elif found is None or not self.bot.settings.member_value(found, OPTION):
                     not_found.append(token)
                 elif found.id not in {m.id for m in named}:
                     named.append(found)
@@ -70,7 +73,7 @@ class Invitations(RoundBase):
             await self._send_invitation(session, presenter, network, member, "named")
         chosen = await self._invite_more(session, presenter, network)
         short = session.friends_wanted - len(named) - len(chosen)
-        return Created(session, [m.display_name for m in named + chosen], not_found, max(0, short))
+        return Created(session, [m.display_name for m in named + chosen], not_found, max(0, short), named_self)
 
     async def _invite_more(self, session: KvSession, presenter: Member, network: Network) -> list[Member]:
         """Invite as many as the round still needs, chosen fairly; returns who was invited."""
