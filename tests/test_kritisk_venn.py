@@ -405,3 +405,28 @@ async def test_naming_yourself_as_a_friend_is_explained(network_chat: Chat) -> N
     replies = await start_round(network_chat, friends="2", names="@kari @ola")
     assert "ikke være din egen kritiske venn" in replies[-1].text
     assert "ikke medlem av nettverket" not in replies[-1].text
+
+
+async def test_a_round_short_of_friends_starts_with_those_who_said_yes_when_the_presenter_does_not_choose(
+    network_chat: Chat,
+) -> None:
+    chat = network_chat
+    await start_round(chat, friends="3")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ikke denne gangen")
+    stuck = dms(chat, "kari")[-1]
+    assert "finner ikke nok kritiske venner" in stuck and "Har du ikke valgt innen" in stuck
+    await chat.advance(timedelta(minutes=11))
+    assert "har startet med ola" in dms(chat, "kari")[-1]
+    assert "Fase 1 av 6" in in_thread(chat, thread_of(chat))[-1]
+
+
+async def test_a_round_nobody_said_yes_to_is_cancelled_when_the_presenter_does_not_choose(chat: Chat) -> None:
+    await chat.say("kari", "/samskap bli-med Nordby skole")
+    await chat.say("nils", "/samskap bli-med Nordby skole")
+    replies = await start_round(chat, friends="2")
+    assert "Har du ikke valgt innen" in replies[-1].text  # nobody from another school to ask at all
+    await chat.advance(timedelta(minutes=11))
+    assert "har avlyst den" in dms(chat, "kari")[-1]
+    replies = await chat.say("kari", "/kritiskvenn status")
+    assert "avlyst" in replies[-1].text

@@ -37,6 +37,7 @@ JOB_DEADLINE = "kritisk_venn.deadline"
 JOB_REMIND = "kritisk_venn.remind"
 JOB_INVITE = "kritisk_venn.invitation_expired"
 JOB_BEGIN = "kritisk_venn.begin"
+JOB_STUCK = "kritisk_venn.stuck"  # a round short of friends that the presenter has not decided on
 
 
 class KvError(UserError):

@@ -111,7 +111,8 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             parts.append(Text(ctx.t("You named yourself; as the presenter you cannot be your own critical friend.")))
         if not parts or created.short:
             accepted, pending = await service.friend_counts(session.id)
-            parts.extend(msg.shortfall(ctx.translator, session, accepted, pending).parts)
+            decide_by = "" if pending else await service.decide_by(session, ctx.member, ctx.network, 0)
+            parts.extend(msg.shortfall(ctx.translator, session, accepted, pending, decide_by).parts)
         parts.append(ContextLine(ctx.t("/kritiskvenn status shows your rounds; /kritiskvenn avbryt {id} cancels.",
                                        id=session.id)))  # fmt: skip
         await ctx.reply(Message.of(*parts))

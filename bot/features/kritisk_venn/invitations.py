@@ -10,6 +10,7 @@ from bot.events import Conversation
 from bot.features.kritisk_venn import messages as msg
 from bot.features.kritisk_venn.common import (
     JOB_INVITE,
+    JOB_STUCK,
     MAX_FRIENDS,
     OPTION,
     Created,
@@ -139,7 +140,38 @@ class Invitations(RoundBase):
             async with self.bot.db.session() as s:
                 asked = len(await KritiskVennRepo(s).friends(session.id))
             t = self.bot.translator_for(presenter, network)
-            await self._dm(f"kv:{session.token}:stuck:{asked}", presenter, msg.shortfall(t, session, accepted, 0))
+            decide_by = await self.decide_by(session, presenter, network, asked)
+            await self._dm(f"kv:{session.token}:stuck:{asked}", presenter,
+                           msg.shortfall(t, session, accepted, 0, decide_by))  # fmt: skip
+
+    async def decide_by(self, session: KvSession, presenter: Member, network: Network, asked: int) -> str:
+        """A round nobody more can be asked for does not wait forever: if the presenter has not chosen
+        by the time another answer would be due, it starts with those who said yes, or is cancelled."""
+        deadline = invitation_deadline(session.pace, self._now(), network.timezone)
+        await self.bot.scheduler.schedule(
+            JOB_STUCK, deadline, {"session": session.id, "token": session.token},
+            key=f"kv:{session.token}:stuck-deadline:{asked}",
+        )  # fmt: skip
+        return self._when(presenter, network, deadline)
+
+    async def stuck_deadline_reached(self, session_id: int, token: str) -> None:
+        loaded = await self._load(session_id)
+        if loaded is None or loaded[0].token != token or loaded[0].status != "inviting":
+            return
+        session, presenter, network = loaded
+        accepted, pending = await self.friend_counts(session.id)
+        if pending:
+            return  # someone new was asked since: their answer (or silence) decides
+        if accepted:
+            await self.begin(session.id)
+            return
+        async with self.bot.db.session() as s:
+            if not await KritiskVennRepo(s).set_status(session.id, ("inviting",), "cancelled", self._now()):
+                return
+        t = self.bot.translator_for(presenter, network)
+        await self._dm(f"kv:{session.token}:stuck-cancelled", presenter, Message.text(
+            t.t("Nobody could be found to be a critical friend in round #{id} in time, so I have cancelled it. "
+                "You can try again later with /kritiskvenn.", id=session.id)))  # fmt: skip
 
     async def answer(self, session_id: int, member: Member, yes: bool) -> str:
         """A friend's (or volunteer's) answer; returns an English msgid for the reply."""

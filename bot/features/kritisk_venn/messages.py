@@ -103,7 +103,7 @@ def invitation(t: Translator, session: KvSession, presenter: Member, deadline: s
     )  # fmt: skip
 
 
-def shortfall(t: Translator, session: KvSession, accepted: int, pending: int) -> Message:
+def shortfall(t: Translator, session: KvSession, accepted: int, pending: int, decide_by: str = "") -> Message:
     buttons = [Button(t.t("Open to volunteers"), "kritisk_venn.volunteers", str(session.id), "primary")]
     if accepted:
         buttons.append(Button(t.t("Start with those who said yes"), "kritisk_venn.start_now", str(session.id)))
@@ -117,6 +117,8 @@ def shortfall(t: Translator, session: KvSession, accepted: int, pending: int) ->
         Buttons(tuple(buttons)),
         ContextLine(t.t("/kritiskvenn frivillige {id} · /kritiskvenn start {id} · /kritiskvenn avbryt {id}",
                         id=session.id)),
+        *([ContextLine(t.t("If you have not chosen by {deadline}, I start the round with those who said yes, "
+                           "or cancel it if nobody has.", deadline=decide_by))] if decide_by else []),
     )  # fmt: skip
 
 
