@@ -430,3 +430,38 @@ async def test_a_round_nobody_said_yes_to_is_cancelled_when_the_presenter_does_n
     assert "har avlyst den" in dms(chat, "kari")[-1]
     replies = await chat.say("kari", "/kritiskvenn status")
     assert "avlyst" in replies[-1].text
+
+
+async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_chat: Chat) -> None:
+    chat = any_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange voksne er ute?")
+    replies = await chat.say("kari", "/kritiskvenn slett 1")
+    assert "pågår fortsatt" in replies[-1].text
+    replies = await chat.say("kari", "/kritiskvenn avbryt 1")
+    assert "tas vare på til du sletter det" in replies[-1].text
+    replies = await chat.say("per", "/kritiskvenn slett 1")
+    assert "ikke skrevet noe" in replies[-1].text
+    replies = await chat.say("kari", "/kritiskvenn slett 1")
+    assert "/kritiskvenn slett 1 bekreft" in replies[-1].text
+    assert "#1" in (await chat.say("kari", "/kritiskvenn status"))[-1].text
+    replies = await chat.say("kari", "/kritiskvenn slett 1 bekreft")
+    assert "Runde #1 er slettet" in replies[-1].text
+    assert "ingen kritisk venn-runder" in (await chat.say("kari", "/kritiskvenn status"))[-1].text
+
+
+async def test_a_friend_deletes_what_she_wrote_in_a_round(any_chat: Chat) -> None:
+    chat = any_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange voksne er ute?")
+    replies = await chat.say("ola", "/kritiskvenn delete 1")
+    assert "Det du skrev i runde #1, er slettet" in replies[-1].text
+    for _ in range(6):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    assert not any("Hvor mange voksne" in text for text in dms(chat, "kari"))

@@ -337,6 +337,20 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             return
         await share(ctx, session_id, ctx.event.values.get("note", ""))
 
+    @r.command(COMMAND, sub=("slett", "delete"), access="member", usage="N [bekreft]",
+               help=N_("Delete your ended round, or what you wrote in a round"))  # fmt: skip
+    async def delete_command(ctx: Context) -> None:
+        assert ctx.member is not None
+        if (found := await with_id(ctx, ctx.args, "/kritiskvenn slett N")) is None:
+            return
+        session_id, rest = found
+        try:
+            reply = await service.delete(session_id, ctx.member, rest.strip().lower() in ("bekreft", "confirm"))
+        except KvError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(ctx.t(reply, id=session_id))
+
     # -- overview --------------------------------------------------------------------------------
     @r.command(COMMAND, sub=("status",), access="member", help=N_("Your running and past kritisk venn rounds"))
     async def status(ctx: Context) -> None:

@@ -354,6 +354,28 @@ class Protocol(RoundBase):
             await self._post(session, presenter, network, "cancelled", Message.text(
                 t.t("{name} has cancelled this round. Thank you all.", name=presenter.display_name)))  # fmt: skip
 
+    async def delete(self, session_id: int, member: Member, confirmed: bool) -> str:
+        """The presenter deletes her ended round, with what the friends wrote (so she confirms first);
+        a friend deletes her own contributions. Returns an English msgid for the reply."""
+        loaded = await self._load(session_id)
+        if loaded is None or loaded[0].network_id != member.network_id:
+            raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
+        session, presenter, _network = loaded
+        async with self.bot.db.session() as s:
+            repo = KritiskVennRepo(s)
+            if member.id != presenter.id:
+                if not await repo.delete_contributions(session.id, member.id):
+                    raise KvError(N_("You have written nothing in round #{id}."), id=session.id)
+                return N_("What you wrote in round #{id} is deleted.")
+            if session.status in ("inviting", "running"):
+                raise KvError(N_("Round #{id} is still going on. Cancel it first: /kritiskvenn avbryt {id}"),
+                              id=session.id)  # fmt: skip
+            if not confirmed:
+                return N_("This deletes round #{id} with everything in it, also what the critical friends wrote. "
+                          "To delete it: /kritiskvenn slett {id} bekreft")  # fmt: skip
+            await repo.delete_session(session.id)
+        return N_("Round #{id} is deleted.")
+
     async def share_note(self, session_id: int, member: Member, text: str) -> None:
         session, _presenter, _network = await self._presenter_only(session_id, member)
         if session.status != "done":
