@@ -204,9 +204,15 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.accept")
     async def accept(ctx: Context) -> None:
         assert ctx.member is not None
-        view, version, _ = await call_from(ctx, ("proposed",))
-        await calls.accept(view, ctx.member, version)
-        await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
+        view, version, _ = await call_from(ctx, ("proposed", "guest"))
+        fresh = await calls.accept(view, ctx.member, version)
+        if fresh.call.status == "guest" and fresh.guest is not None:
+            await ctx.reply(ctx.t("Accepted. I have asked {name} too; you all get the video link and a calendar "
+                                  "invitation when they have answered.", name=fresh.guest.display_name))  # fmt: skip
+        elif len(fresh.people()) > 2:
+            await ctx.reply(ctx.t("Accepted. You all get the video link and a calendar invitation."))
+        else:
+            await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
 
     @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage="[#nr]")
     async def decline_cmd(ctx: Context) -> None:
@@ -215,7 +221,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.decline")
     async def decline(ctx: Context) -> None:
         assert ctx.member is not None
-        view, _version, _ = await call_from(ctx, ("proposed",))
+        view, _version, _ = await call_from(ctx, ("proposed", "guest"))
         await calls.decline(view, ctx.member)
         await ctx.reply(ctx.t("Declined. I have told them."))
 
@@ -263,7 +269,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.cancel")
     async def cancel(ctx: Context) -> None:
         assert ctx.member is not None
-        view, _version, _ = await call_from(ctx, ("open", "proposed", "confirmed"))
+        view, _version, _ = await call_from(ctx, ("open", "proposed", "guest", "confirmed"))
         await calls.cancel(view, ctx.member)
         await ctx.reply(ctx.t("Call #{id} is cancelled.", id=view.call.id))
 
