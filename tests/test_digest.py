@@ -519,3 +519,14 @@ async def test_a_second_publish_says_when_the_digest_went_out(chat: Chat, server
     assert "ingenting til nettverksbrevet ennå" not in again.text
     assert len(digests(chat)) == 1
 
+
+async def test_a_digest_of_one_day_names_the_day_once(chat: Chat, server: DigestWebServer) -> None:
+    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.tick()
+    await chat.say("kari", "/digest publiser")
+    await chat.advance(timedelta(hours=1))
+    await chat.say("per", f"/del {server.url('/plain')} Også god")
+    await chat.tick()
+    await chat.say("kari", "/digest publiser")
+    second = digests(chat)[-1].text
+    assert "Dette skjedde 7. september 2026" in second and "fra 7. september til" not in second
