@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from bot.core import Bot
 
 OPTION = "kritiskvenn"
-MAX_FRIENDS = 4
-MIN_FRIENDS = 2
+MAX_FRIENDS = msg.MAX_FRIENDS
+MIN_FRIENDS = msg.MIN_FRIENDS
 LATE_PHASE = LAST_PHASE + 1  # contributions that came after the round ended
 BEGIN_RETRY = timedelta(minutes=1)
 

@@ -31,6 +31,7 @@ STUDENT_NOTICE = N_(
     "Write nothing that can identify a student: no names, no class with few pupils, no details others "
     "could recognise. Describe the situation, not the person."
 )
+MIN_FRIENDS, MAX_FRIENDS = 2, 4
 TEXT_LIMIT = 3000
 FOCUS_LIMIT = NAMES_LIMIT = NOTE_LIMIT = 500
 START_LIMITS = {"practice": TEXT_LIMIT, "focus": FOCUS_LIMIT, "names": NAMES_LIMIT, "friends": 10}
@@ -68,7 +69,8 @@ def start_form(t: Translator, practice: str = "") -> Form:
                       initial=practice),
             FormField("focus", t.t("Your focus question"), "text", max_length=FOCUS_LIMIT,
                       hint=t.t("The one question you most want help to think about.")),
-            FormField("friends", t.t("Number of critical friends (2–4)"), "number", initial="3"),
+            FormField("friends", t.t("Number of critical friends (2–4)"), "number", initial="3",
+                      min_value=MIN_FRIENDS, max_value=MAX_FRIENDS),
             FormField("pace", t.t("Pace"), "choice", initial="days",
                       choices=(("days", t.t("Over days (the whole round over 3 working days)")),
                                ("live", t.t("Live (about 25 minutes, phases of a few minutes)")))),
