@@ -386,6 +386,8 @@ async def test_two_mentions_book_a_call_for_three_and_a_length_can_be_given(netw
     chat = network_chat
     asked = await chat.say("kari", "/samsnakk @ola @per fre 9 30 min")
     assert "Jeg har spurt ola om fre. 11. sep. kl. 09:00" in asked[-1].text
+    assert "jeg spør per når ola sier ja" in asked[-1].text
+    assert "så spør jeg deg" in (await chat.say("per", "/samsnakk godta 1"))[-1].text
     assert "Også invitert: per" in dms(chat, "ola", "vil gjerne ta en kjapp prat")[0].text
     replies = await chat.click("ola", "Godta")
     assert "Jeg har spurt per også" in replies[-1].text and "begge" not in replies[-1].text

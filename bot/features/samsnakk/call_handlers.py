@@ -42,6 +42,21 @@ _CALL_ID = re.compile(r"^#?(\d{1,9})$")
 _MINUTES = re.compile(r"\s+(\d{1,3})\s*(?:min|minutt|minutter|minutes?)$")
 
 
+def asked(ctx: Context, view: CallView) -> str:
+    """The requester's receipt: who is asked now, and (in a call for three) who is asked next."""
+    partner = view.partner.display_name if view.partner else ""
+    if view.guest is not None:
+        return ctx.t("I have asked {name} about {when} (call #{id}), and I ask {guest} when {name} says yes. "
+                     "You will hear when they answer.", name=partner, guest=view.guest.display_name,
+                     when=when(ctx, view.call.starts_at), id=view.call.id)  # fmt: skip
+    return ctx.t(
+        "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
+        name=partner,
+        when=when(ctx, view.call.starts_at),
+        id=view.call.id,
+    )
+
+
 def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
@@ -93,14 +108,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             rest = rest[: len(rest) - len(found_minutes.group(0)) + 1].strip()
         starts_at = read_time(ctx, rest)
         view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes, guest=guest)
-        await ctx.reply(
-            ctx.t(
-                "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
-                name=partner.display_name,
-                when=when(ctx, view.call.starts_at),
-                id=view.call.id,
-            )
-        )
+        await ctx.reply(asked(ctx, view))
 
     async def offer_slots(ctx: Context, partner: Member, guest: Member | None = None) -> None:
         """Free times of everyone involved, as buttons (a trio's third member comes as `guest`)."""
@@ -158,14 +166,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             await ctx.reply(ctx.t("That colleague is no longer in the network."))
             return
         view = await calls.propose(ctx.network, ctx.member, partner, datetime.fromisoformat(iso), guest=guest)
-        await ctx.reply(
-            ctx.t(
-                "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
-                name=partner.display_name,
-                when=when(ctx, view.call.starts_at),
-                id=view.call.id,
-            )
-        )
+        await ctx.reply(asked(ctx, view))
 
     @r.action("samsnakk.book_group")
     async def book_group(ctx: Context) -> None:

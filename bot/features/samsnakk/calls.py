@@ -248,7 +248,7 @@ class CallService:
             return await self._confirm(view, ("guest",))
         if member.id == call.guest_id:
             raise SamsnakkError(
-                "{name} answers this request; you get the invitation when it is booked.",
+                "{name} answers this request first; then I ask you.",
                 name=view.partner.display_name if view.partner else "",
             )
         if member.id not in (call.requester_id, call.partner_id):
@@ -323,7 +323,7 @@ class CallService:
             return
         if member.id == call.guest_id:
             raise SamsnakkError(
-                "{name} answers this request; you get the invitation when it is booked.",
+                "{name} answers this request first; then I ask you.",
                 name=view.partner.display_name if view.partner else "",
             )
         if call.proposed_by_id == member.id:
