@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -465,3 +465,20 @@ async def test_a_friend_deletes_what_she_wrote_in_a_round(any_chat: Chat) -> Non
     for _ in range(6):
         await chat.say("kari", "/kritiskvenn neste 1")
     assert not any("Hvor mange voksne" in text for text in dms(chat, "kari"))
+
+
+async def test_a_shared_learning_note_is_in_the_next_digest_as_promised(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange voksne er ute?")
+    for _ in range(6):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    replies = await chat.say("kari", "/kritiskvenn del 1 Voksne i friminuttet trenger et tydelig oppdrag.")
+    assert "i neste oppsummering til nettverket" in replies[-1].text
+    chat.clock.set(datetime(2026, 9, 14, 6, 1, tzinfo=UTC))  # the next weekly digest, Monday 08:00 in Oslo
+    await chat.tick()
+    digest = [s.text for s in chat.adapter.in_conversation("general") if s.message.summary.startswith("Nettverksbrev")]
+    assert digest and "tydelig oppdrag" in digest[-1] and "kari" not in digest[-1]  # without her name
