@@ -482,3 +482,19 @@ async def test_a_shared_learning_note_is_in_the_next_digest_as_promised(network_
     await chat.tick()
     digest = [s.text for s in chat.adapter.in_conversation("general") if s.message.summary.startswith("Nettverksbrev")]
     assert digest and "tydelig oppdrag" in digest[-1] and "kari" not in digest[-1]  # without her name
+
+
+async def test_volunteers_get_their_own_time_before_the_round_starts_with_those_who_said_yes(chat: Chat) -> None:
+    await chat.say("kari", "/samskap bli-med Nordby skole")
+    await chat.say("nils", "/samskap bli-med Nordby skole")
+    await chat.say("ola", "/samskap bli-med Sørby skole")
+    await start_round(chat, friends="2")
+    await chat.click("ola", "Ja, jeg blir med")  # the only one from another school: the round is short
+    await chat.advance(timedelta(minutes=5))
+    replies = await chat.say("kari", "/kritiskvenn frivillige 1")
+    assert "spurt etter frivillige" in replies[-1].text
+    assert "innen kl. 10:15" in replies[-1].text  # ten minutes from now (the clock started at 10:00 Oslo time)
+    await chat.advance(timedelta(minutes=6))  # the first decision time has passed; the volunteers' has not
+    assert not any("har startet" in text for text in dms(chat, "kari"))
+    await chat.advance(timedelta(minutes=5))
+    assert "har startet med ola" in dms(chat, "kari")[-1]

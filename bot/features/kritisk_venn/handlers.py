@@ -155,8 +155,10 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     # -- presenter's choices while inviting ------------------------------------------------------
     async def volunteers(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None
-        await service.open_to_volunteers(session_id, ctx.member)
-        await ctx.reply(ctx.t("I have asked for volunteers in the channel for round #{id}.", id=session_id))
+        decide_by = await service.open_to_volunteers(session_id, ctx.member)
+        await ctx.reply(ctx.t("I have asked for volunteers in the channel for round #{id}.", id=session_id) + " " +
+                        ctx.t("If the round does not have its friends by {deadline}, I start it with those who said "
+                              "yes, or cancel it if nobody has.", deadline=decide_by))  # fmt: skip
 
     async def start_now(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None

@@ -144,7 +144,7 @@ class Invitations(RoundBase):
             await self._dm(f"kv:{session.token}:stuck:{asked}", presenter,
                            msg.shortfall(t, session, accepted, 0, decide_by))  # fmt: skip
 
-    async def decide_by(self, session: KvSession, presenter: Member, network: Network, asked: int) -> str:
+    async def decide_by(self, session: KvSession, presenter: Member, network: Network, asked: int | str) -> str:
         """A round nobody more can be asked for does not wait forever: if the presenter has not chosen
         by the time another answer would be due, it starts with those who said yes, or is cancelled."""
         deadline = invitation_deadline(session.pace, self._now(), network.timezone)
@@ -239,7 +239,8 @@ class Invitations(RoundBase):
             t.t("Your invitation to be a critical friend for {name} in round #{id} is no longer open: the time to "
                 "answer has passed. Thank you all the same!", name=presenter.display_name, id=session.id)))
 
-    async def open_to_volunteers(self, session_id: int, member: Member) -> None:
+    async def open_to_volunteers(self, session_id: int, member: Member) -> str:
+        """Ask the channel; returns by when the round starts with those who said yes (or is cancelled)."""
         session, presenter, network = await self._presenter_only(session_id, member)
         if session.status != "inviting":
             raise KvError(N_("Round #{id} is not looking for critical friends any more."), id=session.id)
@@ -247,14 +248,19 @@ class Invitations(RoundBase):
         if channel is None:
             raise KvError(N_("I have no channel in this network to ask for volunteers in."))
         async with self.bot.db.session() as s:
-            row = await KritiskVennRepo(s).get(session.id)
+            repo = KritiskVennRepo(s)
+            row = await repo.get(session.id)
             assert row is not None
             row.open_to_volunteers = True
+            asked = len(await repo.friends(session.id))
         t = self.bot.translator_for(None, network)
         await self.bot.outbox.deliver(
             f"kv:{session.token}:volunteers", Destination.channel(channel), msg.volunteer_call(t, session, presenter),
             notify_member_id=presenter.id,
         )  # fmt: skip
+        # The volunteers get their own time to answer; the earlier decision waits for it.
+        await self.bot.scheduler.cancel(f"kv:{session.token}:stuck-deadline:{asked}")
+        return await self.decide_by(session, presenter, network, "volunteers")
 
     async def start_now(self, session_id: int, member: Member) -> None:
         session, _presenter, _network = await self._presenter_only(session_id, member)
