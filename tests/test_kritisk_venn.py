@@ -498,3 +498,19 @@ async def test_volunteers_get_their_own_time_before_the_round_starts_with_those_
     assert not any("har startet" in text for text in dms(chat, "kari"))
     await chat.advance(timedelta(minutes=5))
     assert "har startet med ola" in dms(chat, "kari")[-1]
+
+
+async def test_a_presenter_who_has_not_answered_is_reminded_and_the_deadline_still_moves_on(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    thread = thread_of(chat)
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread)
+    await chat.say("per", "Hvor lenge varer friminuttet?", conversation=thread)
+    await chat.advance(timedelta(minutes=3))  # two thirds of the clarifying phase's four minutes
+    assert "venter på svaret ditt" in dms(chat, "kari")[-1]
+    assert not any("påminnelse" in text.lower() for text in dms(chat, "ola"))  # ola has asked
+    await chat.advance(timedelta(minutes=1, seconds=30))
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]

@@ -224,6 +224,16 @@ def reminder(t: Translator, session: KvSession, index: int, deadline: str, prese
     )  # fmt: skip
 
 
+def answer_reminder(t: Translator, session: KvSession, index: int, deadline: str) -> Message:
+    """To the presenter, when the friends' questions wait for her answer."""
+    return Message.of(
+        Text(t.t("The critical friends in your round #{id} wait for your answer in {phase}, until {deadline}. "
+                 "A short answer is enough.", id=session.id, phase=phase_label(t, index), deadline=deadline)),
+        Buttons((Button(t.t("Contribute"), "kritisk_venn.contribute", str(session.id), "primary"),)),
+        ContextLine(t.t("Or type /kritiskvenn bidra {id} <text>", id=session.id)),
+    )  # fmt: skip
+
+
 def summary(t: Translator, session: KvSession, contributions: Sequence[tuple[KvContribution, Member]]) -> Message:
     groups: dict[str, list[str]] = {}
     for contribution, author in contributions:

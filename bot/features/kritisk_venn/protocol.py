@@ -242,8 +242,12 @@ class Protocol(RoundBase):
         for member in missing:
             t = self.bot.translator_for(member, network)
             deadline = self._when(member, network, session.phase_deadline)
-            await self._dm(f"kv:{session.token}:remind:{phase}:{member.id}", member,
-                           msg.reminder(t, session, phase, deadline, presenter))  # fmt: skip
+            message = (
+                msg.answer_reminder(t, session, phase, deadline)
+                if member.id == presenter.id and PHASES[phase].presenter_answers
+                else msg.reminder(t, session, phase, deadline, presenter)
+            )
+            await self._dm(f"kv:{session.token}:remind:{phase}:{member.id}", member, message)
 
     async def _still_to_write(self, session: KvSession, presenter: Member) -> list[Member]:
         speakers = PHASES[session.phase].speakers
