@@ -514,3 +514,15 @@ async def test_a_presenter_who_has_not_answered_is_reminded_and_the_deadline_sti
     assert not any("påminnelse" in text.lower() for text in dms(chat, "ola"))  # ola has asked
     await chat.advance(timedelta(minutes=1, seconds=30))
     assert "Fase 3 av 6" in in_thread(chat, thread)[-1]
+
+
+async def test_friends_still_asked_hear_when_the_round_starts_without_them_or_is_cancelled(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn start 1")
+    assert "runden har startet med dem som takket ja" in dms(chat, "per")[-1]
+
+    await start_round(chat, presenter="per", friends="2", names="@ola @kari")
+    await chat.say("per", "/kritiskvenn avbryt 2")
+    assert "per har avlyst runden" in dms(chat, "ola")[-1] and "#2" in dms(chat, "ola")[-1]

@@ -36,7 +36,7 @@ from bot.messages import Context as ContextLine
 from bot.messages import Message, Text
 from storage.models.core import Member, Network
 from storage.models.kritisk_venn import KvSession
-from storage.repositories.core import Notes
+from storage.repositories.core import Members, Notes
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ class Protocol(RoundBase):
         loaded = await self._load(session_id)
         assert loaded is not None
         session, presenter, network = loaded
+        await self._tell_withdrawn(session, presenter, network, closed, N_(
+            "Your invitation to be a critical friend for {name} in round #{id} is no longer open: the round has "
+            "started with those who said yes. Thank you all the same!"))  # fmt: skip
         friends = await self._accepted(session.id)
         conversation = (
             None if session.conversation_gone else await self._open_conversation(session, presenter, network, friends)
@@ -102,6 +105,17 @@ class Protocol(RoundBase):
                      id=session.id, names=names, where=where)),
             ContextLine(t.t("/kritiskvenn status shows where the round is.")),
         ))  # fmt: skip
+
+    async def _tell_withdrawn(
+        self, session: KvSession, presenter: Member, network: Network, member_ids: list[int], msgid: str
+    ) -> None:
+        """Those still asked when their invitation closed hear why, rather than find it out from a button."""
+        async with self.bot.db.session() as s:
+            members = [m for m in [await Members(s).get(i) for i in member_ids] if m is not None]
+        for member in members:
+            t = self.bot.translator_for(member, network)
+            await self._dm(f"kv:{session.token}:withdrawn:{member.id}", member,
+                           Message.text(t.t(msgid, name=presenter.display_name, id=session.id)))  # fmt: skip
 
     async def _open_conversation(
         self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
@@ -346,6 +360,9 @@ class Protocol(RoundBase):
             closed = await repo.withdraw_open_invitations(session.id, now)
         for member_id in closed:
             await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
+        await self._tell_withdrawn(session, presenter, network, closed, N_(
+            "Your invitation to be a critical friend for {name} in round #{id} is no longer open: {name} has "
+            "cancelled the round. Thank you all the same!"))  # fmt: skip
         await self.bot.scheduler.cancel(f"kv:{session.token}:deadline:{session.phase}")
         await self.bot.scheduler.cancel(f"kv:{session.token}:remind:{session.phase}")
         for friend in await self._accepted(session.id):
