@@ -95,6 +95,7 @@ def script() -> Iterator[str]:
     yield "per: /kritiskvenn neste 1"  # after reading the presentation
     yield "lars: /kritiskvenn bidra 1 Hvor mange elever gjelder det?"
     yield "eva: /kritiskvenn bidra 1 Hvem leder møtene?"
+    yield "per: /kritiskvenn bidra 1 Tre-fire elever; elevrådet leder møtene."  # the last question is answered
     yield "lars: /kritiskvenn bidra 1 Hva tror du de stille elevene selv ville sagt om møtene?"
     yield "per: /kritiskvenn neste 1"
     yield "eva: /kritiskvenn bidra 1 Jeg liker at elevene leder møtene; det gir eierskap."

@@ -157,6 +157,10 @@ class FormField:
     initial: str = ""
     # (value, label) pairs for kind == "choice"
     choices: tuple[tuple[str, str], ...] = ()
+    # For kind == "number": the whole numbers allowed, checked as the field is filled in where the
+    # platform can (so a wrong number does not cost the whole form); the feature checks again.
+    min_value: int | None = None
+    max_value: int | None = None
 
 
 @dataclass(frozen=True)

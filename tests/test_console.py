@@ -140,3 +140,13 @@ async def test_the_console_clock_is_where_klokke_left_it_after_a_restart(tmp_pat
     second = await run_console_in(tmp_path, ["/klokke"])
     shown = [line for line in (first + second).splitlines() if line.startswith("(klokka er nå")]
     assert len(shown) == 2 and shown[0][:24] == shown[1][:24]  # the same day and hour, not today again
+
+
+async def test_a_number_out_of_range_is_asked_again_at_once_and_the_form_is_kept(tmp_path) -> None:
+    lines = ["kari: /samskap bli-med Nordby skole", "ola: /samskap bli-med Sørby skole",
+             "per: /samskap bli-med Vestby skole", "kari: /kritiskvenn", "kari: 1",
+             "kari: Vi har faste klassemøter hver fredag.", "kari: Hvordan får jeg de stille elevene med?",
+             "kari: 7", "kari: 2", "kari: 1", "kari: 1", "kari: -"]  # fmt: skip
+    output = await run_console(f"sqlite:///{tmp_path / 'c.db'}", lines)
+    assert "(skriv et helt tall fra 2 til 4)" in output
+    assert "Kritisk venn #1 er satt opp" in output and "fra 2 til 4." not in output

@@ -488,3 +488,45 @@ async def test_a_feed_item_a_digest_already_carried_is_not_news_again(chat: Chat
     await chat.advance(timedelta(days=7))  # Monday the 21st: week 39
     [_, second] = digests(chat)
     assert server.url("/plain") in second.text and server.url("/news/1") not in second.text
+
+
+async def test_after_a_skip_or_an_early_publish_the_preview_gives_the_real_send_time(
+    chat: Chat, server: DigestWebServer
+) -> None:
+    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.tick()
+    [preview] = await chat.say("kari", "/digest forhåndsvis")
+    assert "Sendes mandag 14. september kl. 08:00" in preview.text
+    await chat.say("kari", "/digest hopp-over")
+    [preview] = await chat.say("kari", "/digest forhåndsvis")
+    assert "Sendes mandag 21. september kl. 08:00" in preview.text  # the 14th sends nothing now
+    await chat.say("kari", "/digest publiser")
+    await chat.say("per", f"/del {server.url('/plain')} Også god")
+    await chat.tick()
+    [preview] = await chat.say("kari", "/digest forhåndsvis")
+    assert "Sendes mandag 28. september kl. 08:00" in preview.text
+    [reply] = await chat.say("kari", "/digest tid")
+    assert "mandag 28. september kl. 08:00" in reply.text
+
+
+async def test_a_second_publish_says_when_the_digest_went_out(chat: Chat, server: DigestWebServer) -> None:
+    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.tick()
+    await chat.say("kari", "/digest publiser")
+    await chat.advance(timedelta(hours=1))
+    [again] = [r for r in await chat.say("kari", "/digest publiser") if r.destination.kind == "ephemeral"]
+    assert "ble publisert mandag 7. september kl. 10:00" in again.text
+    assert "ingenting til nettverksbrevet ennå" not in again.text
+    assert len(digests(chat)) == 1
+
+
+async def test_a_digest_of_one_day_names_the_day_once(chat: Chat, server: DigestWebServer) -> None:
+    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.tick()
+    await chat.say("kari", "/digest publiser")
+    await chat.advance(timedelta(hours=1))
+    await chat.say("per", f"/del {server.url('/plain')} Også god")
+    await chat.tick()
+    await chat.say("kari", "/digest publiser")
+    second = digests(chat)[-1].text
+    assert "Dette skjedde 7. september 2026" in second and "fra 7. september til" not in second

@@ -1,8 +1,21 @@
 """The circle of inspiration, trial and report, through the in-memory adapter."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
+
 from adapters.memory import Chat
+
+
+@pytest.fixture
+async def any_chat(any_database_url: str) -> AsyncIterator[Chat]:
+    """kari, ola and per on SQLite and on PostgreSQL, for what deletes rows."""
+    chat = await Chat.start(any_database_url)
+    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
+        await chat.say(name, f"/samskap bli-med {school} skole")
+    yield chat
+    await chat.close()
 
 
 async def test_idea_is_posted_in_the_channel_with_a_try_button(network_chat: Chat) -> None:
@@ -124,3 +137,38 @@ async def test_snoozing_before_the_follow_up_moves_it_a_week_and_it_comes_once(n
     await chat.advance(timedelta(days=8))
     await chat.advance(timedelta(days=14))
     assert len([s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]) == 1
+
+
+async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_tries_of_others(any_chat: Chat) -> None:
+    chat = any_chat
+    await chat.say("kari", "/ide Klassemøter hver fredag")
+    await chat.say("ola", "/ide prøv 1")
+    replies = await chat.say("ola", "/ide slett 1")
+    assert "Bare den som delte idé 1" in replies[-1].text
+    replies = await chat.say("kari", "/ide slett 1")
+    assert "1 kollega har prøvd" in replies[-1].text and "/ide slett 1 bekreft" in replies[-1].text
+    assert "Klassemøter" in (await chat.say("kari", "/ideer"))[-1].text  # nothing deleted yet
+    replies = await chat.say("kari", "/ide slett 1 bekreft")
+    assert "Idé 1 er slettet" in replies[-1].text
+    assert "Klassemøter" not in (await chat.say("kari", "/ideer"))[-1].text
+    await chat.advance(timedelta(days=30))  # ola is not asked how an idea that is gone went
+    assert not [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+
+
+async def test_an_idea_nobody_else_tried_is_deleted_at_once(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Klassemøter hver fredag")
+    replies = await chat.say("kari", "/ide delete 1")
+    assert "Idé 1 er slettet" in replies[-1].text
+
+
+async def test_a_member_deletes_her_own_report(any_chat: Chat) -> None:
+    chat = any_chat
+    await chat.say("kari", "/ide Klassemøter hver fredag")
+    await chat.say("ola", "/ide rapport 1 Vi prøvde det i 6B")
+    assert "6B" in (await chat.say("per", "/ide vis 1"))[-1].text
+    replies = await chat.say("per", "/ide slett-rapport 1")
+    assert "ingen rapport om idé 1" in replies[-1].text
+    replies = await chat.say("ola", "/ide slett-rapport 1")
+    assert "Rapporten din om idé 1 er slettet" in replies[-1].text
+    assert "6B" not in (await chat.say("per", "/ide vis 1"))[-1].text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -91,7 +91,9 @@ async def test_full_live_round_with_decline_restart_late_contribution_and_summar
     await chat.say("lise", "/kritiskvenn bidra 1 Hvor lenge varer friminuttet?")
     await chat.click("siri", "Bidra")
     await chat.submit("siri", {"text": "Har de voksne faste soner?"})
-    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]  # everyone asked: the phase moved on
+    assert "Fase 2 av 6" in in_thread(chat, thread)[-1]  # everyone asked: the last answer is awaited
+    await chat.say("kari", "Ja, tre soner.", conversation=thread)
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]  # everyone asked and was answered: the phase moved on
 
     # Probing: nobody writes, so the reminder goes out, then the deadline moves the round on.
     await chat.advance(timedelta(minutes=4))
@@ -194,6 +196,7 @@ async def test_a_friend_who_leaves_the_network_is_removed_and_the_round_goes_on(
     await chat.say("kari", "/kritiskvenn neste 1")
     await chat.say("per", "/samskap slett-meg bekreft")
     await chat.say("ola", "Hvor ofte har dere inspeksjon?", conversation=thread_of(chat))
+    await chat.say("kari", "Hver dag.", conversation=thread_of(chat))
     assert "Fase 3 av 6" in in_thread(chat, thread_of(chat))[-1]  # ola was the only friend left
 
 
@@ -270,7 +273,7 @@ async def test_a_round_over_days_runs_its_phases_on_working_days_and_ends_with_a
     finished_at = None
     for _ in range(24 * 4):
         await chat.advance(timedelta(hours=1))
-        if any("Oppsummering" in text for text in dms(chat, "kari")):
+        if any("Oppsummering" in text or "Ingen skrev noe" in text for text in dms(chat, "kari")):
             finished_at = chat.clock.now()
             break
     assert finished_at is not None
@@ -324,8 +327,202 @@ async def test_a_deleted_thread_keeps_every_text_and_the_summary_still_comes(net
     await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread_of(chat))
     chat.adapter.deleted_conversations.add("general")  # the platform answers "gone" from now on
     await chat.say("per", "/kritiskvenn bidra 1 Hvem bestemmer sonene?")
+    for _ in range(6):  # the clarifying questions wait for the presenter's answer, so she moves on herself
+        await chat.say("kari", "/kritiskvenn neste 1")
     assert sum("slettet" in text for text in dms(chat, "kari")) == 1
+    summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
+    assert "Hvor mange voksne er ute?" in summary and "Hvem bestemmer sonene?" in summary
+
+
+async def test_the_presenter_hears_when_the_round_starts_as_promised(network_chat: Chat) -> None:
+    chat = network_chat
+    replies = await start_round(chat, friends="2", names="@ola @per")
+    assert "jeg sier fra når runden starter" in replies[-1].text
+    await chat.click("ola", "Ja, jeg blir med")
+    assert not any("har startet" in text for text in dms(chat, "kari"))
+    await chat.click("per", "Ja, jeg blir med")
+    started = [text for text in dms(chat, "kari") if "har startet" in text]
+    assert len(started) == 1 and "ola" in started[0] and "per" in started[0]
+
+
+async def test_a_friend_whose_invitation_lapsed_is_told(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.advance(timedelta(minutes=11))  # per never answered the live round's invitation
+    lapsed = dms(chat, "per")[-1]
+    assert "ikke lenger åpen" in lapsed and "#1" in lapsed
+    assert "lise" in invited(chat)
+
+
+async def test_clarifying_questions_wait_for_the_presenters_answer_which_is_in_her_summary(
+    network_chat: Chat,
+) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    thread = thread_of(chat)
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread)
+    await chat.say("per", "Hvor lenge varer friminuttet?", conversation=thread)
+    assert "Fase 2 av 6" in in_thread(chat, thread)[-1]  # the presenter has not answered yet
+    await chat.say("kari", "Fire voksne, tjue minutter.", conversation=thread)
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]
     for _ in range(5):
         await chat.say("kari", "/kritiskvenn neste 1")
     summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
-    assert "Hvor mange voksne er ute?" in summary and "Hvem bestemmer sonene?" in summary
+    assert "Hvor lenge varer friminuttet?" in summary and "Fire voksne, tjue minutter." in summary
+
+
+async def test_a_friend_who_declines_is_replaced_from_a_school_the_round_has_no_friend_from(
+    network_chat: Chat,
+) -> None:
+    chat = network_chat
+    await chat.say("siri", "/samskap bli-med Sørby skole")
+    await chat.say("lise", "/samskap bli-med Østby skole")
+    await start_round(chat, friends="2")
+    assert invited(chat) == {"ola", "per"}
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ikke denne gangen")
+    assert invited(chat) == {"ola", "per", "lise"}  # not siri, from ola's school
+
+
+async def test_a_round_where_nobody_wrote_ends_without_an_empty_summary(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    for _ in range(30):  # every phase of the live round runs out
+        await chat.advance(timedelta(minutes=1))
+    assert not any("Oppsummering" in text for text in dms(chat, "kari"))
+    assert "Ingen skrev noe" in dms(chat, "kari")[-1]
+    assert "uten at noen skrev" in in_thread(chat, thread_of(chat))[-1]
+
+
+async def test_naming_yourself_as_a_friend_is_explained(network_chat: Chat) -> None:
+    replies = await start_round(network_chat, friends="2", names="@kari @ola")
+    assert "ikke være din egen kritiske venn" in replies[-1].text
+    assert "ikke medlem av nettverket" not in replies[-1].text
+
+
+async def test_a_round_short_of_friends_starts_with_those_who_said_yes_when_the_presenter_does_not_choose(
+    network_chat: Chat,
+) -> None:
+    chat = network_chat
+    await start_round(chat, friends="3")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ikke denne gangen")
+    stuck = dms(chat, "kari")[-1]
+    assert "finner ikke nok kritiske venner" in stuck and "Har du ikke valgt innen" in stuck
+    await chat.advance(timedelta(minutes=11))
+    assert "har startet med ola" in dms(chat, "kari")[-1]
+    assert "Fase 1 av 6" in in_thread(chat, thread_of(chat))[-1]
+
+
+async def test_a_round_nobody_said_yes_to_is_cancelled_when_the_presenter_does_not_choose(chat: Chat) -> None:
+    await chat.say("kari", "/samskap bli-med Nordby skole")
+    await chat.say("nils", "/samskap bli-med Nordby skole")
+    replies = await start_round(chat, friends="2")
+    assert "Har du ikke valgt innen" in replies[-1].text  # nobody from another school to ask at all
+    await chat.advance(timedelta(minutes=11))
+    assert "har avlyst den" in dms(chat, "kari")[-1]
+    replies = await chat.say("kari", "/kritiskvenn status")
+    assert "avlyst" in replies[-1].text
+
+
+async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_chat: Chat) -> None:
+    chat = any_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange voksne er ute?")
+    replies = await chat.say("kari", "/kritiskvenn slett 1")
+    assert "pågår fortsatt" in replies[-1].text
+    replies = await chat.say("kari", "/kritiskvenn avbryt 1")
+    assert "tas vare på til du sletter det" in replies[-1].text
+    replies = await chat.say("per", "/kritiskvenn slett 1")
+    assert "ikke skrevet noe" in replies[-1].text
+    replies = await chat.say("kari", "/kritiskvenn slett 1")
+    assert "/kritiskvenn slett 1 bekreft" in replies[-1].text
+    assert "#1" in (await chat.say("kari", "/kritiskvenn status"))[-1].text
+    replies = await chat.say("kari", "/kritiskvenn slett 1 bekreft")
+    assert "Runde #1 er slettet" in replies[-1].text
+    assert "ingen kritisk venn-runder" in (await chat.say("kari", "/kritiskvenn status"))[-1].text
+
+
+async def test_a_friend_deletes_what_she_wrote_in_a_round(any_chat: Chat) -> None:
+    chat = any_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange voksne er ute?")
+    replies = await chat.say("ola", "/kritiskvenn delete 1")
+    assert "Det du skrev i runde #1, er slettet" in replies[-1].text
+    for _ in range(6):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    assert not any("Hvor mange voksne" in text for text in dms(chat, "kari"))
+
+
+async def test_a_shared_learning_note_is_in_the_next_digest_as_promised(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange voksne er ute?")
+    for _ in range(6):
+        await chat.say("kari", "/kritiskvenn neste 1")
+    replies = await chat.say("kari", "/kritiskvenn del 1 Voksne i friminuttet trenger et tydelig oppdrag.")
+    assert "i neste oppsummering til nettverket" in replies[-1].text
+    chat.clock.set(datetime(2026, 9, 14, 6, 1, tzinfo=UTC))  # the next weekly digest, Monday 08:00 in Oslo
+    await chat.tick()
+    digest = [s.text for s in chat.adapter.in_conversation("general") if s.message.summary.startswith("Nettverksbrev")]
+    assert digest and "tydelig oppdrag" in digest[-1] and "kari" not in digest[-1]  # without her name
+
+
+async def test_volunteers_get_their_own_time_before_the_round_starts_with_those_who_said_yes(chat: Chat) -> None:
+    await chat.say("kari", "/samskap bli-med Nordby skole")
+    await chat.say("nils", "/samskap bli-med Nordby skole")
+    await chat.say("ola", "/samskap bli-med Sørby skole")
+    await start_round(chat, friends="2")
+    await chat.click("ola", "Ja, jeg blir med")  # the only one from another school: the round is short
+    await chat.advance(timedelta(minutes=5))
+    replies = await chat.say("kari", "/kritiskvenn frivillige 1")
+    assert "spurt etter frivillige" in replies[-1].text
+    assert "innen kl. 10:15" in replies[-1].text  # ten minutes from now (the clock started at 10:00 Oslo time)
+    await chat.advance(timedelta(minutes=6))  # the first decision time has passed; the volunteers' has not
+    assert not any("har startet" in text for text in dms(chat, "kari"))
+    await chat.advance(timedelta(minutes=5))
+    assert "har startet med ola" in dms(chat, "kari")[-1]
+
+
+async def test_a_presenter_who_has_not_answered_is_reminded_and_the_deadline_still_moves_on(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.click("per", "Ja, jeg blir med")
+    thread = thread_of(chat)
+    await chat.say("kari", "/kritiskvenn neste 1")
+    await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread)
+    await chat.say("per", "Hvor lenge varer friminuttet?", conversation=thread)
+    await chat.advance(timedelta(minutes=3))  # two thirds of the clarifying phase's four minutes
+    assert "venter på svaret ditt" in dms(chat, "kari")[-1]
+    assert not any("påminnelse" in text.lower() for text in dms(chat, "ola"))  # ola has asked
+    await chat.advance(timedelta(minutes=1, seconds=30))
+    assert "Fase 3 av 6" in in_thread(chat, thread)[-1]
+
+
+async def test_friends_still_asked_hear_when_the_round_starts_without_them_or_is_cancelled(network_chat: Chat) -> None:
+    chat = network_chat
+    await start_round(chat, friends="2", names="@ola @per")
+    await chat.click("ola", "Ja, jeg blir med")
+    await chat.say("kari", "/kritiskvenn start 1")
+    assert "runden har startet med dem som takket ja" in dms(chat, "per")[-1]
+
+    await start_round(chat, presenter="per", friends="2", names="@ola @kari")
+    await chat.say("per", "/kritiskvenn avbryt 2")
+    assert "per har avlyst runden" in dms(chat, "ola")[-1] and "#2" in dms(chat, "ola")[-1]

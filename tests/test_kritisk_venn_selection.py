@@ -126,3 +126,9 @@ def test_a_live_round_takes_about_twenty_five_minutes() -> None:
 def test_cool_feedback_is_a_suggestion_when_it_starts_like_one() -> None:
     assert classify_cool("Har du vurdert faste soner?") == "suggestion"
     assert classify_cool("Jeg lurer på hva elevene sier.") == "cool"
+
+
+def test_a_replacement_comes_from_a_school_the_round_has_no_friend_from() -> None:
+    pool = [Candidate(3, "Sørby skole"), Candidate(4, "Østby skole")]
+    chosen = [c.member_id for c in choose_friends(9, "Nordby skole", pool, 1, taken_schools=["Sørby  skole"])]
+    assert chosen == [4]

@@ -31,6 +31,7 @@ POLICIES: dict[str, tuple[timedelta, Late]] = {
     "kritisk_venn.remind": (HOUR, Late.SKIP),
     "kritisk_venn.invitation_expired": (HOUR, Late.RUN),
     "kritisk_venn.begin": (5 * MINUTE, Late.RUN),
+    "kritisk_venn.stuck": (HOUR, Late.RUN),
     "kritisk_venn.presenter_left": (HOUR, Late.RUN),
     "kritisk_venn.friend_left": (HOUR, Late.RUN),
     "samsnakk.round": (DAY, Late.SKIP),

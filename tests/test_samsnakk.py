@@ -361,6 +361,8 @@ async def test_a_trio_books_one_call_for_all_three_from_the_round(network_chat: 
     assert len(proposal) == 1 and "Også invitert: per" in proposal[0].text
     assert "kari svarer på denne forespørselen" in (await chat.say("per", "/samsnakk godta 1"))[-1].text
     await chat.click("kari", "Godta")
+    assert not dms(chat, "per", "Booket")  # per is asked before anyone books him
+    await chat.click("per", "Godta")
 
     assert len(dms(chat, "per", "Booket: samsnakk med ola og kari")) == 1
     assert len(dms(chat, "kari", "Booket: samsnakk med ola og per")) == 1
@@ -384,10 +386,39 @@ async def test_two_mentions_book_a_call_for_three_and_a_length_can_be_given(netw
     chat = network_chat
     asked = await chat.say("kari", "/samsnakk @ola @per fre 9 30 min")
     assert "Jeg har spurt ola om fre. 11. sep. kl. 09:00" in asked[-1].text
+    assert "jeg spør per når ola sier ja" in asked[-1].text
+    assert "så spør jeg deg" in (await chat.say("per", "/samsnakk godta 1"))[-1].text
     assert "Også invitert: per" in dms(chat, "ola", "vil gjerne ta en kjapp prat")[0].text
-    await chat.click("ola", "Godta")
+    replies = await chat.click("ola", "Godta")
+    assert "Jeg har spurt per også" in replies[-1].text and "begge" not in replies[-1].text
+    asked_per = dms(chat, "per", "kari og ola vil gjerne ta en kjapp prat med deg")
+    assert len(asked_per) == 1 and "fre. 11. sep. kl. 09:00" in asked_per[0].text
+    assert not dms(chat, "per", "Booket")
+    replies = await chat.click("per", "Godta")
+    assert "Dere får alle videolenken" in replies[-1].text
     booked_per = dms(chat, "per", "Booket: samsnakk med kari og ola")
     assert len(booked_per) == 1 and "30 minutter" in booked_per[0].text
+    assert len(dms(chat, "kari", "Booket: samsnakk med ola og per")) == 1
+
+
+async def test_a_third_who_declines_leaves_the_call_booked_for_the_two(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/samsnakk @ola @per fre 9")
+    await chat.click("ola", "Godta")
+    await chat.say("per", "/samsnakk avslå 1")
+    assert len(dms(chat, "kari", "per kan ikke bli med")) == 1
+    booked_kari = dms(chat, "kari", "Booket: samsnakk med ola")
+    assert len(booked_kari) == 1 and "per" not in booked_kari[0].text.split("\n")[0]
+    assert not dms(chat, "per", "Booket")
+
+
+async def test_a_third_who_never_answers_lets_the_request_expire(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/samsnakk @ola @per fre 9")
+    await chat.click("ola", "Godta")
+    await chat.advance(timedelta(days=1, minutes=1))
+    assert len(dms(chat, "kari", "per svarte ikke")) == 1 and len(dms(chat, "ola", "per svarte ikke")) == 1
+    assert not dms(chat, "kari", "Booket")
 
 
 async def test_leaders_plan_rounds_in_their_own_words(network_chat: Chat) -> None:

@@ -15,7 +15,7 @@ from adapters.console.render import describe_destination, render
 from bot.adapter import Destination, SentMessage
 from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmitted, MessageEvent, User
 from bot.i18n import Translator, translator
-from bot.messages import Attachment, Button, Buttons, Form, Message
+from bot.messages import Attachment, Button, Buttons, Form, FormField, Message
 from bot.numbers import parse_id
 
 PLATFORM = "console"
@@ -201,6 +201,12 @@ class ConsoleAdapter:
         if field_.required and not answer:
             self._ask(speaker, pending)
             return self.t.t("(this field must be filled in)")
+        if field_.kind == "number" and answer and not _number_fits(answer, field_):
+            self._ask(speaker, pending)
+            low, high = field_.min_value, field_.max_value
+            if low is not None and high is not None:
+                return self.t.t("(write a whole number from {low} to {high})", low=low, high=high)
+            return self.t.t("(write a whole number)")
         pending.answers[field_.name] = answer
         if pending.next_field_index() < len(pending.form.fields):
             self._ask(speaker, pending)
@@ -237,3 +243,13 @@ def _indent(text: str) -> str:
 
 
 LineSource = Callable[[], str]
+
+
+def _number_fits(answer: str, field_: FormField) -> bool:
+    try:
+        number = int(answer)
+    except ValueError:
+        return False
+    return (field_.min_value is None or number >= field_.min_value) and (
+        field_.max_value is None or number <= field_.max_value
+    )

@@ -285,6 +285,10 @@ def _input(field: FormField) -> dict[str, Any]:
         element = {"type": "number_input", "action_id": "value", "is_decimal_allowed": False}
         if field.initial:
             element["initial_value"] = field.initial
+        if field.min_value is not None:
+            element["min_value"] = str(field.min_value)
+        if field.max_value is not None:
+            element["max_value"] = str(field.max_value)
     else:
         max_length = max(1, min(field.max_length, MAX_INPUT_LENGTH))
         element = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.core import Member
@@ -153,6 +153,19 @@ class Ideas:
     ) -> int:
         values = {"idea_id": idea_id, "member_id": member_id, "status": status, "created_at": now}
         return int(await self.s.scalar(_INSERT_ADOPTION, values))
+
+    async def adoptions_for(self, idea_id: int) -> list[Adoption]:
+        return list((await self.s.scalars(select(Adoption).where(Adoption.idea_id == idea_id))).all())
+
+    async def delete_idea(self, idea_id: int) -> None:
+        """The idea goes with its tries, follow-ups and reports (ON DELETE CASCADE)."""
+        await self.s.execute(delete(PracticeIdea).where(PracticeIdea.id == idea_id))
+
+    async def delete_reports(self, idea_id: int, member_id: int) -> int:
+        result = await self.s.execute(
+            delete(ExperienceReport).where(ExperienceReport.idea_id == idea_id, ExperienceReport.member_id == member_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def adoptions_of(self, member_id: int) -> list[tuple[Adoption, PracticeIdea]]:
         rows = await self.s.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.core import Member
@@ -204,6 +204,16 @@ class KritiskVennRepo:
                 )
             ).all()
         ]
+
+    async def delete_session(self, session_id: int) -> None:
+        """The round goes with its friends and contributions (ON DELETE CASCADE)."""
+        await self.s.execute(delete(KvSession).where(KvSession.id == session_id))
+
+    async def delete_contributions(self, session_id: int, member_id: int) -> int:
+        result = await self.s.execute(
+            delete(KvContribution).where(KvContribution.session_id == session_id, KvContribution.member_id == member_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def contributors_in_phase(self, session_id: int, phase: int) -> set[int]:
         return set(

@@ -19,7 +19,7 @@ _INSERT_GROUPS = insert(SamsnakkGroup.__table__)
 _GROUP_IDS = select(SamsnakkGroup.id).where(SamsnakkGroup.round_id == bindparam("round_id")).order_by(SamsnakkGroup.id)
 _INSERT_PLACES = insert(SamsnakkGroupMember.__table__)
 # A call in one of these states holds its time in both people's calendars.
-ACTIVE_CALL = ("proposed", "confirmed")
+ACTIVE_CALL = ("proposed", "guest", "confirmed")  # "guest": the time is agreed, the third is asked
 
 
 class Rounds:
@@ -338,7 +338,9 @@ class Calls:
             self.s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
 
     async def all_of_member(self, member_id: int) -> list[SamsnakkCall]:
-        return await self.of_member(member_id, ("open", "proposed", "confirmed", "cancelled", "expired", "done"))
+        return await self.of_member(
+            member_id, ("open", "proposed", "guest", "confirmed", "cancelled", "expired", "done")
+        )
 
 
 # Calls are short; looking this far back is enough to find one still running at `since`.

@@ -159,7 +159,7 @@ def test_a_form_becomes_a_modal_within_limits_and_its_state_comes_back() -> None
             FormField("how", "Hva skjedde?", "long_text", hint="Skriv kort", max_length=5000),
             FormField("pick", "Anbefaler du den?", "choice", required=False, choices=(("ja", "Ja"), ("nei", "Nei")),
                       initial="nei"),
-            FormField("count", "Antall elever", "number", hint="Et tall"),
+            FormField("count", "Antall elever", "number", hint="Et tall", min_value=2, max_value=4),
         ),
         state="idea:42", notice="Ikke skriv navn på elever.",
     )  # fmt: skip
@@ -172,6 +172,7 @@ def test_a_form_becomes_a_modal_within_limits_and_its_state_comes_back() -> None
     assert how["element"]["multiline"] and how["element"]["max_length"] == 3000
     assert pick["optional"] and pick["element"]["initial_option"]["value"] == "nei"
     assert count["element"]["type"] == "number_input"
+    assert (count["element"]["min_value"], count["element"]["max_value"]) == ("2", "4")  # Slack checks it in place
     assert read_form_metadata(view["private_metadata"]) == ("idea:42", ("C1", "1700.1", False))
 
 

@@ -257,6 +257,8 @@ def render(
     span = t.t("What happened from {start} to {end}",
                start=format_day(start, timezone, t.language, "day_month"),
                end=format_day(end, timezone, t.language))  # fmt: skip
+    if start.astimezone(ZoneInfo(timezone)).date() == end.astimezone(ZoneInfo(timezone)).date():
+        span = t.t("What happened on {day}", day=format_day(end, timezone, t.language))
     parts: list[Part] = []
     if preview:
         parts.append(ContextLine(t.t("Preview — only you see this. Nothing has been sent yet.")))

@@ -89,7 +89,7 @@ def register(bot: Bot, service: DigestService) -> None:
         leader = ctx.member is not None and ctx.member.is_leader
         message = await service.latest(ctx.network, numbered=leader)
         if message is None:
-            when = await service.next_run(ctx.network)
+            when = await service.next_send(ctx.network)
             await ctx.reply(ctx.t("No digest has been published yet. The next one comes {when}.",
                                   when=_when(ctx, when)))  # fmt: skip
             return
@@ -170,7 +170,7 @@ def register(bot: Bot, service: DigestService) -> None:
             raise DigestProblem("I could not read «{text}» as a weekday and a time. Write /digest tid <weekday> "
                                 "<HH:MM>, e.g. /digest tid fredag 14:00.", text=ctx.args.strip())  # fmt: skip
         if day is None or clock is None:
-            when = await service.next_run(ctx.network)
+            when = await service.next_send(ctx.network)
             await ctx.reply(ctx.t("The next digest is sent {when}. Change it with /digest tid <weekday> <HH:MM>, "
                                   "e.g. /digest tid fredag 14:00.", when=_when(ctx, when)))  # fmt: skip
             return
@@ -205,7 +205,7 @@ def register(bot: Bot, service: DigestService) -> None:
 async def show_preview(ctx: Context, service: DigestService) -> None:
     assert ctx.network is not None
     _issue, content = await service.draft(ctx.network)
-    when = _when(ctx, await service.next_run(ctx.network))
+    when = _when(ctx, await service.next_send(ctx.network))
     if compose.is_empty(content):
         await ctx.reply(ctx.t("Nothing new for the digest yet, so nothing will be sent {when}. Share links with "
                               "/del, and ideas with /ide.", when=when))  # fmt: skip
@@ -218,7 +218,10 @@ async def show_preview(ctx: Context, service: DigestService) -> None:
 async def publish_now(ctx: Context, service: DigestService) -> None:
     assert ctx.network is not None
     result = await service.publish_now(ctx.network)
-    if result.status == "empty":
+    if result.status == "empty" and (published_at := await service.last_published_at(ctx.network)) is not None:
+        await ctx.reply(ctx.t("The digest was published {when}, and nothing new has come since, so nothing was sent.",
+                              when=_when(ctx, published_at)))  # fmt: skip
+    elif result.status == "empty":
         await ctx.reply(ctx.t("There is nothing for the digest yet, so nothing was sent."))
     elif result.status == "already":
         await ctx.reply(ctx.t("This digest was published already; nothing was sent twice."))

@@ -56,6 +56,8 @@ MAX_FEEDS = 20
 FIRST_IMPORT = timedelta(days=14)
 FETCH_BATCH = 256
 REDELIVER_AFTER = timedelta(minutes=10)
+# Weeks done ahead of time (skipped, or published early) that the next send time looks past.
+MAX_WEEKS_AHEAD = 8
 
 
 class _Unchanged(Exception):
@@ -178,17 +180,28 @@ class DigestService:
             return job.run_at if job.status == "pending" else next_cron_time(job.cron, job.timezone, job.run_at)
         return next_cron_time(DEFAULT_CRON, network.timezone, self.bot.clock.now())
 
+    async def next_send(self, network: Network) -> datetime:
+        """When the next digest goes out: the next run, or the one after when that run's digest was
+        already published early or skipped (the run then sends nothing)."""
+        run_at = await self.next_run(network)
+        job = await self.bot.scheduler.get(weekly_key(network.id))
+        cron = job.cron if job is not None and job.cron else DEFAULT_CRON
+        async with self.bot.db.session() as s:
+            for _ in range(MAX_WEEKS_AHEAD):  # a week skipped and the next published early: two runs send nothing
+                issue = await Digests(s).issue(network.id, compose.period_of(run_at, network.timezone))
+                if issue is None or issue.status not in ("published", "skipped"):
+                    break
+                run_at = next_cron_time(cron, network.timezone, run_at)
+        return run_at
+
     async def upcoming_period(self, network: Network) -> str:
         """The period of the next digest: the next run's week, or the one after if that is done."""
-        run_at = await self.next_run(network)
-        period = compose.period_of(run_at, network.timezone)
+        return compose.period_of(await self.next_send(network), network.timezone)
+
+    async def last_published_at(self, network: Network) -> datetime | None:
         async with self.bot.db.session() as s:
-            issue = await Digests(s).issue(network.id, period)
-        if issue is not None and issue.status in ("published", "skipped"):
-            job = await self.bot.scheduler.get(weekly_key(network.id))
-            cron = job.cron if job is not None and job.cron else DEFAULT_CRON
-            period = compose.period_of(next_cron_time(cron, network.timezone, run_at), network.timezone)
-        return period
+            issue = await Digests(s).latest_published(network.id)
+        return issue.published_at if issue is not None else None
 
     # -- capturing --------------------------------------------------------------------------------
     def captures_links(self, network: Network) -> bool:

@@ -149,6 +149,34 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     r.action(cards.NOT_YET)(not_yet)
 
+    @r.command(("ide", "idea"), sub=("slett", "delete"), help=N_("Delete your own idea"), usage="<nr> [bekreft]")
+    async def delete_idea(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if (number := await need_number(ctx, "/ide slett <nr>")) is None:
+            return
+        confirmed = ctx.args.split()[-1].lower() in ("bekreft", "confirm")
+        others = await service.delete(ctx.network, ctx.member, number, confirmed)
+        if others:
+            await ctx.reply(ctx.tn(
+                "{n} colleague has tried idea {id} or is trying it. Deleting it deletes their try and report too, "
+                "and I stop asking them how it went. To delete it all the same: /ide slett {id} bekreft",
+                "{n} colleagues have tried idea {id} or are trying it. Deleting it deletes their tries and reports "
+                "too, and I stop asking them how it went. To delete it all the same: /ide slett {id} bekreft",
+                others, id=number))  # fmt: skip
+            return
+        await ctx.reply(ctx.t("Idea {id} is deleted. Its post in the channel is not changed; delete it there if you "
+                              "want.", id=number))  # fmt: skip
+
+    @r.command(("ide", "idea"), sub=("slett-rapport", "delete-report"), help=N_("Delete your report on an idea"),
+               usage="<nr>")  # fmt: skip
+    async def delete_report(ctx: Context) -> None:
+        assert ctx.network is not None and ctx.member is not None
+        if (number := await need_number(ctx, "/ide slett-rapport <nr>")) is None:
+            return
+        await service.delete_report(ctx.network, ctx.member, number)
+        await ctx.reply(ctx.t("Your report on idea {id} is deleted. Where it was posted, it is not changed; delete "
+                              "it there if you want.", id=number))  # fmt: skip
+
 
 def new_idea_form(ctx: Context) -> Form:
     return Form(

@@ -221,6 +221,31 @@ class IdeasService:
         await self._spread_report(network, member, author, idea, report)
         return report, idea
 
+    async def delete(self, network: Network, member: Member, idea_id: int, confirmed: bool) -> int:
+        """Delete one's own idea. Others' tries and reports go with it, so while there are any it waits
+        for `confirmed`: returns how many colleagues it concerns (0 when deleted)."""
+        async with self.bot.db.session() as s:
+            ideas = Ideas(s)
+            idea, _own = await self._idea_and_adoption(s, network, member, idea_id)
+            if idea.author_id != member.id:
+                raise IdeaError("Only the one who shared idea {id} can delete it.", id=idea_id)
+            adoptions = await ideas.adoptions_for(idea.id)
+            others = {a.member_id for a in adoptions if a.member_id != member.id}
+            if others and not confirmed:
+                return len(others)
+            for adoption in adoptions:
+                await self._close_follow_ups(s, adoption)  # no "how did it go?" about an idea that is gone
+            await ideas.delete_idea(idea.id)
+        return 0
+
+    async def delete_report(self, network: Network, member: Member, idea_id: int) -> None:
+        async with self.bot.db.session() as s:
+            _idea, adoption = await self._idea_and_adoption(s, network, member, idea_id)
+            if not await Ideas(s).delete_reports(idea_id, member.id):
+                raise IdeaError("You have no report on idea {id}.", id=idea_id)
+            if adoption is not None and adoption.status == AdoptionStatus.REPORTED:
+                adoption.status = AdoptionStatus.NOT_YET  # tried, no longer reported; nobody asks again
+
     async def _spread_report(
         self, network: Network, reporter: Member, author: Member | None, idea: PracticeIdea, report: ExperienceReport
     ) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.kritisk_venn import erasure
 from bot.features.kritisk_venn import messages as msg
-from bot.features.kritisk_venn.common import JOB_BEGIN, JOB_DEADLINE, JOB_INVITE, JOB_REMIND
+from bot.features.kritisk_venn.common import JOB_BEGIN, JOB_DEADLINE, JOB_INVITE, JOB_REMIND, JOB_STUCK
 from bot.features.kritisk_venn.handlers import register
 from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import Translator
@@ -46,6 +46,11 @@ def setup(bot: Bot) -> None:
     @bot.scheduler.handler(JOB_INVITE, grace=timedelta(hours=1), late=Late.RUN)
     async def invitation_expired(payload: dict[str, Any], run: JobRun) -> None:
         await service.invitation_expired(payload["session"], payload["token"], payload["member"])
+
+    # A round short of friends that its presenter left undecided starts with those it has, however late.
+    @bot.scheduler.handler(JOB_STUCK, grace=timedelta(hours=1), late=Late.RUN)
+    async def stuck(payload: dict[str, Any], run: JobRun) -> None:
+        await service.stuck_deadline_reached(payload["session"], payload["token"])
 
     # Trying again to open the round's conversation: the round waits for it.
     @bot.scheduler.handler(JOB_BEGIN, grace=timedelta(minutes=5), late=Late.RUN)

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from bot.core import Bot
 
 OPTION = "kritiskvenn"
-MAX_FRIENDS = 4
-MIN_FRIENDS = 2
+MAX_FRIENDS = msg.MAX_FRIENDS
+MIN_FRIENDS = msg.MIN_FRIENDS
 LATE_PHASE = LAST_PHASE + 1  # contributions that came after the round ended
 BEGIN_RETRY = timedelta(minutes=1)
 
@@ -37,6 +37,7 @@ JOB_DEADLINE = "kritisk_venn.deadline"
 JOB_REMIND = "kritisk_venn.remind"
 JOB_INVITE = "kritisk_venn.invitation_expired"
 JOB_BEGIN = "kritisk_venn.begin"
+JOB_STUCK = "kritisk_venn.stuck"  # a round short of friends that the presenter has not decided on
 
 
 class KvError(UserError):
@@ -60,6 +61,7 @@ class Created:
     invited: list[str]  # display names
     not_found: list[str]  # mentions that named nobody who can be asked
     short: int  # how many friends are missing even after asking everyone eligible
+    named_self: bool = False  # the presenter named herself among the friends
 
 
 @dataclass(frozen=True)

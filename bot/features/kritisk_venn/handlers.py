@@ -108,9 +108,12 @@ def register(bot: Bot, service: KritiskVennService) -> None:
                     )
                 )
             )
+        if created.named_self:
+            parts.append(Text(ctx.t("You named yourself; as the presenter you cannot be your own critical friend.")))
         if not parts or created.short:
             accepted, pending = await service.friend_counts(session.id)
-            parts.extend(msg.shortfall(ctx.translator, session, accepted, pending).parts)
+            decide_by = "" if pending else await service.decide_by(session, ctx.member, ctx.network, 0)
+            parts.extend(msg.shortfall(ctx.translator, session, accepted, pending, decide_by).parts)
         parts.append(ContextLine(ctx.t("/kritiskvenn status shows your rounds; /kritiskvenn avbryt {id} cancels.",
                                        id=session.id)))  # fmt: skip
         await ctx.reply(Message.of(*parts))
@@ -153,8 +156,10 @@ def register(bot: Bot, service: KritiskVennService) -> None:
     # -- presenter's choices while inviting ------------------------------------------------------
     async def volunteers(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None
-        await service.open_to_volunteers(session_id, ctx.member)
-        await ctx.reply(ctx.t("I have asked for volunteers in the channel for round #{id}.", id=session_id))
+        decide_by = await service.open_to_volunteers(session_id, ctx.member)
+        await ctx.reply(ctx.t("I have asked for volunteers in the channel for round #{id}.", id=session_id) + " " +
+                        ctx.t("If the round does not have its friends by {deadline}, I start it with those who said "
+                              "yes, or cancel it if nobody has.", deadline=decide_by))  # fmt: skip
 
     async def start_now(ctx: Context, session_id: int) -> None:
         assert ctx.member is not None
@@ -332,6 +337,20 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
             return
         await share(ctx, session_id, ctx.event.values.get("note", ""))
+
+    @r.command(COMMAND, sub=("slett", "delete"), access="member", usage="N [bekreft]",
+               help=N_("Delete your ended round, or what you wrote in a round"))  # fmt: skip
+    async def delete_command(ctx: Context) -> None:
+        assert ctx.member is not None
+        if (found := await with_id(ctx, ctx.args, "/kritiskvenn slett N")) is None:
+            return
+        session_id, rest = found
+        try:
+            reply = await service.delete(session_id, ctx.member, rest.strip().lower() in ("bekreft", "confirm"))
+        except KvError as err:
+            await fail(ctx, err)
+            return
+        await ctx.reply(ctx.t(reply, id=session_id))
 
     # -- overview --------------------------------------------------------------------------------
     @r.command(COMMAND, sub=("status",), access="member", help=N_("Your running and past kritisk venn rounds"))

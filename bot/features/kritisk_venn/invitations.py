@@ -10,6 +10,7 @@ from bot.events import Conversation
 from bot.features.kritisk_venn import messages as msg
 from bot.features.kritisk_venn.common import (
     JOB_INVITE,
+    JOB_STUCK,
     MAX_FRIENDS,
     OPTION,
     Created,
@@ -24,6 +25,7 @@ from bot.features.kritisk_venn.phases import (
 from bot.features.kritisk_venn.selection import Candidate, choose_friends
 from bot.i18n import N_
 from bot.mentions import find_member
+from bot.messages import Message
 from storage.models.core import Member, Network
 from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members
@@ -33,16 +35,19 @@ from storage.repositories.kritisk_venn import KritiskVennRepo
 class Invitations(RoundBase):
     if TYPE_CHECKING:
 
-        async def begin(self, session_id: int) -> None: ...
+        async def begin(self, session_id: int, *, by_presenter: bool = False) -> None: ...
 
     async def create(self, network: Network, presenter: Member, origin: Conversation, request: Request) -> Created:
         now = self._now()
         not_found: list[str] = []
         named: list[Member] = []
+        named_self = False
         async with self.bot.db.session() as s:
             for token in request.names:
                 found = await find_member(s, network.id, token)
-                if found is None or found.id == presenter.id or not self.bot.settings.member_value(found, OPTION):
+                if found is not None and found.id == presenter.id:
+                    named_self = True
+                elif found is None or not self.bot.settings.member_value(found, OPTION):
                     not_found.append(token)
                 elif found.id not in {m.id for m in named}:
                     named.append(found)
@@ -69,7 +74,7 @@ class Invitations(RoundBase):
             await self._send_invitation(session, presenter, network, member, "named")
         chosen = await self._invite_more(session, presenter, network)
         short = session.friends_wanted - len(named) - len(chosen)
-        return Created(session, [m.display_name for m in named + chosen], not_found, max(0, short))
+        return Created(session, [m.display_name for m in named + chosen], not_found, max(0, short), named_self)
 
     async def _invite_more(self, session: KvSession, presenter: Member, network: Network) -> list[Member]:
         """Invite as many as the round still needs, chosen fairly; returns who was invited."""
@@ -96,7 +101,9 @@ class Invitations(RoundBase):
                 )
                 for m in members.values()
             ]
-            chosen = [members[c.member_id] for c in choose_friends(presenter.id, presenter.school, candidates, needed)]
+            taken = [m.school for _f, m in taking_part]
+            picked = choose_friends(presenter.id, presenter.school, candidates, needed, taken)
+            chosen = [members[c.member_id] for c in picked]
             for member in chosen:
                 await repo.add_friend(session.id, member.id, "chosen", "invited", now)
         for member in chosen:
@@ -133,7 +140,38 @@ class Invitations(RoundBase):
             async with self.bot.db.session() as s:
                 asked = len(await KritiskVennRepo(s).friends(session.id))
             t = self.bot.translator_for(presenter, network)
-            await self._dm(f"kv:{session.token}:stuck:{asked}", presenter, msg.shortfall(t, session, accepted, 0))
+            decide_by = await self.decide_by(session, presenter, network, asked)
+            await self._dm(f"kv:{session.token}:stuck:{asked}", presenter,
+                           msg.shortfall(t, session, accepted, 0, decide_by))  # fmt: skip
+
+    async def decide_by(self, session: KvSession, presenter: Member, network: Network, asked: int | str) -> str:
+        """A round nobody more can be asked for does not wait forever: if the presenter has not chosen
+        by the time another answer would be due, it starts with those who said yes, or is cancelled."""
+        deadline = invitation_deadline(session.pace, self._now(), network.timezone)
+        await self.bot.scheduler.schedule(
+            JOB_STUCK, deadline, {"session": session.id, "token": session.token},
+            key=f"kv:{session.token}:stuck-deadline:{asked}",
+        )  # fmt: skip
+        return self._when(presenter, network, deadline)
+
+    async def stuck_deadline_reached(self, session_id: int, token: str) -> None:
+        loaded = await self._load(session_id)
+        if loaded is None or loaded[0].token != token or loaded[0].status != "inviting":
+            return
+        session, presenter, network = loaded
+        accepted, pending = await self.friend_counts(session.id)
+        if pending:
+            return  # someone new was asked since: their answer (or silence) decides
+        if accepted:
+            await self.begin(session.id)
+            return
+        async with self.bot.db.session() as s:
+            if not await KritiskVennRepo(s).set_status(session.id, ("inviting",), "cancelled", self._now()):
+                return
+        t = self.bot.translator_for(presenter, network)
+        await self._dm(f"kv:{session.token}:stuck-cancelled", presenter, Message.text(
+            t.t("Nobody could be found to be a critical friend in round #{id} in time, so I have cancelled it. "
+                "You can try again later with /kritiskvenn.", id=session.id)))  # fmt: skip
 
     async def answer(self, session_id: int, member: Member, yes: bool) -> str:
         """A friend's (or volunteer's) answer; returns an English msgid for the reply."""
@@ -184,10 +222,25 @@ class Invitations(RoundBase):
             if session is None or session.token != token:
                 return
             expired = await repo.answer(session_id, member_id, ("invited",), "expired", self._now())
+            member = await Members(s).get(member_id) if expired else None
+        if member is not None:
+            await self._tell_lapsed(session, member)
         if expired:
             await self._after_no(session_id)
 
-    async def open_to_volunteers(self, session_id: int, member: Member) -> None:
+    async def _tell_lapsed(self, session: KvSession, member: Member) -> None:
+        """The invitation said "answer by"; whoever did not should not find its buttons working later."""
+        loaded = await self._load(session.id)
+        if loaded is None:
+            return
+        _session, presenter, network = loaded
+        t = self.bot.translator_for(member, network)
+        await self._dm(f"kv:{session.token}:lapsed:{member.id}", member, Message.text(
+            t.t("Your invitation to be a critical friend for {name} in round #{id} is no longer open: the time to "
+                "answer has passed. Thank you all the same!", name=presenter.display_name, id=session.id)))
+
+    async def open_to_volunteers(self, session_id: int, member: Member) -> str:
+        """Ask the channel; returns by when the round starts with those who said yes (or is cancelled)."""
         session, presenter, network = await self._presenter_only(session_id, member)
         if session.status != "inviting":
             raise KvError(N_("Round #{id} is not looking for critical friends any more."), id=session.id)
@@ -195,14 +248,19 @@ class Invitations(RoundBase):
         if channel is None:
             raise KvError(N_("I have no channel in this network to ask for volunteers in."))
         async with self.bot.db.session() as s:
-            row = await KritiskVennRepo(s).get(session.id)
+            repo = KritiskVennRepo(s)
+            row = await repo.get(session.id)
             assert row is not None
             row.open_to_volunteers = True
+            asked = len(await repo.friends(session.id))
         t = self.bot.translator_for(None, network)
         await self.bot.outbox.deliver(
             f"kv:{session.token}:volunteers", Destination.channel(channel), msg.volunteer_call(t, session, presenter),
             notify_member_id=presenter.id,
         )  # fmt: skip
+        # The volunteers get their own time to answer; the earlier decision waits for it.
+        await self.bot.scheduler.cancel(f"kv:{session.token}:stuck-deadline:{asked}")
+        return await self.decide_by(session, presenter, network, "volunteers")
 
     async def start_now(self, session_id: int, member: Member) -> None:
         session, _presenter, _network = await self._presenter_only(session_id, member)
@@ -211,4 +269,4 @@ class Invitations(RoundBase):
         accepted, _pending = await self.friend_counts(session.id)
         if accepted == 0:
             raise KvError(N_("Nobody has said yes yet, so there is nobody to start with."))
-        await self.begin(session.id)
+        await self.begin(session.id, by_presenter=True)

@@ -32,6 +32,7 @@ STUDENT_NOTICE = N_(
     "Write nothing that can identify a student: no names, no class with few pupils, no details others "
     "could recognise. Describe the situation, not the person."
 )
+MIN_FRIENDS, MAX_FRIENDS = 2, 4
 TEXT_LIMIT = 3000
 FOCUS_LIMIT = NAMES_LIMIT = NOTE_LIMIT = 500
 START_LIMITS = {"practice": TEXT_LIMIT, "focus": FOCUS_LIMIT, "names": NAMES_LIMIT, "friends": 10}
@@ -67,7 +68,8 @@ def start_form(t: Translator, practice: str = "") -> Form:
                       initial=practice),
             FormField("focus", t.t("Your focus question"), "text", max_length=FOCUS_LIMIT,
                       hint=t.t("The one question you most want help to think about.")),
-            FormField("friends", t.t("Number of critical friends (2–4)"), "number", initial="3"),
+            FormField("friends", t.t("Number of critical friends (2–4)"), "number", initial="3",
+                      min_value=MIN_FRIENDS, max_value=MAX_FRIENDS),
             FormField("pace", t.t("Pace"), "choice", initial="days",
                       choices=(("days", t.t("Over days (the whole round over 3 working days)")),
                                ("live", t.t("Live (about 25 minutes, phases of a few minutes)")))),
@@ -102,7 +104,7 @@ def invitation(t: Translator, session: KvSession, presenter: Member, deadline: s
     )  # fmt: skip
 
 
-def shortfall(t: Translator, session: KvSession, accepted: int, pending: int) -> Message:
+def shortfall(t: Translator, session: KvSession, accepted: int, pending: int, decide_by: str = "") -> Message:
     buttons = [Button(t.t("Open to volunteers"), "kritisk_venn.volunteers", str(session.id), "primary")]
     if accepted:
         buttons.append(Button(t.t("Start with those who said yes"), "kritisk_venn.start_now", str(session.id)))
@@ -116,6 +118,8 @@ def shortfall(t: Translator, session: KvSession, accepted: int, pending: int) ->
         Buttons(tuple(buttons)),
         ContextLine(t.t("/kritiskvenn frivillige {id} · /kritiskvenn start {id} · /kritiskvenn avbryt {id}",
                         id=session.id)),
+        *([ContextLine(t.t("If you have not chosen by {deadline}, I start the round with those who said yes, "
+                           "or cancel it if nobody has.", deadline=decide_by))] if decide_by else []),
     )  # fmt: skip
 
 
@@ -219,16 +223,29 @@ def reminder(t: Translator, session: KvSession, index: int, deadline: str, prese
     )  # fmt: skip
 
 
+def answer_reminder(t: Translator, session: KvSession, index: int, deadline: str) -> Message:
+    """To the presenter, when the friends' questions wait for her answer."""
+    return Message.of(
+        Text(t.t("The critical friends in your round #{id} wait for your answer in {phase}, until {deadline}. "
+                 "A short answer is enough.", id=session.id, phase=phase_label(t, index), deadline=deadline)),
+        Buttons((Button(t.t("Contribute"), "kritisk_venn.contribute", str(session.id), "primary"),)),
+        ContextLine(t.t("Or type /kritiskvenn bidra {id} <text>", id=session.id)),
+    )  # fmt: skip
+
+
 def summary(t: Translator, session: KvSession, contributions: Sequence[tuple[KvContribution, Member]]) -> Message:
     groups: dict[str, list[str]] = {}
     for contribution, author in contributions:
-        groups.setdefault(contribution.kind, []).append(f"• {contribution.text} — {author.display_name}")
+        # The presenter's answers stay under the questions they answer, in the order they were written.
+        kind = "questions" if contribution.kind in ("clarifying", "probing", "answer") else contribution.kind
+        bullet = "  ↳" if contribution.kind == "answer" else "•"
+        groups.setdefault(kind, []).append(f"{bullet} {contribution.text} — {author.display_name}")
     parts: list = [
         Section(t.t("Summary of your kritisk venn round #{id}", id=session.id),
                 ((t.t("Focus question"), session.focus_question),)),
     ]  # fmt: skip
     sections = (
-        (t.t("Questions you were asked"), groups.get("clarifying", []) + groups.get("probing", [])),
+        (t.t("Questions you were asked"), groups.get("questions", [])),
         (t.t("Warm feedback"), groups.get("warm", [])),
         (t.t("Cool feedback"), groups.get("cool", [])),
         (t.t("Suggestions"), groups.get("suggestion", [])),

@@ -32,6 +32,8 @@ class Phase:
     live_minutes: int
     working_hours: float  # share of the three working days when the round runs over days
     form_label: str
+    # The friends' questions wait for the presenter's answer: the phase ends when she has answered the last one.
+    presenter_answers: bool = False
 
 
 PHASES: tuple[Phase, ...] = (
@@ -58,6 +60,7 @@ PHASES: tuple[Phase, ...] = (
         4,
         5,
         N_("Your clarifying question"),
+        presenter_answers=True,
     ),
     Phase(
         "probing",

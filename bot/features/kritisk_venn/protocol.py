@@ -36,15 +36,17 @@ from bot.messages import Context as ContextLine
 from bot.messages import Message, Text
 from storage.models.core import Member, Network
 from storage.models.kritisk_venn import KvSession
-from storage.repositories.core import Notes
+from storage.repositories.core import Members, Notes
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
 log = logging.getLogger(__name__)
 
 
 class Protocol(RoundBase):
-    async def begin(self, session_id: int) -> None:
-        """Open the thread or group and start phase 1. Safe to call again (it is retried)."""
+    async def begin(self, session_id: int, *, by_presenter: bool = False) -> None:
+        """Open the thread or group and start phase 1. Safe to call again (it is retried).
+
+        The presenter was promised word when the round starts, unless she started it herself."""
         async with self.bot.db.session() as s:
             repo = KritiskVennRepo(s)
             session = await repo.get(session_id)
@@ -60,6 +62,9 @@ class Protocol(RoundBase):
         loaded = await self._load(session_id)
         assert loaded is not None
         session, presenter, network = loaded
+        await self._tell_withdrawn(session, presenter, network, closed, N_(
+            "Your invitation to be a critical friend for {name} in round #{id} is no longer open: the round has "
+            "started with those who said yes. Thank you all the same!"))  # fmt: skip
         friends = await self._accepted(session.id)
         conversation = (
             None if session.conversation_gone else await self._open_conversation(session, presenter, network, friends)
@@ -80,6 +85,37 @@ class Protocol(RoundBase):
                 ContextLine(t.t("/kritiskvenn status shows where the round is.")),
             ))  # fmt: skip
         await self._enter_phase(session.id, -1, 0)
+        if not by_presenter:
+            await self._tell_presenter_started(session, presenter, network, friends)
+
+    async def _tell_presenter_started(
+        self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
+    ) -> None:
+        t = self.bot.translator_for(presenter, network)
+        where = (
+            t.t("in the thread under the announcement in the channel")
+            if session.venue == "thread" and not session.conversation_gone
+            else t.t("in a group conversation with you and the critical friends")
+            if not session.conversation_gone
+            else t.t("in direct messages")
+        )
+        names = ", ".join(f.display_name for f in friends)
+        await self._dm(f"kv:{session.token}:started:{presenter.id}", presenter, Message.of(
+            Text(t.t("Your kritisk venn round #{id} has started with {names}, {where}.",
+                     id=session.id, names=names, where=where)),
+            ContextLine(t.t("/kritiskvenn status shows where the round is.")),
+        ))  # fmt: skip
+
+    async def _tell_withdrawn(
+        self, session: KvSession, presenter: Member, network: Network, member_ids: list[int], msgid: str
+    ) -> None:
+        """Those still asked when their invitation closed hear why, rather than find it out from a button."""
+        async with self.bot.db.session() as s:
+            members = [m for m in [await Members(s).get(i) for i in member_ids] if m is not None]
+        for member in members:
+            t = self.bot.translator_for(member, network)
+            await self._dm(f"kv:{session.token}:withdrawn:{member.id}", member,
+                           Message.text(t.t(msgid, name=presenter.display_name, id=session.id)))  # fmt: skip
 
     async def _open_conversation(
         self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
@@ -220,8 +256,12 @@ class Protocol(RoundBase):
         for member in missing:
             t = self.bot.translator_for(member, network)
             deadline = self._when(member, network, session.phase_deadline)
-            await self._dm(f"kv:{session.token}:remind:{phase}:{member.id}", member,
-                           msg.reminder(t, session, phase, deadline, presenter))  # fmt: skip
+            message = (
+                msg.answer_reminder(t, session, phase, deadline)
+                if member.id == presenter.id and PHASES[phase].presenter_answers
+                else msg.reminder(t, session, phase, deadline, presenter)
+            )
+            await self._dm(f"kv:{session.token}:remind:{phase}:{member.id}", member, message)
 
     async def _still_to_write(self, session: KvSession, presenter: Member) -> list[Member]:
         speakers = PHASES[session.phase].speakers
@@ -231,8 +271,14 @@ class Protocol(RoundBase):
         if speakers in ("presenter", "everyone"):
             expected.append(presenter)
         async with self.bot.db.session() as s:
-            written = await KritiskVennRepo(s).contributors_in_phase(session.id, session.phase)
-        return [m for m in expected if m.id not in written]
+            in_phase = [c for c, _m in await KritiskVennRepo(s).contributions(session.id) if c.phase == session.phase]
+        written = {c.member_id for c in in_phase}
+        missing = [m for m in expected if m.id not in written]
+        if not missing and PHASES[session.phase].presenter_answers and in_phase[-1:] and (
+            in_phase[-1].member_id != presenter.id
+        ):
+            missing.append(presenter)  # the last question is still unanswered
+        return missing
 
     async def contribute(self, session_id: int, member: Member, text: str, phase_hint: int | None = None,
                          kind_hint: str | None = None) -> Contributed:  # fmt: skip
@@ -282,18 +328,26 @@ class Protocol(RoundBase):
         if not finished or loaded is None:
             return
         session, presenter, network = loaded
+        async with self.bot.db.session() as s:
+            contributions = [
+                (c, m) for c, m in await KritiskVennRepo(s).contributions(session.id) if c.kind not in ("late",)
+            ]
         t = self.bot.translator_for(None, network)
+        tp = self.bot.translator_for(presenter, network)
+        if not any(c.kind != "presentation" for c, _m in contributions):
+            # A summary of empty headings helps nobody; say plainly that nothing was written.
+            await self._post(session, presenter, network, "closing", Message.text(
+                t.t("Kritisk venn #{id} has ended without anyone writing, so there is no summary.", id=session.id)))
+            await self._dm(f"kv:{session.token}:summary", presenter, Message.text(
+                tp.t("Nobody wrote anything in your kritisk venn round #{id}, so there is no summary. "
+                     "You can start a new round with /kritiskvenn.", id=session.id)))  # fmt: skip
+            return
         closing = Message.of(
             Text(t.t("Kritisk venn #{id} is finished. Thank you for kind and honest questions and feedback! "
                      "{name} gets a summary.", id=session.id, name=presenter.display_name)),
             ContextLine(t.t("What is written here after the end is passed on to {name}.", name=presenter.display_name)),
         )  # fmt: skip
         await self._post(session, presenter, network, "closing", closing)
-        async with self.bot.db.session() as s:
-            contributions = [
-                (c, m) for c, m in await KritiskVennRepo(s).contributions(session.id) if c.kind not in ("late",)
-            ]
-        tp = self.bot.translator_for(presenter, network)
         await self._dm(f"kv:{session.token}:summary", presenter, msg.summary(tp, session, contributions))
 
     async def cancel(self, session_id: int, member: Member) -> None:
@@ -306,6 +360,9 @@ class Protocol(RoundBase):
             closed = await repo.withdraw_open_invitations(session.id, now)
         for member_id in closed:
             await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
+        await self._tell_withdrawn(session, presenter, network, closed, N_(
+            "Your invitation to be a critical friend for {name} in round #{id} is no longer open: {name} has "
+            "cancelled the round. Thank you all the same!"))  # fmt: skip
         await self.bot.scheduler.cancel(f"kv:{session.token}:deadline:{session.phase}")
         await self.bot.scheduler.cancel(f"kv:{session.token}:remind:{session.phase}")
         for friend in await self._accepted(session.id):
@@ -317,6 +374,28 @@ class Protocol(RoundBase):
             t = self.bot.translator_for(None, network)
             await self._post(session, presenter, network, "cancelled", Message.text(
                 t.t("{name} has cancelled this round. Thank you all.", name=presenter.display_name)))  # fmt: skip
+
+    async def delete(self, session_id: int, member: Member, confirmed: bool) -> str:
+        """The presenter deletes her ended round, with what the friends wrote (so she confirms first);
+        a friend deletes her own contributions. Returns an English msgid for the reply."""
+        loaded = await self._load(session_id)
+        if loaded is None or loaded[0].network_id != member.network_id:
+            raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
+        session, presenter, _network = loaded
+        async with self.bot.db.session() as s:
+            repo = KritiskVennRepo(s)
+            if member.id != presenter.id:
+                if not await repo.delete_contributions(session.id, member.id):
+                    raise KvError(N_("You have written nothing in round #{id}."), id=session.id)
+                return N_("What you wrote in round #{id} is deleted.")
+            if session.status in ("inviting", "running"):
+                raise KvError(N_("Round #{id} is still going on. Cancel it first: /kritiskvenn avbryt {id}"),
+                              id=session.id)  # fmt: skip
+            if not confirmed:
+                return N_("This deletes round #{id} with everything in it, also what the critical friends wrote. "
+                          "To delete it: /kritiskvenn slett {id} bekreft")  # fmt: skip
+            await repo.delete_session(session.id)
+        return N_("Round #{id} is deleted.")
 
     async def share_note(self, session_id: int, member: Member, text: str) -> None:
         session, _presenter, _network = await self._presenter_only(session_id, member)

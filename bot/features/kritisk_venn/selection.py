@@ -45,14 +45,19 @@ def eligible(presenter_id: int, presenter_school: str, candidates: Sequence[Cand
 
 
 def choose_friends(
-    presenter_id: int, presenter_school: str, candidates: Sequence[Candidate], count: int
+    presenter_id: int,
+    presenter_school: str,
+    candidates: Sequence[Candidate],
+    count: int,
+    taken_schools: Sequence[str] = (),
 ) -> list[Candidate]:
-    """Up to `count` friends, fewest turns first; among equals, schools not yet chosen first,
-    then whoever was asked longest ago (never asked counts as longest), then by id.
+    """Up to `count` friends, fewest turns first; among equals, schools not yet chosen first
+    (nor among `taken_schools`, those of the friends the round already has), then whoever was asked
+    longest ago (never asked counts as longest), then by id.
     """
     pool = eligible(presenter_id, presenter_school, candidates)
     chosen: list[Candidate] = []
-    schools: set[str] = set()
+    schools: set[str] = {school_key(school) for school in taken_schools}
     while pool and len(chosen) < count:
         fewest = min(c.turns for c in pool)
         tier = [c for c in pool if c.turns == fewest]

@@ -51,6 +51,21 @@ def call_version(text: str) -> int | None:
     raise NotYours()
 
 
+def asked(ctx: Context, view: CallView) -> str:
+    """The requester's receipt: who is asked now, and (in a call for three) who is asked next."""
+    partner = view.partner.display_name if view.partner else ""
+    if view.guest is not None:
+        return ctx.t("I have asked {name} about {when} (call #{id}), and I ask {guest} when {name} says yes. "
+                     "You will hear when they answer.", name=partner, guest=view.guest.display_name,
+                     when=when(ctx, view.call.starts_at), id=view.call.id)  # fmt: skip
+    return ctx.t(
+        "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
+        name=partner,
+        when=when(ctx, view.call.starts_at),
+        id=view.call.id,
+    )
+
+
 def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
@@ -102,14 +117,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             rest = rest[: len(rest) - len(found_minutes.group(0)) + 1].strip()
         starts_at = read_time(ctx, rest)
         view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes, guest=guest)
-        await ctx.reply(
-            ctx.t(
-                "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
-                name=partner.display_name,
-                when=when(ctx, view.call.starts_at),
-                id=view.call.id,
-            )
-        )
+        await ctx.reply(asked(ctx, view))
 
     async def offer_slots(ctx: Context, partner: Member, guest: Member | None = None) -> None:
         """Free times of everyone involved, as buttons (a trio's third member comes as `guest`)."""
@@ -176,14 +184,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         assert ctx.member is not None and ctx.network is not None
         partner, starts_at, guest = await picked_slot(ctx)
         view = await calls.propose(ctx.network, ctx.member, partner, starts_at, guest=guest)
-        await ctx.reply(
-            ctx.t(
-                "I have asked {name} about {when} (call #{id}). You will hear when they answer.",
-                name=partner.display_name,
-                when=when(ctx, view.call.starts_at),
-                id=view.call.id,
-            )
-        )
+        await ctx.reply(asked(ctx, view))
 
     @r.action("samsnakk.book_group")
     async def book_group(ctx: Context) -> None:
@@ -222,9 +223,15 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.accept")
     async def accept(ctx: Context) -> None:
         assert ctx.member is not None
-        view, version, _ = await call_from(ctx, ("proposed",))
-        await calls.accept(view, ctx.member, version)
-        await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
+        view, version, _ = await call_from(ctx, ("proposed", "guest"))
+        fresh = await calls.accept(view, ctx.member, version)
+        if fresh.call.status == "guest" and fresh.guest is not None:
+            await ctx.reply(ctx.t("Accepted. I have asked {name} too; you all get the video link and a calendar "
+                                  "invitation when they have answered.", name=fresh.guest.display_name))  # fmt: skip
+        elif len(fresh.people()) > 2:
+            await ctx.reply(ctx.t("Accepted. You all get the video link and a calendar invitation."))
+        else:
+            await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
 
     @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage=N_("[#number]"))
     async def decline_cmd(ctx: Context) -> None:
@@ -233,7 +240,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.decline")
     async def decline(ctx: Context) -> None:
         assert ctx.member is not None
-        view, _version, _ = await call_from(ctx, ("proposed",))
+        view, _version, _ = await call_from(ctx, ("proposed", "guest"))
         await calls.decline(view, ctx.member)
         await ctx.reply(ctx.t("Declined. I have told them."))
 
@@ -282,7 +289,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     @r.action("samsnakk.cancel")
     async def cancel(ctx: Context) -> None:
         assert ctx.member is not None
-        view, _version, _ = await call_from(ctx, ("open", "proposed", "confirmed"))
+        view, _version, _ = await call_from(ctx, ("open", "proposed", "guest", "confirmed"))
         await calls.cancel(view, ctx.member)
         await ctx.reply(ctx.t("Call #{id} is cancelled.", id=view.call.id))
 

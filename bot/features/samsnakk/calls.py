@@ -241,10 +241,14 @@ class CallService:
         return fresh
 
     async def accept(self, view: CallView, member: Member, version: int | None) -> CallView:
+        """Accept the time. In a trio the third member is asked once the other two agree ("guest"),
+        and the call is booked when they say yes: nobody is booked without being asked."""
         call = view.call
+        if member.id == call.guest_id and call.status == "guest":
+            return await self._confirm(view, ("guest",))
         if member.id == call.guest_id:
             raise SamsnakkError(
-                "{name} answers this request; you get the invitation when it is booked.",
+                "{name} answers this request first; then I ask you.",
                 name=view.partner.display_name if view.partner else "",
             )
         if member.id not in (call.requester_id, call.partner_id):
@@ -257,11 +261,25 @@ class CallService:
             raise SamsnakkError("You proposed this time yourself; the other person accepts it.")
         if call.starts_at < self.now() - timedelta(minutes=1):
             raise SamsnakkError("That time has passed. Suggest another with /samsnakk foreslå {id} <time>.", id=call.id)
+        if view.guest is not None:
+            async with self.bot.db.session() as s:
+                ok = await Calls(s).transition(call.id, ("proposed",), at_version=call.version, status="guest")
+            if not ok:
+                raise SamsnakkError("This request has changed or is no longer open.")
+            fresh = await self.view(call.id)
+            assert fresh is not None
+            await self._ask_guest(fresh)
+            return fresh
+        return await self._confirm(view, ("proposed",))
+
+    async def _confirm(self, view: CallView, from_statuses: tuple[str, ...], **changes: Any) -> CallView:
+        call = view.call
         async with self._booking_session() as s:
             await self._check_free(s, view, call.starts_at)
             ok = await Calls(s).transition(
-                call.id, ("proposed",), at_version=call.version, status="confirmed", room=_room(), expires_at=None
-            )
+                call.id, from_statuses, at_version=call.version, status="confirmed", room=_room(), expires_at=None,
+                **changes,
+            )  # fmt: skip
         if not ok:
             raise SamsnakkError("This request has changed or is no longer open.")
         await self.bot.scheduler.cancel(f"samsnakk.expire:{call.id}:{call.version}")
@@ -272,11 +290,40 @@ class CallService:
         log.info("samsnakk call %s confirmed", call.id)
         return fresh
 
+    async def _ask_guest(self, view: CallView) -> None:
+        guest = view.guest
+        assert guest is not None
+        call = view.call
+        t = self.bot.translator_for(guest)
+        value = f"{call.id}:{call.version}"
+        message = Message.of(
+            Section(t.t("{names} would like a quick talk with you.", names=view.names_for(guest.id, t)),
+                    ((t.t("When"), self._when(view, guest, t)), (t.t("Length"), t.t("{n} minutes", n=call.minutes)))),
+            Buttons((Button(t.t("Accept"), "samsnakk.accept", value, "primary"),
+                     Button(t.t("Decline"), "samsnakk.decline", value))),
+            Context(t.t("Or write /samsnakk godta {id} or /samsnakk avslå {id}. If you don't answer, the request "
+                        "expires.", id=call.id)),
+            summary=t.t("{name} would like a quick talk", name=view.requester.display_name),
+        )  # fmt: skip
+        await self.bot.send_dm(guest, message, key=f"samsnakk:c{call.id}:v{call.version}:guest")
+
+    async def _guest_declines(self, view: CallView, guest: Member) -> None:
+        """The two who agreed on the time keep it; the call is booked for them without the third."""
+        fresh = await self._confirm(view, ("guest",), guest_id=None)
+        for person in fresh.people():
+            t = self.bot.translator_for(person)
+            await self.bot.send_dm(person, Message.text(t.t(
+                "{name} cannot join, so the call is booked for the two of you.", name=guest.display_name)),
+                key=f"samsnakk:c{view.call.id}:guest-declined:{person.id}")  # fmt: skip
+
     async def decline(self, view: CallView, member: Member) -> None:
         call = view.call
+        if member.id == call.guest_id and call.status == "guest":
+            await self._guest_declines(view, member)
+            return
         if member.id == call.guest_id:
             raise SamsnakkError(
-                "{name} answers this request; you get the invitation when it is booked.",
+                "{name} answers this request first; then I ask you.",
                 name=view.partner.display_name if view.partner else "",
             )
         if call.proposed_by_id == member.id:
@@ -303,12 +350,12 @@ class CallService:
             raise SamsnakkError("This call is between two others.")
         async with self.bot.db.session() as s:
             ok = await Calls(s).transition(
-                call.id, ("open", "proposed", "confirmed"), status="cancelled", expires_at=None
+                call.id, ("open", "proposed", "guest", "confirmed"), status="cancelled", expires_at=None
             )
         if not ok:
             raise SamsnakkError("Call #{id} is already over or cancelled.", id=call.id)
         await self._disarm(call)
-        for other in view.others(member.id) if call.status in ("proposed", "confirmed") else []:
+        for other in view.others(member.id) if call.status in ACTIVE_CALL else []:
             t = self.bot.translator_for(other, view.network)
             parts = [
                 Text(
@@ -462,9 +509,17 @@ class CallService:
         call = view.call
         async with self.bot.db.session() as s:
             ok = await Calls(s).transition(
-                call_id, ("open", "proposed"), at_version=version, status="expired", expires_at=None
+                call_id, ("open", "proposed", "guest"), at_version=version, status="expired", expires_at=None
             )
         if not ok:
+            return
+        if call.status == "guest" and view.guest is not None:
+            for person in view.others(view.guest.id):
+                t = self.bot.translator_for(person)
+                await self.bot.send_dm(person, Message.text(t.t(
+                    "{name} did not answer your request for {when}, so it has expired. Try another time, "
+                    "or another colleague.", name=view.guest.display_name, when=self._when(view, person, t))),
+                    key=f"samsnakk:c{call_id}:v{version}:expired:{person.id}")  # fmt: skip
             return
         proposer = view.proposer()
         t = self.bot.translator_for(proposer, view.network)

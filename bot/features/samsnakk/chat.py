@@ -70,9 +70,10 @@ def call_line(ctx: Context, view: CallView) -> tuple[str, str]:
     status = {
         "open": ctx.t("waiting for someone"),
         "proposed": ctx.t("waiting for an answer"),
+        "guest": ctx.t("waiting for an answer"),
         "confirmed": ctx.t("booked"),
     }.get(view.call.status, view.call.status)
-    name = other.display_name if other else "–"
+    name = view.names_for(ctx.member.id, ctx.translator) if other else "–"
     return (f"#{view.call.id} {when(ctx, view.call.starts_at)}", f"{name} · {status}")
 
 
@@ -114,6 +115,9 @@ def suggested(ctx: Context, view: CallView) -> str:
 def moved(ctx: Context, view: CallView) -> str:
     if view.call.status == "proposed":
         return suggested(ctx, view)
+    if len(view.people()) > 2:
+        return ctx.t("Call #{id} is moved to {when}. You all get a new invitation.", id=view.call.id,
+                     when=when(ctx, view.call.starts_at))  # fmt: skip
     return ctx.t(
         "Call #{id} is moved to {when}. You both get a new invitation.",
         id=view.call.id,
