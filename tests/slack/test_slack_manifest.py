@@ -73,5 +73,5 @@ def test_each_command_name_is_described_in_its_own_language(capsys: pytest.Captu
     assert commands["/idea"]["usage_hint"] == "[text #tag]"
     assert commands["/idea"]["description"] == "Share a practice idea (with no text: a form)"
     assert commands["/idear"]["usage_hint"] == "[søk]" and "ideane" in commands["/idear"]["description"]
-    assert commands["/meetings"]["usage_hint"] == "new | remove"
-    assert commands["/samling"]["usage_hint"] == "ny | fjern"
+    assert commands["/meetings"]["usage_hint"] == "calendar | new | remove"
+    assert commands["/samling"]["usage_hint"] == "kalender | ny | fjern"

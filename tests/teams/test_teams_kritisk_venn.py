@@ -59,7 +59,10 @@ async def test_a_live_round_runs_in_the_announcements_reply_chain_across_a_resta
 
     await teams.say_in_channel("ola", "Hvor mange voksne har inspeksjon samtidig?", root=announcement["id"])
     await teams.say_in_channel("per", "Del av spørsmålet: hvor lenge varer friminuttet?", root=announcement["id"])
-    # Both asked (the second starts with "Del", which is no command in a reply chain): phase 3.
+    # Both asked (the second starts with "Del", which is no command in a reply chain); the phase waits
+    # for the presenter's answer to the last question, then moves on: phase 3.
+    assert "Fase 2 av 6" in text_of(connector.in_chain(announcement["id"])[-1])
+    await teams.say_in_channel("kari", "Tre voksne, og friminuttet varer tjue minutter.", root=announcement["id"])
     assert "Fase 3 av 6" in text_of(connector.in_chain(announcement["id"])[-1])
 
 
