@@ -31,7 +31,9 @@ async def build_bot(
     db = Database(config.database_url)
     if migrate:
         await db.migrate()
-    scheduler = Scheduler(db, clock, tick_seconds=config.scheduler_tick_seconds)
+    scheduler = Scheduler(
+        db, clock, tick_seconds=config.scheduler_tick_seconds, lease=timedelta(seconds=config.job_lease_seconds)
+    )
     adapter_map: dict[str, Adapter] = {}
     outbox = Outbox(db, clock, adapter_map, lease=timedelta(seconds=config.outbox_lease_seconds))
     bot = Bot(config=config, db=db, clock=clock, scheduler=scheduler, outbox=outbox, adapters=adapter_map)

@@ -47,6 +47,8 @@ class Config:
     # How long a worker holds a delivery it is sending before another may take it over (longer
     # than any one send), and how long a stopping worker lets work under way finish.
     outbox_lease_seconds: float = 120.0
+    # How long a running job is its worker's; renewed while it runs, so a killed worker's job is retried soon.
+    job_lease_seconds: float = 60.0
     shutdown_grace_seconds: float = 8.0
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one JSON object per line, for a log collector
@@ -80,6 +82,7 @@ _TOP_LEVEL = {
     "follow_up_days": int,
     "scheduler_tick_seconds": float,
     "outbox_lease_seconds": float,
+    "job_lease_seconds": float,
     "shutdown_grace_seconds": float,
     "log_level": str,
     "log_format": str,

@@ -84,7 +84,9 @@ class JobKind:
     on_skip: JobHandler | None = None  # called when a job is skipped, e.g. to arm a series' next time
 
 
-LEASE = timedelta(minutes=5)
+# How long a claimed job is a worker's before another may take it over. The worker running it renews
+# the lease while it runs, so a long job keeps it and a killed worker's job is taken over soon.
+LEASE = timedelta(seconds=60)
 # To the table, not through the unit of work: half the cost on the path of "I'll try this".
 _INSERT_JOB = insert(ScheduledJob.__table__)
 MAX_ATTEMPTS = 5
@@ -130,10 +132,13 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock, *, tick_seconds: float = 1.0) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, tick_seconds: float = 1.0, lease: timedelta = LEASE
+    ) -> None:
         self.db = db
         self.clock = clock
         self.tick_seconds = tick_seconds
+        self.lease = lease
         self.kinds: dict[str, JobKind] = {}
         self._aps: AsyncIOScheduler | None = None
         self._current_tick: asyncio.Task[Any] | None = None
@@ -263,7 +268,7 @@ class Scheduler:
                     ScheduledJob.id == job_id,
                     _due(now),
                 )
-                .values(status="running", locked_until=now + LEASE, attempts=ScheduledJob.attempts + 1)
+                .values(status="running", locked_until=now + self.lease, attempts=ScheduledJob.attempts + 1)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
@@ -292,12 +297,26 @@ class Scheduler:
                 log.info("scheduler: job %s (%s) skipped, %s late", job.key, job.kind, run.late_by)
                 await self._after_skip(job, kind, run)
             else:
+                renewing = asyncio.create_task(self._keep_lease(job.id))
                 try:
                     await kind.handler(dict(job.payload), run)
                 except Exception as exc:
                     error = f"{type(exc).__name__}: {exc}"[:500]
                     log.exception("scheduler: job %s (%s) failed", job.key, job.kind)
+                finally:
+                    renewing.cancel()
         await self._finish(job, error, skipped=skipped)
+
+    async def _keep_lease(self, job_id: int) -> None:
+        """Renew a running job's lease every third of it, so only a worker that died loses the job."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                renewed = update(ScheduledJob).where(ScheduledJob.id == job_id, ScheduledJob.status == "running")
+                async with self.db.session() as s:
+                    await s.execute(renewed.values(locked_until=self.clock.now() + self.lease))
+            except Exception:  # the database is away for a moment: the next renewal tries again
+                log.warning("scheduler: could not renew the lease of job %s", job_id)
 
     @staticmethod
     async def _after_skip(job: ScheduledJob, kind: JobKind, run: JobRun) -> None:

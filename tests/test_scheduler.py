@@ -32,3 +32,43 @@ async def test_recurring_job_runs_each_week_and_a_failing_job_is_retried(chat: C
     assert runs == ["x"]
     await chat.advance(timedelta(days=7))
     assert runs == ["x", "x"]
+
+
+async def test_a_running_job_keeps_its_lease_and_a_dead_workers_job_is_taken_over_after_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A job that runs longer than the lease keeps it (the worker renews it); a job whose worker died
+    is run by another worker once the lease is over, not minutes later."""
+    import asyncio
+    from datetime import timedelta
+
+    from bot.clock import SystemClock
+    from bot.scheduler import Late, Scheduler
+    from storage.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
+    await db.migrate()
+    lease = timedelta(seconds=0.6)
+    first, second = Scheduler(db, SystemClock(), lease=lease), Scheduler(db, SystemClock(), lease=lease)
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(_payload: dict, _run: object) -> None:
+        runs.append("first")
+        await release.wait()
+
+    async def quick(_payload: dict, _run: object) -> None:
+        runs.append("second")
+
+    first.handler("work", grace=timedelta(hours=1), late=Late.RUN)(slow)  # type: ignore[arg-type]
+    second.handler("work", grace=timedelta(hours=1), late=Late.RUN)(quick)  # type: ignore[arg-type]
+    try:
+        await first.schedule("work", SystemClock().now(), {}, key="work:1")
+        running = asyncio.create_task(first.run_due())
+        await asyncio.sleep(1.5)  # more than two leases: the first worker has renewed it meanwhile
+        assert await second.run_due() == 0 and runs == ["first"]
+        running.cancel()  # the first worker "dies": its renewals stop with it
+        await asyncio.gather(running, return_exceptions=True)
+        await asyncio.sleep(0.8)
+        assert await second.run_due() == 1 and runs == ["first", "second"]
+    finally:
+        release.set()
+        await db.dispose()

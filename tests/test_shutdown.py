@@ -253,3 +253,27 @@ async def test_every_mode_serves_healthz_readyz_and_metrics(platform: Platform, 
         assert await worker.exit_code(20) == 0
     finally:
         await worker.close()
+
+
+async def test_a_teams_worker_stops_on_sigterm_and_exits_0(tmp_path: Path) -> None:
+    """Teams over HTTP (unauthenticated, as for local testing): SIGTERM closes the port, drains, exits 0."""
+    import aiohttp
+
+    port = free_port()
+    worker = await start_worker("teams", "teams", tmp_path, database_url=f"sqlite:///{tmp_path / 'samskap.db'}",
+                                env={}, settings=SETTINGS, port=port)  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def healthy() -> bool:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        return response.status == 200
+                except aiohttp.ClientError:
+                    return False
+
+            await wait_until(healthy, 30, "the Teams worker to answer /healthz")
+        worker.signal(signal.SIGTERM)
+        assert await worker.exit_code(20) == 0, worker.output()
+    finally:
+        await worker.close()

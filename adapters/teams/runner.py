@@ -18,14 +18,14 @@ from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.http_pages import samskap_pages
-from adapters.ops_http import application, serve_http
+from adapters.ops_http import application, serve_http_or_exit
 from adapters.teams.auth import MESSAGES_PATH, TokenSource, bot_connector_auth, service_url_matches, token_source
 from adapters.teams.client import TeamsAdapter
 from adapters.teams.connector import Connector
 from adapters.teams.events import PLATFORM
 from adapters.teams.factory import ConnectorFactory
 from adapters.teams.options import TeamsOptions
-from bot.app import start_background
+from bot.app import start_background, stop_gracefully
 from storage.models.core import Member
 from storage.repositories.teams import People, Stash
 
@@ -88,11 +88,21 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
                     "list yours in [teams] tenants")  # fmt: skip
     adapter = attach(bot, teams_options)
     start_background(bot)
-    runner = await serve_http(web_app(bot, adapter, teams_options), teams_options.host, teams_options.port)
+    runner: web.AppRunner | None = await serve_http_or_exit(
+        web_app(bot, adapter, teams_options), teams_options.host, teams_options.port
+    )
+    stop: asyncio.Event = options.get("stop") or asyncio.Event()
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        # No new activities first (the Bot Connector retries them elsewhere or later), then the work
+        # under way finishes while the connector client is still open.
+        if runner is not None:
+            await runner.cleanup()
+            runner = None
+        await stop_gracefully(bot)
     finally:
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
         await adapter.close()
 
 
