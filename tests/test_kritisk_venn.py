@@ -477,7 +477,7 @@ async def test_a_shared_learning_note_is_in_the_next_digest_as_promised(network_
     for _ in range(6):
         await chat.say("kari", "/kritiskvenn neste 1")
     replies = await chat.say("kari", "/kritiskvenn del 1 Voksne i friminuttet trenger et tydelig oppdrag.")
-    assert "i neste oppsummering til nettverket" in replies[-1].text
+    assert "i neste nettverksbrev" in replies[-1].text
     chat.clock.set(datetime(2026, 9, 14, 6, 1, tzinfo=UTC))  # the next weekly digest, Monday 08:00 in Oslo
     await chat.tick()
     digest = [s.text for s in chat.adapter.in_conversation("general") if s.message.summary.startswith("Nettverksbrev")]

@@ -35,8 +35,8 @@ def register(bot: Bot, service: CalendarService) -> None:
         await ctx.reply(link_message(ctx, link))
 
     help_text = N_("Your own calendar link: the network's meetings and your calls (off: stop it)")
-    r.command(SAMLING, sub=SUB, help=help_text, usage="[av]")(calendar)
-    r.command("samsnakk", sub=SUB, help=help_text, usage="[av]")(calendar)
+    r.command(SAMLING, sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
+    r.command("samsnakk", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
     hint = N_("kalender: your own calendar link: /samskap innstillinger kalender (av: stop it)")
     bot.settings.declare_member_command(MemberCommand(SUB, calendar, hint))
 

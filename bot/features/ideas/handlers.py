@@ -149,12 +149,13 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     r.action(cards.NOT_YET)(not_yet)
 
-    @r.command(("ide", "idea"), sub=("slett", "delete"), help=N_("Delete your own idea"), usage="<nr> [bekreft]")
+    @r.command(("ide", "idea"), sub=("slett", "delete"), help=N_("Delete your own idea"),
+               usage=N_("<number> [confirm]"))  # fmt: skip
     async def delete_idea(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide slett <nr>")) is None:
+        if (number := await need_number(ctx, "slett", N_("<number>"))) is None:
             return
-        confirmed = ctx.args.split()[-1].lower() in ("bekreft", "confirm")
+        confirmed = ctx.args.split()[-1].lower() in ("bekreft", "stadfest", "confirm")
         others = await service.delete(ctx.network, ctx.member, number, confirmed)
         if others:
             await ctx.reply(ctx.tn(
@@ -168,10 +169,10 @@ def register(bot: Bot, service: IdeasService) -> None:
                               "want.", id=number))  # fmt: skip
 
     @r.command(("ide", "idea"), sub=("slett-rapport", "delete-report"), help=N_("Delete your report on an idea"),
-               usage="<nr>")  # fmt: skip
+               usage=N_("<number>"))  # fmt: skip
     async def delete_report(ctx: Context) -> None:
         assert ctx.network is not None and ctx.member is not None
-        if (number := await need_number(ctx, "/ide slett-rapport <nr>")) is None:
+        if (number := await need_number(ctx, "slett-rapport", N_("<number>"))) is None:
             return
         await service.delete_report(ctx.network, ctx.member, number)
         await ctx.reply(ctx.t("Your report on idea {id} is deleted. Where it was posted, it is not changed; delete "

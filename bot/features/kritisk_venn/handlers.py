@@ -338,7 +338,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             return
         await share(ctx, session_id, ctx.event.values.get("note", ""))
 
-    @r.command(COMMAND, sub=("slett", "delete"), access="member", usage="N [bekreft]",
+    @r.command(COMMAND, sub=("slett", "delete"), access="member", usage=N_("N [confirm]"),
                help=N_("Delete your ended round, or what you wrote in a round"))  # fmt: skip
     async def delete_command(ctx: Context) -> None:
         assert ctx.member is not None
@@ -346,7 +346,8 @@ def register(bot: Bot, service: KritiskVennService) -> None:
             return
         session_id, rest = found
         try:
-            reply = await service.delete(session_id, ctx.member, rest.strip().lower() in ("bekreft", "confirm"))
+            confirmed = rest.strip().lower() in ("bekreft", "stadfest", "confirm")
+            reply = await service.delete(session_id, ctx.member, confirmed)
         except KvError as err:
             await fail(ctx, err)
             return

@@ -14,7 +14,7 @@ from bot.settings import MemberCommand
 if TYPE_CHECKING:
     from bot.core import Bot
 
-CONFIRM = ("bekreft", "confirm")
+CONFIRM = ("bekreft", "stadfest", "confirm")
 OFF = ("av", "off", "stopp", "stop")
 
 
@@ -25,7 +25,7 @@ def register(bot: Bot, service: MailService) -> None:
         "samskap",
         sub=("epost", "e-post", "email"),
         help=N_("Get the weekly digest by e-mail (av: stop it)"),
-        usage="<adresse> | bekreft <kode> | av",
+        usage=N_("<address> | confirm <code> | off"),
     )
     async def email(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
@@ -62,7 +62,7 @@ def register(bot: Bot, service: MailService) -> None:
         sub=("epost", "e-post", "email"),
         access="leader",
         help=N_("For leaders: who gets the digest by e-mail; invite or remove an address"),
-        usage="[inviter <adresse> | fjern <adresse>]",
+        usage=N_("[invite <address> | remove <address>]"),
     )
     async def leaders(ctx: Context) -> None:
         assert ctx.member is not None and ctx.network is not None
