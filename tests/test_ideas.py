@@ -155,6 +155,17 @@ async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_trie
     assert not [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
 
 
+async def test_a_nynorsk_author_is_told_to_write_stadfest_and_it_deletes_the_idea(any_chat: Chat) -> None:
+    chat = any_chat
+    await chat.say("kari", "/samskap innstillingar språk nn")
+    await chat.say("kari", "/ide Klassemøter kvar fredag")
+    await chat.say("ola", "/ide prøv 1")
+    replies = await chat.say("kari", "/ide slett 1")
+    assert "1 kollega har prøvd" in replies[-1].text and "/ide slett 1 stadfest" in replies[-1].text
+    replies = await chat.say("kari", "/ide slett 1 stadfest")
+    assert "Idé 1 er sletta" in replies[-1].text
+
+
 async def test_an_idea_nobody_else_tried_is_deleted_at_once(network_chat: Chat) -> None:
     chat = network_chat
     await chat.say("kari", "/ide Klassemøter hver fredag")
