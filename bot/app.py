@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core import Bot
 from bot.features import setup_features
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from storage.db import Database
@@ -31,12 +32,17 @@ async def build_bot(
     db = Database(config.database_url)
     if migrate:
         await db.migrate()
-    scheduler = Scheduler(
-        db, clock, tick_seconds=config.scheduler_tick_seconds, lease=timedelta(seconds=config.job_lease_seconds)
-    )
+    # One set of counters for the worker: events (the core), deliveries (the outbox), jobs (the scheduler).
+    metrics = Metrics()
+    metrics.watch_lookups(lambda: (db.lookups.hits, db.lookups.misses))
+    job_lease = timedelta(seconds=config.job_lease_seconds)
+    outbox_lease = timedelta(seconds=config.outbox_lease_seconds)
+    scheduler = Scheduler(db, clock, tick_seconds=config.scheduler_tick_seconds, lease=job_lease, metrics=metrics)
     adapter_map: dict[str, Adapter] = {}
-    outbox = Outbox(db, clock, adapter_map, lease=timedelta(seconds=config.outbox_lease_seconds))
-    bot = Bot(config=config, db=db, clock=clock, scheduler=scheduler, outbox=outbox, adapters=adapter_map)
+    outbox = Outbox(db, clock, adapter_map, lease=outbox_lease, metrics=metrics)
+    bot = Bot(
+        config=config, db=db, clock=clock, scheduler=scheduler, outbox=outbox, adapters=adapter_map, metrics=metrics
+    )
     for adapter in adapters:
         bot.add_adapter(adapter)
     setup_features(bot)

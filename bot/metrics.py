@@ -8,12 +8,14 @@ platforms and outcomes only: never a member, a network, a channel or any text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from storage.models.runtime import Delivery, ScheduledJob
@@ -67,10 +69,8 @@ class Metrics:
         self.jobs_pending = Gauge("samskap_jobs_pending", "Scheduled jobs waiting, by kind", ["kind"], registry=r)
         self.pool_in_use = Gauge("samskap_db_pool_connections_in_use", "Database connections checked out", registry=r)
         self.pool_size = Gauge("samskap_db_pool_size", "Database connections the pool keeps", registry=r)
-        self.lookups = Counter(
-            "samskap_lookups_total", "Channel and member lookups, answered from memory (hit) or not", ["result"],
-            registry=r,
-        )  # fmt: skip
+        self._lookups: Callable[[], tuple[int, int]] | None = None
+        r.register(_LookupsCollector(self))
 
     def event_handled(self, kind: str, feature: str, outcome: str, seconds: float) -> None:
         self.events.labels(kind, feature, outcome).observe(seconds)
@@ -82,8 +82,9 @@ class Metrics:
         self.jobs.labels(kind, outcome).inc()
         self.job_lag.labels(kind).observe(max(0.0, (started - planned).total_seconds()))
 
-    def lookup(self, hit: bool) -> None:
-        self.lookups.labels("hit" if hit else "miss").inc()
+    def watch_lookups(self, counts: Callable[[], tuple[int, int]]) -> None:
+        """Where the worker's lookups count their hits and misses (storage keeps the counts)."""
+        self._lookups = counts
 
     async def refresh(self, db: Database, now: datetime) -> None:
         """Read the states that live in the database, just before a scrape."""
@@ -106,3 +107,19 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _LookupsCollector(Collector):
+    """Reads the lookups' own counts when scraped, so the hot path only adds to two integers."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "samskap_lookups", "Channel and member lookups, answered from memory (hit) or not", labels=["result"]
+        )
+        hits, misses = self.metrics._lookups() if self.metrics._lookups else (0, 0)
+        family.add_metric(["hit"], hits)
+        family.add_metric(["miss"], misses)
+        yield family

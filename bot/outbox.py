@@ -29,6 +29,7 @@ from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.events import Conversation
 from bot.messages import Message
+from bot.metrics import Metrics
 from storage.db import Database
 from storage.models.runtime import Delivery
 
@@ -62,9 +63,16 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 class Outbox:
     def __init__(
-        self, db: Database, clock: Clock, adapters: dict[str, Adapter], *, lease: timedelta = LEASE
+        self,
+        db: Database,
+        clock: Clock,
+        adapters: dict[str, Adapter],
+        *,
+        lease: timedelta = LEASE,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics or Metrics()
         self.clock = clock
         self.adapters = adapters
         self.lease = lease
@@ -196,6 +204,7 @@ class Outbox:
             return None
 
     async def _finish_sent(self, row: Delivery, sent: SentMessage | None) -> DeliveryResult:
+        self.metrics.delivery(row.platform, "sent")
         # Shielded: a stop that cancels us now must not leave a sent message looking unsent (it would
         # be sent again once the lease runs out).
         marking = asyncio.ensure_future(self._mark_sent(row, sent))
@@ -261,6 +270,8 @@ class Outbox:
                 )
             )
         self._claimed.discard(row.id)
+        outcome = "failed" if final else "rate_limited" if error.code == "rate_limited" else "retry"
+        self.metrics.delivery(row.platform, outcome)
         log.warning(
             "outbox: delivery %s to %s failed (%s, attempt %d%s)",
             row.key,

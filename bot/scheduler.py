@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from storage.db import Database
 from storage.models.runtime import ScheduledJob
 
@@ -133,9 +134,16 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 class Scheduler:
     def __init__(
-        self, db: Database, clock: Clock, *, tick_seconds: float = 1.0, lease: timedelta = LEASE
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        tick_seconds: float = 1.0,
+        lease: timedelta = LEASE,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics or Metrics()
         self.clock = clock
         self.tick_seconds = tick_seconds
         self.lease = lease
@@ -305,6 +313,8 @@ class Scheduler:
                     log.exception("scheduler: job %s (%s) failed", job.key, job.kind)
                 finally:
                     renewing.cancel()
+        outcome = "skipped" if skipped else "failed" if error else "ok"
+        self.metrics.job_ran(job.kind, outcome, job.planned_at or job.run_at, now)
         await self._finish(job, error, skipped=skipped)
 
     async def _keep_lease(self, job_id: int) -> None:

@@ -59,6 +59,7 @@ class ChannelLookups:
         self.db = db
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self.hits = self.misses = 0  # answered from memory, or asked of the database (for /metrics)
         self._monotonic = monotonic
         self._entries: dict[Key, tuple[float, Snapshot]] = {}
         # Bumped on every change, so that an answer read before a change is never remembered after it.
@@ -82,7 +83,9 @@ class ChannelLookups:
         channels and members, so that a change to them is what makes it forgotten."""
         entry = self._entries.get(key)
         if entry is not None and self._monotonic() - entry[0] < self.ttl_seconds:
+            self.hits += 1
             return _thaw(entry[1])
+        self.misses += 1
         remember = await self._listen()
         generation = self.generation
         found = await load()

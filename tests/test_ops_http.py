@@ -107,3 +107,23 @@ async def test_idle_and_slow_connections_are_closed_and_no_answer_names_the_soft
         assert b"\r\nServer: samskap\r\n" in malformed and b"aiohttp" not in malformed
     finally:
         await runner.cleanup()
+
+
+async def test_metrics_count_deliveries_jobs_and_lookups(ops: Ops) -> None:
+    """What the outbox sent, which jobs ran (and how late), and how lookups were answered."""
+    from datetime import timedelta
+
+    chat = ops.chat
+    await chat.say("kari", "/samskap bli-med Nordby skole")
+    await chat.say("ola", "/samskap bli-med Sørby skole")
+    await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
+    await chat.click("ola", "Jeg prøver dette")
+    await chat.advance(timedelta(days=14))  # the follow-up job runs and its DM goes through the outbox
+    for _ in range(3):
+        await chat.say("ola", "/ideer")
+    _status, body, _headers = await ops.get("/metrics")
+    assert 'samskap_deliveries_total{outcome="sent",platform="memory"}' in body
+    assert 'samskap_jobs_total{kind="ideas.follow_up",outcome="ok"} 1.0' in body
+    assert 'samskap_scheduler_lag_seconds_count{kind="ideas.follow_up"} 1.0' in body
+    hits = next(line for line in body.splitlines() if line.startswith('samskap_lookups_total{result="hit"}'))
+    assert float(hits.split()[-1]) > 0
