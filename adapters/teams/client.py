@@ -21,7 +21,7 @@ from microsoft_agents.hosting.core import TurnContext
 from adapters.teams import events, files
 from adapters.teams.connector import Connector
 from adapters.teams.events import PLATFORM, address, conversation_of, is_channel, person_id, tenant_of, user_of
-from adapters.teams.render import FORM_KEY, form_values, render_form, render_message, sent_form
+from adapters.teams.render import FORM_KEY, form_values, render_form, render_message, render_parts, sent_form
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import CommandEvent, Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import Translator
@@ -170,12 +170,12 @@ class TeamsAdapter:
     # -- outbound: the Adapter protocol ------------------------------------------------------------
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         conversation = await self._target(destination)
-        message_id = await self._post(conversation, render_message(message))
+        ids = [await self._post(conversation, activity) for activity in render_parts(message)]
         owner = destination.user if destination.kind in ("dm", "ephemeral") else None
         if owner is not None and _personal(conversation):
             for attachment in (p for p in message.parts if isinstance(p, Attachment)):
                 await self._offer_file(conversation, owner, attachment)
-        return SentMessage(conversation, message_id)
+        return SentMessage(conversation, ids[0], more_ids=tuple(ids[1:]))
 
     async def find_sent(
         self, destination: Destination, message: Message, *, key: str, since: datetime
@@ -233,8 +233,17 @@ class TeamsAdapter:
         return Conversation(PLATFORM, tenant, conversation_id, is_direct=True)
 
     async def update(self, sent: SentMessage, message: Message) -> None:
+        """Every part of a split message is replaced; parts no longer needed are deleted. A message that
+        now needs more parts than it was sent in gets its extra text in its last part."""
         service_url, _ = await self._tenant(sent.conversation.workspace_id)
-        await self.connector.update(service_url, address(sent.conversation), sent.message_id, render_message(message))
+        ids, activities = [sent.message_id, *sent.more_ids], render_parts(message)
+        if len(activities) > len(ids):  # no message can be put between those already posted
+            activities = [*activities[: len(ids) - 1], _joined(activities[len(ids) - 1 :])]
+        conversation = address(sent.conversation)
+        for message_id, activity in zip(ids, activities, strict=False):
+            await self.connector.update(service_url, conversation, message_id, activity)
+        for message_id in ids[len(activities) :]:
+            await self.connector.delete(service_url, conversation, message_id)
 
     async def start_thread(self, sent: SentMessage, name: str) -> Conversation:
         """A reply chain under `sent`; chats and chains have no chains of their own."""
@@ -337,3 +346,13 @@ def _at(user: User) -> str:
 def _form_from_dict(data: dict[str, Any]) -> Form:
     fields = tuple(FormField(**{**f, "choices": tuple(tuple(c) for c in f.get("choices", ()))}) for f in data["fields"])
     return Form(**{**data, "fields": fields})
+
+
+def _joined(activities: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several parts as one (an update that cannot add messages): their texts or card bodies together."""
+    first = activities[0]
+    if "attachments" not in first:
+        return {**first, "text": "\n\n".join(a.get("text", "") for a in activities)}
+    body = [element for a in activities for element in a["attachments"][0]["content"]["body"]]
+    card = {**first["attachments"][0]["content"], "body": body}
+    return {**first, "attachments": [{**first["attachments"][0], "content": card}]}

@@ -18,10 +18,10 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
 ACTION_KEY = "samskap"
 FORM_KEY = "samskap_form"
-# Teams refuses a message over about 28 KB; text is cut well before that (bokmål letters take two bytes).
+# Teams refuses a message over about 28 KB: a longer one goes out in parts of at most this much text
+# each (bokmål letters take two bytes), split between paragraphs or lines where it can be.
 CARD_TEXT_MAX = 12_000
 TITLE_MAX = 100
-TEXT_MIN = 20  # a text cut shorter than this says nothing
 
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STYLES = {"primary": "positive", "danger": "destructive", "default": "default"}
@@ -33,12 +33,29 @@ def markdown(text: str) -> str:
 
 
 def render_message(message: Message) -> dict[str, Any]:
-    """The activity (as JSON) for a message: plain markdown, or an Adaptive Card."""
+    """The activity for a message that fits in one (the first part of one that does not)."""
+    return render_parts(message)[0]
+
+
+def render_parts(message: Message) -> list[dict[str, Any]]:
+    """The activities (as JSON) for a message: plain markdown, or Adaptive Cards; more than one when
+    the text is longer than Teams takes in one message. Nothing is cut."""
     summary = message.summary or message.plain_text()[:200]
     if all(isinstance(part, TextPart) for part in message.parts):
         text = "\n\n".join(markdown(part.text) for part in message.parts if isinstance(part, TextPart))
-        return {"type": "message", "text": _cut(text), "textFormat": "markdown"}
-    return card_activity(_card(_body(message)), summary)
+        return [{"type": "message", "text": chunk, "textFormat": "markdown"} for chunk in split_text(text)]
+    return [card_activity(_card(body), summary) for body in _bodies(message)]
+
+
+def split_text(text: str, limit: int = CARD_TEXT_MAX) -> list[str]:
+    """`text` in pieces of at most `limit` characters, broken between paragraphs, lines or words."""
+    pieces = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text]
 
 
 def card_activity(card: dict[str, Any], summary: str = "") -> dict[str, Any]:
@@ -56,8 +73,9 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = Non
     return card
 
 
-def _body(message: Message) -> list[dict[str, Any]]:
-    body: list[dict[str, Any]] = []
+def _bodies(message: Message) -> list[list[dict[str, Any]]]:
+    """The card bodies for a message: its elements in order, a new card when the text would pass the limit."""
+    bodies: list[list[dict[str, Any]]] = [[]]
     separate = False
     budget = CARD_TEXT_MAX
     for part in message.parts:
@@ -65,16 +83,23 @@ def _body(message: Message) -> list[dict[str, Any]]:
             separate = True
             continue
         for element in _elements(part):
-            text = element.get("text", "")
-            if len(text) > budget:
-                if budget < TEXT_MIN:  # the text before ended in "…"; what follows is left out
-                    continue
-                element["text"] = _cut(text, budget)
-            budget -= len(element.get("text", ""))
-            if separate:
-                element["separator"], separate = True, False
-            body.append(element)
-    return body
+            for piece in _pieces(element):
+                size = len(piece.get("text", ""))
+                if size > budget and bodies[-1]:
+                    bodies.append([])
+                    budget = CARD_TEXT_MAX
+                budget -= size
+                if separate:
+                    piece["separator"], separate = True, False
+                bodies[-1].append(piece)
+    return bodies
+
+
+def _pieces(element: dict[str, Any]) -> list[dict[str, Any]]:
+    text = element.get("text", "")
+    if len(text) <= CARD_TEXT_MAX:
+        return [element]
+    return [{**element, "text": chunk} for chunk in split_text(text)]
 
 
 def _elements(part: Any) -> list[dict[str, Any]]:
@@ -115,10 +140,6 @@ def _button(button: Button) -> dict[str, Any]:
 def _link_line(title: str, url: str, description: str) -> str:
     title = title.replace("[", "(").replace("]", ")")
     return f"- [{title}]({url})" + (f" — {description}" if description else "")
-
-
-def _cut(text: str, limit: int = CARD_TEXT_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # -- forms ----------------------------------------------------------------------------------------

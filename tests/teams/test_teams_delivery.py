@@ -126,3 +126,21 @@ async def test_someone_never_heard_from_is_reached_by_their_entra_id(
     await met(teams)  # the tenant is known, ola is not (a digest to every member of a network, say)
     await teams.adapter.send(Destination.dm(member("ola")), Message.text("Hei"))
     assert connector.created[0]["members"] == [{"id": aad_id("29:ola")}]
+
+
+async def test_a_long_message_is_posted_in_parts_and_updated_whole(
+    teams: TeamsHarness, connector: FakeConnector
+) -> None:
+    """Longer than Teams takes in one message: several posts, nothing cut; a shorter update replaces
+    the first and deletes the parts it no longer needs."""
+    await met(teams)
+    before = len(connector.messages.get(CHANNEL, []))
+    paragraphs = [f"Avsnitt {n}: " + "Æøå " * 800 for n in range(12)]  # about 39,000 characters
+    sent = await teams.adapter.send(Destination.channel(CHANNEL_CONV), Message.text("\n\n".join(paragraphs)))
+    assert sent is not None and len(sent.more_ids) >= 3
+    posted = connector.messages[CHANNEL][before:]
+    assert len(posted) == 1 + len(sent.more_ids)
+    assert all(f"Avsnitt {n}:" in "".join(text_of(m) for m in posted) for n in range(12))
+    assert "…" not in "".join(text_of(m) for m in posted)
+    await teams.adapter.update(sent, Message.text("Kortere nå"))
+    assert {aid for _cid, aid in connector.deleted} == set(sent.more_ids)

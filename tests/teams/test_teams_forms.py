@@ -7,7 +7,7 @@ import json
 from fake_connector import CHANNEL, TENANT, FakeConnector
 from teams_harness import TeamsHarness, card_of, form_submit_of, inputs_of, text_of
 
-from adapters.teams.render import render_message
+from adapters.teams.render import render_message, render_parts
 from bot.adapter import Destination
 from bot.context import Context
 from bot.events import Conversation, FormSubmitted
@@ -111,12 +111,16 @@ def test_messages_render_as_markdown_or_one_adaptive_card() -> None:
     ]  # fmt: skip
 
 
-def test_a_very_long_message_is_cut_to_fit_in_one_teams_message() -> None:
+def test_a_very_long_message_goes_out_in_parts_that_each_fit_and_lose_nothing() -> None:
     long_text = "Æøå " * 20_000
     for message in (Message.text(long_text), Message.of(Section("Brev"), Text(long_text), Text(long_text))):
-        rendered = render_message(message)
-        assert len(json.dumps(rendered, ensure_ascii=False).encode()) < 28_000
-        assert "…" in json.dumps(rendered, ensure_ascii=False)
+        parts = render_parts(message)
+        assert len(parts) > 1
+        assert all(len(json.dumps(p, ensure_ascii=False).encode()) < 28_000 for p in parts)
+        shown = "".join(p.get("text", "") for p in parts) + "".join(
+            e.get("text", "") for p in parts for a in p.get("attachments", []) for e in a["content"]["body"]
+        )
+        assert "…" not in shown and shown.count("Æøå") == long_text.count("Æøå") * len(message.parts[1:] or [1])
 
 
 async def test_a_form_asked_for_in_a_group_chat_comes_in_the_1_1_chat(
