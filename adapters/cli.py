@@ -117,7 +117,17 @@ def _backup(config: Config, path: str | None) -> int:
 
 def check_everything(config: Config) -> list[str]:
     """The configuration's problems, then the database's (only worth asking when the rest is right)."""
-    return check_config(config) or _database_problems(config)
+    return check_config(config) + adapter_problems(config) or _database_problems(config)
+
+
+def adapter_problems(config: Config, env: dict[str, str] | None = None) -> list[str]:
+    """What the chosen adapter itself needs (`config_problems` in its options module, where it has one):
+    the core knows no platform's settings."""
+    if config.adapter not in ADAPTERS or config.adapter == "console":
+        return []
+    options = importlib.import_module(f"adapters.{config.adapter}.options")
+    check = getattr(options, "config_problems", None)
+    return check(dict(os.environ) if env is None else env) if check else []
 
 
 def _database_problems(config: Config) -> list[str]:

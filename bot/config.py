@@ -303,27 +303,6 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         problems.append("Discord needs DISCORD_BOT_TOKEN.")
     if key_problem := secret_key_problem(secret("SAMSKAP_SECRET_KEY", env).get()):
         problems.append(key_problem)
-    if cfg.adapter == "teams":
-        problems += _teams_problems(env)
-    return problems
-
-
-def _teams_problems(env: dict[str, str]) -> list[str]:
-    """Teams runs without an app id (unauthenticated, for local testing); with one it needs the rest."""
-    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
-    app_id = env.get(prefix + "CLIENTID") or env.get("MicrosoftAppId")
-    if not app_id:
-        return []
-    app_type = (env.get(prefix + "AUTHTYPE") or env.get("MicrosoftAppType") or "SingleTenant").lower()
-    problems = []
-    has_secret = secret(prefix + "CLIENTSECRET", env) or secret("MicrosoftAppPassword", env)
-    has_cert = env.get(prefix + "CERTPFXFILE") or env.get("MicrosoftAppCertificateFile")
-    if app_type not in ("userassignedmsi", "usermanagedidentity") and not has_secret and not has_cert:
-        problems.append("Teams needs the app's secret (MicrosoftAppPassword) or a certificate with MicrosoftAppId.")
-    if app_type in ("singletenant", "clientsecret", "certificate") and not (
-        env.get(prefix + "TENANTID") or env.get("MicrosoftAppTenantId")
-    ):
-        problems.append("A single-tenant Teams bot needs its tenant id (MicrosoftAppTenantId).")
     return problems
 
 

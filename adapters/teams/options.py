@@ -98,3 +98,22 @@ class TeamsOptions:
             cert_pfx_file=self.cert_file or None,
             connection_name="SERVICE_CONNECTION",
         )
+
+
+def config_problems(env: dict[str, str]) -> list[str]:
+    """Teams runs without an app id (unauthenticated, for local testing); with one it needs the rest."""
+    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+    app_id = env.get(prefix + "CLIENTID") or env.get("MicrosoftAppId")
+    if not app_id:
+        return []
+    app_type = (env.get(prefix + "AUTHTYPE") or env.get("MicrosoftAppType") or "SingleTenant").lower()
+    problems = []
+    has_secret = secret(prefix + "CLIENTSECRET", env) or secret("MicrosoftAppPassword", env)
+    has_cert = env.get(prefix + "CERTPFXFILE") or env.get("MicrosoftAppCertificateFile")
+    if app_type not in ("userassignedmsi", "usermanagedidentity") and not has_secret and not has_cert:
+        problems.append("Teams needs the app's secret (MicrosoftAppPassword) or a certificate with MicrosoftAppId.")
+    if app_type in ("singletenant", "clientsecret", "certificate") and not (
+        env.get(prefix + "TENANTID") or env.get("MicrosoftAppTenantId")
+    ):
+        problems.append("A single-tenant Teams bot needs its tenant id (MicrosoftAppTenantId).")
+    return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from adapters.cli import adapter_problems
 from adapters.teams.options import MULTI_TENANT_AUTHORITY, TeamsOptions
 from bot.config import Config, check_config
 from storage.db import Database
@@ -15,16 +16,20 @@ TENANT = "11111111-2222-3333-4444-555555555555"
 
 def test_teams_runs_unauthenticated_without_an_app_id_and_needs_the_rest_with_one() -> None:
     teams = Config(adapter="teams")
-    assert check_config(teams, env={}) == []
-    problems = "\n".join(check_config(teams, env={"MicrosoftAppId": "app"}))
-    assert "MicrosoftAppPassword" in problems and "MicrosoftAppTenantId" in problems
+
+    def problems(env: dict[str, str]) -> list[str]:
+        return check_config(teams, env=env) + adapter_problems(teams, env)
+
+    assert problems({}) == []
+    found = "\n".join(problems({"MicrosoftAppId": "app"}))
+    assert "MicrosoftAppPassword" in found and "MicrosoftAppTenantId" in found
     sdk_names = {"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "app",
                  "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "s3cret",
                  "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": TENANT}  # fmt: skip
-    assert check_config(teams, env=sdk_names) == []
-    assert check_config(teams, env={"MicrosoftAppId": "app", "MicrosoftAppType": "UserAssignedMSI"}) == []
-    assert check_config(teams, env={"MicrosoftAppId": "app", "MicrosoftAppPassword": "s3cret",
-                                    "MicrosoftAppType": "MultiTenant"}) == []  # fmt: skip
+    assert problems(sdk_names) == []
+    assert problems({"MicrosoftAppId": "app", "MicrosoftAppType": "UserAssignedMSI"}) == []
+    multi_tenant = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "s3cret", "MicrosoftAppType": "MultiTenant"}
+    assert problems(multi_tenant) == []
 
 
 def test_options_read_bot_framework_names_and_hide_the_secret() -> None:
