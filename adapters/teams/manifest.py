@@ -14,6 +14,7 @@ import zipfile
 from typing import Any
 
 from adapters.teams.icons import ACCENT, colour_icon, outline_icon
+from bot.command_names import shown_name
 from bot.i18n import N_, Translator
 from bot.router import Router
 
@@ -23,7 +24,7 @@ LOCALIZATION_SCHEMA = (
     f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.Localization.schema.json"
 )
 DEFAULT_LANGUAGE_TAG = "nb-no"
-OTHER_LANGUAGES = {"en-us": "en"}
+OTHER_LANGUAGES = {"en-us": "en", "nn-no": "nn"}
 SCOPES = ["team", "groupChat", "personal"]
 COMMANDS_MAX = 10  # Teams shows at most ten commands per list
 TITLE_MAX, COMMAND_DESCRIPTION_MAX = 32, 128
@@ -45,11 +46,13 @@ def commands(router: Router, t: Translator) -> list[dict[str, str]]:
         title = group.name
         if english:  # the English alias where there is one: both work
             title = next((a for a in group.aliases if _english(a, group.name)), group.name)
+        elif t.language == "nn":  # the nynorsk name where it differs (`idear`); every name works
+            title = shown_name((group.name, *group.aliases), "nn")
         description = t.t(route.help) if route and route.help else title
         entries.append({"title": title[:TITLE_MAX], "description": _cut(description, COMMAND_DESCRIPTION_MAX)})
         if group.name == "samskap" and "bli-med" in group.subcommands:
             join = group.subcommands["bli-med"]
-            title = "join" if english else "bli-med"
+            title = "join" if english else "bli-med"  # the same in bokmål and nynorsk
             entries.append({"title": title, "description": _cut(t.t(join.help), COMMAND_DESCRIPTION_MAX)})
     return entries[:COMMANDS_MAX]
 
