@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.exactly_once                          # Slack and Discord, 5 rounds
     .venv/bin/python -m benchmarks.exactly_once --platform slack --rounds 10 --destinations 900
     .venv/bin/python -m benchmarks.exactly_once --kill-at random         # kills at any moment
-    .venv/bin/python -m benchmarks.exactly_once --workers-from /work/main  # an older checkout's workers
+    .venv/bin/python -m benchmarks.exactly_once --workers-from ../old-checkout  # an older checkout's workers
 
 Each round stores one message for each of `--destinations` channels and lets `--workers` real
 `samskap run` processes send them to a fake Slack or Discord on 127.0.0.1 (the fakes of the tests,
