@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import discord
 
+from adapters.retry_after import retry_after_seconds
 from bot.adapter import DeliveryError
 
 # Discord's JSON error codes that mean "that thread/message/channel no longer exists".
@@ -26,7 +27,8 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         return DeliveryError("gone", retryable=False, detail=str(exc.code))
     if isinstance(exc, discord.HTTPException):
         if exc.status == 429:
-            return DeliveryError("rate_limited", retryable=True, retry_after=_retry_after(exc))
+            headers = exc.response.headers if exc.response is not None else None
+            return DeliveryError("rate_limited", retryable=True, retry_after=retry_after_seconds(headers))
         if exc.status >= 500:
             return DeliveryError("server_error", retryable=True, detail=str(exc.status))
         if exc.status == 401:
@@ -37,12 +39,6 @@ def delivery_error(exc: BaseException) -> DeliveryError:
     return DeliveryError("unknown", retryable=True, detail=type(exc).__name__)
 
 
-def _retry_after(exc: discord.HTTPException) -> float | None:
-    value = exc.response.headers.get("Retry-After") if exc.response is not None else None
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 @asynccontextmanager

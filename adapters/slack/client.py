@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +35,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.retry_after import retry_after_seconds
 from adapters.slack.options import SlackOptions
 from adapters.slack.render import Rendered, render_form, render_message, render_update
 from bot.adapter import DeliveryError, Destination, SentMessage
@@ -86,17 +87,6 @@ class SlackRef:
 
 
 # -- retries ----------------------------------------------------------------------------------
-def retry_after_seconds(headers: Mapping[str, Any], default: float = 1.0) -> float:
-    """Seconds from a `Retry-After` header; tolerant of "1.5", " 2 ", lists and garbage."""
-    for name, value in headers.items():
-        if name.lower() != "retry-after":
-            continue
-        raw = value[0] if isinstance(value, list | tuple) and value else value
-        try:
-            return max(0.0, float(str(raw).strip()))
-        except ValueError:
-            return default
-    return default
 
 
 class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
@@ -116,7 +106,7 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
     ) -> bool:  # fmt: skip
         if response is None or response.status_code != 429:
             return False
-        return retry_after_seconds(response.headers) <= self.max_wait
+        return retry_after_seconds(response.headers, 1.0) <= self.max_wait
 
     async def prepare_for_next_attempt_async(
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
@@ -125,7 +115,7 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
         if response is None:
             raise error or RuntimeError("a rate-limit retry without a response")
         state.next_attempt_requested = True
-        delay = retry_after_seconds(response.headers)
+        delay = retry_after_seconds(response.headers, 1.0)
         # A little jitter so that several waiting senders do not come back at the same instant.
         await asyncio.sleep(delay + random.uniform(0, min(0.25, delay / 10 + 0.01)))
         state.increment_current_attempt()
@@ -173,7 +163,7 @@ def delivery_error(exc: Exception, method: str) -> DeliveryError:
         data = response.data if isinstance(getattr(response, "data", None), dict) else {}
         error = str(data.get("error") or "")
         if status == 429 or error == "ratelimited":
-            retry_after = retry_after_seconds(getattr(response, "headers", {}) or {})
+            retry_after = retry_after_seconds(getattr(response, "headers", {}), 1.0)
             return DeliveryError("rate_limited", retryable=True, retry_after=retry_after, detail=method)
         if status >= 500:
             return DeliveryError("server_error", retryable=True, detail=f"{method} HTTP {status}")

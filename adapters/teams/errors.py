@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 
+from adapters.retry_after import retry_after_seconds
 from bot.adapter import DeliveryError
 
 
@@ -20,7 +21,7 @@ def delivery_error(exc: BaseException) -> DeliveryError:
     if isinstance(exc, DeliveryError):
         return exc
     if isinstance(exc, aiohttp.ClientResponseError):
-        return _by_status(exc.status, _retry_after(exc))
+        return _by_status(exc.status, retry_after_seconds(exc.headers))
     if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
         return DeliveryError("server_error", retryable=True, detail=type(exc).__name__)
     return DeliveryError("unknown", retryable=True, detail=type(exc).__name__)
@@ -40,12 +41,6 @@ def _by_status(status: int, retry_after: float | None) -> DeliveryError:
     return DeliveryError("unknown", retryable=False, detail=str(status))
 
 
-def _retry_after(exc: aiohttp.ClientResponseError) -> float | None:
-    value = exc.headers.get("Retry-After") if exc.headers else None
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 @asynccontextmanager

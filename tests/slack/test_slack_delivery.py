@@ -13,7 +13,8 @@ import pytest
 from fake_slack import FakeSlack
 from slack_harness import SlackHarness, start_harness
 
-from adapters.slack.client import delivery_error, retry_after_seconds
+from adapters.retry_after import retry_after_seconds
+from adapters.slack.client import delivery_error
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, User
 from bot.messages import Attachment, Message, Text
@@ -188,11 +189,11 @@ async def test_an_ephemeral_message_is_posted_for_one_person(slack: SlackHarness
 
 
 def test_retry_after_is_read_whatever_its_form() -> None:
-    assert retry_after_seconds({"Retry-After": ["1.5"]}) == 1.5
-    assert retry_after_seconds({"retry-after": " 2 "}) == 2.0
-    assert retry_after_seconds({"Retry-After": "soon"}) == 1.0
-    assert retry_after_seconds({"Retry-After": "-3"}) == 0.0
-    assert retry_after_seconds({}) == 1.0
+    assert retry_after_seconds({"Retry-After": ["1.5"]}, 1.0) == 1.5
+    assert retry_after_seconds({"retry-after": " 2 "}, 1.0) == 2.0
+    assert retry_after_seconds({"Retry-After": "soon"}, 1.0) == 1.0
+    assert retry_after_seconds({"Retry-After": "-3"}, 1.0) == 0.0
+    assert retry_after_seconds({}, 1.0) == 1.0
 
 
 def test_network_errors_are_retryable() -> None:
