@@ -150,3 +150,11 @@ async def test_a_number_out_of_range_is_asked_again_at_once_and_the_form_is_kept
     output = await run_console(f"sqlite:///{tmp_path / 'c.db'}", lines)
     assert "(skriv et helt tall fra 2 til 4)" in output
     assert "Kritisk venn #1 er satt opp" in output and "fra 2 til 4." not in output
+
+
+async def test_a_dash_for_a_field_that_must_be_filled_in_is_asked_again(tmp_path) -> None:
+    output = await run_console(
+        f"sqlite:///{tmp_path / 'c.db'}", ["kari: /samskap bli-med Nordby skole", "kari: /ide", "kari: -", "kari: Benk"]
+    )
+    assert "(dette feltet må fylles ut)" in output
+    assert "*Idé 1* fra kari" in output and "\n  -\n" not in output and "Benk" in output

@@ -190,7 +190,7 @@ class ConsoleAdapter:
             del self.forms[speaker]
             return self.t.t("(the form is cancelled; nothing was sent)")
         field_ = pending.form.fields[pending.next_field_index()]
-        answer = "" if line == "-" and not field_.required else line
+        answer = "" if line == "-" else line  # "-" skips; a field that must be filled in is asked again
         if field_.kind == "choice" and answer:
             choices = dict(field_.choices)
             by_number = {str(i): value for i, (value, _) in enumerate(field_.choices, 1)}
