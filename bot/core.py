@@ -441,4 +441,3 @@ def error_reason(t: Translator, code: str) -> str:
         "server_error": t.t("the platform had an error"),
     }
     return reasons.get(code, t.t("an unknown error"))
-

@@ -263,9 +263,7 @@ class SqliteWriter:
             return await _InlineSqlite(functools.partial(sqlite3.connect, path, check_same_thread=False))
 
         # hide_parameters: an error would otherwise carry what members wrote into the log.
-        self.engine = create_async_engine(
-            url, pool_size=1, max_overflow=0, async_creator=connect, hide_parameters=True
-        )
+        self.engine = create_async_engine(url, pool_size=1, max_overflow=0, async_creator=connect, hide_parameters=True)
         self._checkpointer = checkpointer
         self._commits = 0
         event.listen(self.engine.sync_engine, "connect", _sqlite_writer_connect)

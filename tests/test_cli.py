@@ -81,10 +81,10 @@ def checked(capsys: pytest.CaptureFixture[str]) -> str:
     [
         ('language = "nb"\ntimezone = "Europe/Oslo\n', "is not valid TOML"),
         ('[slack]\nclient_id = "1.2"\n[slak]\nport = 3000\n', "Unknown section [slak]"),
-        ('[digest]\nallow_private_adresses = true\n', "Unknown setting 'allow_private_adresses' in [digest]"),
+        ("[digest]\nallow_private_adresses = true\n", "Unknown setting 'allow_private_adresses' in [digest]"),
         ('tidssone = "Europe/Oslo"\n', "Unknown setting 'tidssone'"),
         ('timezone = "Europe"\n', "Time zone 'Europe' is unknown"),
-        ('timezone = 1\n', "timezone must be text"),
+        ("timezone = 1\n", "timezone must be text"),
         ('log_level = "verbose"\n', "Log level 'verbose' is unknown"),
     ],
 )

@@ -25,6 +25,7 @@ async def test_the_demo_fills_a_network_with_half_a_term_through_the_core(tmp_pa
     try:
         printed = await demo.fill(bot)
         async with bot.db.read() as s:
+
             def count(model: type) -> object:
                 return s.scalar(select(func.count()).select_from(model))
 

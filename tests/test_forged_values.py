@@ -88,8 +88,15 @@ FORMS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "samsnakk.counter": ({"time": "i morgen 15"}, ("{foreign_call}", "{others_call}:1", "{others_call}:x")),
     "samsnakk.move": ({"time": "i morgen 15"}, ("{foreign_call}", "{others_call}")),
     "kritisk_venn.start": (
-        {"kind": "practice", "practice": "Trygghetsvandring.", "focus": "Hvordan?", "friends": "abc",
-         "pace": "bogus", "venue": "thread", "names": ""},
+        {
+            "kind": "practice",
+            "practice": "Trygghetsvandring.",
+            "focus": "Hvordan?",
+            "friends": "abc",
+            "pace": "bogus",
+            "venue": "thread",
+            "names": "",
+        },
         ("{foreign_kv}",),
     ),
     "kritisk_venn.contribute": ({"text": "Har de voksne faste soner?"}, ("{foreign_kv}:0", "{others_kv}:0")),
@@ -117,9 +124,7 @@ class Clicker:
 def say_in(chat: Chat, workspace: str, name: str, line: str) -> Any:
     conv = Conversation("memory", workspace, "general")
     event = chat.adapter.command_event(name, line, conv)
-    event = type(event)(
-        user=User("memory", workspace, name, name), conversation=conv, name=event.name, args=event.args
-    )
+    event = type(event)(user=User("memory", workspace, name, name), conversation=conv, name=event.name, args=event.args)
     return chat.bot.dispatch(event, chat.adapter)
 
 

@@ -155,8 +155,9 @@ def recall_by_layout(rng: random.Random) -> dict[str, float]:
             caught += contains_identity_number(before + layout(valid_number(rng), rng) + after)
         measured[name] = caught / PER_LAYOUT
     lists = [class_list(rng) for _ in range(PER_LAYOUT)]
-    measured["a class list, one number per line (every number found)"] = sum(
-        len(find_identity_numbers(text)) == count for text, count in lists) / PER_LAYOUT
+    measured["a class list, one number per line (every number found)"] = (
+        sum(len(find_identity_numbers(text)) == count for text, count in lists) / PER_LAYOUT
+    )
     return measured
 
 
@@ -225,7 +226,8 @@ def row_of_numbers(rng: random.Random) -> str:
     top = rng.choice([6, 30, 100, 250])
     separator = rng.choice([" ", "  ", " - ", " / ", "\n", "\t"])
     return rng.choice(["Poeng: ", "Karakterer ", "Minutter lest\n", ""]) + separator.join(
-        str(rng.randint(0, top)) for _ in range(rng.randint(4, 24)))
+        str(rng.randint(0, top)) for _ in range(rng.randint(4, 24))
+    )
 
 
 NEGATIVES: dict[str, Callable[[random.Random], str]] = {

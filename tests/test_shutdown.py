@@ -45,7 +45,6 @@ SIGNING_SECRET = "test-signing-secret"
 SETTINGS = {"scheduler_tick_seconds": 0.1, "shutdown_grace_seconds": 2.0}
 
 
-
 @dataclass
 class Platform:
     """A fake platform, the destinations of the fan-out on it, and how a worker reaches it."""
@@ -116,9 +115,7 @@ def slack_channels() -> list[Destination]:
     return [Destination.channel(Conversation("slack", "T1", f"C{index:03d}")) for index in range(FAN_OUT)]
 
 
-async def stopping_mid_send(
-    platform: Platform, tmp_path: Path, answer_after: float
-) -> tuple[int, float]:
+async def stopping_mid_send(platform: Platform, tmp_path: Path, answer_after: float) -> tuple[int, float]:
     """Store the fan-out, start a worker, send it SIGTERM while its SIGTERM_AT-th post is waiting
     `answer_after` seconds for the platform's answer; returns its exit code and how long it took."""
     database_url = f"sqlite:///{tmp_path / 'samskap.db'}"

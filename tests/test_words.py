@@ -19,7 +19,15 @@ LANGUAGES = ("nb", "nn", "en")
 # Texts that name another language's words on purpose, and those words.
 ON_PURPOSE = {
     "Never write anything that can identify a student. Commands also work in English: /samskap join, /idea, /ideas.": {
-        "join", "idea", "ideas", "bli-med", "ide", "ideer", "samskap", "/ide", "/ideer",
+        "join",
+        "idea",
+        "ideas",
+        "bli-med",
+        "ide",
+        "ideer",
+        "samskap",
+        "/ide",
+        "/ideer",
     },
     "Choose nb (bokmål), nn (nynorsk) or en (English).": {"en", "nn", "nb"},
 }

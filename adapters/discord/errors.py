@@ -39,8 +39,6 @@ def delivery_error(exc: BaseException) -> DeliveryError:
     return DeliveryError("unknown", retryable=True, detail=type(exc).__name__)
 
 
-
-
 @asynccontextmanager
 async def delivering() -> AsyncIterator[None]:
     """Raise any Discord or network failure inside as a `DeliveryError`."""

@@ -15,4 +15,5 @@ def attach(bot: Bot, env: dict[str, str] | None = None) -> MailAdapter | None:
     bot.add_adapter(adapter)
     return adapter
 
+
 __all__ = ["MailAdapter", "MailOptions", "attach"]

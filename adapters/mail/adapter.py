@@ -34,7 +34,6 @@ Lookup = Callable[[int], Awaitable[Recipient | None]]
 Bounce = Callable[[int, str], Awaitable[None]]
 
 
-
 @dataclass(frozen=True)
 class MailOptions:
     host: str

@@ -41,8 +41,6 @@ def _by_status(status: int, retry_after: float | None) -> DeliveryError:
     return DeliveryError("unknown", retryable=False, detail=str(status))
 
 
-
-
 @asynccontextmanager
 async def delivering() -> AsyncIterator[None]:
     """Raise any Bot Connector or network failure inside as a `DeliveryError`."""

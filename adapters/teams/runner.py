@@ -81,7 +81,8 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
     if not teams_options.authenticated:
         log.warning(
             "teams: NO APP ID, so requests to %s are NOT AUTHENTICATED. This is for local testing "
-            "only; never expose this port. Set MicrosoftAppId and its secret for real use.", MESSAGES_PATH
+            "only; never expose this port. Set MicrosoftAppId and its secret for real use.",
+            MESSAGES_PATH,
         )
     if teams_options.authenticated and not teams_options.allowed_tenants():
         log.warning("teams: a multi-tenant bot answers any organisation that uploads its app; "

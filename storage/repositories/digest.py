@@ -187,9 +187,7 @@ class Digests:
             (DigestShare.member_id != member_id) | DigestShare.member_id.is_(None)
         )
         mine = select(DigestShare.article_id).where(DigestShare.member_id == member_id)
-        await self.s.execute(
-            delete(DigestArticle).where(DigestArticle.id.in_(mine), DigestArticle.id.not_in(others))
-        )
+        await self.s.execute(delete(DigestArticle).where(DigestArticle.id.in_(mine), DigestArticle.id.not_in(others)))
 
     # -- what else the network did ----------------------------------------------------------------
     async def ideas_between(self, network_id: int, since: datetime, until: datetime) -> list[IdeaRow]:

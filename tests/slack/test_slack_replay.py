@@ -206,4 +206,3 @@ async def test_idle_and_trickling_connections_are_closed(tmp_path: Path, fake_sl
         for task in trickles:
             task.cancel()
         await slack.close()
-

@@ -46,8 +46,9 @@ async def test_each_destination_gets_the_digest_once_across_429s_and_a_restart(
     for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
         await teams.say_in_channel(name, f"bli-med {school} skole")
     await teams.say_in_personal_chat("per", "samskap innstillinger nettverksbrev på")
-    other = teams.activity("ola", teams.in_channel(channel=OTHER_CHANNEL),
-                           text=f"Se denne {server.url('/article')}")  # links the second channel too
+    other = teams.activity(
+        "ola", teams.in_channel(channel=OTHER_CHANNEL), text=f"Se denne {server.url('/article')}"
+    )  # links the second channel too
     other["conversation"]["id"] += f";messageid={other['id']}"
     assert await teams.post(other) == 202
     await teams.say_in_channel("ola", f"del {server.url('/article')}")

@@ -126,4 +126,3 @@ def meeting_event(t: Translator, network: Network, samling: Samling) -> Calendar
         location=samling.about.split(":", 1)[0].strip() if ":" in samling.about else "",
         organizer=organizer(network.name),
     )
-

@@ -235,9 +235,18 @@ class Invitations(RoundBase):
             return
         _session, presenter, network = loaded
         t = self.bot.translator_for(member, network)
-        await self._dm(f"kv:{session.token}:lapsed:{member.id}", member, Message.text(
-            t.t("Your invitation to be a critical friend for {name} in round #{id} is no longer open: the time to "
-                "answer has passed. Thank you all the same!", name=presenter.display_name, id=session.id)))
+        await self._dm(
+            f"kv:{session.token}:lapsed:{member.id}",
+            member,
+            Message.text(
+                t.t(
+                    "Your invitation to be a critical friend for {name} in round #{id} is no longer open: the time to "
+                    "answer has passed. Thank you all the same!",
+                    name=presenter.display_name,
+                    id=session.id,
+                )
+            ),
+        )
 
     async def open_to_volunteers(self, session_id: int, member: Member) -> str:
         """Ask the channel; returns by when the round starts with those who said yes (or is cancelled)."""

@@ -274,8 +274,11 @@ class Protocol(RoundBase):
             in_phase = [c for c, _m in await KritiskVennRepo(s).contributions(session.id) if c.phase == session.phase]
         written = {c.member_id for c in in_phase}
         missing = [m for m in expected if m.id not in written]
-        if not missing and PHASES[session.phase].presenter_answers and in_phase[-1:] and (
-            in_phase[-1].member_id != presenter.id
+        if (
+            not missing
+            and PHASES[session.phase].presenter_answers
+            and in_phase[-1:]
+            and (in_phase[-1].member_id != presenter.id)
         ):
             missing.append(presenter)  # the last question is still unanswered
         return missing
@@ -336,8 +339,15 @@ class Protocol(RoundBase):
         tp = self.bot.translator_for(presenter, network)
         if not any(c.kind != "presentation" for c, _m in contributions):
             # A summary of empty headings helps nobody; say plainly that nothing was written.
-            await self._post(session, presenter, network, "closing", Message.text(
-                t.t("Kritisk venn #{id} has ended without anyone writing, so there is no summary.", id=session.id)))
+            await self._post(
+                session,
+                presenter,
+                network,
+                "closing",
+                Message.text(
+                    t.t("Kritisk venn #{id} has ended without anyone writing, so there is no summary.", id=session.id)
+                ),
+            )
             await self._dm(f"kv:{session.token}:summary", presenter, Message.text(
                 tp.t("Nobody wrote anything in your kritisk venn round #{id}, so there is no summary. "
                      "You can start a new round with /kritiskvenn.", id=session.id)))  # fmt: skip

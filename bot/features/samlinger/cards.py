@@ -69,7 +69,11 @@ def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int, now: da
 
 
 def after(
-    t: Translator, samling: Samling, following: Samling | None, tz: ZoneInfo, days_since: int = 1,
+    t: Translator,
+    samling: Samling,
+    following: Samling | None,
+    tz: ZoneInfo,
+    days_since: int = 1,
     now: datetime | None = None,
 ) -> Message:
     """The day after: what did you take with you, and what will you try in your own way?
@@ -99,8 +103,9 @@ def after(
 def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int, now: datetime | None = None) -> Message:
     """Halfway to the next meeting: how is it going?"""
     parts: list[Part] = [
-        Section(t.t("Halfway to the next meeting ({when}). How is it going?",
-                    when=when_and_about(t, following, tz, now))),
+        Section(
+            t.t("Halfway to the next meeting ({when}). How is it going?", when=when_and_about(t, following, tz, now))
+        ),
         Text(
             t.t(
                 "Tell the others how it went with what you tried (/ide rapport <number>), "
