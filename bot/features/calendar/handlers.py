@@ -8,8 +8,7 @@ from bot.context import Context
 from bot.features.calendar.service import CalendarError, CalendarService
 from bot.features.samlinger.handlers import COMMAND as SAMLING
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from bot.settings import MemberCommand
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from bot.events import MessageEvent
 from bot.features.digest import compose
 from bot.features.digest.service import CAPTURE_SETTING, DM_OPTION, DigestProblem, DigestService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from bot.numbers import leading_number
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time
 

@@ -17,8 +17,7 @@ from bot.features.kritisk_venn.common import JOB_BEGIN, JOB_DEADLINE, JOB_INVITE
 from bot.features.kritisk_venn.handlers import register
 from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import Translator
-from bot.messages import Button, Buttons, Part, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Part, Text
 from bot.scheduler import JobRun, Late
 from storage.models.core import Member
 from storage.repositories.kritisk_venn import KritiskVennRepo

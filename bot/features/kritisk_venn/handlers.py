@@ -21,8 +21,7 @@ from bot.features.kritisk_venn.common import (
 from bot.features.kritisk_venn.phases import PHASES
 from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from bot.numbers import leading_number
 from bot.settings import SettingSpec, parse_bool
 from storage.models.core import Member

@@ -32,8 +32,7 @@ from bot.features.kritisk_venn.phases import (
 )
 from bot.i18n import N_
 from bot.limits import check_length
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Text
+from bot.messages import ContextLine, Message, Text
 from storage.models.core import Member, Network
 from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members, Notes

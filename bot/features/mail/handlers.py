@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 from bot.context import Context
 from bot.features.mail.service import MailError, MailService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section
+from bot.messages import ContextLine, Message, Section
 from bot.settings import MemberCommand
 
 if TYPE_CHECKING:

@@ -10,8 +10,7 @@ from bot.core import no_network_message
 from bot.features.membership.service import MembershipService
 from bot.i18n import LANGUAGE_NAMES, N_, normalise_language
 from bot.mentions import find_member, split_mention
-from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Attachment, Button, Buttons, ContextLine, Divider, Message, Section, Text
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_text
 from bot.times import find_zone
 from storage.models.core import Role

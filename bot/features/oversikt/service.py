@@ -8,7 +8,7 @@ from bot.config import secret
 from bot.features.oversikt.figures import Figures, compute, period_for
 from bot.features.oversikt.links import LINK_LIFETIME, Pass, Signer
 from bot.i18n import Translator
-from bot.messages import Context, Link, Links, Message, Text
+from bot.messages import ContextLine, Link, Links, Message, Text
 from bot.times import find_zone
 from storage.models.core import Member, Network, Role
 from storage.repositories.core import Audit, Networks
@@ -60,7 +60,7 @@ class OverviewService:
         return Message.of(
             Text(t.t("Your overview of {network}: what happened between the meetings.", network=network.name)),
             Links((Link(t.t("Open the overview"), f"{base}{LINK_PATH}{token}"),)),
-            Context(
+            ContextLine(
                 t.t(
                     "The link is yours alone and opens the page within {minutes} minutes; "
                     "after that, ask again with /samskap leder oversikt.",

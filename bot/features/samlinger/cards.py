@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.messages import Context, Message, Part, Section, Text
+from bot.messages import ContextLine, Message, Part, Section, Text
 from bot.times import format_when, weekday_name
 from storage.models.samlinger import Samling
 
@@ -26,7 +26,7 @@ def upcoming(t: Translator, samlinger: list[Samling], tz: ZoneInfo, is_leader: b
     parts: list[Part] = [Section(t.t("The next network meetings"))]
     parts += [Text(t.t("*{id}.* {when}", id=s.id, when=when_and_about(t, s, tz, now))) for s in samlinger]
     if is_leader:
-        parts.append(Context(t.t("/samling ny <date> <time> [where: what] · /samling fjern <number>")))
+        parts.append(ContextLine(t.t("/samling ny <date> <time> [where: what] · /samling fjern <number>")))
     return Message(tuple(parts), t.t("The next network meetings"))
 
 
@@ -57,7 +57,7 @@ def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int, now: da
     ]
     if trying:
         parts.append(
-            Context(
+            ContextLine(
                 t.tn(
                     "{n} of you is trying an idea now: tell how it went with /ide rapport <number>.",
                     "{n} of you are trying an idea now: tell how it went with /ide rapport <number>.",
@@ -93,10 +93,10 @@ def after(
                 "under the idea (/ideer), or share what you will try with /ide <text>."
             )
         ),
-        Context(t.t("Want a critical friend on something you are working on? /kritiskvenn")),
+        ContextLine(t.t("Want a critical friend on something you are working on? /kritiskvenn")),
     ]
     if following is not None:
-        parts.append(Context(t.t("Next meeting: {when}", when=when_and_about(t, following, tz, now))))
+        parts.append(ContextLine(t.t("Next meeting: {when}", when=when_and_about(t, following, tz, now))))
     return Message(tuple(parts), t.t("What did you take with you from the meeting?"))
 
 
@@ -114,9 +114,11 @@ def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int, now: da
         ),
     ]
     if trying:
-        parts.append(Context(t.tn("{n} of you is trying an idea now.", "{n} of you are trying an idea now.", trying)))
+        parts.append(
+            ContextLine(t.tn("{n} of you is trying an idea now.", "{n} of you are trying an idea now.", trying))
+        )
     return Message(tuple(parts), t.t("Halfway to the next meeting"))
 
 
 def home(t: Translator, following: Samling, tz: ZoneInfo, now: datetime | None = None) -> list[Part]:
-    return [Context(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz, now)))]
+    return [ContextLine(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz, now)))]

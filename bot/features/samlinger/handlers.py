@@ -8,8 +8,7 @@ from bot.context import Context
 from bot.features.samlinger import cards
 from bot.features.samlinger.service import SamlingError, SamlingService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message
+from bot.messages import ContextLine, Message
 from bot.numbers import leading_number
 
 if TYPE_CHECKING:

@@ -27,8 +27,7 @@ from bot.features.samsnakk.common import (
 from bot.features.samsnakk.rounds import RoundService
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
-from bot.messages import Button, Buttons, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Message, Section, Text
 from bot.numbers import MAX_DIGITS, parse_id
 from bot.times import format_short
 from storage.models.core import Member

@@ -35,7 +35,7 @@ from bot.features.samsnakk.common import (
 )
 from bot.i18n import Translator
 from bot.limits import check_length
-from bot.messages import Attachment, Button, Buttons, Context, Message, Section, Text
+from bot.messages import Attachment, Button, Buttons, ContextLine, Message, Section, Text
 from bot.scheduler import JobRun
 from bot.times import format_when, free_slots
 from storage.models.core import Member, Network
@@ -301,7 +301,7 @@ class CallService:
                     ((t.t("When"), self._when(view, guest, t)), (t.t("Length"), t.t("{n} minutes", n=call.minutes)))),
             Buttons((Button(t.t("Accept"), "samsnakk.accept", value, "primary"),
                      Button(t.t("Decline"), "samsnakk.decline", value))),
-            Context(t.t("Or write /samsnakk godta {id} or /samsnakk avslå {id}. If you don't answer, the request "
+            ContextLine(t.t("Or write /samsnakk godta {id} or /samsnakk avslå {id}. If you don't answer, the request "
                         "expires.", id=call.id)),
             summary=t.t("{name} would like a quick talk", name=view.requester.display_name),
         )  # fmt: skip
@@ -585,7 +585,7 @@ class CallService:
                     )
                 ),
                 Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"c{view.call.id}", "primary"),)),
-                Context(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
+                ContextLine(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
             )
             await self.bot.send_dm(person, message, key=f"samsnakk:c{view.call.id}:note:{person.id}")
 
@@ -712,7 +712,7 @@ class CallService:
                     Button(t.t("Decline"), "samsnakk.decline", value),
                 )
             ),
-            Context(
+            ContextLine(
                 t.t(
                     "Or write /samsnakk godta {id}, /samsnakk foreslå {id} <time> or /samsnakk avslå {id}. "
                     "If you don't answer, the request expires.",
@@ -758,7 +758,7 @@ class CallService:
                 ),
                 self._ics(view, person, t),
                 Buttons(buttons),
-                Context(hint),
+                ContextLine(hint),
                 summary=headline,
             )
             await self.bot.send_dm(person, message, key=f"samsnakk:c{call.id}:v{call.version}:{kind}:{person.id}")

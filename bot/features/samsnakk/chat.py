@@ -8,8 +8,7 @@ from bot.context import Context
 from bot.features.samsnakk.calls import CallService, CallView
 from bot.features.samsnakk.common import TIME_LIMIT, SamsnakkError, is_opted_in, is_paused, member_tz, network_tz
 from bot.features.samsnakk.rounds import RoundService
-from bot.messages import Context as ContextLine
-from bot.messages import Form, FormField, Message, Section, Text
+from bot.messages import ContextLine, Form, FormField, Message, Section, Text
 from bot.times import TimeParseError, format_when, parse_when
 
 

@@ -28,8 +28,7 @@ from bot.features.samsnakk.common import (
 from bot.features.samsnakk.rounds import RoundService, RoundStats
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
-from bot.messages import Button, Buttons, Form, FormField, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Form, FormField, Message, Section, Text
 from bot.numbers import parse_id
 from bot.settings import SettingError, parse_clock_time
 from bot.times import WEEKDAYS, format_when, weekday_name

@@ -28,7 +28,7 @@ from bot.features.samsnakk.common import (
     school_and_role,
 )
 from bot.features.samsnakk.pairing import Candidate, PairingResult, pair_members
-from bot.messages import Button, Buttons, Context, Message, Section, Text
+from bot.messages import Button, Buttons, ContextLine, Message, Section, Text
 from bot.scheduler import JobRun
 from bot.times import at_local, format_when
 from storage.models.core import Member, Network
@@ -320,7 +320,7 @@ class RoundService:
                 Text(t.t("You are paired for a talk two and two this round: 15 minutes before {end}.", end=end)),
                 Text(f"*{row.prompt}*"),
                 Buttons((Button(t.t("Book a time"), "samsnakk.book_group", str(group.id), "primary"),)),
-                Context(t.t("Or write /samsnakk @name [time]. Halfway through I ask how it went.")),
+                ContextLine(t.t("Or write /samsnakk @name [time]. Halfway through I ask how it went.")),
                 summary=t.t("Samsnakk to-og-to, round {n}", n=row.number),
             )
             await self.bot.outbox.deliver(f"samsnakk:r{row.id}:g{group.id}:intro", Destination.group(conv), message)
@@ -376,7 +376,9 @@ class RoundService:
                         Button(t.t("Skip this time"), "samsnakk.met", f"{value}:skipped"),
                     )
                 ),
-                Context(t.t("Or write /samsnakk snakket ja, /samsnakk snakket ikke-ennå or /samsnakk snakket hopp")),
+                ContextLine(
+                    t.t("Or write /samsnakk snakket ja, /samsnakk snakket ikke-ennå or /samsnakk snakket hopp")
+                ),
                 summary=t.t("Have you had your talk?"),
             )
             dest = Destination.group(Conversation(**group.conversation))
@@ -409,7 +411,7 @@ class RoundService:
                         )
                     ),
                     Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"g{group.id}", "primary"),)),
-                    Context(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
+                    ContextLine(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
                 )
                 await self.bot.send_dm(member, message, key=f"samsnakk:r{round_id}:note:{member_id}")
         stats = await self.stats_of(row)
