@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol
+
+from typing_extensions import TypeVar
 
 from bot.adapter import Adapter, Destination, SentMessage
 from bot.errors import UserError
@@ -48,11 +50,16 @@ def pointer_id(text: str) -> int:
     raise NotYours()
 
 
+# The kind of event a handler is for: `Context[ActionEvent]` for a button, `Context[FormSubmitted]`
+# for a form; a plain `Context` may hold any event.
+E = TypeVar("E", bound=Event, default=Event, covariant=True)
+
+
 @dataclass
-class Context:
+class Context(Generic[E]):
     bot: Bot
     adapter: Adapter
-    event: Event
+    event: E
     translator: Translator
     network: Network | None = None
     member: Member | None = None
@@ -117,3 +124,20 @@ class Context:
         from storage.models.core import Member
 
         return await self.in_network(Member, raw_id)
+
+
+class MemberContext(Context[E]):
+    """What a member-only handler (access "member" or "leader") gets: the core has found the member
+    and their network before the handler runs, so both are there and need no checking."""
+
+    if TYPE_CHECKING:
+        network: Network
+        member: Member
+
+    @classmethod
+    def of(cls, ctx: Context[E]) -> MemberContext[E]:
+        if ctx.member is None or ctx.network is None:
+            raise RuntimeError("a member-only handler was reached without a member")
+        found: MemberContext[E] = cls.__new__(cls)
+        found.__dict__.update(ctx.__dict__)
+        return found

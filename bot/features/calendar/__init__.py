@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = CalendarService(bot)
-    bot.services["calendar"] = service
+    bot.services.add(service)
     register(bot, service)
     # The row cascades away with the member; the export says whether a link is live (not the link).
     bot.data_exporters["calendar"] = export

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import Context, MemberContext
 from bot.features.calendar.service import CalendarError, CalendarService
 from bot.features.samlinger.handlers import COMMAND as SAMLING
 from bot.i18n import N_
@@ -21,8 +21,7 @@ OFF = ("av", "off", "stopp", "stop", "slett", "revoke")
 def register(bot: Bot, service: CalendarService) -> None:
     r = bot.router
 
-    async def calendar(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def calendar(ctx: MemberContext) -> None:
         if ctx.args.strip().lower() in OFF:
             revoked = await service.revoke(ctx.member)
             text = N_("Your calendar link no longer works.") if revoked else N_("You have no calendar link.")

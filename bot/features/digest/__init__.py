@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = DigestService(bot)
-    bot.services["digest"] = service
+    bot.services.add(service)
     register(bot, service)
     bot.data_exporters["digest"] = service.export
     bot.data_erasers.append(service.erase)

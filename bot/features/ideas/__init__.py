@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = IdeasService(bot)
-    bot.services["ideas"] = service
+    bot.services.add(service)
     bot.data_exporters["ideas"] = service.export
     bot.home_providers.append(service.home)
     register(bot, service)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.adapter import Destination
-from bot.context import Context, pointer_id
+from bot.context import Context, MemberContext, pointer_id
+from bot.events import ActionEvent, FormSubmitted
 from bot.features.ideas import cards
 from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeasService
 from bot.i18n import N_
@@ -22,32 +23,31 @@ def register(bot: Bot, service: IdeasService) -> None:
     r = bot.router
 
     async def need_number(ctx: Context, sub: str, usage: str) -> int | None:
-        number, _ = leading_number(ctx.args if ctx.is_command else ctx.event.value)  # type: ignore[attr-defined]
+        number, _ = leading_number(ctx.event.value if isinstance(ctx.event, ActionEvent) else ctx.args)
         if number is None:
             typed = ctx.bot.router.typed("ide", sub, usage, ctx.translator)
             await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=typed))
         return number
 
     @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"))
-    async def new_idea(ctx: Context) -> None:
+    async def new_idea(ctx: MemberContext) -> None:
         if not ctx.args.strip():
             await ctx.open_form(new_idea_form(ctx))
             return
         await post(ctx, ctx.args)
 
     @r.form(NEW_IDEA_FORM, limits={"text": MAX_IDEA_LENGTH})
-    async def new_idea_submitted(ctx: Context) -> None:
-        await post(ctx, ctx.event.values.get("text", ""))  # type: ignore[attr-defined]
+    async def new_idea_submitted(ctx: MemberContext[FormSubmitted]) -> None:
+        await post(ctx, ctx.event.values.get("text", ""))
 
-    async def post(ctx: Context, text: str) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def post(ctx: MemberContext, text: str) -> None:
         summary = await service.post(ctx.network, ctx.member, text)
         idea = summary.idea
         # The card is public: it speaks the network's language, not the poster's.
         card = cards.idea_card(ctx.bot.translator_for(None, ctx.network), summary)
         conversation = ctx.event.conversation
         if conversation.is_direct:
-            channel = await service.announce_channel(ctx.network)
+            channel = await ctx.bot.announce_channel(ctx.network)
             if channel is None:
                 await ctx.reply(
                     ctx.t("Idea {id} is saved, but the network has no channel to share it in yet.", id=idea.id)
@@ -65,14 +65,12 @@ def register(bot: Bot, service: IdeasService) -> None:
             await ctx.reply(ctx.t("Thank you! Idea {id} is shared with the network.", id=idea.id))
 
     @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage=N_("[search]"))
-    async def list_ideas(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def list_ideas(ctx: MemberContext) -> None:
         summaries = await service.list(ctx.network, ctx.args)
         await ctx.reply(cards.idea_list(ctx.translator, summaries, ctx.args.strip()))
 
     @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))
-    async def show(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def show(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "vis", N_("<number>"))) is None:
             return
         summary, reports = await service.show(ctx.network, number)
@@ -81,8 +79,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     r.action(cards.SHOW)(show)
 
     @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage=N_("<number>"))
-    async def adopt(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def adopt(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "prøv", N_("<number>"))) is None:
             return
         result = await service.adopt(ctx.network, ctx.member, number)
@@ -96,8 +93,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         help=N_("Tell how it went (with no text: a form)"),
         usage=N_("<number> [text]"),
     )
-    async def report(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def report(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "rapport", N_("<number> [text]"))) is None:
             return
         text = ctx.args.split(maxsplit=1)[1] if ctx.is_command and len(ctx.args.split(maxsplit=1)) > 1 else ""
@@ -110,19 +106,17 @@ def register(bot: Bot, service: IdeasService) -> None:
     r.action(cards.REPORT)(report)
 
     @r.form(cards.REPORT_FORM, limits=cards.REPORT_LIMITS)
-    async def report_submitted(ctx: Context) -> None:
-        values = ctx.event.values  # type: ignore[attr-defined]
-        idea_id = pointer_id(ctx.event.state)  # type: ignore[attr-defined]
+    async def report_submitted(ctx: MemberContext[FormSubmitted]) -> None:
+        values = ctx.event.values
+        idea_id = pointer_id(ctx.event.state)
         await submit_report(ctx, idea_id, values.get("did", ""), values.get("changed", ""), values.get("happened", ""))
 
-    async def submit_report(ctx: Context, number: int, did: str, changed: str, happened: str) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def submit_report(ctx: MemberContext, number: int, did: str, changed: str, happened: str) -> None:
         _, idea = await service.report(ctx.network, ctx.member, number, did, changed, happened)
         await ctx.reply(ctx.t("Thank you for reporting back on idea {id}! It is shared with the network.", id=idea.id))
 
     @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage=N_("<number>"))
-    async def snooze(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def snooze(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "utsett", N_("<number>"))) is None:
             return
         due = await service.snooze(ctx.network, ctx.member, number)
@@ -140,8 +134,7 @@ def register(bot: Bot, service: IdeasService) -> None:
         help=N_("Not tried yet: stop asking"),
         usage=N_("<number>"),
     )
-    async def not_yet(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def not_yet(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "ikke-ennå", N_("<number>"))) is None:
             return
         await service.not_yet(ctx.network, ctx.member, number)
@@ -151,8 +144,7 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     @r.command(("ide", "idea"), sub=("slett", "delete"), help=N_("Delete your own idea"),
                usage=N_("<number> [confirm]"))  # fmt: skip
-    async def delete_idea(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def delete_idea(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "slett", N_("<number> [confirm]"))) is None:
             return
         confirmed = ctx.args.split()[-1].lower() in ("bekreft", "stadfest", "confirm")
@@ -170,8 +162,7 @@ def register(bot: Bot, service: IdeasService) -> None:
 
     @r.command(("ide", "idea"), sub=("slett-rapport", "delete-report"), help=N_("Delete your report on an idea"),
                usage=N_("<number>"))  # fmt: skip
-    async def delete_report(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def delete_report(ctx: MemberContext) -> None:
         if (number := await need_number(ctx, "slett-rapport", N_("<number>"))) is None:
             return
         await service.delete_report(ctx.network, ctx.member, number)

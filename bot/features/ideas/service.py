@@ -87,15 +87,6 @@ class IdeasService:
         async with self.bot.db.one_statement() as s:
             await Ideas(s).set_posted(idea_id, conv, message_id)
 
-    async def announce_channel(self, network: Network) -> Conversation | None:
-        """Where ideas posted from a direct message are announced: the network's first channel."""
-        async with self.bot.db.session() as s:
-            channels = await Networks(s).channels(network.id)
-        if not channels:
-            return None
-        ch = channels[0]
-        return Conversation(ch.platform, ch.workspace_id, ch.channel_id)
-
     async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         async with self.bot.db.read() as s:
             return await Ideas(s).summaries(network.id, check_length(search.strip(), MAX_SEARCH_LENGTH), limit)

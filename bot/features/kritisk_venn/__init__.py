@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = KritiskVennService(bot)
-    bot.services["kritisk_venn"] = service
+    bot.services.add(service)
     register(bot, service)
 
     # A phase's end moves the round on however late; a live round that missed its time goes on over days.

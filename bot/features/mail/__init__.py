@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = MailService(bot)
-    bot.services["mail"] = service
+    bot.services.add(service)
+    bot.services.mailing_list = service
     register(bot, service)
     # The member's row cascades away with them; an invited address is deleted by its unsubscribe link.
     bot.data_exporters["mail"] = service.export

@@ -13,5 +13,5 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = MembershipService(bot)
-    bot.services["membership"] = service
+    bot.services.add(service)
     register(bot, service)

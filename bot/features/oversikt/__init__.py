@@ -17,4 +17,6 @@ if TYPE_CHECKING:
 
 
 def setup(bot: Bot) -> None:
-    bot.services["oversikt"] = OverviewService(bot)
+    overview = OverviewService(bot)
+    bot.services.add(overview)
+    bot.services.leaders_overview = overview

@@ -21,6 +21,6 @@ if TYPE_CHECKING:
 
 def setup(bot: Bot) -> None:
     service = SamlingService(bot)
-    bot.services["samlinger"] = service
+    bot.services.add(service)
     register(bot, service)
     bot.home_providers.append(service.home)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import MemberContext
 from bot.features.samlinger import cards
 from bot.features.samlinger.service import SamlingError, SamlingService
 from bot.i18n import N_
@@ -21,8 +21,7 @@ def register(bot: Bot, service: SamlingService) -> None:
     r = bot.router
 
     @r.command(COMMAND, help=N_("The network's next meetings"))
-    async def upcoming(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def upcoming(ctx: MemberContext) -> None:
         samlinger = await service.upcoming(ctx.network)
         tz, now = service.tz(ctx.network), ctx.bot.clock.now()
         message = cards.upcoming(ctx.translator, samlinger, tz, ctx.member.is_leader, now)
@@ -36,8 +35,7 @@ def register(bot: Bot, service: SamlingService) -> None:
         help=N_("Put a network meeting in the calendar"),
         usage=N_("<date> <time> [where: what]"),
     )
-    async def add(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def add(ctx: MemberContext) -> None:
         if not ctx.args.strip():
             raise SamlingError("Write the date and time, for example: /samling ny 14.01 12:00 Rådhuset: trivsel")
         planned = await service.add(ctx.network, ctx.member, ctx.args)
@@ -46,8 +44,7 @@ def register(bot: Bot, service: SamlingService) -> None:
         await ctx.reply(message, visibility="channel")
 
     @r.command(COMMAND, sub=("fjern", "remove"), access="leader", help=N_("Take a meeting out"), usage=N_("<number>"))
-    async def remove(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def remove(ctx: MemberContext) -> None:
         number, _ = leading_number(ctx.args)
         if number is None:
             raise SamlingError("Which meeting? Give its number: /samling fjern <number>")

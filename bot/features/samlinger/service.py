@@ -196,7 +196,7 @@ class SamlingService:
             return Due(samling, network, following[0] if following else None, await repo.trying_ideas(network.id))
 
     async def _post(self, due: Due, job: str, message: Any) -> None:
-        channel = await self.bot.services["ideas"].announce_channel(due.network)
+        channel = await self.bot.announce_channel(due.network)
         if channel is None:
             return
         await self.bot.outbox.deliver(f"{job}:{due.samling.id}", Destination.channel(channel), message)

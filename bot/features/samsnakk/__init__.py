@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Samsnakk:
-    """The feature's service, for features that build on it (`bot.services["samsnakk"]`)."""
+    """The feature's service, for features that build on it (`bot.services.get(Samsnakk)`)."""
 
     rounds: RoundService
     calls: CallService
@@ -44,7 +44,7 @@ class Samsnakk:
 
 def setup(bot: Bot) -> None:
     rounds, calls = RoundService(bot), CallService(bot)
-    bot.services["samsnakk"] = Samsnakk(rounds, calls)
+    bot.services.add(Samsnakk(rounds, calls))
     declare_settings(bot)
     register(bot, rounds, calls)
     jobs = bot.scheduler.handler

@@ -768,9 +768,6 @@ class CallService:
         if not call.posted_in or not call.posted_message_id:
             return
         conv = Conversation(**call.posted_in)
-        adapter = self.bot.adapters.get(conv.platform)
-        if adapter is None:
-            return
         t = self.bot.translator_for(None, view.network)
         if taken and view.partner is not None:
             text = t.t(
@@ -781,7 +778,7 @@ class CallService:
         else:
             text = t.t("{name} asked who had 15 minutes; nobody had time just then.", name=view.requester.display_name)
         try:
-            await adapter.update(SentMessage(conv, call.posted_message_id), Message.text(text))
+            await self.bot.update(SentMessage(conv, call.posted_message_id), Message.text(text))
         except DeliveryError as error:
             log.warning("samsnakk: could not update the post of call %s (%s)", call.id, error.code)
 

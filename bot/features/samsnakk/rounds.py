@@ -333,12 +333,8 @@ class RoundService:
     ) -> Conversation | None:
         if stored:
             return Conversation(**stored)
-        adapter = self.bot.adapters.get(members[0].platform)
-        if adapter is None:
-            log.warning("samsnakk: no adapter for group %s", group_id)
-            return None
         try:
-            conv = await adapter.open_group([self.bot.user_of(m) for m in members], "samsnakk to-og-to")
+            conv = await self.bot.open_group([self.bot.user_of(m) for m in members], "samsnakk to-og-to")
         except DeliveryError as error:
             log.warning("samsnakk: could not open group %s (%s)", group_id, error.code)
             return None
