@@ -56,6 +56,7 @@ Handler = Callable[[Context], Awaitable[None]]
 DataExporter = Callable[[AsyncSession, Member], Awaitable[Any]]
 DataEraser = Callable[[AsyncSession, Member], Awaitable[None]]
 HomeProvider = Callable[[Member, Translator], Awaitable[list[Part]]]
+NetworkHook = Callable[[Network], Awaitable[None]]
 
 
 @dataclass
@@ -79,6 +80,9 @@ class Bot:
     data_erasers: list[DataEraser] = field(default_factory=list)
     # A member's personal overview ("home"): each feature adds its parts (my ideas, my calls...).
     home_providers: list[HomeProvider] = field(default_factory=list)
+    # Run before the first event of each network this process handles (again after a failure, and
+    # when the network's time zone changes): a feature plans what every network needs (its digest).
+    network_hooks: list[NetworkHook] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     # Set when the worker begins to shut down: /readyz says so, and no new work is taken.
     stopping: bool = False
@@ -87,6 +91,8 @@ class Bot:
     _idle: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     # What every event passes through, in order, before its handler.
     middleware: list[Middleware] = field(init=False, repr=False)
+    _prepared: set[tuple[int, str]] = field(default_factory=set, init=False, repr=False)
+    _preparing: dict[tuple[int, str], asyncio.Future[None]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._idle.set()
@@ -94,6 +100,7 @@ class Bot:
             self._log_and_contain_errors,
             self._ignore_bots,
             self._resolve_network_and_member,
+            self._prepare_network,
             self._clean_text,
             self._guard_student_data,
         ]
@@ -292,6 +299,32 @@ class Bot:
         ctx.network, ctx.member = network, member
         ctx.translator = self.translator_for(member, network)
         await nxt()
+
+    async def _prepare_network(self, ctx: Context, nxt: Next) -> None:
+        network = ctx.network
+        if network is not None and (network.id, network.timezone) not in self._prepared and self.network_hooks:
+            await self.prepare(network)
+        await nxt()
+
+    async def prepare(self, network: Network) -> None:
+        """Run the network hooks for `network`; the many events of its first minute share one run."""
+        key = (network.id, network.timezone)
+        running = self._preparing.get(key)
+        if running is None:
+            running = self._preparing[key] = asyncio.ensure_future(self._run_network_hooks(network, key))
+            running.add_done_callback(lambda _: self._preparing.pop(key, None))
+        await asyncio.shield(running)
+
+    async def _run_network_hooks(self, network: Network, key: tuple[int, str]) -> None:
+        done = True
+        for hook in self.network_hooks:
+            try:
+                await hook(network)
+            except Exception:  # planning must never spoil the member's answer; the next event tries again
+                done = False
+                log.exception("could not prepare network %s (%s)", network.id, feature_of(hook))
+        if done:
+            self._prepared.add(key)
 
     async def _find_or_set_up(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
         try:

@@ -13,10 +13,10 @@ from storage.models.core import Member
 from storage.repositories.calendar import CalendarFeeds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = CalendarService(bot)
     bot.services.add(service)
     register(bot, service)

@@ -12,13 +12,13 @@ from bot.messages import ContextLine, Message, Section, Text
 from bot.settings import MemberCommand
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 SUB = ("kalender", "calendar")
 OFF = ("av", "off", "stopp", "stop", "slett", "revoke")
 
 
-def register(bot: Bot, service: CalendarService) -> None:
+def register(bot: CoreApi, service: CalendarService) -> None:
     r = bot.router
 
     async def calendar(ctx: MemberContext) -> None:

@@ -27,7 +27,7 @@ from storage.repositories.calendar import CalendarFeeds
 from storage.repositories.core import Networks
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 FEED_PATH = "/calendar/"
 # What the feed looks back on: enough for "when was that meeting?", short enough to stay small.
@@ -46,7 +46,7 @@ def token_hash(token: str) -> str:
 
 
 class CalendarService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     def base_url(self) -> str:

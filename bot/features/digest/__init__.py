@@ -29,10 +29,10 @@ from bot.features.digest.service import DigestService
 from bot.scheduler import JobRun, Late
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = DigestService(bot)
     bot.services.add(service)
     register(bot, service)

@@ -16,7 +16,7 @@ from bot.numbers import leading_number
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time
 
 if TYPE_CHECKING:
-    from bot.core import Bot, Next
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ WEEKDAYS = {
 }  # fmt: skip
 
 
-def register(bot: Bot, service: DigestService) -> None:
+def register(bot: CoreApi, service: DigestService) -> None:
     r = bot.router
     bot.settings.declare_network(
         SettingSpec(CAPTURE_SETTING, True, parse_bool, N_("Collect links posted in the network's channels for the "
@@ -41,16 +41,8 @@ def register(bot: Bot, service: DigestService) -> None:
         SettingSpec(DM_OPTION, False, parse_bool, N_("Get the weekly digest as a direct message"))
     )
 
-    async def schedule_digest(ctx: Context, nxt: Next) -> None:
-        # Every network gets its weekly job the first time the bot hears from it.
-        if ctx.network is not None:
-            try:
-                await service.ensure_schedule(ctx.network)
-            except Exception:
-                log.exception("digest: could not schedule network %s", ctx.network.id)
-        await nxt()
-
-    bot.middleware.append(schedule_digest)
+    # Every network gets its weekly job the first time the bot hears from it.
+    bot.network_hooks.append(service.ensure_schedule)
 
     @r.on_message()
     async def capture(ctx: Context) -> None:

@@ -44,7 +44,7 @@ from storage.repositories.digest import Digests
 from storage.repositories.samlinger import Samlinger
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def delivery_key(network_id: int, period: str, destination: Destination) -> str:
 
 
 class DigestService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         section = bot.config.section("digest")
         self.fetch_settings = FetchSettings.from_section(section)

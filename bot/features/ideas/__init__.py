@@ -8,10 +8,10 @@ from bot.features.ideas.handlers import register
 from bot.features.ideas.service import IdeasService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = IdeasService(bot)
     bot.services.add(service)
     bot.data_exporters["ideas"] = service.export

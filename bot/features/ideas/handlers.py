@@ -14,12 +14,12 @@ from bot.messages import Form, FormField
 from bot.numbers import leading_number
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 NEW_IDEA_FORM = "ideas.new"
 
 
-def register(bot: Bot, service: IdeasService) -> None:
+def register(bot: CoreApi, service: IdeasService) -> None:
     r = bot.router
 
     async def need_number(ctx: Context, sub: str, usage: str) -> int | None:

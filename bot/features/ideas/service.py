@@ -21,7 +21,7 @@ from storage.repositories.core import Members, Networks
 from storage.repositories.ideas import Ideas, IdeaSummary, ListedIdea
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 MAX_IDEA_LENGTH = 2000
 MAX_REPORT_FIELD_LENGTH = cards.REPORT_FIELD_LIMIT
@@ -57,7 +57,7 @@ def check_text(text: str, max_length: int, empty_msgid: str) -> str:
 
 
 class IdeasService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         bot.settings.declare_network(
             SettingSpec(

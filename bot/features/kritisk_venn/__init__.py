@@ -23,10 +23,10 @@ from storage.models.core import Member
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = KritiskVennService(bot)
     bot.services.add(service)
     register(bot, service)

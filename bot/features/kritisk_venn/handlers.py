@@ -28,7 +28,7 @@ from storage.models.core import Member
 from storage.models.kritisk_venn import KvSession
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 COMMAND = ("kritiskvenn", "criticalfriend")
 # A presenter's choice that takes the round's number: open to volunteers, start now, cancel.
@@ -48,7 +48,7 @@ OUTCOME_TEXTS = {
 }  # fmt: skip
 
 
-def register(bot: Bot, service: KritiskVennService) -> None:
+def register(bot: CoreApi, service: KritiskVennService) -> None:
     r = bot.router
     # On by default: being asked costs one click to decline, the network asked for more challenge,
     # and with opt-in only a new network would have nobody to ask. The invitation says how to turn it off.

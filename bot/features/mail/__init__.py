@@ -8,10 +8,10 @@ from bot.features.mail.handlers import register
 from bot.features.mail.service import MailService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = MailService(bot)
     bot.services.add(service)
     bot.services.mailing_list = service

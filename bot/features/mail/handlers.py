@@ -11,13 +11,13 @@ from bot.messages import ContextLine, Message, Section
 from bot.settings import MemberCommand
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 CONFIRM = ("bekreft", "stadfest", "confirm")
 OFF = ("av", "off", "stopp", "stop")
 
 
-def register(bot: Bot, service: MailService) -> None:
+def register(bot: CoreApi, service: MailService) -> None:
     r = bot.router
 
     @r.command(

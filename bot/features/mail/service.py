@@ -31,7 +31,7 @@ from storage.repositories.core import Networks
 from storage.repositories.mail import MailSubscriptions
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 PLATFORM = "email"
 CONFIRM_LIFETIME = timedelta(days=7)
@@ -88,7 +88,7 @@ def _code() -> str:
 
 
 class MailService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     def enabled(self) -> bool:

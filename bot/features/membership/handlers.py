@@ -17,7 +17,7 @@ from bot.times import find_zone
 from storage.models.core import Role
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 ROLE_NAMES = {
     Role.PARTICIPANT: N_("participant"),
@@ -41,7 +41,7 @@ ROLE_WORDS = {
 }
 
 
-def register(bot: Bot, service: MembershipService) -> None:
+def register(bot: CoreApi, service: MembershipService) -> None:
     r = bot.router
     bot.settings.declare_network(SettingSpec("velkomst", "", parse_text(500), N_("Extra words in the welcome")))
 

@@ -13,7 +13,7 @@ from storage.repositories.core import Audit, Members, Networks, Notes
 from storage.repositories.personal import PersonalData, Traces
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 MAX_SCHOOL_LENGTH = 120
 
@@ -23,7 +23,7 @@ class MembershipError(UserError):
 
 
 class MembershipService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     async def join(self, network: Network, user: User, school: str) -> tuple[Member, bool]:

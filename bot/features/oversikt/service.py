@@ -15,7 +15,7 @@ from storage.repositories.core import Audit, Networks
 from storage.repositories.overview import Overview, WebSecrets
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 LINK_PATH = "/leder/lenke/"
 PAGE_PATH = "/leder/oversikt"
@@ -23,7 +23,7 @@ SECRET_ENV = "SAMSKAP_WEB_SECRET"
 
 
 class OverviewService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         # Set by the web routes when this process serves HTTP and no public address is configured.
         self.local_url: str | None = None

@@ -16,10 +16,10 @@ from bot.features.samlinger.handlers import register
 from bot.features.samlinger.service import SamlingService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = SamlingService(bot)
     bot.services.add(service)
     register(bot, service)

@@ -12,12 +12,12 @@ from bot.messages import ContextLine, Message
 from bot.numbers import leading_number
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 COMMAND = ("samling", "samlinger", "meeting", "meetings")
 
 
-def register(bot: Bot, service: SamlingService) -> None:
+def register(bot: CoreApi, service: SamlingService) -> None:
     r = bot.router
 
     @r.command(COMMAND, help=N_("The network's next meetings"))

@@ -20,7 +20,7 @@ from storage.repositories.core import Audit, Networks
 from storage.repositories.samlinger import Samlinger
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 REMINDER_JOB = "samlinger.reminder"
 AFTER_JOB = "samlinger.after"
@@ -91,7 +91,7 @@ def morning_of(day: date, tz: ZoneInfo) -> datetime:
 
 
 class SamlingService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         bot.settings.declare_network(
             SettingSpec(

@@ -36,7 +36,7 @@ from storage.repositories.core import Members
 from storage.repositories.samsnakk import Rounds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 _CALL_ID = re.compile(r"^#?(\d{1,9})$")
 _MINUTES = re.compile(r"\s+(\d{1,3})\s*(?:min|minutt|minutter|minutes?)$")
@@ -66,7 +66,7 @@ def asked(ctx: MemberContext, view: CallView) -> str:
     )
 
 
-def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
+def register_calls(bot: CoreApi, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
     # -- /samsnakk, /samsnakk @person [tid] ---------------------------------------------------------

@@ -44,7 +44,7 @@ from storage.repositories.core import Members, Networks
 from storage.repositories.samsnakk import ACTIVE_CALL, Calls
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class CallView:
 
 
 class CallService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         self._booking = asyncio.Lock()
 

@@ -37,7 +37,7 @@ from storage.repositories.core import Members
 from storage.repositories.samsnakk import Avoids
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 MET_WORDS = {
     "ja": "met",
@@ -67,7 +67,7 @@ def round_line(ctx: Context, stats: RoundStats) -> str:
     return ctx.t("Round {n}: {counts}", n=stats.number, counts=", ".join(counts))
 
 
-def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
+def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
     # -- learning notes -----------------------------------------------------------------------------

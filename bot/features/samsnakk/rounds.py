@@ -37,7 +37,7 @@ from storage.repositories.core import Members, Networks, Notes
 from storage.repositories.samsnakk import Avoids, Calls, RoundJobs, Rounds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def round_seed(network_id: int, number: int) -> int:
 
 
 class RoundService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     def now(self) -> datetime:
