@@ -13,7 +13,7 @@ from bot.errors import UserError
 from bot.events import CommandEvent, Event
 from bot.i18n import N_, Translator
 from bot.messages import Form, Message
-from bot.numbers import MAX_DIGITS
+from bot.numbers import MAX_DIGITS, leading_number
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -103,6 +103,17 @@ class Context(Generic[E]):
 
     async def open_form(self, form: Form) -> None:
         await self.adapter.open_form(self.event, form)
+
+    def numbered(self, question: str, usage: str = "N") -> tuple[int, str]:
+        """The number a command's arguments start with, and the words after it (`/ide prøv 12`,
+        `/kritiskvenn del 3 <text>`). Without one, the member is asked `question` (a msgid with
+        `{usage}`), shown how to type the command in their own words. A button's twin reads its
+        value with `pointer_id` instead."""
+        number, rest = leading_number(self.args)
+        if number is None:
+            name = self.event.name if isinstance(self.event, CommandEvent) else ""
+            raise UserError(question, usage=self.bot.router.typed(name, self.subcommand, usage, self.translator))
+        return number, rest
 
     # -- what a button or form points at ------------------------------------------------------
     async def in_network(

@@ -203,10 +203,12 @@ class Router:
 
     def typed(self, command: str, sub: str | None, usage: str, t: Translator) -> str:
         """How a reader types a command, in their own words: `/idea try <number>`, `/ide prøv <nr>`."""
-        group = self._command_lookup[command]
+        group = self._lookup(command) or self._command_lookup[command]
         words = [f"/{shown_name(group.names, t.language)}"]
         if sub:
-            words.append(shown_name(group.sub_names.get(sub, (sub,)), t.language))
+            # `sub` may be any of the subcommand's names: "try" is shown as "prøv" to a bokmål reader.
+            names = next((names for names in group.sub_names.values() if sub in names), (sub,))
+            words.append(shown_name(names, t.language))
         if usage:
             words.append(t.t(usage))
         return " ".join(words)

@@ -76,3 +76,15 @@ async def test_services_are_found_by_class(chat: Chat) -> None:
     with pytest.raises(LookupError, match="int"):
         chat.bot.services.get(int)
     assert chat.bot.services.mailing_list is not None and chat.bot.services.leaders_overview is not None
+
+
+async def test_a_command_without_its_number_is_answered_in_the_readers_words(chat: Chat) -> None:
+    @chat.bot.router.command("prov", sub=("vis", "show"), access="anyone", usage="<number>")
+    async def show(ctx: Context) -> None:
+        number, rest = ctx.numbered("Which one? {usage}", "<number>")
+        await ctx.reply(f"{number}|{rest}")
+
+    assert (await chat.say("kari", "/prov show 12 og mer"))[0].text == "12|og mer"
+    assert (await chat.say("kari", "/prov show tolv"))[0].text.startswith(
+        "Which one? /prov vis <nr>"
+    )  # the sub in bokmål
