@@ -10,7 +10,7 @@ from typing_extensions import TypeVar
 
 from bot.adapter import Adapter, Destination, SentMessage
 from bot.errors import UserError
-from bot.events import CommandEvent, Event
+from bot.events import ActionEvent, CommandEvent, Event
 from bot.i18n import N_, Translator
 from bot.messages import Form, Message
 from bot.numbers import MAX_DIGITS, leading_number
@@ -105,10 +105,12 @@ class Context(Generic[E]):
         await self.adapter.open_form(self.event, form)
 
     def numbered(self, question: str, usage: str = "N") -> tuple[int, str]:
-        """The number a command's arguments start with, and the words after it (`/ide prøv 12`,
-        `/kritiskvenn del 3 <text>`). Without one, the member is asked `question` (a msgid with
-        `{usage}`), shown how to type the command in their own words. A button's twin reads its
-        value with `pointer_id` instead."""
+        """What a command or its button twin points at: the number the command's arguments start
+        with and the words after it (`/ide prøv 12`, `/kritiskvenn del 3 <text>`), or the id a
+        button carries (checked: a forged one is NotYours). A command without a number asks
+        `question` (a msgid with `{usage}`), showing how to type it in the member's own words."""
+        if isinstance(self.event, ActionEvent):
+            return pointer_id(self.event.value), ""
         number, rest = leading_number(self.args)
         if number is None:
             name = self.event.name if isinstance(self.event, CommandEvent) else ""

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.messages import Button, Buttons, ContextLine, Divider, Message, Part, Section, Text
+from bot.messages import Button, Buttons, ContextLine, Divider, Form, FormField, Message, Part, Section, Text
 from bot.times import format_day
 from storage.models.core import Member
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUp, PracticeIdea
@@ -19,6 +19,7 @@ SNOOZE = "ideas.snooze"
 NOT_YET = "ideas.not_yet"
 SHOW = "ideas.show"
 REPORT_FORM = "ideas.report"
+NEW_IDEA_FORM = "ideas.new"
 
 
 def local_date(t: Translator, moment: datetime, timezone: str = "Europe/Oslo") -> str:
@@ -126,6 +127,7 @@ def follow_up(t: Translator, idea: PracticeIdea) -> Message:
     )
 
 
+MAX_IDEA_LENGTH = 2000
 REPORT_FIELD_LIMIT = 2000
 REPORT_LIMITS = {"did": REPORT_FIELD_LIMIT, "changed": REPORT_FIELD_LIMIT, "happened": REPORT_FIELD_LIMIT}
 
@@ -204,3 +206,32 @@ def home(
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def new_idea_form(t: Translator) -> Form:
+    return Form(
+        NEW_IDEA_FORM,
+        t.t("Share a practice idea"),
+        (
+            FormField(
+                "text",
+                t.t("What did you try, and why?"),
+                "long_text",
+                max_length=MAX_IDEA_LENGTH,
+                hint=t.t("Add tags like #elevråd or #friminutt"),
+            ),
+        ),
+        submit_label=t.t("Share"),
+        notice=t.t("Do not write names or anything else that can identify a student."),
+    )
+
+
+def report_form(t: Translator, idea_id: int) -> Form:
+    return Form(
+        REPORT_FORM,
+        t.t("How did it go? (idea {id})", id=idea_id),
+        report_form_fields(t),
+        submit_label=t.t("Share the report"),
+        state=str(idea_id),
+        notice=t.t("Do not write names or anything else that can identify a student."),
+    )

@@ -5,38 +5,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.adapter import Destination
-from bot.context import Context, MemberContext, pointer_id
-from bot.events import ActionEvent, FormSubmitted
+from bot.context import MemberContext, pointer_id
+from bot.events import FormSubmitted
 from bot.features.ideas import cards
 from bot.features.ideas.service import MAX_IDEA_LENGTH, IdeasService
 from bot.i18n import N_
-from bot.messages import Form, FormField
-from bot.numbers import leading_number
 
 if TYPE_CHECKING:
     from bot.core_api import CoreApi
 
-NEW_IDEA_FORM = "ideas.new"
+WHICH_IDEA = N_("Which idea? Give its number: {usage}")
 
 
 def register(bot: CoreApi, service: IdeasService) -> None:
     r = bot.router
 
-    async def need_number(ctx: Context, sub: str, usage: str) -> int | None:
-        number, _ = leading_number(ctx.event.value if isinstance(ctx.event, ActionEvent) else ctx.args)
-        if number is None:
-            typed = ctx.bot.router.typed("ide", sub, usage, ctx.translator)
-            await ctx.reply(ctx.t("Which idea? Give its number: {usage}", usage=typed))
-        return number
-
     @r.command(("ide", "idea"), help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"))
     async def new_idea(ctx: MemberContext) -> None:
         if not ctx.args.strip():
-            await ctx.open_form(new_idea_form(ctx))
+            await ctx.open_form(cards.new_idea_form(ctx.translator))
             return
         await post(ctx, ctx.args)
 
-    @r.form(NEW_IDEA_FORM, limits={"text": MAX_IDEA_LENGTH})
+    @r.form(cards.NEW_IDEA_FORM, limits={"text": MAX_IDEA_LENGTH})
     async def new_idea_submitted(ctx: MemberContext[FormSubmitted]) -> None:
         await post(ctx, ctx.event.values.get("text", ""))
 
@@ -71,8 +62,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
 
     @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))
     async def show(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "vis", N_("<number>"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number>"))
         summary, reports = await service.show(ctx.network, number)
         await ctx.reply(cards.idea_with_reports(ctx.translator, summary, reports))
 
@@ -80,8 +70,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
 
     @r.command(("ide", "idea"), sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage=N_("<number>"))
     async def adopt(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "prøv", N_("<number>"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number>"))
         result = await service.adopt(ctx.network, ctx.member, number)
         await ctx.reply(cards.adopted(ctx.translator, result.idea, result.follow_up_at, ctx.network.timezone))
 
@@ -94,12 +83,11 @@ def register(bot: CoreApi, service: IdeasService) -> None:
         usage=N_("<number> [text]"),
     )
     async def report(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "rapport", N_("<number> [text]"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number> [text]"))
         text = ctx.args.split(maxsplit=1)[1] if ctx.is_command and len(ctx.args.split(maxsplit=1)) > 1 else ""
         if not text:
             await service.summary(ctx.network, number)  # an unknown number is said before the form, not after
-            await ctx.open_form(report_form(ctx, number))
+            await ctx.open_form(cards.report_form(ctx.translator, number))
             return
         await submit_report(ctx, number, text, "", "")
 
@@ -117,8 +105,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
 
     @r.command(("ide", "idea"), sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage=N_("<number>"))
     async def snooze(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "utsett", N_("<number>"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number>"))
         due = await service.snooze(ctx.network, ctx.member, number)
         await ctx.reply(
             ctx.t(
@@ -135,8 +122,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
         usage=N_("<number>"),
     )
     async def not_yet(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "ikke-ennå", N_("<number>"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number>"))
         await service.not_yet(ctx.network, ctx.member, number)
         await ctx.reply(ctx.t("OK, I will not ask again. When you have tried it: /ide rapport {id} <text>.", id=number))
 
@@ -145,8 +131,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
     @r.command(("ide", "idea"), sub=("slett", "delete"), help=N_("Delete your own idea"),
                usage=N_("<number> [confirm]"))  # fmt: skip
     async def delete_idea(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "slett", N_("<number> [confirm]"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number> [confirm]"))
         confirmed = ctx.args.split()[-1].lower() in ("bekreft", "stadfest", "confirm")
         others = await service.delete(ctx.network, ctx.member, number, confirmed)
         if others:
@@ -163,37 +148,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
     @r.command(("ide", "idea"), sub=("slett-rapport", "delete-report"), help=N_("Delete your report on an idea"),
                usage=N_("<number>"))  # fmt: skip
     async def delete_report(ctx: MemberContext) -> None:
-        if (number := await need_number(ctx, "slett-rapport", N_("<number>"))) is None:
-            return
+        number, _ = ctx.numbered(WHICH_IDEA, N_("<number>"))
         await service.delete_report(ctx.network, ctx.member, number)
         await ctx.reply(ctx.t("Your report on idea {id} is deleted. Where it was posted, it is not changed; delete "
                               "it there if you want.", id=number))  # fmt: skip
-
-
-def new_idea_form(ctx: Context) -> Form:
-    return Form(
-        NEW_IDEA_FORM,
-        ctx.t("Share a practice idea"),
-        (
-            FormField(
-                "text",
-                ctx.t("What did you try, and why?"),
-                "long_text",
-                max_length=MAX_IDEA_LENGTH,
-                hint=ctx.t("Add tags like #elevråd or #friminutt"),
-            ),
-        ),
-        submit_label=ctx.t("Share"),
-        notice=ctx.t("Do not write names or anything else that can identify a student."),
-    )
-
-
-def report_form(ctx: Context, idea_id: int) -> Form:
-    return Form(
-        cards.REPORT_FORM,
-        ctx.t("How did it go? (idea {id})", id=idea_id),
-        cards.report_form_fields(ctx.translator),
-        submit_label=ctx.t("Share the report"),
-        state=str(idea_id),
-        notice=ctx.t("Do not write names or anything else that can identify a student."),
-    )

@@ -23,7 +23,7 @@ from storage.repositories.ideas import Ideas, IdeaSummary, ListedIdea
 if TYPE_CHECKING:
     from bot.core_api import CoreApi
 
-MAX_IDEA_LENGTH = 2000
+MAX_IDEA_LENGTH = cards.MAX_IDEA_LENGTH
 MAX_REPORT_FIELD_LENGTH = cards.REPORT_FIELD_LIMIT
 MAX_SEARCH_LENGTH = 100
 SNOOZE = timedelta(days=7)
