@@ -11,10 +11,8 @@ from bot.adapter import Destination
 from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.ideas import cards
-from bot.i18n import N_
 from bot.limits import check_length
-from bot.scheduler import JobRun, Late
-from bot.settings import SettingSpec, parse_int
+from bot.scheduler import JobRun
 from storage.models.core import Member, Network
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUpStatus, PracticeIdea
 from storage.repositories.core import Members, Networks
@@ -28,6 +26,8 @@ MAX_REPORT_FIELD_LENGTH = cards.REPORT_FIELD_LIMIT
 MAX_SEARCH_LENGTH = 100
 SNOOZE = timedelta(days=7)
 FOLLOW_UP_JOB = "ideas.follow_up"
+# Days before someone who tries an idea is asked how it went (a network setting).
+FOLLOW_UP_SETTING = "oppfolging"
 TAG = re.compile(r"#([\wæøåÆØÅ-]{2,40})")
 
 
@@ -59,19 +59,9 @@ def check_text(text: str, max_length: int, empty_msgid: str) -> str:
 class IdeasService:
     def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
-        bot.settings.declare_network(
-            SettingSpec(
-                "oppfolging",
-                bot.config.follow_up_days,
-                parse_int(1, 120),
-                N_("Days before I ask someone who tries an idea how it went"),
-            )
-        )
-        # "How did it go?" is still worth asking however late it comes.
-        bot.scheduler.handler(FOLLOW_UP_JOB, grace=timedelta(days=1), late=Late.RUN)(self._send_follow_up)
 
     def follow_up_delay(self, network: Network) -> timedelta:
-        return timedelta(days=int(self.bot.settings.network_value(network, "oppfolging")))
+        return timedelta(days=int(self.bot.settings.network_value(network, FOLLOW_UP_SETTING)))
 
     async def post(self, network: Network, author: Member, text: str) -> IdeaSummary:
         """Save a new idea; its summary (nobody is trying it yet) is what the card shows."""
@@ -126,7 +116,7 @@ class IdeasService:
             await self._add_follow_up(s, adoption_id, due)
         return Adopted(idea, due)
 
-    async def _send_follow_up(self, payload: dict[str, Any], run: JobRun) -> None:
+    async def send_follow_up(self, payload: dict[str, Any], run: JobRun) -> None:
         """The scheduled "Hvordan gikk det?" — once per follow-up, whatever restarts happen."""
         follow_up_id = int(payload["follow_up_id"])
         async with self.bot.db.session() as s:
