@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.adapter import Destination
+    from bot.calendar import CalendarEvent
     from bot.i18n import Translator
     from bot.messages import Message
     from storage.models.core import Member, Network
@@ -34,6 +37,16 @@ class LeadersOverview(Protocol):
         ...
 
 
+class CalendarSource(Protocol):
+    """What a feature puts in a member's calendar feed (samlinger: meetings; samsnakk: calls)."""
+
+    async def calendar_events(
+        self, member: Member, network: Network, since: datetime, t: Translator
+    ) -> list[CalendarEvent]:
+        """The member's events from `since` on, cancelled ones too (a subscribed calendar learns they are off)."""
+        ...
+
+
 class Services:
     """Every feature's service, by class, and the slots one feature fills for the others."""
 
@@ -41,6 +54,7 @@ class Services:
         self._all: list[object] = []
         self.mailing_list: MailingList | None = None
         self.leaders_overview: LeadersOverview | None = None
+        self.calendar_sources: list[CalendarSource] = []
 
     def add(self, service: object) -> None:
         self._all.append(service)

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context, MemberContext
 from bot.features.calendar.service import CalendarError, CalendarService
-from bot.features.samlinger.handlers import COMMAND as SAMLING
 from bot.i18n import N_
 from bot.messages import ContextLine, Message, Section, Text
 from bot.settings import MemberCommand
@@ -33,7 +32,8 @@ def register(bot: CoreApi, service: CalendarService) -> None:
         await ctx.reply(link_message(ctx, link))
 
     help_text = N_("Your own calendar link: the network's meetings and your calls (off: stop it)")
-    r.command(SAMLING, sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
+    # Under the meetings' and the calls' own commands (by their first name: the features own them).
+    r.command("samling", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
     r.command("samsnakk", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
     hint = N_("kalender: your own calendar link: /samskap innstillinger kalender (av: stop it)")
     bot.settings.declare_member_command(MemberCommand(SUB, calendar, hint))

@@ -43,3 +43,4 @@ def setup(bot: CoreApi) -> None:
     bot.scheduler.handler(MIDWAY_JOB, grace=timedelta(days=2), late=Late.SKIP)(service.midway)
     register(bot, service)
     bot.home_providers.append(service.home)
+    bot.services.calendar_sources.append(service)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.calendar import CalendarEvent, organizer
 from bot.i18n import Translator
 from bot.messages import ContextLine, Message, Part, Section, Text
 from bot.times import format_when, weekday_name
+from storage.models.core import Network
 from storage.models.samlinger import Samling
 
 
@@ -122,3 +124,27 @@ def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int, now: da
 
 def home(t: Translator, following: Samling, tz: ZoneInfo, now: datetime | None = None) -> list[Part]:
     return [ContextLine(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz, now)))]
+
+
+# Meetings are stored with their start only; calendars need an end.
+MEETING_LENGTH = timedelta(hours=3)
+
+
+def meeting_event(t: Translator, network: Network, samling: Samling) -> CalendarEvent:
+    """A network meeting in a calendar feed, with what to bring in its description (the prompt the reminder gives)."""
+    summary = t.t("Network meeting: {about}", about=samling.about) if samling.about else t.t("Network meeting")
+    prompt = t.t(
+        "Bring a story from your own practice: what did you try since last time, what did you change, "
+        "and how did it go? The others learn from what did not work, too."
+    )
+    description = f"{samling.about}\n\n{prompt}" if samling.about else prompt
+    return CalendarEvent(
+        uid=f"samling-{samling.id}@samskap",
+        sequence=0,
+        start=samling.starts_at,
+        end=samling.starts_at + MEETING_LENGTH,
+        summary=summary,
+        description=description,
+        location=samling.about.split(":", 1)[0].strip() if ":" in samling.about else "",
+        organizer=organizer(network.name),
+    )

@@ -18,7 +18,9 @@ from storage.repositories.core import Audit, Networks
 from storage.repositories.samlinger import Samlinger
 
 if TYPE_CHECKING:
+    from bot.calendar import CalendarEvent
     from bot.core_api import CoreApi
+    from bot.i18n import Translator
 
 REMINDER_JOB = "samlinger.reminder"
 # Days before a meeting the channel is reminded (a network setting; 0: no reminder).
@@ -222,6 +224,14 @@ class SamlingService:
         await self._post(due, MIDWAY_JOB, cards.midway(t, due.following, tz, due.trying, self.bot.clock.now()))
 
     # -- home ---------------------------------------------------------------------------------------
+    async def calendar_events(
+        self, member: Member, network: Network, since: datetime, t: Translator
+    ) -> list[CalendarEvent]:
+        """The network's meetings, for every member's calendar feed."""
+        async with self.bot.db.read() as s:
+            meetings = await Samlinger(s).since(network.id, since)
+        return [cards.meeting_event(t, network, samling) for samling in meetings]
+
     async def home(self, member: Member, t: Any) -> list[Any]:
         async with self.bot.db.read() as s:
             network = await Networks(s).get(member.network_id)
