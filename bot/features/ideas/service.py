@@ -77,7 +77,7 @@ class IdeasService:
         async with self.bot.db.one_statement() as s:
             await Ideas(s).set_posted(idea_id, conv, message_id)
 
-    async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
+    async def list_ideas(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         async with self.bot.db.read() as s:
             return await Ideas(s).summaries(network.id, check_length(search.strip(), MAX_SEARCH_LENGTH), limit)
 
