@@ -9,13 +9,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.core import Bot
+from bot.features.calendar.service import CalendarService
 
 ROUTE = "/calendar/{token}.ics"
 
 
 def calendar_routes(app: web.Application, bot: Bot) -> None:
     async def calendar_feed(request: web.Request) -> web.Response:
-        body = await bot.services["calendar"].feed(request.match_info["token"])
+        body = await bot.services.get(CalendarService).feed(request.match_info["token"])
         if body is None:
             return web.Response(status=404, text="Not found.")
         headers = {

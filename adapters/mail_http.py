@@ -13,6 +13,7 @@ import html
 from aiohttp import web
 
 from bot.core import Bot
+from bot.features.mail.service import MailService
 from bot.i18n import Translator, translator
 
 CONFIRM = "/mail/confirm/{token}"
@@ -40,7 +41,7 @@ def page(t: Translator, title: str, text: str, button: str | None = None, status
 def mail_routes(app: web.Application, bot: Bot) -> None:
     async def reader(request: web.Request, kind: str) -> Translator:
         """The reader's language when the token is known, else the configured one."""
-        language = await bot.services["mail"].language_of(**{kind: request.match_info["token"]})
+        language = await bot.services.get(MailService).language_of(**{kind: request.match_info["token"]})
         return translator(language) if language else bot.translator_for()
 
     async def confirm_page(request: web.Request) -> web.Response:
@@ -50,7 +51,7 @@ def mail_routes(app: web.Application, bot: Bot) -> None:
 
     async def confirm(request: web.Request) -> web.Response:
         t = await reader(request, "confirm_token")
-        if await bot.services["mail"].confirm_token(request.match_info["token"]):
+        if await bot.services.get(MailService).confirm_token(request.match_info["token"]):
             return page(t, t.t("Confirmed"), t.t("You will get the weekly digest by e-mail. Every e-mail has a "
                                                  "link to stop it."))  # fmt: skip
         return page(t, t.t("This link does not work"), t.t("It has been used already, or it has expired."),
@@ -63,7 +64,7 @@ def mail_routes(app: web.Application, bot: Bot) -> None:
 
     async def unsubscribe(request: web.Request) -> web.Response:
         t = await reader(request, "unsubscribe_token")
-        await bot.services["mail"].unsubscribe(request.match_info["token"])
+        await bot.services.get(MailService).unsubscribe(request.match_info["token"])
         # The same answer whether or not the token was known: it tells nobody which links are live.
         return page(t, t.t("Unsubscribed"), t.t("You get no more e-mails from this network, and your address "
                                                 "is deleted."))  # fmt: skip

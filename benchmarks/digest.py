@@ -56,6 +56,7 @@ from bot.clock import OffsetClock
 from bot.config import Config
 from bot.core import Bot
 from bot.events import Conversation, Event, User
+from bot.features.digest.service import DigestService
 from bot.messages import Form, Message
 from storage.models.core import Role
 from storage.repositories.core import Members, Networks
@@ -152,7 +153,7 @@ async def bench_fetch(
         async with database_url(db, Path(tmp)) as url:
             section = {"allow_private_addresses": True, "fetch_concurrency": concurrency, "fetch_timeout": 10}
             bot = await build_bot(Config(database_url=url, sections={"digest": section}), clock=OffsetClock())
-            service = bot.services["digest"]
+            service = bot.services.get(DigestService)
             network_id, leader = await network_with_leader(bot, "bench")
             for n in range(links):
                 await service._record(network_id, leader, f"http://127.0.0.1:{port}/artikkel/{n}", "", explicit=True)
@@ -344,7 +345,7 @@ async def bench_fanout(
             bot = await build_bot(
                 Config(database_url=url, sections={"digest": section}), clock=clock, adapters=[adapter]
             )
-            service = bot.services["digest"]
+            service = bot.services.get(DigestService)
             network_id, leader = await network_with_leader(bot, "bench")
             async with bot.db.session() as s:
                 network = await Networks(s).get(network_id)

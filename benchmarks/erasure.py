@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select
 
 from adapters.memory import Chat
 from bot.adapter import Destination
+from bot.features.membership.service import MembershipService
 from bot.messages import Message
 from storage.models.runtime import Delivery
 from storage.repositories.core import Members
@@ -81,7 +82,7 @@ async def run(url: str, deliveries: int) -> None:
             before = int(await s.scalar(select(func.count()).select_from(Delivery)) or 0)
         assert member is not None
         started = time.perf_counter()
-        erasing = asyncio.ensure_future(chat.bot.services["membership"].erase(member))
+        erasing = asyncio.ensure_future(chat.bot.services.get(MembershipService).erase(member))
         slowest = await others_write_meanwhile(chat, erasing)
         elapsed = time.perf_counter() - started
         async with chat.bot.db.read() as s:

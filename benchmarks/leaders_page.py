@@ -43,6 +43,7 @@ from adapters.web.leaders import COOKIE
 from bot.app import build_bot, shutdown
 from bot.clock import FakeClock
 from bot.config import Config
+from bot.features.oversikt.service import OverviewService
 from storage.models.core import Member, Network, Role
 from storage.models.digest import DigestArticle, DigestIssue, DigestShare
 from storage.models.ideas import Adoption, ExperienceReport, PracticeIdea
@@ -169,7 +170,7 @@ async def measure(url: str, members: int, requests: int) -> dict[str, float]:
         leader_id = await seed(bot, members, random.Random(7))
         async with bot.db.session() as s:  # a year-old database has its statistics gathered
             await s.execute(text("ANALYZE"))
-        signer = await bot.services["oversikt"].signer()
+        signer = await bot.services.get(OverviewService).signer()
         async with bot.db.read() as s:
             network_id = await s.scalar(select(Member.network_id).where(Member.id == leader_id))
         cookie = {COOKIE: signer.session(leader_id, network_id, NOW)}

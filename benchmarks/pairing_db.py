@@ -31,6 +31,7 @@ from benchmarks.pairing import make_members
 from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config
+from bot.features.samsnakk import Samsnakk
 from bot.features.samsnakk.pairing import pair_members
 from storage.models.core import Member
 from storage.models.samsnakk import SamsnakkGroup, SamsnakkGroupMember
@@ -56,7 +57,7 @@ async def measure(url: str, members: int, schools: int, rounds: int) -> tuple[fl
         ]  # fmt: skip
         async with bot.db.session() as s:
             await s.execute(insert(Member), rows)
-        service = bot.services["samsnakk"].rounds
+        service = bot.services.get(Samsnakk).rounds
         for number in range(1, rounds + 1):
             await service._create(network, number)
         pairing_times: list[float] = []

@@ -43,6 +43,7 @@ async def build_bot(
     bot = Bot(
         config=config, db=db, clock=clock, scheduler=scheduler, outbox=outbox, adapters=adapter_map, metrics=metrics
     )
+    outbox.on_failed = bot.tell_about_failed_delivery
     for adapter in adapters:
         bot.add_adapter(adapter)
     setup_features(bot)

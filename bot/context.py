@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol
+
+from typing_extensions import TypeVar
 
 from bot.adapter import Adapter, Destination, SentMessage
 from bot.errors import UserError
-from bot.events import CommandEvent, Event
+from bot.events import ActionEvent, CommandEvent, Event
 from bot.i18n import N_, Translator
 from bot.messages import Form, Message
-from bot.numbers import MAX_DIGITS
+from bot.numbers import MAX_DIGITS, leading_number
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -48,11 +50,16 @@ def pointer_id(text: str) -> int:
     raise NotYours()
 
 
+# The kind of event a handler is for: `Context[ActionEvent]` for a button, `Context[FormSubmitted]`
+# for a form; a plain `Context` may hold any event.
+E = TypeVar("E", bound=Event, default=Event, covariant=True)
+
+
 @dataclass
-class Context:
+class Context(Generic[E]):
     bot: Bot
     adapter: Adapter
-    event: Event
+    event: E
     translator: Translator
     network: Network | None = None
     member: Member | None = None
@@ -97,6 +104,19 @@ class Context:
     async def open_form(self, form: Form) -> None:
         await self.adapter.open_form(self.event, form)
 
+    def numbered(self, question: str, usage: str = "N") -> tuple[int, str]:
+        """What a command or its button twin points at: the number the command's arguments start
+        with and the words after it (`/ide prøv 12`, `/kritiskvenn del 3 <text>`), or the id a
+        button carries (checked: a forged one is NotYours). A command without a number asks
+        `question` (a msgid with `{usage}`), showing how to type it in the member's own words."""
+        if isinstance(self.event, ActionEvent):
+            return pointer_id(self.event.value), ""
+        number, rest = leading_number(self.args)
+        if number is None:
+            name = self.event.name if isinstance(self.event, CommandEvent) else ""
+            raise UserError(question, usage=self.bot.router.typed(name, self.subcommand, usage, self.translator))
+        return number, rest
+
     # -- what a button or form points at ------------------------------------------------------
     async def in_network(
         self, model: type[Owned], raw_id: str, visible: Callable[[Owned], bool] | None = None
@@ -117,3 +137,20 @@ class Context:
         from storage.models.core import Member
 
         return await self.in_network(Member, raw_id)
+
+
+class MemberContext(Context[E]):
+    """What a member-only handler (access "member" or "leader") gets: the core has found the member
+    and their network before the handler runs, so both are there and need no checking."""
+
+    if TYPE_CHECKING:
+        network: Network
+        member: Member
+
+    @classmethod
+    def of(cls, ctx: Context[E]) -> MemberContext[E]:
+        if ctx.member is None or ctx.network is None:
+            raise RuntimeError("a member-only handler was reached without a member")
+        found: MemberContext[E] = cls.__new__(cls)
+        found.__dict__.update(ctx.__dict__)
+        return found

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.adapter import Adapter, DeliveryError, Destination
+from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.config import Config
-from bot.context import NOT_YOURS, Context
+from bot.context import NOT_YOURS, Context, MemberContext
 from bot.errors import UserError
 from bot.events import (
     ActionEvent,
@@ -29,22 +29,26 @@ from bot.events import (
     ReactionEvent,
     User,
 )
-from bot.i18n import DEFAULT_LANGUAGE, Translator, normalise_language, translator
+from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, normalise_language, translator
 from bot.limits import check_form, check_length
 from bot.messages import Message, Part, Section
 from bot.metrics import Metrics, feature_of
 from bot.outbox import Outbox
 from bot.privacy import contains_identity_number, mask_identity_numbers
-from bot.router import Route, Router
+from bot.router import MEMBER_ONLY, Route, Router
 from bot.scheduler import Scheduler
+from bot.services import Services
 from bot.settings import SettingsRegistry
 from bot.text import REMOVED_KINDS, clean_event, code_points
 from storage.db import Database
 from storage.models.core import Member, Network, Role
 from storage.models.runtime import Delivery
-from storage.repositories.core import Members, Networks
+from storage.repositories.core import Audit, Members, Networks
 
 log = logging.getLogger("samskap")
+
+NOT_MEMBER = N_("You have not joined the network yet. Join with /samskap bli-med <your school>.")
+NO_NETWORK = N_("I don't know which network you belong to yet. Use the command in the network's channel.")
 
 Next = Callable[[], Awaitable[None]]
 Middleware = Callable[[Context, Next], Awaitable[None]]
@@ -52,6 +56,7 @@ Handler = Callable[[Context], Awaitable[None]]
 DataExporter = Callable[[AsyncSession, Member], Awaitable[Any]]
 DataEraser = Callable[[AsyncSession, Member], Awaitable[None]]
 HomeProvider = Callable[[Member, Translator], Awaitable[list[Part]]]
+NetworkHook = Callable[[Network], Awaitable[None]]
 
 
 @dataclass
@@ -63,12 +68,11 @@ class Bot:
     outbox: Outbox
     router: Router = field(default_factory=Router)
     adapters: dict[str, Adapter] = field(default_factory=dict)
-    # Feature services by name ("ideas", "kritisk_venn", ...), for features that build on others.
-    services: dict[str, Any] = field(default_factory=dict)
+    # Feature services, by class, and what one feature offers the others (bot/services.py).
+    services: Services = field(default_factory=Services)
     # Platforms where a workspace becomes a network on first use (console, Slack); on others a
     # workspace admin runs `/samskap oppsett` first (Discord).
     auto_setup_platforms: set[str] = field(default_factory=lambda: {"console", "memory", "slack"})
-    middleware: list[Middleware] = field(default_factory=list)
     settings: SettingsRegistry = field(default_factory=SettingsRegistry)
     # Personal data: each feature adds what it keeps about a member (for `mine-data`) and how
     # to erase what a database cascade does not (for `slett-meg`).
@@ -76,12 +80,19 @@ class Bot:
     data_erasers: list[DataEraser] = field(default_factory=list)
     # A member's personal overview ("home"): each feature adds its parts (my ideas, my calls...).
     home_providers: list[HomeProvider] = field(default_factory=list)
+    # Run before the first event of each network this process handles (again after a failure, and
+    # when the network's time zone changes): a feature plans what every network needs (its digest).
+    network_hooks: list[NetworkHook] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     # Set when the worker begins to shut down: /readyz says so, and no new work is taken.
     stopping: bool = False
     # Events being handled now, by the task handling them (a stopping worker lets them finish).
     _handling: dict[asyncio.Task[Any], int] = field(default_factory=dict, init=False, repr=False)
     _idle: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    # What every event passes through, in order, before its handler.
+    middleware: list[Middleware] = field(init=False, repr=False)
+    _prepared: set[tuple[int, str]] = field(default_factory=set, init=False, repr=False)
+    _preparing: dict[tuple[int, str], asyncio.Future[None]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._idle.set()
@@ -89,10 +100,10 @@ class Bot:
             self._log_and_contain_errors,
             self._ignore_bots,
             self._resolve_network_and_member,
+            self._prepare_network,
             self._clean_text,
             self._guard_student_data,
         ]
-        self.outbox.on_failed = self._tell_about_failed_delivery
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -105,6 +116,66 @@ class Bot:
     @staticmethod
     def user_of(member: Member) -> User:
         return User(member.platform, member.workspace_id, member.user_id, member.display_name)
+
+    # -- what features do on the platforms, without knowing which ---------------------------------
+    def _adapter_for(self, platform: str) -> Adapter:
+        adapter = self.adapters.get(platform)
+        if adapter is None:  # a platform this worker does not run (any more)
+            raise DeliveryError("no_adapter", retryable=False, detail=platform)
+        return adapter
+
+    async def update(self, sent: SentMessage, message: Message) -> None:
+        """Change a message the bot sent earlier (DeliveryError when its platform cannot)."""
+        await self._adapter_for(sent.conversation.platform).update(sent, message)
+
+    async def open_group(self, users: list[User], topic: str) -> Conversation:
+        """A private conversation with these members (group DM or private thread) on their platform."""
+        return await self._adapter_for(users[0].platform).open_group(users, topic)
+
+    async def start_thread(self, sent: SentMessage, name: str) -> Conversation:
+        """The thread under a message the bot sent (created where the platform needs it)."""
+        return await self._adapter_for(sent.conversation.platform).start_thread(sent, name)
+
+    async def announce_channel(self, network: Network) -> Conversation | None:
+        """Where the network hears of what happened elsewhere (an idea from a direct message, a
+        meeting reminder): its first linked channel; None before one is linked."""
+        async with self.db.read() as s:
+            channels = await Networks(s).channels(network.id)
+        if not channels:
+            return None
+        first = channels[0]
+        return Conversation(first.platform, first.workspace_id, first.channel_id)
+
+    # -- settings ----------------------------------------------------------------------------
+    async def set_member_option(self, member: Member, name: str, value: Any) -> None:
+        """Store one of the member's options (declared with `settings.declare_member`)."""
+        async with self.db.session() as s:
+            row = await Members(s).get(member.id)
+            if row is None:
+                raise UserError(NOT_MEMBER)
+            row.opt_ins = {**(row.opt_ins or {}), name: value}
+            member.opt_ins = row.opt_ins
+
+    async def set_network_setting(self, network: Network, actor: Member, name: str, value: Any) -> None:
+        """Store a network setting, note who changed it, and let its feature follow (`on_change`)."""
+        async with self.db.session() as s:
+            row = await Networks(s).get(network.id)
+            if row is None:
+                raise UserError(NO_NETWORK)
+            if name in ("language", "timezone", "name"):
+                setattr(row, name, value)
+            else:
+                row.settings = {**(row.settings or {}), name: value}
+            await Audit(s).record(network.id, actor.id, "set_setting", {"name": name, "value": value}, self.clock.now())
+            network.settings, network.language, network.timezone, network.name = (
+                row.settings,
+                row.language,
+                row.timezone,
+                row.name,
+            )
+        spec = self.settings.network.get(name)
+        if spec is not None and spec.on_change is not None:
+            await spec.on_change(network)
 
     async def send_dm(self, member: Member, message: Message, *, key: str) -> None:
         """Send a direct message through the outbox (once per key, retried on platform errors)."""
@@ -229,6 +300,32 @@ class Bot:
         ctx.translator = self.translator_for(member, network)
         await nxt()
 
+    async def _prepare_network(self, ctx: Context, nxt: Next) -> None:
+        network = ctx.network
+        if network is not None and (network.id, network.timezone) not in self._prepared and self.network_hooks:
+            await self.prepare(network)
+        await nxt()
+
+    async def prepare(self, network: Network) -> None:
+        """Run the network hooks for `network`; the many events of its first minute share one run."""
+        key = (network.id, network.timezone)
+        running = self._preparing.get(key)
+        if running is None:
+            running = self._preparing[key] = asyncio.ensure_future(self._run_network_hooks(network, key))
+            running.add_done_callback(lambda _: self._preparing.pop(key, None))
+        await asyncio.shield(running)
+
+    async def _run_network_hooks(self, network: Network, key: tuple[int, str]) -> None:
+        done = True
+        for hook in self.network_hooks:
+            try:
+                await hook(network)
+            except Exception:  # planning must never spoil the member's answer; the next event tries again
+                done = False
+                log.exception("could not prepare network %s (%s)", network.id, feature_of(hook))
+        if done:
+            self._prepared.add(key)
+
     async def _find_or_set_up(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
         try:
             return await self._find_or_set_up_once(user, conv)
@@ -341,14 +438,14 @@ class Bot:
             case MessageEvent():
                 for route in self.router.message_listeners:
                     if self._allowed(route, ctx):
-                        await route.handler(ctx)
+                        await _handle(route, ctx)
             case ReactionEvent():
                 for route in self.router.reaction_listeners:
                     if self._allowed(route, ctx):
-                        await route.handler(ctx)
+                        await _handle(route, ctx)
             case MemberJoinedEvent():
                 for route in self.router.join_listeners:
-                    await route.handler(ctx)
+                    await _handle(route, ctx)
 
     def _allowed(self, route: Route, ctx: Context) -> bool:
         if route.access == "anyone":
@@ -369,7 +466,7 @@ class Bot:
             log.warning("action %s came back with a value of the wrong shape", ctx.event.action_id)
             await ctx.reply(ctx.t(NOT_YOURS))
             return
-        await route.handler(ctx)
+        await _handle(route, ctx)
 
     def _refusal(self, route: Route, ctx: Context) -> str:
         if ctx.network is None:
@@ -377,11 +474,11 @@ class Bot:
         if route.access == "admin":
             return ctx.t("Only someone who can manage this workspace or server can do that.")
         if ctx.member is None:
-            return ctx.t("You have not joined the network yet. Join with /samskap bli-med <your school>.")
+            return ctx.t(NOT_MEMBER)
         return ctx.t("Only network leaders can do that.")
 
     # -- failures -----------------------------------------------------------------------------
-    async def _tell_about_failed_delivery(self, delivery: Delivery, error: DeliveryError) -> None:
+    async def tell_about_failed_delivery(self, delivery: Delivery, error: DeliveryError) -> None:
         """Tell someone who can act when a message finally could not be delivered."""
         dest = Destination.from_dict(delivery.destination)
         if dest.kind == "dm" or delivery.notify_member_id is None:
@@ -407,6 +504,11 @@ class Bot:
 GIVE_BACK_FROM = 40
 
 
+async def _handle(route: Route, ctx: Context) -> None:
+    """Call an allowed route's handler; a member-only one gets the member and network for certain."""
+    await route.handler(MemberContext.of(ctx) if route.access in MEMBER_ONLY else ctx)
+
+
 def _given_back(ctx: Context, *, always: bool = False) -> str:
     """The member's text for an error reply: always after an unexpected error, so nothing is lost."""
     texts = [t for t in ctx.event.texts() if t and t.strip()]
@@ -425,7 +527,7 @@ def _addressed_to_bot(event: Event) -> bool:
 
 def no_network_message(ctx: Context) -> str:
     if ctx.event.conversation.is_direct:
-        return ctx.t("I don't know which network you belong to yet. Use the command in the network's channel.")
+        return ctx.t(NO_NETWORK)
     return ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
 
 

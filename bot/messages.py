@@ -58,7 +58,7 @@ class Divider:
 
 
 @dataclass(frozen=True)
-class Context:
+class ContextLine:
     """A small, muted line: who, when, hints."""
 
     text: str
@@ -73,11 +73,13 @@ class Attachment:
     mime_type: str = "text/plain"
 
 
-Part = Text | Section | Buttons | Links | Divider | Context | Attachment
+Part = Text | Section | Buttons | Links | Divider | ContextLine | Attachment
 
 _PART_TYPES: dict[str, type] = {
-    cls.__name__: cls for cls in (Text, Section, Buttons, Links, Divider, Context, Attachment)
+    cls.__name__: cls for cls in (Text, Section, Buttons, Links, Divider, ContextLine, Attachment)
 }
+# Messages waiting in the outbox since before the rename keep their old name.
+_PART_TYPES["Context"] = ContextLine
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def render_plain(message: Message) -> str:
     lines: list[str] = []
     for part in message.parts:
         match part:
-            case Text(text=text) | Context(text=text):
+            case Text(text=text) | ContextLine(text=text):
                 lines.append(text)
             case Section(text=text, fields=fields):
                 lines.append(text)

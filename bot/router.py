@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from bot.command_names import shown_name, with_nynorsk
 
 if TYPE_CHECKING:
-    from bot.context import Context
     from bot.i18n import Translator
 
-Handler = Callable[["Context"], Awaitable[None]]
+# A handler takes a `Context` (or, on a member-only route, a `MemberContext`), for one kind of
+# event: `async def adopt(ctx: MemberContext[ActionEvent]) -> None`.
+Handler = Callable[[Any], Awaitable[None]]
+H = TypeVar("H", bound=Handler)
 # Who may use a handler: anyone; a member who has joined; a network leader; a workspace
-# admin (network set-up).
+# admin (network set-up). The first two kinds of handler get a `MemberContext`.
 Access = Literal["anyone", "member", "leader", "admin"]
+MEMBER_ONLY: frozenset[Access] = frozenset({"member", "leader"})
+
+
+def _route(handler: Handler, access: Access, **kwargs: Any) -> Route:
+    """A route, refusing a handler that expects a member where none is guaranteed."""
+    wanted = str(getattr(handler, "__annotations__", {}).get("ctx", ""))
+    if access not in MEMBER_ONLY and "MemberContext" in wanted:
+        raise ValueError(f"{handler.__qualname__} takes a MemberContext but its access is {access!r}")
+    return Route(handler, access, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -77,15 +88,15 @@ class Router:
         access: Access = "member",
         help: str = "",
         usage: str = "",
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[H], H]:
         """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`.
 
         The first name is bokmål; the nynorsk forms are added (bot/command_names.py)."""
         all_names = with_nynorsk(_names(names))
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             group = self._group(all_names)
-            route = Route(handler, access, help, usage)
+            route = _route(handler, access, help=help, usage=usage)
             if sub is None:
                 if group.default is not None:
                     raise ValueError(f"/{group.name} is registered twice")
@@ -116,46 +127,46 @@ class Router:
 
     def action(
         self, action_id: str, *, access: Access = "member", prefix: bool = False, takes_value: bool = True
-    ) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+    ) -> Callable[[H], H]:
+        def register(handler: H) -> H:
             table = self.action_prefixes if prefix else self.actions
             if action_id in table:
                 raise ValueError(f"action {action_id} is registered twice")
-            table[action_id] = Route(handler, access, takes_value=takes_value)
+            table[action_id] = _route(handler, access, takes_value=takes_value)
             return handler
 
         return register
 
     def form(
         self, form_id: str, *, access: Access = "member", limits: Mapping[str, int] | None = None
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[H], H]:
         """`limits`: the longest answer per field, as the form's fields declare (`max_length`)."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             if form_id in self.forms:
                 raise ValueError(f"form {form_id} is registered twice")
-            self.forms[form_id] = Route(handler, access, limits=dict(limits or {}))
+            self.forms[form_id] = _route(handler, access, limits=dict(limits or {}))
             return handler
 
         return register
 
-    def on_message(self, *, access: Access = "anyone") -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.message_listeners.append(Route(handler, access))
+    def on_message(self, *, access: Access = "anyone") -> Callable[[H], H]:
+        def register(handler: H) -> H:
+            self.message_listeners.append(_route(handler, access))
             return handler
 
         return register
 
-    def on_reaction(self, *, access: Access = "anyone") -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.reaction_listeners.append(Route(handler, access))
+    def on_reaction(self, *, access: Access = "anyone") -> Callable[[H], H]:
+        def register(handler: H) -> H:
+            self.reaction_listeners.append(_route(handler, access))
             return handler
 
         return register
 
-    def on_member_joined(self) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.join_listeners.append(Route(handler, "anyone"))
+    def on_member_joined(self) -> Callable[[H], H]:
+        def register(handler: H) -> H:
+            self.join_listeners.append(_route(handler, "anyone"))
             return handler
 
         return register
@@ -192,10 +203,12 @@ class Router:
 
     def typed(self, command: str, sub: str | None, usage: str, t: Translator) -> str:
         """How a reader types a command, in their own words: `/idea try <number>`, `/ide prøv <nr>`."""
-        group = self._command_lookup[command]
+        group = self._lookup(command) or self._command_lookup[command]
         words = [f"/{shown_name(group.names, t.language)}"]
         if sub:
-            words.append(shown_name(group.sub_names.get(sub, (sub,)), t.language))
+            # `sub` may be any of the subcommand's names: "try" is shown as "prøv" to a bokmål reader.
+            names = next((names for names in group.sub_names.values() if sub in names), (sub,))
+            words.append(shown_name(names, t.language))
         if usage:
             words.append(t.t(usage))
         return " ".join(words)

@@ -13,6 +13,7 @@ from adapters.memory import Chat, Sent
 from bot.adapter import DeliveryError
 from bot.config import Config
 from bot.events import Conversation
+from bot.features.digest.service import DigestService
 from storage.models.digest import DigestArticle, DigestShare
 from storage.repositories.core import Members, Notes
 
@@ -306,7 +307,7 @@ async def test_each_destination_gets_the_digest_once_across_failure_and_restart(
     assert delivered == 2  # one destination failed and waits for a retry
 
     await chat.restart()
-    await chat.bot.services["digest"].publish(1, "2026-W38")  # a second worker runs the same job
+    await chat.bot.services.get(DigestService).publish(1, "2026-W38")  # a second worker runs the same job
     await chat.advance(timedelta(minutes=5))  # the outbox retries the failed destination
     await chat.restart()
     await chat.advance(timedelta(hours=1))
@@ -419,7 +420,7 @@ async def test_two_workers_publishing_at_once_send_each_channel_one_digest(
     await chat.say("ola", f"/del {server.url('/article')}")
     other = Conversation("memory", "demo", "forskning")
     await chat.say("per", f"Se {server.url('/plain')}", conversation=other)
-    service = chat.bot.services["digest"]
+    service = chat.bot.services.get(DigestService)
     first, second = await asyncio.gather(service.publish(1, "2026-W38"), service.publish(1, "2026-W38"))
     assert sorted([first.status, second.status]) == ["already", "published"]
     assert len(digests(chat)) == 1 and len(digests(chat, "forskning")) == 1

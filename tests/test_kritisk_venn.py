@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from adapters.memory import Chat, Sent
 from bot.events import Conversation
+from bot.features.membership.service import MembershipService
 from storage.models.core import LearningNote, Member
 
 PRACTICE = {
@@ -312,9 +313,9 @@ async def test_my_data_holds_my_rounds_and_the_english_alias_works(network_chat:
     await chat.click("per", "Ja, jeg blir med")
     await chat.say("kari", "/criticalfriend next 1")
     await chat.say("ola", "/criticalfriend contribute 1 Hvor mange voksne er ute?")
-    data = await chat.bot.services["membership"].export(await member(chat, "ola"))
+    data = await chat.bot.services.get(MembershipService).export(await member(chat, "ola"))
     assert "Hvor mange voksne er ute?" in data and '"asked_as_friend"' in data
-    data = await chat.bot.services["membership"].export(await member(chat, "kari"))
+    data = await chat.bot.services.get(MembershipService).export(await member(chat, "kari"))
     assert "trygghetsvandring" in data
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from adapters.memory import Chat
 from bot.features.oversikt.figures import compute, period_for, weeks_of
+from bot.features.oversikt.service import OverviewService
 from storage.repositories.overview import (
     CallRow,
     IdeaRow,
@@ -111,7 +112,7 @@ async def overview_of(chat: Chat, period: str):  # type: ignore[no-untyped-def]
     async with chat.bot.db.read() as s:
         network = await Networks(s).get(1)
     assert network is not None
-    return await chat.bot.services["oversikt"].figures(network, period)
+    return await chat.bot.services.get(OverviewService).figures(network, period)
 
 
 def test_periods_follow_the_school_terms() -> None:

@@ -15,6 +15,7 @@ from adapters.memory import Chat
 from adapters.ops_http import application, serve_http
 from adapters.web import leader_routes
 from bot.config import Config, check_config, load_config
+from bot.features.oversikt.service import OverviewService
 from bot.messages import Links
 from tests.test_oversikt_figures import known_network
 
@@ -230,7 +231,7 @@ async def test_a_configured_key_signs_the_links(database_url: str, monkeypatch: 
     monkeypatch.setenv("SAMSKAP_WEB_SECRET", "a key from the operator, shared by every worker")
     chat = await known_network(database_url)
     try:
-        signer = await chat.bot.services["oversikt"].signer()
+        signer = await chat.bot.services.get(OverviewService).signer()
         from itsdangerous import URLSafeSerializer
 
         token = signer.link(1, 1, chat.clock.now())

@@ -26,6 +26,7 @@ from adapters.memory import Chat
 from bot.config import Config
 from bot.features.digest import feeds
 from bot.features.digest.fetch import AddressPolicy, Fetcher, FetchError, FetchSettings, is_public_address
+from bot.features.digest.service import DigestService
 from bot.features.digest.urls import InvalidUrl, canonical_url, web_address
 
 PUBLIC = "127.0.0.2"
@@ -396,7 +397,7 @@ def test_public_addresses_stay_public(address: str) -> None:
 async def guarded_chat(database_url: str, network: Network) -> AsyncIterator[Chat]:
     config = Config(sections={"digest": {"allow_private_addresses": False, "fetch_timeout": 2.0}})
     chat = await Chat.start(database_url, config=config)
-    service = chat.bot.services["digest"]
+    service = chat.bot.services.get(DigestService)
     service.address_policy, service.lookup = network.policy(), network.lookup
     await chat.say("kari", "/samskap bli-med Nordby skole")  # the first to join leads the network
     await chat.say("ola", "/samskap bli-med Sørby skole")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.adapter import Destination
 from bot.i18n import Translator, translator
-from bot.messages import Attachment, Buttons, Context, Divider, Links, Message, Section, Text
+from bot.messages import Attachment, Buttons, ContextLine, Divider, Links, Message, Section, Text
 
 
 def describe_destination(dest: Destination, channel_names: dict[str, str], t: Translator | None = None) -> str:
@@ -40,7 +40,7 @@ def render(message: Message, number_buttons: list[int], t: Translator | None = N
             case Section(text=text, fields=fields):
                 lines.append(text)
                 lines.extend(f"    {label}: {value}" for label, value in fields)
-            case Context(text=text):
+            case ContextLine(text=text):
                 lines.append(f"  ({text})")
             case Buttons(buttons=buttons):
                 lines.append("  " + "   ".join(f"[{next(numbers)}] {b.label}" for b in buttons))

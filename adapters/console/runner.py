@@ -20,6 +20,7 @@ from adapters.ops_http import application, serve_http
 from bot.app import start_background, tick
 from bot.clock import OffsetClock
 from bot.core import Bot
+from bot.features.membership.service import MembershipService
 from bot.i18n import N_
 from storage.backup import BackupError, sqlite_path
 
@@ -148,7 +149,7 @@ def keep_clock(bot: Bot) -> None:
 
 
 async def ensure_demo_network(bot: Bot, adapter: ConsoleAdapter) -> None:
-    membership = bot.services["membership"]
+    membership = bot.services.get(MembershipService)
     _, created = await membership.setup_network(adapter.user(adapter.default_member), adapter.channel(), "")
     if created:
         adapter.write(

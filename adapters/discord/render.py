@@ -17,7 +17,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Attachment, Button, Buttons, Context, Divider, Form, FormField, Link, Links, Message, Section
+from bot.messages import (
+    Attachment,
+    Button,
+    Buttons,
+    ContextLine,
+    Divider,
+    Form,
+    FormField,
+    Link,
+    Links,
+    Message,
+    Section,
+)
 from bot.messages import Text as TextPart
 
 CONTENT_MAX = 2000
@@ -193,7 +205,7 @@ def render_message(message: Message) -> list[Payload]:
         match part:
             case TextPart(text=text):
                 lines.append(markup(text))
-            case Context(text=text):
+            case ContextLine(text=text):
                 lines.extend(f"-# {markup(line)}" for line in text.split("\n") if line.strip())
             case Section(text=text, fields=fields):
                 if fields:

@@ -14,7 +14,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-from bot.messages import Attachment, Buttons, Context, Divider, Links, Message, Part, Section, Text
+from bot.messages import Attachment, Buttons, ContextLine, Divider, Links, Message, Part, Section, Text
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 FONT = "font-family:Arial,Helvetica,sans-serif;"
@@ -68,7 +68,7 @@ def text_body(message: Message, envelope: Envelope) -> str:
 def _text_part(part: Part) -> list[str]:
     if isinstance(part, Section):
         return [plain(part.text), *[f"{plain(k)}: {plain(v)}" for k, v in part.fields], ""]
-    if isinstance(part, Text | Context):
+    if isinstance(part, Text | ContextLine):
         return [plain(part.text), ""]
     if isinstance(part, Links):
         out = []
@@ -119,7 +119,7 @@ def _html_part(part: Part) -> str:
         if href and " " not in part.text.strip():
             return f'<p style="{TEXT}"><a href="{href}" style="{LINK}">{html.escape(part.text.strip())}</a></p>'
         return f'<p style="{TEXT}">{_inline(part.text)}</p>'
-    if isinstance(part, Context):
+    if isinstance(part, ContextLine):
         return f'<p style="{SMALL}">{_inline(part.text)}</p>'
     if isinstance(part, Links):
         items = []

@@ -19,7 +19,7 @@ from bot.messages import (
     Attachment,
     Button,
     Buttons,
-    Context,
+    ContextLine,
     Divider,
     Form,
     FormField,
@@ -151,7 +151,7 @@ def _blocks_for(part: Part) -> list[dict[str, Any]]:
             return [_section(piece) for piece in split_text("\n".join(_link_line(link) for link in links))]
         case Divider():
             return [{"type": "divider"}]
-        case Context(text=text):
+        case ContextLine(text=text):
             return [_context_block(piece) for piece in split_text(escape(text))]
     return []
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.messages import Attachment, Button, Buttons, Context, Divider, Form, FormField, Links, Message, Section
+from bot.messages import Attachment, Button, Buttons, ContextLine, Divider, Form, FormField, Links, Message, Section
 from bot.messages import Text as TextPart
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -117,7 +117,7 @@ def _elements(part: Any) -> list[dict[str, Any]]:
         case Links(links=links):
             lines = [_link_line(link.title, link.url, link.description) for link in links]
             return [_text("\n".join(lines))]
-        case Context(text=text):
+        case ContextLine(text=text):
             return [_text(markdown(text), isSubtle=True, size="Small")]
         case Attachment(filename=filename):
             return [_text(f"📎 {filename}", isSubtle=True)]

@@ -67,7 +67,7 @@ NO_SESSION = (
 def leader_routes(app: web.Application, bot: Bot, options: dict[str, Any] | None = None) -> None:
     """Mount the leaders' page on `app`. `options["local_url"]` is where this process answers, the
     link's address when no public one is configured (the console with `--port`)."""
-    service: OverviewService = bot.services["oversikt"]
+    service: OverviewService = bot.services.get(OverviewService)
     if options and options.get("local_url"):
         service.local_url = str(options["local_url"])
     pages = LeaderPages(bot, service)

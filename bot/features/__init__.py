@@ -10,7 +10,7 @@ import pkgutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 # Features others build on go first; the rest follow in name order.
 FIRST = ("membership", "ideas")
@@ -21,7 +21,7 @@ def feature_names() -> list[str]:
     return [n for n in FIRST if n in found] + [n for n in found if n not in FIRST]
 
 
-def setup_features(bot: Bot) -> None:
+def setup_features(bot: CoreApi) -> None:
     for name in feature_names():
         module = importlib.import_module(f"{__name__}.{name}")
         module.setup(bot)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.calendar import CalendarFeed
 from storage.models.core import Member
-from storage.models.samlinger import Samling
-from storage.models.samsnakk import SamsnakkCall
 
 
 class CalendarFeeds:
@@ -34,24 +31,3 @@ class CalendarFeeds:
 
     async def created(self, member_id: int) -> datetime | None:
         return await self.s.scalar(select(CalendarFeed.created_at).where(CalendarFeed.member_id == member_id))
-
-    async def meetings_since(self, network_id: int, since: datetime) -> list[Samling]:
-        query = select(Samling).where(Samling.network_id == network_id, Samling.starts_at >= since)
-        return list((await self.s.scalars(query.order_by(Samling.starts_at))).all())
-
-    async def calls_of(self, member_id: int, since: datetime) -> list[SamsnakkCall]:
-        """The member's calls that were booked (they have a room), cancelled ones too: a calendar that
-        had the call learns it is off."""
-        query = select(SamsnakkCall).where(
-            SamsnakkCall.room.is_not(None),
-            SamsnakkCall.starts_at >= since,
-            or_(
-                SamsnakkCall.requester_id == member_id,
-                SamsnakkCall.partner_id == member_id,
-                SamsnakkCall.guest_id == member_id,
-            ),
-        )
-        return list((await self.s.scalars(query.order_by(SamsnakkCall.starts_at))).all())
-
-    async def members(self, ids: Sequence[int]) -> list[Member]:
-        return list((await self.s.scalars(select(Member).where(Member.id.in_(ids)))).all())

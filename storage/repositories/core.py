@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -120,6 +121,9 @@ class Members:
 
     async def get(self, member_id: int) -> Member | None:
         return await self.s.get(Member, member_id)
+
+    async def by_ids(self, ids: Sequence[int]) -> list[Member]:
+        return list((await self.s.scalars(select(Member).where(Member.id.in_(ids)))).all())
 
     async def by_user(self, network_id: int, user: User) -> Member | None:
         return await self.s.scalar(

@@ -37,6 +37,11 @@ class Samlinger:
             ).all()
         )
 
+    async def since(self, network_id: int, since: datetime) -> list[Samling]:
+        """The network's meetings from `since` on, oldest first (for calendar feeds)."""
+        query = select(Samling).where(Samling.network_id == network_id, Samling.starts_at >= since)
+        return list((await self.s.scalars(query.order_by(Samling.starts_at))).all())
+
     async def remove(self, samling: Samling) -> None:
         await self.s.delete(samling)
 

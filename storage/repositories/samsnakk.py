@@ -263,6 +263,20 @@ class Calls:
     async def get(self, call_id: int) -> SamsnakkCall | None:
         return await self.s.get(SamsnakkCall, call_id)
 
+    async def booked_of(self, member_id: int, since: datetime) -> list[SamsnakkCall]:
+        """The member's calls that were booked (they have a room) from `since` on, cancelled ones too:
+        a calendar that had the call learns it is off."""
+        query = select(SamsnakkCall).where(
+            SamsnakkCall.room.is_not(None),
+            SamsnakkCall.starts_at >= since,
+            or_(
+                SamsnakkCall.requester_id == member_id,
+                SamsnakkCall.partner_id == member_id,
+                SamsnakkCall.guest_id == member_id,
+            ),
+        )
+        return list((await self.s.scalars(query.order_by(SamsnakkCall.starts_at))).all())
+
     async def add(self, **values: Any) -> SamsnakkCall:
         call = SamsnakkCall(**values)
         self.s.add(call)

@@ -20,7 +20,19 @@ from adapters.discord.render import (
 )
 from bot.context import Context as HandlerContext
 from bot.i18n import N_, translator
-from bot.messages import Attachment, Button, Buttons, Context, Divider, Form, FormField, Link, Links, Message, Section
+from bot.messages import (
+    Attachment,
+    Button,
+    Buttons,
+    ContextLine,
+    Divider,
+    Form,
+    FormField,
+    Link,
+    Links,
+    Message,
+    Section,
+)
 from bot.messages import Text as TextPart
 from bot.router import Router
 
@@ -49,7 +61,7 @@ def all_limits_hold(payload: Payload) -> None:
 
 
 def test_text_and_context_become_content_with_discord_markdown() -> None:
-    [payload] = render_message(Message.of(TextPart("Hei *Kari*, _velkommen_!"), Context("Nordby skole · i dag")))
+    [payload] = render_message(Message.of(TextPart("Hei *Kari*, _velkommen_!"), ContextLine("Nordby skole · i dag")))
     assert payload.content == "Hei **Kari**, _velkommen_!\n-# Nordby skole · i dag"
     assert payload.embeds == [] and payload.components == []
 
@@ -140,7 +152,7 @@ def test_an_empty_message_still_renders_something() -> None:
     st.lists(
         st.one_of(
             st.builds(TextPart, st.text(max_size=3000)),
-            st.builds(Context, st.text(max_size=500)),
+            st.builds(ContextLine, st.text(max_size=500)),
             st.builds(Section, st.text(max_size=300),
                       st.lists(st.tuples(st.text(max_size=300), st.text(max_size=1500)), max_size=30).map(tuple)),
             st.builds(Buttons, st.lists(st.builds(Button, st.text(max_size=120), st.text(min_size=1, max_size=40),

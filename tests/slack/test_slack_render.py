@@ -27,7 +27,7 @@ from bot.messages import (
     Attachment,
     Button,
     Buttons,
-    Context,
+    ContextLine,
     Divider,
     Form,
     FormField,
@@ -123,7 +123,7 @@ def test_user_text_cannot_ping_the_channel_or_break_links() -> None:
 def test_every_part_kind_renders_and_attachments_travel_as_files() -> None:
     rendered = render_message(
         Message.of(
-            Section("Samling 3", (("Når", "torsdag"),)), Divider(), Context("Kari, Nordby skole"),
+            Section("Samling 3", (("Når", "torsdag"),)), Divider(), ContextLine("Kari, Nordby skole"),
             Attachment("samling.ics", "BEGIN:VCALENDAR"), summary="Samling 3",
         )
     )  # fmt: skip
@@ -208,7 +208,7 @@ _part = st.one_of(
     st.builds(Buttons, st.lists(_button, min_size=1, max_size=40).map(tuple)),
     st.builds(Links, st.lists(st.builds(Link, _text, st.text(max_size=200), _text), max_size=30).map(tuple)),
     st.just(Divider()),
-    st.builds(Context, _text),
+    st.builds(ContextLine, _text),
 )
 
 

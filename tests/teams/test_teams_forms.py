@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.events import Conversation, FormSubmitted
 from bot.i18n import translator
 from bot.messages import Button, Buttons, Form, FormField, Link, Links, Message, Section, Text
-from bot.messages import Context as Small
+from bot.messages import ContextLine as Small
 
 nb = translator("nb")
 FORM = Form(

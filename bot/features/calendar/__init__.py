@@ -13,12 +13,12 @@ from storage.models.core import Member
 from storage.repositories.calendar import CalendarFeeds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = CalendarService(bot)
-    bot.services["calendar"] = service
+    bot.services.add(service)
     register(bot, service)
     # The row cascades away with the member; the export says whether a link is live (not the link).
     bot.data_exporters["calendar"] = export

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import Context, MemberContext
 from bot.features.calendar.service import CalendarError, CalendarService
-from bot.features.samlinger.handlers import COMMAND as SAMLING
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from bot.settings import MemberCommand
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 SUB = ("kalender", "calendar")
 OFF = ("av", "off", "stopp", "stop", "slett", "revoke")
 
 
-def register(bot: Bot, service: CalendarService) -> None:
+def register(bot: CoreApi, service: CalendarService) -> None:
     r = bot.router
 
-    async def calendar(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def calendar(ctx: MemberContext) -> None:
         if ctx.args.strip().lower() in OFF:
             revoked = await service.revoke(ctx.member)
             text = N_("Your calendar link no longer works.") if revoked else N_("You have no calendar link.")
@@ -35,7 +32,8 @@ def register(bot: Bot, service: CalendarService) -> None:
         await ctx.reply(link_message(ctx, link))
 
     help_text = N_("Your own calendar link: the network's meetings and your calls (off: stop it)")
-    r.command(SAMLING, sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
+    # Under the meetings' and the calls' own commands (by their first name: the features own them).
+    r.command("samling", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
     r.command("samsnakk", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
     hint = N_("kalender: your own calendar link: /samskap innstillinger kalender (av: stop it)")
     bot.settings.declare_member_command(MemberCommand(SUB, calendar, hint))

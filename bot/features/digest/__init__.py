@@ -29,12 +29,12 @@ from bot.features.digest.service import DigestService
 from bot.scheduler import JobRun, Late
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = DigestService(bot)
-    bot.services["digest"] = service
+    bot.services.add(service)
     register(bot, service)
     bot.data_exporters["digest"] = service.export
     bot.data_erasers.append(service.erase)

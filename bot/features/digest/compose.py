@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from bot import times
 from bot.features.digest.urls import title_from_url
 from bot.i18n import N_, Translator
-from bot.messages import Button, Buttons, Divider, Link, Links, Message, Part, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Divider, Link, Links, Message, Part, Section, Text
 from bot.times import DatePattern, at_local
 from storage.models.core import LearningNote
 from storage.models.samlinger import Samling

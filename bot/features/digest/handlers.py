@@ -6,18 +6,17 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.context import Context
-from bot.events import MessageEvent
+from bot.context import Context, MemberContext
+from bot.events import ActionEvent, MessageEvent
 from bot.features.digest import compose
 from bot.features.digest.service import CAPTURE_SETTING, DM_OPTION, DigestProblem, DigestService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from bot.numbers import leading_number
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time
 
 if TYPE_CHECKING:
-    from bot.core import Bot, Next
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ WEEKDAYS = {
 }  # fmt: skip
 
 
-def register(bot: Bot, service: DigestService) -> None:
+def register(bot: CoreApi, service: DigestService) -> None:
     r = bot.router
     bot.settings.declare_network(
         SettingSpec(CAPTURE_SETTING, True, parse_bool, N_("Collect links posted in the network's channels for the "
@@ -42,16 +41,8 @@ def register(bot: Bot, service: DigestService) -> None:
         SettingSpec(DM_OPTION, False, parse_bool, N_("Get the weekly digest as a direct message"))
     )
 
-    async def schedule_digest(ctx: Context, nxt: Next) -> None:
-        # Every network gets its weekly job the first time the bot hears from it.
-        if ctx.network is not None:
-            try:
-                await service.ensure_schedule(ctx.network)
-            except Exception:
-                log.exception("digest: could not schedule network %s", ctx.network.id)
-        await nxt()
-
-    bot.middleware.append(schedule_digest)
+    # Every network gets its weekly job the first time the bot hears from it.
+    bot.network_hooks.append(service.ensure_schedule)
 
     @r.on_message()
     async def capture(ctx: Context) -> None:
@@ -64,8 +55,7 @@ def register(bot: Bot, service: DigestService) -> None:
         await service.capture(ctx.network, ctx.member, event.text)
 
     @r.command(("del", "share"), help=N_("Share a link with the network for the digest"), usage=N_("<link> [comment]"))
-    async def share(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def share(ctx: MemberContext) -> None:
         try:
             shared = await service.share(ctx.network, ctx.member, ctx.args)
         except DigestProblem as err:
@@ -84,8 +74,7 @@ def register(bot: Bot, service: DigestService) -> None:
             await ctx.reply(ctx.t("Thanks! The link is in the coming digest."))
 
     @r.command("digest", help=N_("See the latest network digest"))
-    async def latest(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def latest(ctx: MemberContext) -> None:
         leader = ctx.member is not None and ctx.member.is_leader
         message = await service.latest(ctx.network, numbered=leader)
         if message is None:
@@ -97,14 +86,12 @@ def register(bot: Bot, service: DigestService) -> None:
 
     @r.command("digest", sub=("forhåndsvis", "forhandsvis", "preview"), access="leader",
                help=N_("For leaders: preview the coming digest privately"))  # fmt: skip
-    async def preview(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def preview(ctx: MemberContext) -> None:
         await show_preview(ctx, service)
 
     @r.command("digest", sub=("intro",), access="leader", usage=N_("<text> | remove"),
                help=N_("For leaders: write an introduction to the coming digest"))  # fmt: skip
-    async def intro(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def intro(ctx: MemberContext) -> None:
         text = ctx.args.strip()
         if not text:
             await ctx.reply(ctx.t("Write /digest intro <text>, or /digest intro fjern to remove it."))
@@ -120,8 +107,7 @@ def register(bot: Bot, service: DigestService) -> None:
 
     @r.command("digest", sub=("fjern", "remove"), access="leader", usage=N_("<number> | latest <number>"),
                help=N_("For leaders: remove an item from the coming (or the latest) digest"))  # fmt: skip
-    async def remove(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def remove(ctx: MemberContext) -> None:
         words = ctx.args.lower().split()
         published = bool(words) and words[0] in ("siste", "latest", "publisert", "published")
         number, _ = leading_number(words[1] if published and len(words) > 1 else " ".join(words[:1]))
@@ -140,26 +126,25 @@ def register(bot: Bot, service: DigestService) -> None:
 
     @r.command("digest", sub=("publiser", "publish"), access="leader",
                help=N_("For leaders: publish the coming digest now"))  # fmt: skip
-    async def publish(ctx: Context) -> None:
+    async def publish(ctx: MemberContext) -> None:
         await publish_now(ctx, service)
 
     @r.action("digest.publish", access="leader", takes_value=False)
-    async def publish_button(ctx: Context) -> None:
+    async def publish_button(ctx: MemberContext[ActionEvent]) -> None:
         await publish_now(ctx, service)
 
     @r.command("digest", sub=("hopp-over", "skip"), access="leader",
                help=N_("For leaders: skip the coming digest (its content comes the week after)"))  # fmt: skip
-    async def skip(ctx: Context) -> None:
+    async def skip(ctx: MemberContext) -> None:
         await skip_week(ctx, service)
 
     @r.action("digest.skip", access="leader", takes_value=False)
-    async def skip_button(ctx: Context) -> None:
+    async def skip_button(ctx: MemberContext[ActionEvent]) -> None:
         await skip_week(ctx, service)
 
     @r.command("digest", sub=("tid", "schedule"), access="leader", usage=N_("<weekday> <HH:MM>"),
                help=N_("For leaders: when the weekly digest is sent"))  # fmt: skip
-    async def schedule(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def schedule(ctx: MemberContext) -> None:
         words = ctx.args.lower().split()
         day = WEEKDAYS.get(words[0]) if words else None
         try:
@@ -182,8 +167,7 @@ def register(bot: Bot, service: DigestService) -> None:
     @r.command("digest", sub=("kilde", "kilder", "source", "sources"), access="leader",
                usage=N_("add <url> | list | remove <number>"),
                help=N_("For leaders: RSS/Atom feeds that bring news into the digest"))  # fmt: skip
-    async def sources(ctx: Context) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def sources(ctx: MemberContext) -> None:
         action, _, rest = ctx.args.strip().partition(" ")
         action = action.lower()
         if action in ("legg-til", "add", "ny"):
@@ -202,8 +186,7 @@ def register(bot: Bot, service: DigestService) -> None:
         await ctx.reply(await sources_message(ctx, service))
 
 
-async def show_preview(ctx: Context, service: DigestService) -> None:
-    assert ctx.network is not None
+async def show_preview(ctx: MemberContext, service: DigestService) -> None:
     _issue, content = await service.draft(ctx.network)
     when = _when(ctx, await service.next_send(ctx.network))
     if compose.is_empty(content):
@@ -215,8 +198,7 @@ async def show_preview(ctx: Context, service: DigestService) -> None:
     await ctx.reply(Message((*message.parts, note), message.summary))
 
 
-async def publish_now(ctx: Context, service: DigestService) -> None:
-    assert ctx.network is not None
+async def publish_now(ctx: MemberContext, service: DigestService) -> None:
     result = await service.publish_now(ctx.network)
     if result.status == "empty" and (published_at := await service.last_published_at(ctx.network)) is not None:
         await ctx.reply(ctx.t("The digest was published {when}, and nothing new has come since, so nothing was sent.",
@@ -234,14 +216,12 @@ async def publish_now(ctx: Context, service: DigestService) -> None:
         await ctx.reply(text)
 
 
-async def skip_week(ctx: Context, service: DigestService) -> None:
-    assert ctx.network is not None
+async def skip_week(ctx: MemberContext, service: DigestService) -> None:
     week = await service.skip(ctx.network)
     await ctx.reply(ctx.t("No digest in week {week}. What was shared comes in the one after.", week=week))
 
 
-async def sources_message(ctx: Context, service: DigestService) -> Message:
-    assert ctx.network is not None
+async def sources_message(ctx: MemberContext, service: DigestService) -> Message:
     listed = await service.feeds_of(ctx.network)
     if not listed:
         return Message.text(ctx.t("No sources yet. Add an RSS or Atom feed with /digest kilde legg-til <url>."))
@@ -259,6 +239,5 @@ async def sources_message(ctx: Context, service: DigestService) -> Message:
     )
 
 
-def _when(ctx: Context, moment: datetime) -> str:
-    assert ctx.network is not None
+def _when(ctx: MemberContext, moment: datetime) -> str:
     return compose.format_moment(moment, ctx.network.timezone, ctx.language)

@@ -44,7 +44,7 @@ from storage.repositories.digest import Digests
 from storage.repositories.samlinger import Samlinger
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def delivery_key(network_id: int, period: str, destination: Destination) -> str:
 
 
 class DigestService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         section = bot.config.section("digest")
         self.fetch_settings = FetchSettings.from_section(section)
@@ -476,12 +476,11 @@ class DigestService:
         updated = 0
         for destination in await self.destinations(network):
             row = await self.bot.outbox.get(delivery_key(network.id, period, destination))
-            adapter = self.bot.adapters.get(destination.platform)
             sent = sent_message(row) if row is not None and row.status == "sent" else None
-            if sent is None or adapter is None:
+            if sent is None:
                 continue
             try:
-                await adapter.update(sent, message)
+                await self.bot.update(sent, message)
                 updated += 1
             except DeliveryError as err:
                 log.info("digest: could not update a sent digest (%s)", err.code)
@@ -574,7 +573,7 @@ class DigestService:
 
     async def _by_mail(self, network: Network, content: dict[str, Any] | None) -> list[tuple[Destination, Message]]:
         """Confirmed e-mail addresses, each with the issue in the language its reader chose."""
-        mail = self.bot.services.get("mail")
+        mail = self.bot.services.mailing_list
         if mail is None or content is None:
             return []
         rendered: dict[str, Message] = {}

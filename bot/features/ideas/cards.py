@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.messages import Button, Buttons, Context, Divider, Message, Part, Section, Text
+from bot.messages import Button, Buttons, ContextLine, Divider, Form, FormField, Message, Part, Section, Text
 from bot.times import format_day
 from storage.models.core import Member
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUp, PracticeIdea
@@ -19,6 +19,7 @@ SNOOZE = "ideas.snooze"
 NOT_YET = "ideas.not_yet"
 SHOW = "ideas.show"
 REPORT_FORM = "ideas.report"
+NEW_IDEA_FORM = "ideas.new"
 
 
 def local_date(t: Translator, moment: datetime, timezone: str = "Europe/Oslo") -> str:
@@ -41,7 +42,7 @@ def idea_card(t: Translator, summary: IdeaSummary) -> Message:
     if idea.tags:
         status.append(" ".join(f"#{tag}" for tag in idea.tags))
     if status:
-        parts.append(Context(" · ".join(status)))
+        parts.append(ContextLine(" · ".join(status)))
     parts.append(
         Buttons(
             (
@@ -50,7 +51,7 @@ def idea_card(t: Translator, summary: IdeaSummary) -> Message:
             )
         )
     )
-    parts.append(Context(t.t("Or type /ide prøv {id} · /ide rapport {id} <text>", id=idea.id)))
+    parts.append(ContextLine(t.t("Or type /ide prøv {id} · /ide rapport {id} <text>", id=idea.id)))
     return Message(tuple(parts), t.t("Idea {id}: {text}", id=idea.id, text=idea.text[:100]))
 
 
@@ -73,10 +74,10 @@ def idea_list(t: Translator, summaries: list[IdeaSummary], search: str) -> Messa
             meta += " · " + t.tn("{n} report", "{n} reports", summary.reports)
         parts += [
             Text(line),
-            Context(meta),
+            ContextLine(meta),
             Buttons((Button(t.t("I'll try this"), ADOPT, str(idea.id)), Button(t.t("Show"), SHOW, str(idea.id)))),
         ]
-    parts.append(Context(t.t("/ide vis <number> shows an idea with its reports.")))
+    parts.append(ContextLine(t.t("/ide vis <number> shows an idea with its reports.")))
     return Message(tuple(parts), title)
 
 
@@ -93,7 +94,7 @@ def idea_with_reports(t: Translator, summary: IdeaSummary, reports: list[tuple[E
 def adopted(t: Translator, idea: PracticeIdea, follow_up_at: datetime, timezone: str) -> Message:
     return Message.of(
         Text(t.t("Great, you are trying idea {id}! Adapt it to your school — that is the point.", id=idea.id)),
-        Context(
+        ContextLine(
             t.t(
                 "I will ask you how it went on {date}. Report earlier with /ide rapport {id} <text>.",
                 date=local_date(t, follow_up_at, timezone),
@@ -121,11 +122,12 @@ def follow_up(t: Translator, idea: PracticeIdea) -> Message:
                 Button(t.t("Not tried yet"), NOT_YET, value),
             )
         ),
-        Context(t.t("Or type /ide rapport {id} <text> · /ide utsett {id} · /ide ikke-ennå {id}", id=idea.id)),
+        ContextLine(t.t("Or type /ide rapport {id} <text> · /ide utsett {id} · /ide ikke-ennå {id}", id=idea.id)),
         summary=t.t("How did it go with idea {id}?", id=idea.id),
     )
 
 
+MAX_IDEA_LENGTH = 2000
 REPORT_FIELD_LIMIT = 2000
 REPORT_LIMITS = {"did": REPORT_FIELD_LIMIT, "changed": REPORT_FIELD_LIMIT, "happened": REPORT_FIELD_LIMIT}
 
@@ -175,7 +177,7 @@ def report_to_author(t: Translator, idea: PracticeIdea, rep: ExperienceReport, r
             )
         ),
         *_report_parts(t, rep, reporter),
-        Context(t.t("This is how the network learns: inspiration, trying, telling. Thank you for sharing.")),
+        ContextLine(t.t("This is how the network learns: inspiration, trying, telling. Thank you for sharing.")),
     ]
     return Message(tuple(parts), t.t("{name} reported on your idea {id}", name=reporter.display_name, id=idea.id))
 
@@ -193,7 +195,7 @@ def home(
     parts.append(Text("\n".join(f"{i.id}. {_shorten(i.text, 120)}" for _, i in active) if active else t.t("None yet.")))
     if follow_ups:
         parts.append(
-            Context(
+            ContextLine(
                 " · ".join(
                     t.t("I ask about idea {id} on {date}", id=i.id, date=local_date(t, f.due_at)) for f, i in follow_ups
                 )
@@ -204,3 +206,32 @@ def home(
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def new_idea_form(t: Translator) -> Form:
+    return Form(
+        NEW_IDEA_FORM,
+        t.t("Share a practice idea"),
+        (
+            FormField(
+                "text",
+                t.t("What did you try, and why?"),
+                "long_text",
+                max_length=MAX_IDEA_LENGTH,
+                hint=t.t("Add tags like #elevråd or #friminutt"),
+            ),
+        ),
+        submit_label=t.t("Share"),
+        notice=t.t("Do not write names or anything else that can identify a student."),
+    )
+
+
+def report_form(t: Translator, idea_id: int) -> Form:
+    return Form(
+        REPORT_FORM,
+        t.t("How did it go? (idea {id})", id=idea_id),
+        report_form_fields(t),
+        submit_label=t.t("Share the report"),
+        state=str(idea_id),
+        notice=t.t("Do not write names or anything else that can identify a student."),
+    )

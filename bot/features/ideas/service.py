@@ -11,23 +11,23 @@ from bot.adapter import Destination
 from bot.errors import UserError
 from bot.events import Conversation
 from bot.features.ideas import cards
-from bot.i18n import N_
 from bot.limits import check_length
-from bot.scheduler import JobRun, Late
-from bot.settings import SettingSpec, parse_int
+from bot.scheduler import JobRun
 from storage.models.core import Member, Network
 from storage.models.ideas import Adoption, AdoptionStatus, ExperienceReport, FollowUpStatus, PracticeIdea
 from storage.repositories.core import Members, Networks
 from storage.repositories.ideas import Ideas, IdeaSummary, ListedIdea
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
-MAX_IDEA_LENGTH = 2000
+MAX_IDEA_LENGTH = cards.MAX_IDEA_LENGTH
 MAX_REPORT_FIELD_LENGTH = cards.REPORT_FIELD_LIMIT
 MAX_SEARCH_LENGTH = 100
 SNOOZE = timedelta(days=7)
 FOLLOW_UP_JOB = "ideas.follow_up"
+# Days before someone who tries an idea is asked how it went (a network setting).
+FOLLOW_UP_SETTING = "oppfolging"
 TAG = re.compile(r"#([\wæøåÆØÅ-]{2,40})")
 
 
@@ -57,21 +57,11 @@ def check_text(text: str, max_length: int, empty_msgid: str) -> str:
 
 
 class IdeasService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
-        bot.settings.declare_network(
-            SettingSpec(
-                "oppfolging",
-                bot.config.follow_up_days,
-                parse_int(1, 120),
-                N_("Days before I ask someone who tries an idea how it went"),
-            )
-        )
-        # "How did it go?" is still worth asking however late it comes.
-        bot.scheduler.handler(FOLLOW_UP_JOB, grace=timedelta(days=1), late=Late.RUN)(self._send_follow_up)
 
     def follow_up_delay(self, network: Network) -> timedelta:
-        return timedelta(days=int(self.bot.settings.network_value(network, "oppfolging")))
+        return timedelta(days=int(self.bot.settings.network_value(network, FOLLOW_UP_SETTING)))
 
     async def post(self, network: Network, author: Member, text: str) -> IdeaSummary:
         """Save a new idea; its summary (nobody is trying it yet) is what the card shows."""
@@ -87,16 +77,7 @@ class IdeasService:
         async with self.bot.db.one_statement() as s:
             await Ideas(s).set_posted(idea_id, conv, message_id)
 
-    async def announce_channel(self, network: Network) -> Conversation | None:
-        """Where ideas posted from a direct message are announced: the network's first channel."""
-        async with self.bot.db.session() as s:
-            channels = await Networks(s).channels(network.id)
-        if not channels:
-            return None
-        ch = channels[0]
-        return Conversation(ch.platform, ch.workspace_id, ch.channel_id)
-
-    async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
+    async def list_ideas(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         async with self.bot.db.read() as s:
             return await Ideas(s).summaries(network.id, check_length(search.strip(), MAX_SEARCH_LENGTH), limit)
 
@@ -135,7 +116,7 @@ class IdeasService:
             await self._add_follow_up(s, adoption_id, due)
         return Adopted(idea, due)
 
-    async def _send_follow_up(self, payload: dict[str, Any], run: JobRun) -> None:
+    async def send_follow_up(self, payload: dict[str, Any], run: JobRun) -> None:
         """The scheduled "Hvordan gikk det?" — once per follow-up, whatever restarts happen."""
         follow_up_id = int(payload["follow_up_id"])
         async with self.bot.db.session() as s:

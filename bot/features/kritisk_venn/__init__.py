@@ -17,19 +17,18 @@ from bot.features.kritisk_venn.common import JOB_BEGIN, JOB_DEADLINE, JOB_INVITE
 from bot.features.kritisk_venn.handlers import register
 from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import Translator
-from bot.messages import Button, Buttons, Part, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Part, Text
 from bot.scheduler import JobRun, Late
 from storage.models.core import Member
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = KritiskVennService(bot)
-    bot.services["kritisk_venn"] = service
+    bot.services.add(service)
     register(bot, service)
 
     # A phase's end moves the round on however late; a live round that missed its time goes on over days.

@@ -25,7 +25,7 @@ from storage.repositories.core import Members, Networks
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 OPTION = "kritiskvenn"
 MAX_FRIENDS = msg.MAX_FRIENDS
@@ -131,7 +131,7 @@ def conv_dict(conv: Conversation) -> dict[str, Any]:
 class RoundBase:
     """Loading a round and reaching its people: shared by the invitations and the protocol."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     def _now(self) -> datetime:

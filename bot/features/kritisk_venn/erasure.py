@@ -24,7 +24,7 @@ from storage.repositories.core import Members, Networks
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
     from bot.features.kritisk_venn.service import KritiskVennService
 
 JOB_PRESENTER_LEFT = "kritisk_venn.presenter_left"
@@ -32,7 +32,7 @@ JOB_FRIEND_LEFT = "kritisk_venn.friend_left"
 OPEN = ("inviting", "running")
 
 
-def register(bot: Bot, service: KritiskVennService) -> None:
+def register(bot: CoreApi, service: KritiskVennService) -> None:
     async def erase_member(s: AsyncSession, member: Member) -> None:
         repo, now = KritiskVennRepo(s), bot.clock.now()
         for session in await repo.presented_by(member.id, OPEN):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.context import Context, pointer_id
+from bot.context import Context, MemberContext, pointer_id
 from bot.events import ActionEvent, FormSubmitted, MessageEvent
 from bot.features.kritisk_venn import messages as msg
 from bot.features.kritisk_venn.common import (
@@ -21,19 +21,18 @@ from bot.features.kritisk_venn.common import (
 from bot.features.kritisk_venn.phases import PHASES
 from bot.features.kritisk_venn.service import KritiskVennService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from bot.numbers import leading_number
 from bot.settings import SettingSpec, parse_bool
 from storage.models.core import Member
 from storage.models.kritisk_venn import KvSession
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 COMMAND = ("kritiskvenn", "criticalfriend")
 # A presenter's choice that takes the round's number: open to volunteers, start now, cancel.
-ById = Callable[[Context, int], Awaitable[None]]
+ById = Callable[[MemberContext, int], Awaitable[None]]
 USAGE = N_("[status | yes|no N | contribute N <text> | next N | cancel N | share N <text>]")
 
 OUTCOME_TEXTS = {
@@ -49,7 +48,7 @@ OUTCOME_TEXTS = {
 }  # fmt: skip
 
 
-def register(bot: Bot, service: KritiskVennService) -> None:
+def register(bot: CoreApi, service: KritiskVennService) -> None:
     r = bot.router
     # On by default: being asked costs one click to decline, the network asked for more challenge,
     # and with opt-in only a new network would have nobody to ask. The invitation says how to turn it off.
@@ -77,8 +76,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await ctx.open_form(msg.start_form(ctx.translator, ctx.args))
 
     @r.form("kritisk_venn.start", limits=msg.START_LIMITS)
-    async def submitted(ctx: Context) -> None:
-        assert isinstance(ctx.event, FormSubmitted) and ctx.member is not None and ctx.network is not None
+    async def submitted(ctx: MemberContext[FormSubmitted]) -> None:
         values = ctx.event.values
         try:
             request = parse_request(values)
@@ -119,14 +117,13 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await ctx.reply(Message.of(*parts))
 
     # -- answering an invitation -----------------------------------------------------------------
-    async def answer(ctx: Context, session_id: int, yes: bool) -> None:
-        assert ctx.member is not None
+    async def answer(ctx: MemberContext, session_id: int, yes: bool) -> None:
         reply = await service.answer(session_id, ctx.member, yes)
         await ctx.reply(ctx.t(reply, id=session_id))
 
     for names, yes in ((("ja", "yes"), True), (("nei", "no"), False)):
 
-        async def answer_command(ctx: Context, yes: bool = yes) -> None:
+        async def answer_command(ctx: MemberContext, yes: bool = yes) -> None:
             if (found := await with_id(ctx, ctx.args, "ja")) is not None:
                 await answer(ctx, found[0], yes)
 
@@ -134,40 +131,36 @@ def register(bot: Bot, service: KritiskVennService) -> None:
                   help=N_("Answer an invitation to be a critical friend") if yes else "",
                   usage="N")(answer_command)  # fmt: skip
 
-    async def action_id(ctx: Context) -> int | None:
-        assert isinstance(ctx.event, ActionEvent)
+    async def action_id(ctx: Context[ActionEvent]) -> int | None:
         session_id, _ = leading_number(ctx.event.value.partition(":")[0])
         if session_id is None:
             await ctx.reply(ctx.t("This button no longer works. Try the command instead."))
         return session_id
 
     @r.action("kritisk_venn.accept")
-    async def accept_button(ctx: Context) -> None:
+    async def accept_button(ctx: MemberContext[ActionEvent]) -> None:
         if (session_id := await action_id(ctx)) is not None:
             await answer(ctx, session_id, True)
 
     r.action("kritisk_venn.volunteer")(accept_button)
 
     @r.action("kritisk_venn.decline")
-    async def decline_button(ctx: Context) -> None:
+    async def decline_button(ctx: MemberContext[ActionEvent]) -> None:
         if (session_id := await action_id(ctx)) is not None:
             await answer(ctx, session_id, False)
 
     # -- presenter's choices while inviting ------------------------------------------------------
-    async def volunteers(ctx: Context, session_id: int) -> None:
-        assert ctx.member is not None
+    async def volunteers(ctx: MemberContext, session_id: int) -> None:
         decide_by = await service.open_to_volunteers(session_id, ctx.member)
         await ctx.reply(ctx.t("I have asked for volunteers in the channel for round #{id}.", id=session_id) + " " +
                         ctx.t("If the round does not have its friends by {deadline}, I start it with those who said "
                               "yes, or cancel it if nobody has.", deadline=decide_by))  # fmt: skip
 
-    async def start_now(ctx: Context, session_id: int) -> None:
-        assert ctx.member is not None
+    async def start_now(ctx: MemberContext, session_id: int) -> None:
         await service.start_now(session_id, ctx.member)
         await ctx.reply(ctx.t("Round #{id} has started.", id=session_id))
 
-    async def cancel(ctx: Context, session_id: int) -> None:
-        assert ctx.member is not None
+    async def cancel(ctx: MemberContext, session_id: int) -> None:
         await service.cancel(session_id, ctx.member)
         await ctx.reply(ctx.t("Round #{id} is cancelled. Everything written is kept until you delete it.",
                               id=session_id))  # fmt: skip
@@ -178,11 +171,11 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         (("avbryt", "cancel"), cancel, N_("Cancel your round")),
     ):
 
-        async def by_command(ctx: Context, handler: ById = handler, sub: tuple[str, ...] = sub) -> None:
+        async def by_command(ctx: MemberContext, handler: ById = handler, sub: tuple[str, ...] = sub) -> None:
             if (found := await with_id(ctx, ctx.args, sub[0])) is not None:
                 await handler(ctx, found[0])
 
-        async def by_button(ctx: Context, handler: ById = handler) -> None:
+        async def by_button(ctx: MemberContext[ActionEvent], handler: ById = handler) -> None:
             if (session_id := await action_id(ctx)) is not None:
                 await handler(ctx, session_id)
 
@@ -202,8 +195,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
 
     @r.command(COMMAND, sub=("bidra", "contribute"), access="member", usage=N_("N <text>"),
                help=N_("Contribute to a kritisk venn round (or reply in its thread)"))  # fmt: skip
-    async def contribute_command(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def contribute_command(ctx: MemberContext) -> None:
         if (found := await with_id(ctx, ctx.args, "bidra", N_("N <text>"))) is None:
             return
         session_id, text = found
@@ -219,8 +211,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await report(ctx, result, text, echo=True)
 
     @r.action("kritisk_venn.contribute")
-    async def contribute_button(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def contribute_button(ctx: MemberContext[ActionEvent]) -> None:
         if (session_id := await action_id(ctx)) is None:
             return
         session = await service.get(session_id)
@@ -239,8 +230,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await ctx.open_form(msg.contribute_form(ctx.translator, session, phase))
 
     @r.form("kritisk_venn.contribute", limits=msg.CONTRIBUTE_LIMITS)
-    async def contribute_form(ctx: Context) -> None:
-        assert isinstance(ctx.event, FormSubmitted) and ctx.member is not None
+    async def contribute_form(ctx: MemberContext[FormSubmitted]) -> None:
         session_id, phase_raw = leading_number(ctx.event.state.replace(":", " "))
         phase, _ = leading_number(phase_raw)
         values = {k: v.strip() for k, v in ctx.event.values.items() if v and v.strip()}
@@ -265,8 +255,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await report(ctx, result, written, echo=True)
 
     @r.on_message(access="member")
-    async def thread_reply(ctx: Context) -> None:
-        assert isinstance(ctx.event, MessageEvent) and ctx.member is not None
+    async def thread_reply(ctx: MemberContext[MessageEvent]) -> None:
         conv = ctx.event.conversation
         if conv.thread_id is None and not conv.is_direct:
             return
@@ -280,8 +269,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await report(ctx, result, ctx.event.text, echo=False)
 
     # -- moving on -------------------------------------------------------------------------------
-    async def next_phase(ctx: Context, session_id: int, expected: int | None) -> None:
-        assert ctx.member is not None
+    async def next_phase(ctx: MemberContext, session_id: int, expected: int | None) -> None:
         left = await service.advance(session_id, ctx.member, expected)
         if left >= len(PHASES) - 1:
             await ctx.reply(ctx.t("Round #{id} is finished.", id=session_id))
@@ -291,20 +279,18 @@ def register(bot: Bot, service: KritiskVennService) -> None:
 
     @r.command(COMMAND, sub=("neste", "next"), access="member", usage="N",
                help=N_("Move a kritisk venn round to its next phase (presenter or leader)"))  # fmt: skip
-    async def next_command(ctx: Context) -> None:
+    async def next_command(ctx: MemberContext) -> None:
         if (found := await with_id(ctx, ctx.args, "neste")) is not None:
             await next_phase(ctx, found[0], None)
 
     @r.action("kritisk_venn.next")
-    async def next_button(ctx: Context) -> None:
-        assert isinstance(ctx.event, ActionEvent)
+    async def next_button(ctx: MemberContext[ActionEvent]) -> None:
         raw_id, _, raw_phase = ctx.event.value.partition(":")
         phase, _ = leading_number(raw_phase)
         await next_phase(ctx, pointer_id(raw_id), phase)
 
     # -- after the round -------------------------------------------------------------------------
-    async def share(ctx: Context, session_id: int, text: str) -> None:
-        assert ctx.member is not None
+    async def share(ctx: MemberContext, session_id: int, text: str) -> None:
         try:
             await service.share_note(session_id, ctx.member, text)
         except KvError as err:
@@ -314,13 +300,12 @@ def register(bot: Bot, service: KritiskVennService) -> None:
 
     @r.command(COMMAND, sub=("del", "share"), access="member", usage=N_("N <text>"),
                help=N_("Share a learning note from your finished round with the network"))  # fmt: skip
-    async def share_command(ctx: Context) -> None:
+    async def share_command(ctx: MemberContext) -> None:
         if (found := await with_id(ctx, ctx.args, "del", N_("N <text>"))) is not None:
             await share(ctx, *found)
 
     @r.action("kritisk_venn.share")
-    async def share_button(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def share_button(ctx: MemberContext[ActionEvent]) -> None:
         if (session_id := await action_id(ctx)) is None:
             return
         session = await service.get(session_id)
@@ -330,8 +315,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
         await ctx.open_form(msg.share_form(ctx.translator, session, await service.reflection_of(session.id)))
 
     @r.form("kritisk_venn.share", limits=msg.SHARE_LIMITS)
-    async def share_form(ctx: Context) -> None:
-        assert isinstance(ctx.event, FormSubmitted)
+    async def share_form(ctx: MemberContext[FormSubmitted]) -> None:
         session_id, _ = leading_number(ctx.event.state)
         if session_id is None:
             await ctx.reply(ctx.t("This form no longer works. Try the command instead."))
@@ -340,8 +324,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
 
     @r.command(COMMAND, sub=("slett", "delete"), access="member", usage=N_("N [confirm]"),
                help=N_("Delete your ended round, or what you wrote in a round"))  # fmt: skip
-    async def delete_command(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def delete_command(ctx: MemberContext) -> None:
         if (found := await with_id(ctx, ctx.args, "/kritiskvenn slett N")) is None:
             return
         session_id, rest = found
@@ -355,8 +338,7 @@ def register(bot: Bot, service: KritiskVennService) -> None:
 
     # -- overview --------------------------------------------------------------------------------
     @r.command(COMMAND, sub=("status",), access="member", help=N_("Your running and past kritisk venn rounds"))
-    async def status(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def status(ctx: MemberContext) -> None:
         rows = await service.sessions_of(ctx.member)
         if not rows:
             await ctx.reply(ctx.t("You have no kritisk venn rounds yet. Start one with /kritiskvenn."))

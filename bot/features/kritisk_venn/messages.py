@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.features.kritisk_venn.phases import PHASE_COUNT, PHASES
 from bot.i18n import N_, Translator
-from bot.messages import Button, Buttons, Divider, Form, FormField, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Divider, Form, FormField, Message, Section, Text
 from bot.times import format_clock, format_when
 from storage.models.core import Member
 from storage.models.kritisk_venn import KvContribution, KvSession

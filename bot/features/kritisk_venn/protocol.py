@@ -32,8 +32,7 @@ from bot.features.kritisk_venn.phases import (
 )
 from bot.i18n import N_
 from bot.limits import check_length
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Text
+from bot.messages import ContextLine, Message, Text
 from storage.models.core import Member, Network
 from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members, Notes
@@ -122,7 +121,6 @@ class Protocol(RoundBase):
     ) -> Conversation | None:
         if session.conversation:
             return Conversation(**session.conversation)
-        adapter = self.bot.adapters.get(session.origin["platform"])
         channel = await self._channel_for(session, network)
         conversation: Conversation | None = None
         gone = False
@@ -131,8 +129,7 @@ class Protocol(RoundBase):
             # Started from a direct message in a network without a known channel: a group will do.
             session.venue = "group"
         try:
-            if session.venue == "thread" and adapter is not None:
-                assert channel is not None
+            if session.venue == "thread" and channel is not None:
                 result = await self.bot.outbox.deliver(
                     f"kv:{session.token}:announce", Destination.channel(channel),
                     msg.announcement(t, session, presenter, friends),
@@ -147,12 +144,10 @@ class Protocol(RoundBase):
                         await self.bot.scheduler.schedule(JOB_BEGIN, retry_at, payload, key=key)
                         return None
                 else:
-                    conversation = await adapter.start_thread(result.sent, t.t("Kritisk venn #{id}", id=session.id))
-            elif adapter is not None:
-                users = [self.bot.user_of(m) for m in (presenter, *friends)]
-                conversation = await adapter.open_group(users, t.t("Kritisk venn #{id}", id=session.id))
+                    conversation = await self.bot.start_thread(result.sent, t.t("Kritisk venn #{id}", id=session.id))
             else:
-                gone = True
+                users = [self.bot.user_of(m) for m in (presenter, *friends)]
+                conversation = await self.bot.open_group(users, t.t("Kritisk venn #{id}", id=session.id))
         except DeliveryError as error:
             log.warning("kritisk venn: could not open the conversation for a round (%s)", error.code)
             gone = True

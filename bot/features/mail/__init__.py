@@ -8,12 +8,13 @@ from bot.features.mail.handlers import register
 from bot.features.mail.service import MailService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = MailService(bot)
-    bot.services["mail"] = service
+    bot.services.add(service)
+    bot.services.mailing_list = service
     register(bot, service)
     # The member's row cascades away with them; an invited address is deleted by its unsubscribe link.
     bot.data_exporters["mail"] = service.export

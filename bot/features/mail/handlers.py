@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import MemberContext
 from bot.features.mail.service import MailError, MailService
 from bot.i18n import N_
-from bot.messages import Context as ContextLine
-from bot.messages import Message, Section
+from bot.messages import ContextLine, Message, Section
 from bot.settings import MemberCommand
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 CONFIRM = ("bekreft", "stadfest", "confirm")
 OFF = ("av", "off", "stopp", "stop")
 
 
-def register(bot: Bot, service: MailService) -> None:
+def register(bot: CoreApi, service: MailService) -> None:
     r = bot.router
 
     @r.command(
@@ -27,8 +26,7 @@ def register(bot: Bot, service: MailService) -> None:
         help=N_("Get the weekly digest by e-mail (av: stop it)"),
         usage=N_("<address> | confirm <code> | off"),
     )
-    async def email(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def email(ctx: MemberContext) -> None:
         word, _, rest = ctx.args.strip().partition(" ")
         if not word:
             await ctx.reply(await own_status(ctx, service))
@@ -64,8 +62,7 @@ def register(bot: Bot, service: MailService) -> None:
         help=N_("For leaders: who gets the digest by e-mail; invite or remove an address"),
         usage=N_("[invite <address> | remove <address>]"),
     )
-    async def leaders(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def leaders(ctx: MemberContext) -> None:
         word, _, rest = ctx.args.strip().partition(" ")
         if word.lower() in ("inviter", "invite"):
             await service.invite(ctx.network, ctx.member, rest)
@@ -81,8 +78,7 @@ def register(bot: Bot, service: MailService) -> None:
             await ctx.reply(await overview(ctx, service))
 
 
-async def own_status(ctx: Context, service: MailService) -> str:
-    assert ctx.member is not None
+async def own_status(ctx: MemberContext, service: MailService) -> str:
     own = await service.status_of(ctx.member)
     if own is None:
         return ctx.t("Get the weekly digest by e-mail with /samskap epost <address>.")
@@ -95,8 +91,7 @@ async def own_status(ctx: Context, service: MailService) -> str:
                  "<code>.", address=own.address)  # fmt: skip
 
 
-async def overview(ctx: Context, service: MailService) -> Message:
-    assert ctx.network is not None
+async def overview(ctx: MemberContext, service: MailService) -> Message:
     found = await service.overview(ctx.network)
     fields = (
         (ctx.t("Confirmed"), str(found.confirmed)),

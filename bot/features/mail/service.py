@@ -24,14 +24,14 @@ from bot.config import public_url
 from bot.errors import UserError
 from bot.events import User
 from bot.i18n import Translator
-from bot.messages import Context, Message, Section, Text
+from bot.messages import ContextLine, Message, Section, Text
 from storage.models.core import Member, Network
 from storage.models.mail import MAX_ADDRESS, MailSubscription
 from storage.repositories.core import Networks
 from storage.repositories.mail import MailSubscriptions
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 PLATFORM = "email"
 CONFIRM_LIFETIME = timedelta(days=7)
@@ -88,7 +88,7 @@ def _code() -> str:
 
 
 class MailService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     def enabled(self) -> bool:
@@ -265,5 +265,5 @@ def confirmation_message(t: Translator, network_name: str, link: str, code: str 
     ]  # fmt: skip
     if code:
         parts.append(Text(t.t("Or write this in the chat: /samskap epost bekreft {code}", code=code)))
-    parts.append(Context(t.t("If it was not you, do nothing: without a confirmation nothing more is sent.")))
+    parts.append(ContextLine(t.t("If it was not you, do nothing: without a confirmation nothing more is sent.")))
     return Message(tuple(parts), t.t("Confirm the weekly digest from {network}", network=network_name))

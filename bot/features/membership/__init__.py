@@ -8,10 +8,10 @@ from bot.features.membership.handlers import register
 from bot.features.membership.service import MembershipService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
+def setup(bot: CoreApi) -> None:
     service = MembershipService(bot)
-    bot.services["membership"] = service
+    bot.services.add(service)
     register(bot, service)

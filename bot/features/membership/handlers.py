@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.command_names import setting_code, setting_name, shown_name
-from bot.context import Context
+from bot.context import Context, MemberContext
 from bot.core import no_network_message
+from bot.events import ActionEvent
 from bot.features.membership.service import MembershipService
 from bot.i18n import LANGUAGE_NAMES, N_, normalise_language
 from bot.mentions import find_member, split_mention
-from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Attachment, Button, Buttons, ContextLine, Divider, Message, Section, Text
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_text
 from bot.times import find_zone
 from storage.models.core import Role
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 ROLE_NAMES = {
     Role.PARTICIPANT: N_("participant"),
@@ -41,7 +41,7 @@ ROLE_WORDS = {
 }
 
 
-def register(bot: Bot, service: MembershipService) -> None:
+def register(bot: CoreApi, service: MembershipService) -> None:
     r = bot.router
     bot.settings.declare_network(SettingSpec("velkomst", "", parse_text(500), N_("Extra words in the welcome")))
 
@@ -102,8 +102,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         help=N_("Your language and what you take part in"),
         usage=N_("[name on|off]"),
     )
-    async def settings(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def settings(ctx: MemberContext) -> None:
         name, _, raw = ctx.args.partition(" ")
         name = name.lower()
         if not name:
@@ -132,28 +131,25 @@ def register(bot: Bot, service: MembershipService) -> None:
         except SettingError as err:
             await ctx.reply(ctx.t(err.msgid, **err.kwargs))
             return
-        await service.set_option(ctx.member, spec.name, value)
+        await ctx.bot.set_member_option(ctx.member, spec.name, value)
         await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value, spec))
 
     @r.action("membership.toggle")
-    async def toggle(ctx: Context) -> None:
-        assert ctx.member is not None
-        spec = ctx.bot.settings.member.get(ctx.event.value)  # type: ignore[attr-defined]
+    async def toggle(ctx: MemberContext[ActionEvent]) -> None:
+        spec = ctx.bot.settings.member.get(ctx.event.value)
         if spec is None or not isinstance(spec.default, bool):
             await ctx.reply(ctx.t("This button no longer works. Try the command instead."))
             return
         value = not ctx.bot.settings.member_value(ctx.member, spec.name)
-        await service.set_option(ctx.member, spec.name, value)
+        await ctx.bot.set_member_option(ctx.member, spec.name, value)
         await ctx.reply(saved_message(ctx, setting_name(spec.name, ctx.language), value, spec))
 
     @r.command("samskap", sub=("hjem", "home"), help=N_("Your overview: your ideas, calls and rounds"))
-    async def home(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def home(ctx: MemberContext) -> None:
         await ctx.reply(await ctx.bot.home(ctx.member))
 
     @r.command("samskap", sub=("mine-data", "my-data"), help=N_("See everything I store about you (JSON)"))
-    async def my_data(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def my_data(ctx: MemberContext) -> None:
         data = await service.export(ctx.member)
         await ctx.reply(
             Message.of(
@@ -166,8 +162,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             await ctx.reply(ctx.t("I have sent you your data in a direct message."))
 
     @r.command("samskap", sub=("slett-meg", "delete-me"), help=N_("Delete everything I store about you"))
-    async def delete_me(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def delete_me(ctx: MemberContext) -> None:
         if ctx.args.strip().lower() in ("bekreft", "stadfest", "confirm"):
             await erase(ctx)
             return
@@ -190,8 +185,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             )
         )
 
-    async def erase(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def erase(ctx: MemberContext) -> None:
         await service.erase(ctx.member)
         await ctx.reply(
             ctx.t(
@@ -205,7 +199,7 @@ def register(bot: Bot, service: MembershipService) -> None:
     r.action("membership.erase", takes_value=False)(erase)
 
     @r.action("membership.keep", takes_value=False)
-    async def keep(ctx: Context) -> None:
+    async def keep(ctx: MemberContext[ActionEvent]) -> None:
         await ctx.reply(ctx.t("Good, nothing was deleted."))
 
     @r.command(
@@ -215,8 +209,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         help=N_("For leaders: roles, network settings and the overview page"),
         usage=N_("role @name <participant|school-leader|leader> | setting <name> <value> | overview"),
     )
-    async def leader(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def leader(ctx: MemberContext) -> None:
         action, _, rest = ctx.args.partition(" ")
         action = action.lower()
         if action in ("rolle", "role", "promoter", "promote", "demoter", "demote"):
@@ -243,9 +236,9 @@ def register(bot: Bot, service: MembershipService) -> None:
                 await set_network_setting(ctx, service, name.lower(), raw.strip())
                 return
         if action in ("oversikt", "overview"):
-            overview = ctx.bot.services["oversikt"]
-            await ctx.reply(await overview.link_message(ctx.translator, ctx.member, ctx.network))
-            return
+            if (overview := ctx.bot.services.leaders_overview) is not None:
+                await ctx.reply(await overview.link_message(ctx.translator, ctx.member, ctx.network))
+                return
         await ctx.reply(leader_message(ctx))
 
     @r.command(
@@ -291,8 +284,7 @@ def register(bot: Bot, service: MembershipService) -> None:
         await ctx.reply(Message.of(*parts))
 
 
-async def set_network_setting(ctx: Context, service: MembershipService, name: str, raw: str) -> None:
-    assert ctx.member is not None and ctx.network is not None
+async def set_network_setting(ctx: MemberContext, service: MembershipService, name: str, raw: str) -> None:
     value: object
     if name in ("språk", "language"):
         value = normalise_language(raw)
@@ -322,7 +314,7 @@ async def set_network_setting(ctx: Context, service: MembershipService, name: st
             await ctx.reply(ctx.t(err.msgid, **err.kwargs))
             return
         name = spec.name
-    await service.set_network_setting(ctx.network, ctx.member, name, value)
+    await ctx.bot.set_network_setting(ctx.network, ctx.member, name, value)
     if name == "language":  # a member without a language of their own now reads the new one
         ctx.translator = ctx.bot.translator_for(ctx.member, ctx.network)
     shown = ctx.t(BUILT_IN_SETTINGS[name]) if name in BUILT_IN_SETTINGS else setting_name(name, ctx.language)
@@ -386,8 +378,7 @@ def help_message(ctx: Context) -> Message:
     return Message.of(*parts, summary=ctx.t("samskap help"))
 
 
-def settings_message(ctx: Context) -> Message:
-    assert ctx.member is not None
+def settings_message(ctx: MemberContext) -> Message:
     fields = [
         (ctx.t("Language"), LANGUAGE_NAMES[ctx.language]),
         (ctx.t("School"), ctx.member.school),
@@ -414,8 +405,7 @@ def settings_message(ctx: Context) -> Message:
     return Message.of(*parts)
 
 
-def leader_message(ctx: Context) -> Message:
-    assert ctx.network is not None
+def leader_message(ctx: MemberContext) -> Message:
     fields = [
         (ctx.t("name"), ctx.network.name),
         (ctx.t("language"), LANGUAGE_NAMES.get(ctx.network.language, ctx.network.language)),

@@ -13,7 +13,7 @@ from storage.repositories.core import Audit, Members, Networks, Notes
 from storage.repositories.personal import PersonalData, Traces
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 MAX_SCHOOL_LENGTH = 120
 
@@ -23,7 +23,7 @@ class MembershipError(UserError):
 
 
 class MembershipService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     async def join(self, network: Network, user: User, school: str) -> tuple[Member, bool]:
@@ -59,44 +59,12 @@ class MembershipService:
                 network.id, actor.id, "set_role", {"member_id": row.id, "role": role.value}, self.bot.clock.now()
             )
 
-    async def set_option(self, member: Member, name: str, value: Any) -> None:
-        async with self.bot.db.session() as s:
-            row = await Members(s).get(member.id)
-            assert row is not None
-            row.opt_ins = {**(row.opt_ins or {}), name: value}
-            member.opt_ins = row.opt_ins
-
     async def set_language(self, member: Member, language: str) -> None:
         async with self.bot.db.session() as s:
             row = await Members(s).get(member.id)
             assert row is not None
             row.language = language
             member.language = language
-
-    async def set_network_setting(self, network: Network, actor: Member, name: str, value: Any) -> None:
-        async with self.bot.db.session() as s:
-            row = await Networks(s).get(network.id)
-            assert row is not None
-            if name == "language":
-                row.language = value
-            elif name == "timezone":
-                row.timezone = value
-            elif name == "name":
-                row.name = value
-            else:
-                row.settings = {**(row.settings or {}), name: value}
-            await Audit(s).record(
-                network.id, actor.id, "set_setting", {"name": name, "value": value}, self.bot.clock.now()
-            )
-            network.settings, network.language, network.timezone, network.name = (
-                row.settings,
-                row.language,
-                row.timezone,
-                row.name,
-            )
-        spec = self.bot.settings.network.get(name)
-        if spec is not None and spec.on_change is not None:
-            await spec.on_change(network)
 
     async def export(self, member: Member) -> str:
         """Everything stored about `member`, as JSON."""

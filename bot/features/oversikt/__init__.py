@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 from bot.features.oversikt.service import OverviewService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def setup(bot: Bot) -> None:
-    bot.services["oversikt"] = OverviewService(bot)
+def setup(bot: CoreApi) -> None:
+    overview = OverviewService(bot)
+    bot.services.add(overview)
+    bot.services.leaders_overview = overview

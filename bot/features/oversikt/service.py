@@ -8,14 +8,14 @@ from bot.config import secret
 from bot.features.oversikt.figures import Figures, compute, period_for
 from bot.features.oversikt.links import LINK_LIFETIME, Pass, Signer
 from bot.i18n import Translator
-from bot.messages import Context, Link, Links, Message, Text
+from bot.messages import ContextLine, Link, Links, Message, Text
 from bot.times import find_zone
 from storage.models.core import Member, Network, Role
 from storage.repositories.core import Audit, Networks
 from storage.repositories.overview import Overview, WebSecrets
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 LINK_PATH = "/leder/lenke/"
 PAGE_PATH = "/leder/oversikt"
@@ -23,7 +23,7 @@ SECRET_ENV = "SAMSKAP_WEB_SECRET"
 
 
 class OverviewService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         # Set by the web routes when this process serves HTTP and no public address is configured.
         self.local_url: str | None = None
@@ -60,7 +60,7 @@ class OverviewService:
         return Message.of(
             Text(t.t("Your overview of {network}: what happened between the meetings.", network=network.name)),
             Links((Link(t.t("Open the overview"), f"{base}{LINK_PATH}{token}"),)),
-            Context(
+            ContextLine(
                 t.t(
                     "The link is yours alone and opens the page within {minutes} minutes; "
                     "after that, ask again with /samskap leder oversikt.",

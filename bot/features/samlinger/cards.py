@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.calendar import CalendarEvent, organizer
 from bot.i18n import Translator
-from bot.messages import Context, Message, Part, Section, Text
+from bot.messages import ContextLine, Message, Part, Section, Text
 from bot.times import format_when, weekday_name
+from storage.models.core import Network
 from storage.models.samlinger import Samling
 
 
@@ -26,7 +28,7 @@ def upcoming(t: Translator, samlinger: list[Samling], tz: ZoneInfo, is_leader: b
     parts: list[Part] = [Section(t.t("The next network meetings"))]
     parts += [Text(t.t("*{id}.* {when}", id=s.id, when=when_and_about(t, s, tz, now))) for s in samlinger]
     if is_leader:
-        parts.append(Context(t.t("/samling ny <date> <time> [where: what] · /samling fjern <number>")))
+        parts.append(ContextLine(t.t("/samling ny <date> <time> [where: what] · /samling fjern <number>")))
     return Message(tuple(parts), t.t("The next network meetings"))
 
 
@@ -57,7 +59,7 @@ def reminder(t: Translator, samling: Samling, tz: ZoneInfo, trying: int, now: da
     ]
     if trying:
         parts.append(
-            Context(
+            ContextLine(
                 t.tn(
                     "{n} of you is trying an idea now: tell how it went with /ide rapport <number>.",
                     "{n} of you are trying an idea now: tell how it went with /ide rapport <number>.",
@@ -93,10 +95,10 @@ def after(
                 "under the idea (/ideer), or share what you will try with /ide <text>."
             )
         ),
-        Context(t.t("Want a critical friend on something you are working on? /kritiskvenn")),
+        ContextLine(t.t("Want a critical friend on something you are working on? /kritiskvenn")),
     ]
     if following is not None:
-        parts.append(Context(t.t("Next meeting: {when}", when=when_and_about(t, following, tz, now))))
+        parts.append(ContextLine(t.t("Next meeting: {when}", when=when_and_about(t, following, tz, now))))
     return Message(tuple(parts), t.t("What did you take with you from the meeting?"))
 
 
@@ -114,9 +116,35 @@ def midway(t: Translator, following: Samling, tz: ZoneInfo, trying: int, now: da
         ),
     ]
     if trying:
-        parts.append(Context(t.tn("{n} of you is trying an idea now.", "{n} of you are trying an idea now.", trying)))
+        parts.append(
+            ContextLine(t.tn("{n} of you is trying an idea now.", "{n} of you are trying an idea now.", trying))
+        )
     return Message(tuple(parts), t.t("Halfway to the next meeting"))
 
 
 def home(t: Translator, following: Samling, tz: ZoneInfo, now: datetime | None = None) -> list[Part]:
-    return [Context(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz, now)))]
+    return [ContextLine(t.t("Next network meeting: {when}", when=when_and_about(t, following, tz, now)))]
+
+
+# Meetings are stored with their start only; calendars need an end.
+MEETING_LENGTH = timedelta(hours=3)
+
+
+def meeting_event(t: Translator, network: Network, samling: Samling) -> CalendarEvent:
+    """A network meeting in a calendar feed, with what to bring in its description (the prompt the reminder gives)."""
+    summary = t.t("Network meeting: {about}", about=samling.about) if samling.about else t.t("Network meeting")
+    prompt = t.t(
+        "Bring a story from your own practice: what did you try since last time, what did you change, "
+        "and how did it go? The others learn from what did not work, too."
+    )
+    description = f"{samling.about}\n\n{prompt}" if samling.about else prompt
+    return CalendarEvent(
+        uid=f"samling-{samling.id}@samskap",
+        sequence=0,
+        start=samling.starts_at,
+        end=samling.starts_at + MEETING_LENGTH,
+        summary=summary,
+        description=description,
+        location=samling.about.split(":", 1)[0].strip() if ":" in samling.about else "",
+        organizer=organizer(network.name),
+    )

@@ -10,9 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.adapter import Destination
 from bot.errors import UserError
 from bot.features.samlinger import cards
-from bot.i18n import N_
-from bot.scheduler import JobRun, Late
-from bot.settings import SettingSpec, parse_int
+from bot.scheduler import JobRun
 from bot.times import WEEKDAYS, at_local, parse_clock, parse_date
 from storage.models.core import Member, Network
 from storage.models.samlinger import Samling
@@ -20,9 +18,13 @@ from storage.repositories.core import Audit, Networks
 from storage.repositories.samlinger import Samlinger
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.calendar import CalendarEvent
+    from bot.core_api import CoreApi
+    from bot.i18n import Translator
 
 REMINDER_JOB = "samlinger.reminder"
+# Days before a meeting the channel is reminded (a network setting; 0: no reminder).
+REMINDER_SETTING = "samling_varsel"
 AFTER_JOB = "samlinger.after"
 MIDWAY_JOB = "samlinger.midway"
 JOBS = (REMINDER_JOB, AFTER_JOB, MIDWAY_JOB)
@@ -91,23 +93,8 @@ def morning_of(day: date, tz: ZoneInfo) -> datetime:
 
 
 class SamlingService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
-        bot.settings.declare_network(
-            SettingSpec(
-                "samling_varsel",
-                2,
-                parse_int(0, 14),
-                N_("Days before a network meeting I remind the channel (0: no reminder)"),
-                on_change=self.rearm_reminders,
-            )
-        )
-        # The reminder names the meeting's date, so it is right however late, until the meeting begins.
-        bot.scheduler.handler(REMINDER_JOB, grace=timedelta(days=1), late=Late.RUN)(self._remind)
-        # "Thank you for yesterday's meeting" becomes "… for the meeting on Tuesday", or is left out.
-        bot.scheduler.handler(AFTER_JOB, grace=timedelta(hours=12), late=Late.REWORD)(self._after)
-        # "Halfway to the next meeting" is not true days later.
-        bot.scheduler.handler(MIDWAY_JOB, grace=timedelta(days=2), late=Late.SKIP)(self._midway)
 
     @staticmethod
     def tz(network: Network) -> ZoneInfo:
@@ -143,11 +130,11 @@ class SamlingService:
         tz = self.tz(network)
         after_at = morning_of(samling.starts_at.astimezone(tz).date() + timedelta(days=1), tz)
         await self.bot.scheduler.add(AFTER_JOB, after_at, payload, key=f"{AFTER_JOB}:{samling.id}", session=s)
-        return int(self.bot.settings.network_value(network, "samling_varsel")) if reminder_at else None
+        return int(self.bot.settings.network_value(network, REMINDER_SETTING)) if reminder_at else None
 
     def _reminder_at(self, network: Network, samling: Samling) -> datetime | None:
         """The morning `samling_varsel` days before the meeting; None for no reminder, or one too late."""
-        days = int(self.bot.settings.network_value(network, "samling_varsel"))
+        days = int(self.bot.settings.network_value(network, REMINDER_SETTING))
         if not days:
             return None
         tz = self.tz(network)
@@ -196,19 +183,19 @@ class SamlingService:
             return Due(samling, network, following[0] if following else None, await repo.trying_ideas(network.id))
 
     async def _post(self, due: Due, job: str, message: Any) -> None:
-        channel = await self.bot.services["ideas"].announce_channel(due.network)
+        channel = await self.bot.announce_channel(due.network)
         if channel is None:
             return
         await self.bot.outbox.deliver(f"{job}:{due.samling.id}", Destination.channel(channel), message)
 
-    async def _remind(self, payload: dict[str, Any], run: JobRun) -> None:
+    async def remind(self, payload: dict[str, Any], run: JobRun) -> None:
         """Before the meeting: bring a story of what you tried (never once it has begun)."""
         if (due := await self._load(int(payload["samling_id"]))) is None or due.samling.starts_at <= run.now:
             return
         t, tz = self.bot.translator_for(None, due.network), self.tz(due.network)
         await self._post(due, REMINDER_JOB, cards.reminder(t, due.samling, tz, due.trying, self.bot.clock.now()))
 
-    async def _after(self, payload: dict[str, Any], run: JobRun) -> None:
+    async def after(self, payload: dict[str, Any], run: JobRun) -> None:
         """The day after: what did you take with you, and what will you try? Then plan the midway prompt.
 
         Late (the bot was away), the thanks name the meeting's weekday instead of "yesterday"; a week
@@ -229,7 +216,7 @@ class SamlingService:
                     MIDWAY_JOB, midway, {"samling_id": due.samling.id}, key=f"{MIDWAY_JOB}:{due.samling.id}"
                 )
 
-    async def _midway(self, payload: dict[str, Any], run: JobRun) -> None:
+    async def midway(self, payload: dict[str, Any], run: JobRun) -> None:
         """Halfway to the next meeting: how is it going with what you are trying?"""
         if (due := await self._load(int(payload["samling_id"]))) is None or due.following is None:
             return
@@ -237,6 +224,14 @@ class SamlingService:
         await self._post(due, MIDWAY_JOB, cards.midway(t, due.following, tz, due.trying, self.bot.clock.now()))
 
     # -- home ---------------------------------------------------------------------------------------
+    async def calendar_events(
+        self, member: Member, network: Network, since: datetime, t: Translator
+    ) -> list[CalendarEvent]:
+        """The network's meetings, for every member's calendar feed."""
+        async with self.bot.db.read() as s:
+            meetings = await Samlinger(s).since(network.id, since)
+        return [cards.meeting_event(t, network, samling) for samling in meetings]
+
     async def home(self, member: Member, t: Any) -> list[Any]:
         async with self.bot.db.read() as s:
             network = await Networks(s).get(member.network_id)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.events import CommandEvent
+from bot.features.samsnakk.call_calendar import CallCalendar
 from bot.features.samsnakk.calls import REMINDER_BEFORE, CallService
 from bot.features.samsnakk.common import declare_settings, member_tz
 from bot.features.samsnakk.handlers import register
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Samsnakk:
-    """The feature's service, for features that build on it (`bot.services["samsnakk"]`)."""
+    """The feature's service, for features that build on it (`bot.services.get(Samsnakk)`)."""
 
     rounds: RoundService
     calls: CallService
@@ -44,7 +45,8 @@ class Samsnakk:
 
 def setup(bot: Bot) -> None:
     rounds, calls = RoundService(bot), CallService(bot)
-    bot.services["samsnakk"] = Samsnakk(rounds, calls)
+    bot.services.add(Samsnakk(rounds, calls))
+    bot.services.calendar_sources.append(CallCalendar(bot))
     declare_settings(bot)
     register(bot, rounds, calls)
     jobs = bot.scheduler.handler

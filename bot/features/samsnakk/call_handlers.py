@@ -6,7 +6,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.context import Context, NotYours, pointer_id
+from bot.context import Context, MemberContext, NotYours, pointer_id
+from bot.events import ActionEvent, FormSubmitted
 from bot.features.samsnakk.calls import CallService, CallView
 from bot.features.samsnakk.chat import (
     call_line,
@@ -27,8 +28,7 @@ from bot.features.samsnakk.common import (
 from bot.features.samsnakk.rounds import RoundService
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
-from bot.messages import Button, Buttons, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Message, Section, Text
 from bot.numbers import MAX_DIGITS, parse_id
 from bot.times import format_short
 from storage.models.core import Member
@@ -36,7 +36,7 @@ from storage.repositories.core import Members
 from storage.repositories.samsnakk import Rounds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 _CALL_ID = re.compile(r"^#?(\d{1,9})$")
 _MINUTES = re.compile(r"\s+(\d{1,3})\s*(?:min|minutt|minutter|minutes?)$")
@@ -51,7 +51,7 @@ def call_version(text: str) -> int | None:
     raise NotYours()
 
 
-def asked(ctx: Context, view: CallView) -> str:
+def asked(ctx: MemberContext, view: CallView) -> str:
     """The requester's receipt: who is asked now, and (in a call for three) who is asked next."""
     partner = view.partner.display_name if view.partner else ""
     if view.guest is not None:
@@ -66,7 +66,7 @@ def asked(ctx: Context, view: CallView) -> str:
     )
 
 
-def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
+def register_calls(bot: CoreApi, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
     # -- /samsnakk, /samsnakk @person [tid] ---------------------------------------------------------
@@ -75,8 +75,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         help=N_("Samsnakk to-og-to: book a quick talk with a colleague"),
         usage=N_("@name [@name] [time]"),
     )
-    async def samsnakk(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def samsnakk(ctx: MemberContext) -> None:
         await rounds.ensure_scheduled(ctx.network)
         mention, rest = split_mention(ctx.args)
         if mention is None:
@@ -119,9 +118,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         view = await calls.propose(ctx.network, ctx.member, partner, starts_at, minutes, guest=guest)
         await ctx.reply(asked(ctx, view))
 
-    async def offer_slots(ctx: Context, partner: Member, guest: Member | None = None) -> None:
+    async def offer_slots(ctx: MemberContext, partner: Member, guest: Member | None = None) -> None:
         """Free times of everyone involved, as buttons (a trio's third member comes as `guest`)."""
-        assert ctx.member is not None and ctx.network is not None
         if partner.id == ctx.member.id:
             raise SamsnakkError("You can't book a call with yourself. Mention a colleague: /samsnakk @name [time].")
         for person in (partner, guest):
@@ -164,9 +162,9 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
         )
 
-    async def picked_slot(ctx: Context) -> tuple[Member, datetime, Member | None]:
+    async def picked_slot(ctx: Context[ActionEvent]) -> tuple[Member, datetime, Member | None]:
         """`partner|time[|guest]` from a free-time button: both colleagues from the clicker's network."""
-        parts = ctx.event.value.split("|")  # type: ignore[attr-defined]
+        parts = ctx.event.value.split("|")
         if len(parts) not in (2, 3):
             raise NotYours()
         try:
@@ -180,18 +178,16 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         return partner, starts_at, guest
 
     @r.action("samsnakk.pick")
-    async def pick(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def pick(ctx: MemberContext[ActionEvent]) -> None:
         partner, starts_at, guest = await picked_slot(ctx)
         view = await calls.propose(ctx.network, ctx.member, partner, starts_at, guest=guest)
         await ctx.reply(asked(ctx, view))
 
     @r.action("samsnakk.book_group")
-    async def book_group(ctx: Context) -> None:
+    async def book_group(ctx: MemberContext[ActionEvent]) -> None:
         """ "Book en tid" in a round's group: free times of the whole group (a trio books together)."""
-        assert ctx.member is not None and ctx.network is not None
         async with ctx.bot.db.session() as s:
-            found = await Rounds(s).get_group(pointer_id(ctx.event.value))  # type: ignore[attr-defined]
+            found = await Rounds(s).get_group(pointer_id(ctx.event.value))
             others = [await Members(s).get(i) for i in (found[1] if found else []) if i != ctx.member.id]
         partners = [o for o in others if o is not None]
         if found is None or ctx.member.id not in found[1] or not partners:
@@ -203,9 +199,8 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             await fail(ctx, err)
 
     # -- answering a proposal ----------------------------------------------------------------------
-    async def call_from(ctx: Context, statuses: tuple[str, ...]) -> tuple[CallView, int | None, str]:
+    async def call_from(ctx: MemberContext, statuses: tuple[str, ...]) -> tuple[CallView, int | None, str]:
         """The call a button or command is about, the version the button showed, and the rest of the args."""
-        assert ctx.member is not None
         value = getattr(ctx.event, "value", None) if not ctx.is_command else None
         if value:
             call_id, _, version = value.partition(":")
@@ -217,12 +212,11 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         return await calls.find_for(ctx.member, None, statuses), None, ctx.args.strip()
 
     @r.command("samsnakk", sub=("godta", "accept"), help=N_("Accept a proposed call"), usage=N_("[#number]"))
-    async def accept_cmd(ctx: Context) -> None:
+    async def accept_cmd(ctx: MemberContext) -> None:
         await accept(ctx)
 
     @r.action("samsnakk.accept")
-    async def accept(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def accept(ctx: MemberContext) -> None:
         view, version, _ = await call_from(ctx, ("proposed", "guest"))
         fresh = await calls.accept(view, ctx.member, version)
         if fresh.call.status == "guest" and fresh.guest is not None:
@@ -234,12 +228,11 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             await ctx.reply(ctx.t("Accepted. You both get the video link and a calendar invitation."))
 
     @r.command("samsnakk", sub=("avslå", "avsla", "decline"), help=N_("Decline a proposed call"), usage=N_("[#number]"))
-    async def decline_cmd(ctx: Context) -> None:
+    async def decline_cmd(ctx: MemberContext) -> None:
         await decline(ctx)
 
     @r.action("samsnakk.decline")
-    async def decline(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def decline(ctx: MemberContext) -> None:
         view, _version, _ = await call_from(ctx, ("proposed", "guest"))
         await calls.decline(view, ctx.member)
         await ctx.reply(ctx.t("Declined. I have told them."))
@@ -250,8 +243,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         help=N_("Suggest another time for a call"),
         usage=N_("[#number] <time>"),
     )
-    async def counter_cmd(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def counter_cmd(ctx: MemberContext) -> None:
         view, _version, rest = await call_from(ctx, ("proposed",))
         if not rest:
             raise SamsnakkError("Write the time you suggest: /samsnakk foreslå {id} <time>.", id=view.call.id)
@@ -259,15 +251,14 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await ctx.reply(suggested(ctx, fresh))
 
     @r.action("samsnakk.counter")
-    async def counter_button(ctx: Context) -> None:
+    async def counter_button(ctx: MemberContext[ActionEvent]) -> None:
         await call_from(ctx, ("proposed",))  # only the people in the call get the form
-        await ctx.open_form(time_form(ctx, "samsnakk.counter", ctx.t("Suggest another time"), ctx.event.value))  # type: ignore[attr-defined]
+        await ctx.open_form(time_form(ctx, "samsnakk.counter", ctx.t("Suggest another time"), ctx.event.value))
 
     @r.form("samsnakk.counter", limits={"time": TIME_LIMIT})
-    async def counter_form(ctx: Context) -> None:
-        assert ctx.member is not None
-        call_id, _, version = ctx.event.state.partition(":")  # type: ignore[attr-defined]
-        text = ctx.event.values.get("time", "")  # type: ignore[attr-defined]
+    async def counter_form(ctx: MemberContext[FormSubmitted]) -> None:
+        call_id, _, version = ctx.event.state.partition(":")
+        text = ctx.event.values.get("time", "")
         try:
             view = await calls.find_for(ctx.member, pointer_id(call_id), ("proposed",))
             fresh = await calls.counter(view, ctx.member, call_version(version), read_time(ctx, text))
@@ -283,19 +274,17 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
 
     # -- cancel and move --------------------------------------------------------------------------------
     @r.command("samsnakk", sub=("avlys", "cancel"), help=N_("Cancel a call"), usage=N_("[#number]"))
-    async def cancel_cmd(ctx: Context) -> None:
+    async def cancel_cmd(ctx: MemberContext) -> None:
         await cancel(ctx)
 
     @r.action("samsnakk.cancel")
-    async def cancel(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def cancel(ctx: MemberContext) -> None:
         view, _version, _ = await call_from(ctx, ("open", "proposed", "guest", "confirmed"))
         await calls.cancel(view, ctx.member)
         await ctx.reply(ctx.t("Call #{id} is cancelled.", id=view.call.id))
 
     @r.command("samsnakk", sub=("flytt", "move"), help=N_("Move a call to another time"), usage=N_("[#number] <time>"))
-    async def move_cmd(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def move_cmd(ctx: MemberContext) -> None:
         view, _version, rest = await call_from(ctx, ("proposed", "confirmed"))
         if not rest:
             raise SamsnakkError("Write the new time: /samsnakk flytt {id} <time>.", id=view.call.id)
@@ -303,15 +292,14 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await ctx.reply(moved(ctx, fresh))
 
     @r.action("samsnakk.move")
-    async def move_button(ctx: Context) -> None:
+    async def move_button(ctx: MemberContext[ActionEvent]) -> None:
         await call_from(ctx, ("proposed", "confirmed"))  # only the people in the call get the form
-        await ctx.open_form(time_form(ctx, "samsnakk.move", ctx.t("Move the call"), ctx.event.value))  # type: ignore[attr-defined]
+        await ctx.open_form(time_form(ctx, "samsnakk.move", ctx.t("Move the call"), ctx.event.value))
 
     @r.form("samsnakk.move", limits={"time": TIME_LIMIT})
-    async def move_form(ctx: Context) -> None:
-        assert ctx.member is not None
-        call_id = ctx.event.state.partition(":")[0]  # type: ignore[attr-defined]
-        text = ctx.event.values.get("time", "")  # type: ignore[attr-defined]
+    async def move_form(ctx: MemberContext[FormSubmitted]) -> None:
+        call_id = ctx.event.state.partition(":")[0]
+        text = ctx.event.values.get("time", "")
         try:
             view = await calls.find_for(ctx.member, pointer_id(call_id), ("proposed", "confirmed"))
             fresh = await calls.move(view, ctx.member, read_time(ctx, text))
@@ -324,8 +312,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await ctx.reply(moved(ctx, fresh))
 
     @r.command("samsnakk", sub=("mine", "my"), help=N_("Your booked and proposed calls"))
-    async def mine(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def mine(ctx: MemberContext) -> None:
         views = await calls.my_calls(ctx.member)
         if not views:
             await ctx.reply(
@@ -346,8 +333,7 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
     # -- "who has 15 minutes now?" --------------------------------------------------------------------
     @r.command("samsnakk", sub=("nå", "na", "now"), help=N_("Ask the channel who has 15 minutes now"),
                usage=N_("[topic]"))  # fmt: skip
-    async def now(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def now(ctx: MemberContext) -> None:
         if ctx.event.conversation.is_direct:
             await ctx.reply(ctx.t("Ask in a channel of the network, so the others can see it: /samsnakk nå [topic]."))
             return
@@ -367,16 +353,12 @@ def register_calls(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         help=N_("Take a colleague's request for a talk now"),
         usage=N_("[#number]"),
     )
-    async def take_cmd(ctx: Context) -> None:
+    async def take_cmd(ctx: MemberContext) -> None:
         await take(ctx)
 
     @r.action("samsnakk.take")
-    async def take(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
-        if ctx.is_command:
-            call_id = parse_id(ctx.args)
-        else:
-            call_id = pointer_id(ctx.event.value)  # type: ignore[attr-defined]
+    async def take(ctx: MemberContext) -> None:
+        call_id = pointer_id(ctx.event.value) if isinstance(ctx.event, ActionEvent) else parse_id(ctx.args)
         view = await calls.take(call_id, ctx.network, ctx.member)
         await ctx.reply(
             ctx.t(

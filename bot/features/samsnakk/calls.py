@@ -35,7 +35,7 @@ from bot.features.samsnakk.common import (
 )
 from bot.i18n import Translator
 from bot.limits import check_length
-from bot.messages import Attachment, Button, Buttons, Context, Message, Section, Text
+from bot.messages import Attachment, Button, Buttons, ContextLine, Message, Section, Text
 from bot.scheduler import JobRun
 from bot.times import format_when, free_slots
 from storage.models.core import Member, Network
@@ -44,7 +44,7 @@ from storage.repositories.core import Members, Networks
 from storage.repositories.samsnakk import ACTIVE_CALL, Calls
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class CallView:
 
 
 class CallService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
         self._booking = asyncio.Lock()
 
@@ -301,7 +301,7 @@ class CallService:
                     ((t.t("When"), self._when(view, guest, t)), (t.t("Length"), t.t("{n} minutes", n=call.minutes)))),
             Buttons((Button(t.t("Accept"), "samsnakk.accept", value, "primary"),
                      Button(t.t("Decline"), "samsnakk.decline", value))),
-            Context(t.t("Or write /samsnakk godta {id} or /samsnakk avslå {id}. If you don't answer, the request "
+            ContextLine(t.t("Or write /samsnakk godta {id} or /samsnakk avslå {id}. If you don't answer, the request "
                         "expires.", id=call.id)),
             summary=t.t("{name} would like a quick talk", name=view.requester.display_name),
         )  # fmt: skip
@@ -585,7 +585,7 @@ class CallService:
                     )
                 ),
                 Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"c{view.call.id}", "primary"),)),
-                Context(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
+                ContextLine(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
             )
             await self.bot.send_dm(person, message, key=f"samsnakk:c{view.call.id}:note:{person.id}")
 
@@ -712,7 +712,7 @@ class CallService:
                     Button(t.t("Decline"), "samsnakk.decline", value),
                 )
             ),
-            Context(
+            ContextLine(
                 t.t(
                     "Or write /samsnakk godta {id}, /samsnakk foreslå {id} <time> or /samsnakk avslå {id}. "
                     "If you don't answer, the request expires.",
@@ -758,7 +758,7 @@ class CallService:
                 ),
                 self._ics(view, person, t),
                 Buttons(buttons),
-                Context(hint),
+                ContextLine(hint),
                 summary=headline,
             )
             await self.bot.send_dm(person, message, key=f"samsnakk:c{call.id}:v{call.version}:{kind}:{person.id}")
@@ -768,9 +768,6 @@ class CallService:
         if not call.posted_in or not call.posted_message_id:
             return
         conv = Conversation(**call.posted_in)
-        adapter = self.bot.adapters.get(conv.platform)
-        if adapter is None:
-            return
         t = self.bot.translator_for(None, view.network)
         if taken and view.partner is not None:
             text = t.t(
@@ -781,7 +778,7 @@ class CallService:
         else:
             text = t.t("{name} asked who had 15 minutes; nobody had time just then.", name=view.requester.display_name)
         try:
-            await adapter.update(SentMessage(conv, call.posted_message_id), Message.text(text))
+            await self.bot.update(SentMessage(conv, call.posted_message_id), Message.text(text))
         except DeliveryError as error:
             log.warning("samsnakk: could not update the post of call %s (%s)", call.id, error.code)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.context import Context
+from bot.context import Context, MemberContext
 from bot.features.samsnakk.calls import CallService, CallView
 from bot.features.samsnakk.common import TIME_LIMIT, SamsnakkError, is_opted_in, is_paused, member_tz, network_tz
 from bot.features.samsnakk.rounds import RoundService
-from bot.messages import Context as ContextLine
-from bot.messages import Form, FormField, Message, Section, Text
+from bot.messages import ContextLine, Form, FormField, Message, Section, Text
 from bot.times import TimeParseError, format_when, parse_when
 
 
@@ -17,8 +16,7 @@ async def fail(ctx: Context, err: SamsnakkError) -> None:
     await ctx.reply(ctx.t(err.msgid, **err.kwargs))
 
 
-async def next_round_text(ctx: Context, rounds: RoundService) -> str:
-    assert ctx.network is not None
+async def next_round_text(ctx: MemberContext, rounds: RoundService) -> str:
     start = await rounds.next_start(ctx.network)
     if start is None:
         return ctx.t("when a leader starts one")
@@ -27,8 +25,7 @@ async def next_round_text(ctx: Context, rounds: RoundService) -> str:
     )
 
 
-async def overview(ctx: Context, rounds: RoundService, calls: CallService) -> Message:
-    assert ctx.member is not None and ctx.network is not None
+async def overview(ctx: MemberContext, rounds: RoundService, calls: CallService) -> Message:
     taking_part = is_opted_in(ctx.bot, ctx.member)
     fields = [
         (
@@ -64,8 +61,7 @@ async def overview(ctx: Context, rounds: RoundService, calls: CallService) -> Me
     return Message.of(*parts)
 
 
-def call_line(ctx: Context, view: CallView) -> tuple[str, str]:
-    assert ctx.member is not None
+def call_line(ctx: MemberContext, view: CallView) -> tuple[str, str]:
     other = view.other(ctx.member.id)
     status = {
         "open": ctx.t("waiting for someone"),
@@ -77,13 +73,11 @@ def call_line(ctx: Context, view: CallView) -> tuple[str, str]:
     return (f"#{view.call.id} {when(ctx, view.call.starts_at)}", f"{name} · {status}")
 
 
-def when(ctx: Context, moment: datetime) -> str:
-    assert ctx.member is not None and ctx.network is not None
+def when(ctx: MemberContext, moment: datetime) -> str:
     return format_when(moment, member_tz(ctx.bot, ctx.member, ctx.network), ctx.language, ctx.bot.clock.now())
 
 
-def read_time(ctx: Context, text: str) -> datetime:
-    assert ctx.member is not None and ctx.network is not None
+def read_time(ctx: MemberContext, text: str) -> datetime:
     tz = member_tz(ctx.bot, ctx.member, ctx.network)
     try:
         return parse_when(text, ctx.bot.clock.now(), tz)
@@ -102,8 +96,7 @@ def read_time(ctx: Context, text: str) -> datetime:
         ) from None
 
 
-def suggested(ctx: Context, view: CallView) -> str:
-    assert ctx.member is not None
+def suggested(ctx: MemberContext, view: CallView) -> str:
     other = view.other(ctx.member.id)
     return ctx.t(
         "I have suggested {when} to {name}.",
@@ -112,7 +105,7 @@ def suggested(ctx: Context, view: CallView) -> str:
     )
 
 
-def moved(ctx: Context, view: CallView) -> str:
+def moved(ctx: MemberContext, view: CallView) -> str:
     if view.call.status == "proposed":
         return suggested(ctx, view)
     if len(view.people()) > 2:

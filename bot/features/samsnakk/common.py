@@ -13,7 +13,7 @@ from bot.times import DEFAULT_HOURS, HoursError, Window, find_zone, normalise_ho
 from storage.models.core import Member, Network, Role
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 DEFAULT_VIDEO_BASE = "https://meet.jit.si/"
 DEFAULT_MINUTES = 15
@@ -88,7 +88,7 @@ def parse_available_hours(raw: str) -> str:
         raise SettingError("Write your hours like man-fre 14-16, tor 8:00-9:30.") from None
 
 
-def declare_settings(bot: Bot) -> None:
+def declare_settings(bot: CoreApi) -> None:
     s = bot.settings
     s.declare_member(SettingSpec(OPT_IN, False, parse_bool, N_("Be paired for samsnakk to-og-to rounds")))
     s.declare_member(SettingSpec(PAUSED, False, parse_bool, N_("Pause samsnakk: no rounds and no bookings")))
@@ -117,7 +117,7 @@ class RoundPlan:
     timezone: ZoneInfo
 
 
-def round_plan(bot: Bot, network: Network) -> RoundPlan:
+def round_plan(bot: CoreApi, network: Network) -> RoundPlan:
     value = bot.settings.network_value
     hour, minute = (int(x) for x in str(value(network, HOUR)).split(":"))
     return RoundPlan(
@@ -133,7 +133,7 @@ def network_tz(network: Network) -> ZoneInfo:
     return find_zone(network.timezone) or ZoneInfo("Europe/Oslo")
 
 
-def member_tz(bot: Bot, member: Member, network: Network) -> ZoneInfo:
+def member_tz(bot: CoreApi, member: Member, network: Network) -> ZoneInfo:
     own = (member.opt_ins or {}).get(TIMEZONE) or ""
     return find_zone(own) or network_tz(network)
 
@@ -146,19 +146,19 @@ def member_hours(member: Member) -> list[Window]:
         return parse_hours(DEFAULT_HOURS)
 
 
-def is_paused(bot: Bot, member: Member) -> bool:
+def is_paused(bot: CoreApi, member: Member) -> bool:
     return bool(bot.settings.member_value(member, PAUSED))
 
 
-def is_opted_in(bot: Bot, member: Member) -> bool:
+def is_opted_in(bot: CoreApi, member: Member) -> bool:
     return bool(bot.settings.member_value(member, OPT_IN)) and not is_paused(bot, member)
 
 
-def prompt_text(bot: Bot, network: Network, t: Translator) -> str:
+def prompt_text(bot: CoreApi, network: Network, t: Translator) -> str:
     return str(bot.settings.network_value(network, PROMPT) or "") or t.t(DEFAULT_PROMPT)
 
 
-def video_base(bot: Bot, network: Network) -> str:
+def video_base(bot: CoreApi, network: Network) -> str:
     base = bot.settings.network_value(network, VIDEO) or bot.config.section("samsnakk").get("video_base_url")
     base = str(base or DEFAULT_VIDEO_BASE)
     return base if base.endswith("/") else base + "/"

@@ -10,9 +10,9 @@ from bot.features.samsnakk.round_handlers import register_rounds
 from bot.features.samsnakk.rounds import RoundService
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 
-def register(bot: Bot, rounds: RoundService, calls: CallService) -> None:
+def register(bot: CoreApi, rounds: RoundService, calls: CallService) -> None:
     register_calls(bot, rounds, calls)
     register_rounds(bot, rounds, calls)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.context import Context, NotYours, pointer_id
+from bot.context import Context, MemberContext, NotYours, pointer_id
+from bot.events import ActionEvent, FormSubmitted
 from bot.features.samsnakk.calls import CallService
 from bot.features.samsnakk.chat import (
     fail,
@@ -28,8 +29,7 @@ from bot.features.samsnakk.common import (
 from bot.features.samsnakk.rounds import RoundService, RoundStats
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
-from bot.messages import Button, Buttons, Form, FormField, Message, Section, Text
-from bot.messages import Context as ContextLine
+from bot.messages import Button, Buttons, ContextLine, Form, FormField, Message, Section, Text
 from bot.numbers import parse_id
 from bot.settings import SettingError, parse_clock_time
 from bot.times import WEEKDAYS, format_when, weekday_name
@@ -37,7 +37,7 @@ from storage.repositories.core import Members
 from storage.repositories.samsnakk import Avoids
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 MET_WORDS = {
     "ja": "met",
@@ -67,20 +67,19 @@ def round_line(ctx: Context, stats: RoundStats) -> str:
     return ctx.t("Round {n}: {counts}", n=stats.number, counts=", ".join(counts))
 
 
-def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
+def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> None:
     r = bot.router
 
     # -- learning notes -----------------------------------------------------------------------------
     @r.command(
         "samsnakk", sub=("notat", "note"), help=N_("Share a one-line learning note from a talk"), usage=N_("<one line>")
     )
-    async def note_cmd(ctx: Context) -> None:
+    async def note_cmd(ctx: MemberContext) -> None:
         await save_note(ctx, None, ctx.args)
 
     @r.action("samsnakk.note")
-    async def note_button(ctx: Context) -> None:
-        assert ctx.member is not None
-        await rounds.note_target(ctx.member, ctx.event.value)  # type: ignore[attr-defined]
+    async def note_button(ctx: MemberContext[ActionEvent]) -> None:
+        await rounds.note_target(ctx.member, ctx.event.value)
         await ctx.open_form(
             Form(
                 "samsnakk.note",
@@ -96,14 +95,13 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                 submit_label=ctx.t("Share"),
                 state=ctx.event.value,
             )
-        )  # type: ignore[attr-defined]
+        )
 
     @r.form("samsnakk.note", limits={"note": NOTE_LIMIT})
-    async def note_form(ctx: Context) -> None:
-        await save_note(ctx, ctx.event.state or None, ctx.event.values.get("note", ""))  # type: ignore[attr-defined]
+    async def note_form(ctx: MemberContext[FormSubmitted]) -> None:
+        await save_note(ctx, ctx.event.state or None, ctx.event.values.get("note", ""))
 
-    async def save_note(ctx: Context, target: str | None, text: str) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def save_note(ctx: MemberContext, target: str | None, text: str) -> None:
         try:
             await rounds.share_note(ctx.network, ctx.member, target, text)
         except SamsnakkError as err:
@@ -120,18 +118,16 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         help=N_("Tell whether you have had this round's talk"),
         usage=N_("yes|not-yet|skip"),
     )
-    async def met_cmd(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def met_cmd(ctx: MemberContext) -> None:
         status = MET_WORDS.get(ctx.args.strip().lower(), "")
         await answer_met(ctx, None, status)
 
     @r.action("samsnakk.met")
-    async def met_button(ctx: Context) -> None:
-        group_id, _, status = ctx.event.value.partition(":")  # type: ignore[attr-defined]
+    async def met_button(ctx: MemberContext[ActionEvent]) -> None:
+        group_id, _, status = ctx.event.value.partition(":")
         await answer_met(ctx, pointer_id(group_id), status)
 
-    async def answer_met(ctx: Context, group_id: int | None, status: str) -> None:
-        assert ctx.member is not None
+    async def answer_met(ctx: MemberContext, group_id: int | None, status: str) -> None:
         await rounds.set_met(ctx.member, group_id, status)
         answers = {
             "met": ctx.t("Good to hear! At the end of the round I ask for a learning note to share."),
@@ -141,14 +137,14 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         await ctx.reply(answers[status])
 
     @r.command("samsnakk", sub=("på", "pa", "on", "bli-med", "join"), help=N_("Take part in the pairing rounds"))
-    async def opt_in(ctx: Context) -> None:
+    async def opt_in(ctx: MemberContext) -> None:
         await set_option(ctx, OPT_IN, True)
         await ctx.reply(
             ctx.t("You take part in samsnakk to-og-to. Next round: {when}.", when=await next_round_text(ctx, rounds))
         )
 
     @r.command("samsnakk", sub=("av", "off", "meld-av"), help=N_("Stop taking part in the pairing rounds"))
-    async def opt_out(ctx: Context) -> None:
+    async def opt_out(ctx: MemberContext) -> None:
         await set_option(ctx, OPT_IN, False)
         await ctx.reply(
             ctx.t(
@@ -158,21 +154,20 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         )
 
     @r.command("samsnakk", sub=("pause",), help=N_("Pause samsnakk: no rounds and no bookings"))
-    async def pause(ctx: Context) -> None:
+    async def pause(ctx: MemberContext) -> None:
         await set_option(ctx, PAUSED, True)
         await ctx.reply(
             ctx.t("Samsnakk is paused for you: no rounds and no new bookings. Resume with /samsnakk fortsett.")
         )
 
     @r.command("samsnakk", sub=("fortsett", "resume"), help=N_("Resume samsnakk after a pause"))
-    async def resume(ctx: Context) -> None:
+    async def resume(ctx: MemberContext) -> None:
         await set_option(ctx, PAUSED, False)
         await ctx.reply(ctx.t("Welcome back! Samsnakk is on again for you."))
 
     @r.command("samsnakk", sub=("tider", "hours"), help=N_("When you are free for a quick talk"),
                usage=N_("mon-fri 14-16"))  # fmt: skip
-    async def hours(ctx: Context) -> None:
-        assert ctx.member is not None
+    async def hours(ctx: MemberContext) -> None:
         if not ctx.args.strip():
             current = ctx.bot.settings.member_value(ctx.member, HOURS) or ctx.t("weekdays 08:00–16:00 (default)")
             await ctx.reply(
@@ -193,8 +188,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         help=N_("Don't pair me with someone in rounds"),
         usage=N_("@name | remove @name"),
     )
-    async def avoid(ctx: Context) -> None:
-        assert ctx.member is not None and ctx.network is not None
+    async def avoid(ctx: MemberContext) -> None:
         words = ctx.args.strip()
         remove = False
         if words.split(" ", 1)[0].lower() in ("fjern", "remove"):
@@ -231,9 +225,8 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                 ctx.t("I won't pair you with {name} in rounds. Nobody else is told.", name=other.display_name)
             )
 
-    async def set_option(ctx: Context, name: str, value: object) -> None:
-        assert ctx.member is not None and ctx.network is not None
-        await ctx.bot.services["membership"].set_option(ctx.member, name, value)
+    async def set_option(ctx: MemberContext, name: str, value: object) -> None:
+        await ctx.bot.set_member_option(ctx.member, name, value)
         await rounds.ensure_scheduled(ctx.network)
 
     # -- rounds: the leaders' side --------------------------------------------------------------------
@@ -244,8 +237,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         help=N_("For leaders: preview, run or skip the next pairing round; plan and stats"),
         usage=N_("[preview|run|skip|set every 2 weeks monday 09:00|prompt <text>]"),
     )
-    async def round_cmd(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def round_cmd(ctx: MemberContext) -> None:
         action, _, rest = ctx.args.strip().partition(" ")
         action = action.lower()
         if action in ("vis", "preview", "forhåndsvis", "førehandsvis"):
@@ -261,8 +253,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         else:
             await ctx.reply(await round_overview(ctx))
 
-    async def round_overview(ctx: Context) -> Message:
-        assert ctx.network is not None
+    async def round_overview(ctx: MemberContext) -> Message:
         start = await rounds.ensure_scheduled(ctx.network)
         value = ctx.bot.settings.network_value
         weeks = int(value(ctx.network, EVERY_WEEKS))
@@ -307,8 +298,8 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         return Message.of(*parts)
 
     @r.action("samsnakk.round", access="leader")
-    async def round_button(ctx: Context) -> None:
-        action = ctx.event.value  # type: ignore[attr-defined]
+    async def round_button(ctx: MemberContext[ActionEvent]) -> None:
+        action = ctx.event.value
         if action == "preview":
             await show_preview(ctx)
         elif action == "run":
@@ -318,8 +309,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
         else:
             raise NotYours()
 
-    async def show_preview(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def show_preview(ctx: MemberContext) -> None:
         preview = await rounds.preview(ctx.network)
         result = preview.result
         if not result.groups:
@@ -348,8 +338,7 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
         )
 
-    async def run_round(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def run_round(ctx: MemberContext) -> None:
         if (await rounds.preview(ctx.network)).result.groups == ():
             await ctx.reply(ctx.t("Too few are taking part for a round: at least two are needed."))
             return
@@ -369,15 +358,13 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
             )
         )
 
-    async def skip_round(ctx: Context) -> None:
-        assert ctx.network is not None
+    async def skip_round(ctx: MemberContext) -> None:
         number = await rounds.skip_next(ctx.network)
         await ctx.reply(
             ctx.t("Round {n} is skipped. The next one: {when}.", n=number, when=await next_round_text(ctx, rounds))
         )
 
-    async def plan_rounds(ctx: Context, text: str) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def plan_rounds(ctx: MemberContext, text: str) -> None:
         words = text.lower().replace(",", " ").split()
         changes: dict[str, object] = {}
         try:
@@ -415,18 +402,16 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                 )
             )
             return
-        membership = ctx.bot.services["membership"]
         for name, value in changes.items():
-            await membership.set_network_setting(ctx.network, ctx.member, name, value)
+            await ctx.bot.set_network_setting(ctx.network, ctx.member, name, value)
         await ctx.reply(await round_overview(ctx))
 
-    async def set_prompt(ctx: Context, text: str) -> None:
-        assert ctx.network is not None and ctx.member is not None
+    async def set_prompt(ctx: MemberContext, text: str) -> None:
         text = text.strip()
         if len(text) > 500:
             await ctx.reply(ctx.t("At most {n} characters.", n=500))
             return
-        await ctx.bot.services["membership"].set_network_setting(ctx.network, ctx.member, PROMPT, text)
+        await ctx.bot.set_network_setting(ctx.network, ctx.member, PROMPT, text)
         if text:
             await ctx.reply(ctx.t("Saved. The next rounds ask: {prompt}", prompt=text))
         else:

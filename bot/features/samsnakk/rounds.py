@@ -28,7 +28,7 @@ from bot.features.samsnakk.common import (
     school_and_role,
 )
 from bot.features.samsnakk.pairing import Candidate, PairingResult, pair_members
-from bot.messages import Button, Buttons, Context, Message, Section, Text
+from bot.messages import Button, Buttons, ContextLine, Message, Section, Text
 from bot.scheduler import JobRun
 from bot.times import at_local, format_when
 from storage.models.core import Member, Network
@@ -37,7 +37,7 @@ from storage.repositories.core import Members, Networks, Notes
 from storage.repositories.samsnakk import Avoids, Calls, RoundJobs, Rounds
 
 if TYPE_CHECKING:
-    from bot.core import Bot
+    from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def round_seed(network_id: int, number: int) -> int:
 
 
 class RoundService:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
     def now(self) -> datetime:
@@ -320,7 +320,7 @@ class RoundService:
                 Text(t.t("You are paired for a talk two and two this round: 15 minutes before {end}.", end=end)),
                 Text(f"*{row.prompt}*"),
                 Buttons((Button(t.t("Book a time"), "samsnakk.book_group", str(group.id), "primary"),)),
-                Context(t.t("Or write /samsnakk @name [time]. Halfway through I ask how it went.")),
+                ContextLine(t.t("Or write /samsnakk @name [time]. Halfway through I ask how it went.")),
                 summary=t.t("Samsnakk to-og-to, round {n}", n=row.number),
             )
             await self.bot.outbox.deliver(f"samsnakk:r{row.id}:g{group.id}:intro", Destination.group(conv), message)
@@ -333,12 +333,8 @@ class RoundService:
     ) -> Conversation | None:
         if stored:
             return Conversation(**stored)
-        adapter = self.bot.adapters.get(members[0].platform)
-        if adapter is None:
-            log.warning("samsnakk: no adapter for group %s", group_id)
-            return None
         try:
-            conv = await adapter.open_group([self.bot.user_of(m) for m in members], "samsnakk to-og-to")
+            conv = await self.bot.open_group([self.bot.user_of(m) for m in members], "samsnakk to-og-to")
         except DeliveryError as error:
             log.warning("samsnakk: could not open group %s (%s)", group_id, error.code)
             return None
@@ -376,7 +372,9 @@ class RoundService:
                         Button(t.t("Skip this time"), "samsnakk.met", f"{value}:skipped"),
                     )
                 ),
-                Context(t.t("Or write /samsnakk snakket ja, /samsnakk snakket ikke-ennå or /samsnakk snakket hopp")),
+                ContextLine(
+                    t.t("Or write /samsnakk snakket ja, /samsnakk snakket ikke-ennå or /samsnakk snakket hopp")
+                ),
                 summary=t.t("Have you had your talk?"),
             )
             dest = Destination.group(Conversation(**group.conversation))
@@ -409,7 +407,7 @@ class RoundService:
                         )
                     ),
                     Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"g{group.id}", "primary"),)),
-                    Context(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
+                    ContextLine(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
                 )
                 await self.bot.send_dm(member, message, key=f"samsnakk:r{round_id}:note:{member_id}")
         stats = await self.stats_of(row)
