@@ -67,7 +67,7 @@ def register(bot: Bot, service: IdeasService) -> None:
     @r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage=N_("[search]"))
     async def list_ideas(ctx: Context) -> None:
         assert ctx.network is not None
-        summaries = await service.list(ctx.network, ctx.args)
+        summaries = await service.list_ideas(ctx.network, ctx.args)
         await ctx.reply(cards.idea_list(ctx.translator, summaries, ctx.args.strip()))
 
     @r.command(("ide", "idea"), sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))

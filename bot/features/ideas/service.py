@@ -96,7 +96,7 @@ class IdeasService:
         ch = channels[0]
         return Conversation(ch.platform, ch.workspace_id, ch.channel_id)
 
-    async def list(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
+    async def list_ideas(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         async with self.bot.db.read() as s:
             return await Ideas(s).summaries(network.id, check_length(search.strip(), MAX_SEARCH_LENGTH), limit)
 
