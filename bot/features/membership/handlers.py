@@ -10,7 +10,7 @@ from bot.core import no_network_message
 from bot.features.membership.service import MembershipService
 from bot.i18n import LANGUAGE_NAMES, N_, normalise_language
 from bot.mentions import find_member, split_mention
-from bot.messages import Attachment, Button, Buttons, Divider, Message, Section, Text
+from bot.messages import Attachment, Button, Buttons, Divider, Message, Part, Section, Text
 from bot.messages import Context as ContextLine
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_text
 from bot.times import find_zone
@@ -275,7 +275,7 @@ def register(bot: Bot, service: MembershipService) -> None:
             return
         extra = ctx.bot.settings.network_value(ctx.network, "velkomst")
         name = ctx.event.user.display_name or ctx.event.user.id
-        parts = [
+        parts: list[Part] = [
             Text(
                 ctx.t(
                     "Welcome, {name}! This is where {network} keeps learning between our meetings: "

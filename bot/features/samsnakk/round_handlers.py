@@ -94,9 +94,9 @@ def register_rounds(bot: Bot, rounds: RoundService, calls: CallService) -> None:
                     ),
                 ),
                 submit_label=ctx.t("Share"),
-                state=ctx.event.value,
+                state=ctx.event.value,  # type: ignore[attr-defined]
             )
-        )  # type: ignore[attr-defined]
+        )
 
     @r.form("samsnakk.note", limits={"note": NOTE_LIMIT})
     async def note_form(ctx: Context) -> None:
