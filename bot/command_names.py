@@ -36,8 +36,11 @@ def with_nynorsk(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names + tuple(NYNORSK[name] for name in names if name in NYNORSK)))
 
 
+_FOLDS: dict[str, str | int | None] = {"æ": "ae", "ø": "o", "å": "a", "-": "", "_": ""}
+
+
 def _folded(name: str) -> str:
-    return name.translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a", "-": "", "_": ""}))
+    return name.translate(str.maketrans(_FOLDS))
 
 
 def english_name(names: tuple[str, ...]) -> str | None:
@@ -46,7 +49,8 @@ def english_name(names: tuple[str, ...]) -> str | None:
     word (`source`) wins over one that only extends it (`kilder`), which wins over none (`ide` →
     `idea`)."""
     candidates, different = _english_candidates(names)
-    return (different or candidates or [None])[0]
+    found = different or candidates
+    return found[0] if found else None
 
 
 def _english_candidates(names: tuple[str, ...]) -> tuple[list[str], list[str]]:

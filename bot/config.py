@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,10 @@ SECRET_NAMES = (
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-def secret(name: str, env: dict[str, str] | None = None) -> Secret:
+def secret(name: str, env: Mapping[str, str] | None = None) -> Secret:
     """Read a secret from `NAME`, or from the file named by `NAME_FILE` (`check_config` says when
     that file cannot be read)."""
-    env = os.environ if env is None else env  # type: ignore[assignment]
+    env = os.environ if env is None else env
     if value := env.get(name):
         return Secret(value.strip())
     if path := env.get(f"{name}_FILE"):
@@ -202,14 +203,14 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         cfg.sections.setdefault("web", {})["base_url"] = public_url
     for env_key, attr in _ENV_KEYS.items():
         if env_key in env:
-            value: Any = env[env_key]
+            env_value: Any = env[env_key]
             if attr == "follow_up_days":
                 try:
-                    value = int(value)
+                    env_value = int(env_value)
                 except ValueError:
-                    cfg.problems.append(f"{env_key} must be a whole number (it is {value!r}).")
+                    cfg.problems.append(f"{env_key} must be a whole number (it is {env_value!r}).")
                     continue
-            setattr(cfg, attr, value)
+            setattr(cfg, attr, env_value)
     if env.get("SAMSKAP_PUBLIC_URL"):
         cfg.sections.setdefault("web", {})["base_url"] = env["SAMSKAP_PUBLIC_URL"]
     return cfg

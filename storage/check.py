@@ -35,7 +35,7 @@ def sqlite_path(url: str) -> Path | None:
     database = parsed.database or ""
     if not parsed.drivername.startswith("sqlite") or database in ("", ":memory:") or database.startswith("file:"):
         return None  # memory, or a SQLite URI (file:...?mode=ro), which SQLite itself opens
-    return Path(parsed.database)
+    return Path(database)
 
 
 def sqlite_file_problem(path: Path) -> str | None:

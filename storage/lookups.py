@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached, object_mapper
 
 from bot.events import Conversation, User
 from storage.models.core import Channel, Member, Network
@@ -92,7 +92,8 @@ class ChannelLookups:
         if found is not None and found[0] is not None and remember and generation == self.generation:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = (self._monotonic(), (_values(found[0]), _values(found[1])))
+            member_values = _values(found[1]) if found[1] is not None else None
+            self._entries[key] = (self._monotonic(), (_values(found[0]), member_values))
         return found
 
     async def _by_channel(self, conv: Conversation, user: User) -> Found | None:
@@ -160,6 +161,7 @@ class ChannelLookups:
         try:
             self._listener = await self.db.engine.connect()
             raw = self._heard_on = (await self._listener.get_raw_connection()).driver_connection
+            assert raw is not None  # None only once the connection is invalidated
             await raw.add_listener(NOTIFY_CHANNEL, self._heard)
             raw.add_termination_listener(self._lost)
             await self._hear_a_probe()
@@ -199,10 +201,8 @@ class ChannelLookups:
         self.forget_all()
 
 
-def _values(obj: Network | Member | None) -> dict[str, Any] | None:
-    if obj is None:
-        return None
-    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+def _values(obj: Network | Member) -> dict[str, Any]:
+    return {attr.key: getattr(obj, attr.key) for attr in object_mapper(obj).column_attrs}
 
 
 def _copy(model: type[Network] | type[Member], values: dict[str, Any]) -> Any:

@@ -41,7 +41,7 @@ def user_of(author: discord.abc.User, *, permissions: discord.Permissions | None
 def conversation_of(guild_id: int | None, channel: Any, channel_id: int | None) -> Conversation:
     """The core conversation for a channel (a thread is its parent channel plus `thread_id`)."""
     if guild_id is None:
-        return Conversation(PLATFORM, DM_SCOPE, str(channel_id or getattr(channel, "id", "")), is_direct=True)
+        return Conversation(PLATFORM, DM_SCOPE, str(channel_id or getattr(channel, "id", None) or ""), is_direct=True)
     channel_type = getattr(getattr(channel, "type", None), "value", None)
     parent_id = getattr(channel, "parent_id", None)
     if channel_type in THREAD_TYPES and parent_id:

@@ -333,7 +333,9 @@ class SlackAdapter:
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         rendered = render_message(message)
         if destination.kind == "ephemeral":
-            return await self._send_ephemeral(destination, rendered)
+            # Slack gives an ephemeral message no id: nothing can be updated later.
+            await self._send_ephemeral(destination, rendered)
+            return None
         if destination.kind == "dm":
             assert destination.user is not None
             user = destination.user

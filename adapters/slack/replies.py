@@ -9,6 +9,7 @@ the answer vanishing.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from adapters.slack.client import SlackAdapter, SlackRef
 from bot.adapter import DeliveryError, Destination, SentMessage
@@ -39,7 +40,7 @@ class InteractionReplies:
             and conv.id == self.event.conversation.id and user.id == self.event.user.id
         )  # fmt: skip
 
-    async def send(self, destination: Destination, message: Message) -> SentMessage | None:
+    async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         private = self._is_private_answer(destination)
         if self.response_url and private and not _has_files(message):
             try:
@@ -48,7 +49,7 @@ class InteractionReplies:
             except DeliveryError as error:
                 log.info("response_url failed (%s); answering through the API instead", error.code)
         try:
-            return await self.adapter.send(destination, message)
+            return await self.adapter.send(destination, message, key=key)
         except DeliveryError as error:
             if error.retryable or not self._here(destination.conversation):
                 raise
@@ -87,6 +88,11 @@ class InteractionReplies:
         async with self.bot.db.session() as s:
             memberships = await Members(s).networks_of(self.event.user)
         return self.bot.translator_for(memberships[0] if memberships else None)
+
+    async def find_sent(
+        self, destination: Destination, message: Message, *, key: str, since: datetime
+    ) -> SentMessage | None:
+        return await self.adapter.find_sent(destination, message, key=key, since=since)
 
     async def update(self, sent: SentMessage, message: Message) -> None:
         await self.adapter.update(sent, message)

@@ -258,6 +258,7 @@ class TeamsAdapter:
         channel = await self._shared_channel(users)
         if channel is None:
             raise DeliveryError("channel_not_found", retryable=False, detail="no channel linked to a shared network")
+        mentions: list[dict[str, Any]]
         mentions = [{"type": "mention", "text": f"<at>{_at(u)}</at>",
                      "mentioned": {"id": await self._teams_id(u), "name": _at(u)}} for u in users]  # fmt: skip
         text = " ".join(m["text"] for m in mentions) + (f"\n\n**{topic}**" if topic else "")

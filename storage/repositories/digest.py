@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +67,7 @@ class Digests:
         return article, bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _insert_ignoring_conflict(self, model: type, values: dict[str, Any]) -> Any:
-        dialect = self.s.bind.dialect.name
+        dialect = self.s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         return insert(model).values(**values).on_conflict_do_nothing()
 
@@ -145,7 +145,7 @@ class Digests:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def _share_rows(self, *where: Any) -> list[ShareRow]:
-        query: Select[Any] = (
+        query = (
             select(DigestShare, DigestArticle, Member.display_name, Member.role, DigestFeed.title)
             .join(DigestArticle, DigestArticle.id == DigestShare.article_id)
             .outerjoin(Member, Member.id == DigestShare.member_id)

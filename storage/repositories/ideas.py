@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.core import Member
@@ -92,7 +92,7 @@ def _search_statement(n_words: int) -> Select[Any]:
     """Ideas matching every word, in text or school; one statement per number of words, built once."""
     query = _SUMMARIES
     for i in range(n_words):
-        pattern = bindparam(f"word{i}")
+        pattern: BindParameter[str] = bindparam(f"word{i}")
         query = query.where(
             or_(
                 func.lower(PracticeIdea.text).like(pattern, escape="\\"),

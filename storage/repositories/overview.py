@@ -137,7 +137,7 @@ class Overview:
     def _at(self, column: Any) -> Any:
         """A time as seconds since 1970: a year's thousands of rows are read many times faster as
         numbers than as datetimes (SQLite keeps text that would be parsed row by row)."""
-        if self.s.bind.dialect.name == "sqlite":
+        if self.s.get_bind().dialect.name == "sqlite":
             return (func.julianday(column) - UNIX_EPOCH_JULIAN_DAY) * 86400.0
         return cast(func.extract("epoch", column), Float)  # a float, not a Decimal to convert
 
@@ -314,7 +314,7 @@ class WebSecrets:
         self.s = session
 
     async def get_or_create(self, name: str, now: datetime) -> str:
-        dialect = self.s.bind.dialect.name
+        dialect = self.s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         candidate = secrets.token_urlsafe(48)
         # Two workers starting at once: the first insert wins and both read the same key.

@@ -194,6 +194,7 @@ def phase_message(t: Translator, session: KvSession, index: int, presenter: Memb
 
 def contribute_form(t: Translator, session: KvSession, index: int) -> Form:
     phase = PHASES[index]
+    fields: tuple[FormField, ...]
     if phase.key == "cool":
         fields = (
             FormField("wonder", t.t("I wonder …"), "long_text", required=False, max_length=TEXT_LIMIT),

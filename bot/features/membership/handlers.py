@@ -11,7 +11,7 @@ from bot.events import ActionEvent
 from bot.features.membership.service import MembershipService
 from bot.i18n import LANGUAGE_NAMES, N_, normalise_language
 from bot.mentions import find_member, split_mention
-from bot.messages import Attachment, Button, Buttons, ContextLine, Divider, Message, Section, Text
+from bot.messages import Attachment, Button, Buttons, ContextLine, Divider, Message, Part, Section, Text
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_text
 from bot.times import find_zone
 from storage.models.core import Role
@@ -268,7 +268,7 @@ def register(bot: CoreApi, service: MembershipService) -> None:
             return
         extra = ctx.bot.settings.network_value(ctx.network, "velkomst")
         name = ctx.event.user.display_name or ctx.event.user.id
-        parts = [
+        parts: list[Part] = [
             Text(
                 ctx.t(
                     "Welcome, {name}! This is where {network} keeps learning between our meetings: "

@@ -275,9 +275,9 @@ def participation(raw: Raw, weeks: list[date], tz: ZoneInfo) -> Participation:
     rows = [school for school in sorted(size, key=str.casefold) if school not in small]
     if pooled:
         rows.append("")
-    members = {**size, "": pooled_size}
+    row_size = {**size, "": pooled_size}
     table = tuple(
-        SchoolRow(school, members[school], tuple(a / members[school] for a in active[school]) if school in active
+        SchoolRow(school, row_size[school], tuple(a / row_size[school] for a in active[school]) if school in active
                   else tuple(0.0 for _ in weeks))
         for school in rows
     )  # fmt: skip

@@ -28,7 +28,7 @@ from bot.features.samsnakk.common import (
 from bot.features.samsnakk.rounds import RoundService
 from bot.i18n import N_
 from bot.mentions import find_member, split_mention
-from bot.messages import Button, Buttons, ContextLine, Message, Section, Text
+from bot.messages import Button, Buttons, ContextLine, Message, Part, Section, Text
 from bot.numbers import MAX_DIGITS, parse_id
 from bot.times import format_short
 from storage.models.core import Member
@@ -339,7 +339,9 @@ def register_calls(bot: CoreApi, rounds: RoundService, calls: CallService) -> No
             return
         call = await calls.open_now(ctx.network, ctx.member, ctx.args.strip())
         t = ctx.bot.translator_for(None, ctx.network)
-        lines = [Text(t.t("Who has 15 minutes now? {name} would like a quick talk.", name=ctx.member.display_name))]
+        lines: list[Part] = [
+            Text(t.t("Who has 15 minutes now? {name} would like a quick talk.", name=ctx.member.display_name))
+        ]
         if call.topic:
             lines.append(Text(t.t("Topic: {topic}", topic=call.topic)))
         lines.append(Buttons((Button(t.t("I can"), "samsnakk.take", str(call.id), "primary"),)))

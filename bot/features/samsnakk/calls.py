@@ -35,7 +35,7 @@ from bot.features.samsnakk.common import (
 )
 from bot.i18n import Translator
 from bot.limits import check_length
-from bot.messages import Attachment, Button, Buttons, ContextLine, Message, Section, Text
+from bot.messages import Attachment, Button, Buttons, ContextLine, Message, Part, Section, Text
 from bot.scheduler import JobRun
 from bot.times import format_when, free_slots
 from storage.models.core import Member, Network
@@ -357,7 +357,7 @@ class CallService:
         await self._disarm(call)
         for other in view.others(member.id) if call.status in ACTIVE_CALL else []:
             t = self.bot.translator_for(other, view.network)
-            parts = [
+            parts: list[Part] = [
                 Text(
                     t.t(
                         "{name} has cancelled your call {when}.",

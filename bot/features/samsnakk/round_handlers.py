@@ -93,7 +93,7 @@ def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> N
                     ),
                 ),
                 submit_label=ctx.t("Share"),
-                state=ctx.event.value,
+                state=ctx.event.value,  # type: ignore[attr-defined]
             )
         )
 

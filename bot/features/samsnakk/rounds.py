@@ -111,7 +111,7 @@ class RoundService:
         if plan.every_weeks <= 0:
             return None
         async with self.bot.db.session() as s:
-            last = (await Rounds(s).recent(network.id, 1) or [None])[0]
+            last = next(iter(await Rounds(s).recent(network.id, 1)), None)
         return next_round_start(plan, last.starts_at if last is not None else None, self.now())
 
     async def ensure_scheduled(self, network: Network) -> datetime | None:
@@ -156,7 +156,7 @@ class RoundService:
         if (planned.weekday(), planned.hour, planned.minute) != (plan.weekday, plan.hour, plan.minute):
             return False
         async with self.bot.db.session() as s:
-            last = (await Rounds(s).recent(network.id, 1) or [None])[0]
+            last = next(iter(await Rounds(s).recent(network.id, 1)), None)
         return last is None or last.starts_at + timedelta(weeks=plan.every_weeks, hours=-12) <= self.now()
 
     # -- pairing ----------------------------------------------------------------------------------
