@@ -23,8 +23,7 @@ from bot.adapter import Destination
 from bot.config import public_url
 from bot.errors import UserError
 from bot.events import User
-from bot.i18n import Translator
-from bot.messages import ContextLine, Message, Section, Text
+from bot.features.mail import cards
 from storage.models.core import Member, Network
 from storage.models.mail import MAX_ADDRESS, MailSubscription
 from storage.repositories.core import Networks
@@ -153,7 +152,7 @@ class MailService:
 
         t = translator(subscription.language)
         link = f"{public_url(self.bot.config)}{CONFIRM_PATH}{token}"
-        message = confirmation_message(t, network.name, link, code)
+        message = cards.confirmation(t, network.name, link, code)
         key = f"mail:confirm:{subscription.id}"
         await self.bot.outbox.deliver(key, destination(subscription.id, network.id), message)
 
@@ -254,16 +253,3 @@ class MailService:
               own.confirmed_at))}  # fmt: skip
         found = {"address": own.address, "status": own.status, "language": own.language, **at}
         return {"digest_by_email": {**found, "refused_because": own.last_error}}
-
-
-def confirmation_message(t: Translator, network_name: str, link: str, code: str | None) -> Message:
-    parts: list[Any] = [
-        Section(t.t("Confirm that you want the weekly digest from {network}", network=network_name)),
-        Text(t.t("Someone asked for the weekly digest of {network} to come to this address. To confirm, open "
-                 "this link and press the button:", network=network_name)),
-        Text(link),
-    ]  # fmt: skip
-    if code:
-        parts.append(Text(t.t("Or write this in the chat: /samskap epost bekreft {code}", code=code)))
-    parts.append(ContextLine(t.t("If it was not you, do nothing: without a confirmation nothing more is sent.")))
-    return Message(tuple(parts), t.t("Confirm the weekly digest from {network}", network=network_name))
