@@ -68,6 +68,8 @@ class Context(Generic[E]):
     subcommand: str | None = None
     # The feature whose handler runs (for metrics): "ideas", "samsnakk", ...; "core" until routed.
     feature: str = "core"
+    # The command's arguments are the member's own writing: a refusal gives them back however short.
+    writing: bool = False
 
     @property
     def language(self) -> str:

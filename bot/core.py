@@ -256,7 +256,7 @@ class Bot:
             await nxt()
         except UserError as err:
             outcome = "user_error"
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs) + _given_back(ctx))
+            await ctx.reply(ctx.t(err.msgid, **err.kwargs) + _given_back(ctx, always=ctx.writing))
         except Exception as exc:
             outcome = "error"
             reference = secrets.token_hex(4)
@@ -457,7 +457,7 @@ class Bot:
         return route.access == "member" or ctx.member.role == Role.NETWORK_LEADER
 
     async def _call(self, route: Route, ctx: Context) -> None:
-        ctx.feature = feature_of(route.handler)
+        ctx.feature, ctx.writing = feature_of(route.handler), route.writing
         if not self._allowed(route, ctx):
             await ctx.reply(self._refusal(route, ctx))
             return

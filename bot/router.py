@@ -40,6 +40,9 @@ class Route:
     # Actions: whether the button carries a value. Every value a client hands back is checked
     # again by the handler; a button that carries none must come back without one.
     takes_value: bool = True
+    # Commands: whether the arguments are the member's own writing (an idea, a contribution, a
+    # note). A refusal then gives them back however short, so nothing written is lost.
+    writing: bool = False
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Router:
         access: Access = "member",
         help: str = "",
         usage: str = "",
+        writing: bool = False,
     ) -> Callable[[H], H]:
         """Register `/name` (first name canonical, the rest aliases), or `/name sub` with `sub`.
 
@@ -96,7 +100,7 @@ class Router:
 
         def register(handler: H) -> H:
             group = self._group(all_names)
-            route = _route(handler, access, help=help, usage=usage)
+            route = _route(handler, access, help=help, usage=usage, writing=writing)
             if sub is None:
                 if group.default is not None:
                     raise ValueError(f"/{group.name} is registered twice")

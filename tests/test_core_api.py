@@ -88,3 +88,15 @@ async def test_a_command_without_its_number_is_answered_in_the_readers_words(cha
     assert (await chat.say("kari", "/prov show tolv"))[0].text.startswith(
         "Which one? /prov vis <nr>"
     )  # the sub in bokmål
+
+
+async def test_a_refused_piece_of_writing_is_given_back_however_short(chat: Chat) -> None:
+    from bot.errors import UserError
+
+    async def refuse(ctx: Context) -> None:
+        raise UserError("Not now.")
+
+    chat.bot.router.command("skriv", access="anyone", writing=True)(refuse)
+    chat.bot.router.command("velg", access="anyone")(refuse)
+    assert "Kort tekst" in (await chat.say("kari", "/skriv Kort tekst"))[0].text
+    assert "Kort tekst" not in (await chat.say("kari", "/velg Kort tekst"))[0].text

@@ -114,7 +114,7 @@ async def test_settings_are_named_and_saved_in_the_readers_words(network_chat: C
 
 
 def test_a_deadline_on_another_day_is_written_the_way_of_the_readers_language() -> None:
-    from bot.features.kritisk_venn.messages import when
+    from bot.features.kritisk_venn.cards import when
 
     now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     deadline = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

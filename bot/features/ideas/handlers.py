@@ -125,7 +125,8 @@ class IdeaHandlers:
 
 def register(bot: CoreApi, service: IdeasService) -> None:
     h, r = IdeaHandlers(service), bot.router
-    r.command(IDEA, help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"))(h.new_idea)
+    r.command(IDEA, help=N_("Share a practice idea (with no text: a form)"), usage=N_("[text #tag]"),
+              writing=True)(h.new_idea)  # fmt: skip
     r.form(cards.NEW_IDEA_FORM, limits={"text": MAX_IDEA_LENGTH})(h.new_idea_submitted)
     r.command(("ideer", "ideas"), help=N_("List or search the ideas, newest first"), usage=N_("[search]"))(h.list_ideas)
     r.command(IDEA, sub=("vis", "show"), help=N_("Show an idea with its reports"), usage=N_("<number>"))(h.show)
@@ -133,7 +134,7 @@ def register(bot: CoreApi, service: IdeasService) -> None:
     r.command(IDEA, sub=("prøv", "prov", "try"), help=N_("Say you will try an idea"), usage=N_("<number>"))(h.adopt)
     r.action(cards.ADOPT)(h.adopt)
     r.command(IDEA, sub=("rapport", "report"), help=N_("Tell how it went (with no text: a form)"),
-              usage=N_("<number> [text]"))(h.report)  # fmt: skip
+              usage=N_("<number> [text]"), writing=True)(h.report)  # fmt: skip
     r.action(cards.REPORT)(h.report)
     r.form(cards.REPORT_FORM, limits=cards.REPORT_LIMITS)(h.report_submitted)
     r.command(IDEA, sub=("utsett", "snooze"), help=N_("Ask me again in a week"), usage=N_("<number>"))(h.snooze)

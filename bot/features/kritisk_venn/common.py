@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.adapter import Destination
 from bot.errors import UserError
 from bot.events import Conversation
-from bot.features.kritisk_venn import messages as msg
+from bot.features.kritisk_venn import cards
 from bot.features.kritisk_venn.phases import (
     LAST_PHASE,
     PHASES,
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from bot.core_api import CoreApi
 
 OPTION = "kritiskvenn"
-MAX_FRIENDS = msg.MAX_FRIENDS
-MIN_FRIENDS = msg.MIN_FRIENDS
+MAX_FRIENDS = cards.MAX_FRIENDS
+MIN_FRIENDS = cards.MIN_FRIENDS
 LATE_PHASE = LAST_PHASE + 1  # contributions that came after the round ended
 BEGIN_RETRY = timedelta(minutes=1)
 
@@ -79,8 +79,8 @@ def conversation_key(conv: Conversation) -> str:
 
 
 def parse_request(values: dict[str, str]) -> Request:
-    practice = check_length((values.get("practice") or "").strip(), msg.TEXT_LIMIT)
-    focus = check_length((values.get("focus") or "").strip(), msg.FOCUS_LIMIT)
+    practice = check_length((values.get("practice") or "").strip(), cards.TEXT_LIMIT)
+    focus = check_length((values.get("focus") or "").strip(), cards.FOCUS_LIMIT)
     if not practice:
         raise KvError(N_("Describe your practice or dilemma, so the critical friends know what it is about."))
     if not focus:
@@ -128,16 +128,16 @@ def conv_dict(conv: Conversation) -> dict[str, Any]:
             "thread_id": conv.thread_id, "is_direct": conv.is_direct}  # fmt: skip
 
 
-class RoundBase:
-    """Loading a round and reaching its people: shared by the invitations and the protocol."""
+class Rounds:
+    """Loading a round and reaching its people: what the invitations and the protocol share."""
 
     def __init__(self, bot: CoreApi) -> None:
         self.bot = bot
 
-    def _now(self) -> datetime:
+    def now(self) -> datetime:
         return self.bot.clock.now()
 
-    async def _load(self, session_id: int) -> tuple[KvSession, Member, Network] | None:
+    async def load(self, session_id: int) -> tuple[KvSession, Member, Network] | None:
         async with self.bot.db.session() as s:
             session = await KritiskVennRepo(s).get(session_id)
             if session is None:
@@ -147,14 +147,14 @@ class RoundBase:
         assert presenter is not None and network is not None
         return session, presenter, network
 
-    async def _accepted(self, session_id: int) -> list[Member]:
+    async def accepted(self, session_id: int) -> list[Member]:
         async with self.bot.db.session() as s:
             return [m for _f, m in await KritiskVennRepo(s).friends(session_id, ("accepted",))]
 
-    def _when(self, member: Member | None, network: Network, moment: datetime) -> str:
-        return msg.when(self.bot.translator_for(member, network), moment, network.timezone, self._now())
+    def when(self, member: Member | None, network: Network, moment: datetime) -> str:
+        return cards.when(self.bot.translator_for(member, network), moment, network.timezone, self.now())
 
-    async def _dm(self, key: str, member: Member, message: Message) -> None:
+    async def dm(self, key: str, member: Member, message: Message) -> None:
         await self.bot.outbox.deliver(key, Destination.dm(self.bot.user_of(member)), message)
 
     async def get(self, session_id: int) -> KvSession | None:
@@ -167,15 +167,15 @@ class RoundBase:
             friends = await KritiskVennRepo(s).friends(session_id, ("accepted", "invited"))
         return sum(f.status == "accepted" for f, _ in friends), sum(f.status == "invited" for f, _ in friends)
 
-    async def _presenter_only(self, session_id: int, member: Member) -> tuple[KvSession, Member, Network]:
-        loaded = await self._load(session_id)
+    async def presenter_only(self, session_id: int, member: Member) -> tuple[KvSession, Member, Network]:
+        loaded = await self.load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
         if loaded[1].id != member.id:
             raise KvError(N_("Only the presenter of round #{id} can do that."), id=session_id)
         return loaded
 
-    async def _channel_for(self, session: KvSession, network: Network) -> Conversation | None:
+    async def channel_for(self, session: KvSession, network: Network) -> Conversation | None:
         origin = Conversation(**session.origin)
         if not origin.is_direct:
             return origin
@@ -185,7 +185,7 @@ class RoundBase:
             return None
         return Conversation(channels[0].platform, channels[0].workspace_id, channels[0].channel_id)
 
-    async def _post(self, session: KvSession, presenter: Member, network: Network, name: str, message: Message) -> None:
+    async def post(self, session: KvSession, presenter: Member, network: Network, name: str, message: Message) -> None:
         """Post in the round's thread or group; if the platform says it is gone, go on in DMs."""
         key = f"kv:{session.token}:{name}"
         if session.conversation and not session.conversation_gone:
@@ -201,11 +201,11 @@ class RoundBase:
                     return
                 row.conversation_gone = True
             session.conversation_gone = True
-            await self._tell_presenter_gone(session, presenter, network, opened=True)
-        for member in [presenter, *await self._accepted(session.id)]:
-            await self._dm(f"{key}:dm:{member.id}", member, message)
+            await self.tell_presenter_gone(session, presenter, network, opened=True)
+        for member in [presenter, *await self.accepted(session.id)]:
+            await self.dm(f"{key}:dm:{member.id}", member, message)
 
-    async def _tell_presenter_gone(self, session: KvSession, presenter: Member, network: Network, opened: bool) -> None:
+    async def tell_presenter_gone(self, session: KvSession, presenter: Member, network: Network, opened: bool) -> None:
         t = self.bot.translator_for(presenter, network)
         first = (
             t.t(
@@ -216,7 +216,7 @@ class RoundBase:
             if opened
             else t.t("I could not open a thread or group for your kritisk venn round #{id}.", id=session.id)
         )
-        await self._dm(f"kv:{session.token}:gone", presenter, Message.of(
+        await self.dm(f"kv:{session.token}:gone", presenter, Message.of(
             Text(first),
             Text(t.t("Everything written so far is kept, and you still get the summary. The round goes on in "
                      "direct messages: each phase comes to you and the friends, who contribute with the button or "

@@ -74,8 +74,8 @@ def register(bot: CoreApi, service: KritiskVennService) -> None:
     # The round still needs its friends, however late.
     @bot.scheduler.handler(JOB_FRIEND_LEFT, grace=timedelta(hours=1), late=Late.RUN)
     async def friend_left(payload: dict[str, Any], run: JobRun) -> None:
-        session = await service.get(int(payload["round"]))
+        session = await service.rounds.get(int(payload["round"]))
         if session is not None and session.token == payload["token"]:
-            await service._after_no(session.id)
+            await service.invitations.after_no(session.id)
 
     bot.data_erasers.append(erase_member)

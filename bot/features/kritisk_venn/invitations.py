@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.adapter import Destination
 from bot.events import Conversation
-from bot.features.kritisk_venn import messages as msg
+from bot.features.kritisk_venn import cards
 from bot.features.kritisk_venn.common import (
     JOB_INVITE,
     JOB_STUCK,
@@ -16,12 +16,13 @@ from bot.features.kritisk_venn.common import (
     Created,
     KvError,
     Request,
-    RoundBase,
+    Rounds,
 )
 from bot.features.kritisk_venn.phases import (
     DECLINE_REST,
     invitation_deadline,
 )
+from bot.features.kritisk_venn.protocol import RoundProtocol
 from bot.features.kritisk_venn.selection import Candidate, choose_friends
 from bot.i18n import N_
 from bot.mentions import find_member
@@ -31,14 +32,18 @@ from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
+if TYPE_CHECKING:
+    from bot.core_api import CoreApi
 
-class Invitations(RoundBase):
-    if TYPE_CHECKING:
 
-        async def begin(self, session_id: int, *, by_presenter: bool = False) -> None: ...
+class Invitations:
+    """Asking colleagues to be critical friends, their answers, and starting the round when enough said yes."""
+
+    def __init__(self, bot: CoreApi, rounds: Rounds, protocol: RoundProtocol) -> None:
+        self.bot, self.rounds, self.protocol = bot, rounds, protocol
 
     async def create(self, network: Network, presenter: Member, origin: Conversation, request: Request) -> Created:
-        now = self._now()
+        now = self.rounds.now()
         not_found: list[str] = []
         named: list[Member] = []
         named_self = False
@@ -78,7 +83,7 @@ class Invitations(RoundBase):
 
     async def _invite_more(self, session: KvSession, presenter: Member, network: Network) -> list[Member]:
         """Invite as many as the round still needs, chosen fairly; returns who was invited."""
-        now = self._now()
+        now = self.rounds.now()
         async with self.bot.db.session() as s:
             repo = KritiskVennRepo(s)
             taking_part = await repo.friends(session.id, ("invited", "accepted"))
@@ -113,27 +118,27 @@ class Invitations(RoundBase):
     async def _send_invitation(
         self, session: KvSession, presenter: Member, network: Network, member: Member, source: str
     ) -> None:
-        deadline = invitation_deadline(session.pace, self._now(), network.timezone)
+        deadline = invitation_deadline(session.pace, self.rounds.now(), network.timezone)
         t = self.bot.translator_for(member, network)
-        message = msg.invitation(t, session, presenter, self._when(member, network, deadline), source)
-        await self._dm(f"kv:{session.token}:invite:{member.id}", member, message)
+        message = cards.invitation(t, session, presenter, self.rounds.when(member, network, deadline), source)
+        await self.rounds.dm(f"kv:{session.token}:invite:{member.id}", member, message)
         await self.bot.scheduler.schedule(
             JOB_INVITE, deadline, {"session": session.id, "token": session.token, "member": member.id},
             key=f"kv:{session.token}:invite-expiry:{member.id}",
         )  # fmt: skip
 
-    async def _after_no(self, session_id: int) -> None:
+    async def after_no(self, session_id: int) -> None:
         """Someone said no or did not answer: ask the next one, or tell the presenter we are stuck."""
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None:
             return
         session, presenter, network = loaded
         if session.status != "inviting":
             return
         await self._invite_more(session, presenter, network)
-        accepted, pending = await self.friend_counts(session.id)
+        accepted, pending = await self.rounds.friend_counts(session.id)
         if accepted >= session.friends_wanted:
-            await self.begin(session.id)
+            await self.protocol.begin(session.id)
             return
         if pending == 0:
             # Keyed by how many have been asked, so the presenter hears once per dead end.
@@ -141,47 +146,47 @@ class Invitations(RoundBase):
                 asked = len(await KritiskVennRepo(s).friends(session.id))
             t = self.bot.translator_for(presenter, network)
             decide_by = await self.decide_by(session, presenter, network, asked)
-            await self._dm(f"kv:{session.token}:stuck:{asked}", presenter,
-                           msg.shortfall(t, session, accepted, 0, decide_by))  # fmt: skip
+            await self.rounds.dm(f"kv:{session.token}:stuck:{asked}", presenter,
+                           cards.shortfall(t, session, accepted, 0, decide_by))  # fmt: skip
 
     async def decide_by(self, session: KvSession, presenter: Member, network: Network, asked: int | str) -> str:
         """A round nobody more can be asked for does not wait forever: if the presenter has not chosen
         by the time another answer would be due, it starts with those who said yes, or is cancelled."""
-        deadline = invitation_deadline(session.pace, self._now(), network.timezone)
+        deadline = invitation_deadline(session.pace, self.rounds.now(), network.timezone)
         await self.bot.scheduler.schedule(
             JOB_STUCK, deadline, {"session": session.id, "token": session.token},
             key=f"kv:{session.token}:stuck-deadline:{asked}",
         )  # fmt: skip
-        return self._when(presenter, network, deadline)
+        return self.rounds.when(presenter, network, deadline)
 
     async def stuck_deadline_reached(self, session_id: int, token: str) -> None:
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None or loaded[0].token != token or loaded[0].status != "inviting":
             return
         session, presenter, network = loaded
-        accepted, pending = await self.friend_counts(session.id)
+        accepted, pending = await self.rounds.friend_counts(session.id)
         if pending:
             return  # someone new was asked since: their answer (or silence) decides
         if accepted:
-            await self.begin(session.id)
+            await self.protocol.begin(session.id)
             return
         async with self.bot.db.session() as s:
-            if not await KritiskVennRepo(s).set_status(session.id, ("inviting",), "cancelled", self._now()):
+            if not await KritiskVennRepo(s).set_status(session.id, ("inviting",), "cancelled", self.rounds.now()):
                 return
         t = self.bot.translator_for(presenter, network)
-        await self._dm(f"kv:{session.token}:stuck-cancelled", presenter, Message.text(
+        await self.rounds.dm(f"kv:{session.token}:stuck-cancelled", presenter, Message.text(
             t.t("Nobody could be found to be a critical friend in round #{id} in time, so I have cancelled it. "
                 "You can try again later with /kritiskvenn.", id=session.id)))  # fmt: skip
 
     async def answer(self, session_id: int, member: Member, yes: bool) -> str:
         """A friend's (or volunteer's) answer; returns an English msgid for the reply."""
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
         session, presenter, _network = loaded
         if member.id == presenter.id:
             raise KvError(N_("This is your own round; you are the presenter."))
-        now = self._now()
+        now = self.rounds.now()
         async with self.bot.db.session() as s:
             repo = KritiskVennRepo(s)
             friend = await repo.friend(session.id, member.id)
@@ -207,11 +212,11 @@ class Invitations(RoundBase):
                 return N_("Your invitation to round #{id} is no longer open; thank you all the same.")
         await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member.id}")
         if not yes:
-            await self._after_no(session.id)
+            await self.after_no(session.id)
             return N_("Thank you for answering. Maybe another time!")
-        accepted, _pending = await self.friend_counts(session.id)
+        accepted, _pending = await self.rounds.friend_counts(session.id)
         if accepted >= session.friends_wanted:
-            await self.begin(session.id)
+            await self.protocol.begin(session.id)
             return N_("Thank you! Round #{id} starts now; you will find it in the thread or group I just opened.")
         return N_("Thank you! I will tell you when round #{id} starts.")
 
@@ -221,21 +226,21 @@ class Invitations(RoundBase):
             session = await repo.get(session_id)
             if session is None or session.token != token:
                 return
-            expired = await repo.answer(session_id, member_id, ("invited",), "expired", self._now())
+            expired = await repo.answer(session_id, member_id, ("invited",), "expired", self.rounds.now())
             member = await Members(s).get(member_id) if expired else None
         if member is not None:
             await self._tell_lapsed(session, member)
         if expired:
-            await self._after_no(session_id)
+            await self.after_no(session_id)
 
     async def _tell_lapsed(self, session: KvSession, member: Member) -> None:
         """The invitation said "answer by"; whoever did not should not find its buttons working later."""
-        loaded = await self._load(session.id)
+        loaded = await self.rounds.load(session.id)
         if loaded is None:
             return
         _session, presenter, network = loaded
         t = self.bot.translator_for(member, network)
-        await self._dm(
+        await self.rounds.dm(
             f"kv:{session.token}:lapsed:{member.id}",
             member,
             Message.text(
@@ -250,10 +255,10 @@ class Invitations(RoundBase):
 
     async def open_to_volunteers(self, session_id: int, member: Member) -> str:
         """Ask the channel; returns by when the round starts with those who said yes (or is cancelled)."""
-        session, presenter, network = await self._presenter_only(session_id, member)
+        session, presenter, network = await self.rounds.presenter_only(session_id, member)
         if session.status != "inviting":
             raise KvError(N_("Round #{id} is not looking for critical friends any more."), id=session.id)
-        channel = await self._channel_for(session, network)
+        channel = await self.rounds.channel_for(session, network)
         if channel is None:
             raise KvError(N_("I have no channel in this network to ask for volunteers in."))
         async with self.bot.db.session() as s:
@@ -264,7 +269,7 @@ class Invitations(RoundBase):
             asked = len(await repo.friends(session.id))
         t = self.bot.translator_for(None, network)
         await self.bot.outbox.deliver(
-            f"kv:{session.token}:volunteers", Destination.channel(channel), msg.volunteer_call(t, session, presenter),
+            f"kv:{session.token}:volunteers", Destination.channel(channel), cards.volunteer_call(t, session, presenter),
             notify_member_id=presenter.id,
         )  # fmt: skip
         # The volunteers get their own time to answer; the earlier decision waits for it.
@@ -272,10 +277,10 @@ class Invitations(RoundBase):
         return await self.decide_by(session, presenter, network, "volunteers")
 
     async def start_now(self, session_id: int, member: Member) -> None:
-        session, _presenter, _network = await self._presenter_only(session_id, member)
+        session, _presenter, _network = await self.rounds.presenter_only(session_id, member)
         if session.status != "inviting":
             raise KvError(N_("Round #{id} has already started or ended."), id=session.id)
-        accepted, _pending = await self.friend_counts(session.id)
+        accepted, _pending = await self.rounds.friend_counts(session.id)
         if accepted == 0:
             raise KvError(N_("Nobody has said yes yet, so there is nobody to start with."))
-        await self.begin(session.id, by_presenter=True)
+        await self.protocol.begin(session.id, by_presenter=True)

@@ -8,10 +8,11 @@ middle of a round loses nothing. Shared posts (announcement, phases) go through 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from bot.adapter import DeliveryError, Destination
 from bot.events import Conversation
-from bot.features.kritisk_venn import messages as msg
+from bot.features.kritisk_venn import cards
 from bot.features.kritisk_venn.common import (
     BEGIN_RETRY,
     JOB_BEGIN,
@@ -20,7 +21,7 @@ from bot.features.kritisk_venn.common import (
     LATE_PHASE,
     Contributed,
     KvError,
-    RoundBase,
+    Rounds,
     conv_dict,
     conversation_key,
     kind_for,
@@ -38,10 +39,18 @@ from storage.models.kritisk_venn import KvSession
 from storage.repositories.core import Members, Notes
 from storage.repositories.kritisk_venn import KritiskVennRepo
 
+if TYPE_CHECKING:
+    from bot.core_api import CoreApi
+
 log = logging.getLogger(__name__)
 
 
-class Protocol(RoundBase):
+class RoundProtocol:
+    """A round's phases: opening its thread or group, moving it on, collecting what is written, ending it."""
+
+    def __init__(self, bot: CoreApi, rounds: Rounds) -> None:
+        self.bot, self.rounds = bot, rounds
+
     async def begin(self, session_id: int, *, by_presenter: bool = False) -> None:
         """Open the thread or group and start phase 1. Safe to call again (it is retried).
 
@@ -53,18 +62,18 @@ class Protocol(RoundBase):
                 return
             closed: list[int] = []
             if session.status == "inviting":
-                if not await repo.set_status(session.id, ("inviting",), "running", self._now()):
+                if not await repo.set_status(session.id, ("inviting",), "running", self.rounds.now()):
                     return  # another answer started it a moment ago
-                closed = await repo.withdraw_open_invitations(session.id, self._now())
+                closed = await repo.withdraw_open_invitations(session.id, self.rounds.now())
         for member_id in closed:
             await self.bot.scheduler.cancel(f"kv:{session.token}:invite-expiry:{member_id}")
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         assert loaded is not None
         session, presenter, network = loaded
         await self._tell_withdrawn(session, presenter, network, closed, N_(
             "Your invitation to be a critical friend for {name} in round #{id} is no longer open: the round has "
             "started with those who said yes. Thank you all the same!"))  # fmt: skip
-        friends = await self._accepted(session.id)
+        friends = await self.rounds.accepted(session.id)
         conversation = (
             None if session.conversation_gone else await self._open_conversation(session, presenter, network, friends)
         )
@@ -77,7 +86,7 @@ class Protocol(RoundBase):
                 if session.venue == "thread"
                 else t.t("in a group conversation with you, the presenter and the other friends")
             )
-            await self._dm(f"kv:{session.token}:started:{friend.id}", friend, Message.of(
+            await self.rounds.dm(f"kv:{session.token}:started:{friend.id}", friend, Message.of(
                 Text(t.t("Kritisk venn #{id} with {name} has started, {where}. I announce each phase there with "
                          "its purpose and sentence starters.", id=session.id, name=presenter.display_name,
                          where=where)),
@@ -99,7 +108,7 @@ class Protocol(RoundBase):
             else t.t("in direct messages")
         )
         names = ", ".join(f.display_name for f in friends)
-        await self._dm(f"kv:{session.token}:started:{presenter.id}", presenter, Message.of(
+        await self.rounds.dm(f"kv:{session.token}:started:{presenter.id}", presenter, Message.of(
             Text(t.t("Your kritisk venn round #{id} has started with {names}, {where}.",
                      id=session.id, names=names, where=where)),
             ContextLine(t.t("/kritiskvenn status shows where the round is.")),
@@ -113,7 +122,7 @@ class Protocol(RoundBase):
             members = [m for m in [await Members(s).get(i) for i in member_ids] if m is not None]
         for member in members:
             t = self.bot.translator_for(member, network)
-            await self._dm(f"kv:{session.token}:withdrawn:{member.id}", member,
+            await self.rounds.dm(f"kv:{session.token}:withdrawn:{member.id}", member,
                            Message.text(t.t(msgid, name=presenter.display_name, id=session.id)))  # fmt: skip
 
     async def _open_conversation(
@@ -121,7 +130,7 @@ class Protocol(RoundBase):
     ) -> Conversation | None:
         if session.conversation:
             return Conversation(**session.conversation)
-        channel = await self._channel_for(session, network)
+        channel = await self.rounds.channel_for(session, network)
         conversation: Conversation | None = None
         gone = False
         t = self.bot.translator_for(None, network)
@@ -132,13 +141,13 @@ class Protocol(RoundBase):
             if session.venue == "thread" and channel is not None:
                 result = await self.bot.outbox.deliver(
                     f"kv:{session.token}:announce", Destination.channel(channel),
-                    msg.announcement(t, session, presenter, friends),
+                    cards.announcement(t, session, presenter, friends),
                 )  # fmt: skip
                 if result.sent is None:
                     if result.status == "failed":
                         gone = True
                     else:
-                        retry_at = self._now() + BEGIN_RETRY
+                        retry_at = self.rounds.now() + BEGIN_RETRY
                         payload = {"session": session.id, "token": session.token}
                         key = f"kv:{session.token}:begin:{retry_at.isoformat()}"
                         await self.bot.scheduler.schedule(JOB_BEGIN, retry_at, payload, key=key)
@@ -163,15 +172,15 @@ class Protocol(RoundBase):
         if conversation is not None:
             session.conversation = conv_dict(conversation)
         if gone:
-            await self._tell_presenter_gone(session, presenter, network, opened=False)
+            await self.rounds.tell_presenter_gone(session, presenter, network, opened=False)
         return conversation
 
     async def _enter_phase(self, session_id: int, from_phase: int, to_phase: int) -> None:
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None:
             return
         session, presenter, network = loaded
-        now = self._now()
+        now = self.rounds.now()
         remind_at, deadline = phase_times(session.pace, to_phase, now, network.timezone)
         async with self.bot.db.session() as s:
             moved = await KritiskVennRepo(s).move_phase(session.id, from_phase, to_phase, now, deadline)
@@ -186,14 +195,16 @@ class Protocol(RoundBase):
             await self.bot.scheduler.schedule(
                 JOB_REMIND, remind_at, payload, key=f"kv:{session.token}:remind:{to_phase}"
             )
-        friends = await self._accepted(session.id)
+        friends = await self.rounds.accepted(session.id)
         t = self.bot.translator_for(None, network)
-        message = msg.phase_message(t, session, to_phase, presenter, self._when(None, network, deadline), friends)
-        await self._post(session, presenter, network, f"phase:{to_phase}", message)
+        message = cards.phase_message(
+            t, session, to_phase, presenter, self.rounds.when(None, network, deadline), friends
+        )
+        await self.rounds.post(session, presenter, network, f"phase:{to_phase}", message)
 
     async def advance(self, session_id: int, member: Member, expected_phase: int | None = None) -> int:
         """Move on when the presenter or a network leader says so; returns the phase that was left."""
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
         session, presenter, _network = loaded
@@ -217,7 +228,7 @@ class Protocol(RoundBase):
     async def deadline_reached(self, session_id: int, token: str, phase: int, *, late: bool = False) -> None:
         """The phase's time is up. Came it `late` (the bot was away), a live round goes on over days:
         its people have left, and rushing through the remaining phases in minutes would lose them."""
-        session = await self.get(session_id)
+        session = await self.rounds.get(session_id)
         if session is None or session.token != token or session.status != "running" or session.phase != phase:
             return
         if late and session.pace == "live":
@@ -229,40 +240,40 @@ class Protocol(RoundBase):
             row = await KritiskVennRepo(s).get(session.id)
             assert row is not None
             row.pace = session.pace = "days"
-        loaded = await self._load(session.id)
+        loaded = await self.rounds.load(session.id)
         assert loaded is not None
         _session, presenter, network = loaded
         t = self.bot.translator_for(None, network)
         note = t.t("I was away when this live round should have moved on, so it goes on over days from here: "
                    "each phase now has its time in working hours.")  # fmt: skip
-        await self._post(session, presenter, network, f"over-days:{session.phase}", Message.text(note))
+        await self.rounds.post(session, presenter, network, f"over-days:{session.phase}", Message.text(note))
 
     async def remind(self, session_id: int, token: str, phase: int) -> None:
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None:
             return
         session, presenter, network = loaded
         if session.token != token or session.status != "running" or session.phase != phase:
             return
         assert session.phase_deadline is not None
-        if session.phase_deadline <= self._now():
+        if session.phase_deadline <= self.rounds.now():
             return  # the phase is over (its deadline job comes next): no reminder of a time that has passed
         missing = await self._still_to_write(session, presenter)
         for member in missing:
             t = self.bot.translator_for(member, network)
-            deadline = self._when(member, network, session.phase_deadline)
+            deadline = self.rounds.when(member, network, session.phase_deadline)
             message = (
-                msg.answer_reminder(t, session, phase, deadline)
+                cards.answer_reminder(t, session, phase, deadline)
                 if member.id == presenter.id and PHASES[phase].presenter_answers
-                else msg.reminder(t, session, phase, deadline, presenter)
+                else cards.reminder(t, session, phase, deadline, presenter)
             )
-            await self._dm(f"kv:{session.token}:remind:{phase}:{member.id}", member, message)
+            await self.rounds.dm(f"kv:{session.token}:remind:{phase}:{member.id}", member, message)
 
     async def _still_to_write(self, session: KvSession, presenter: Member) -> list[Member]:
         speakers = PHASES[session.phase].speakers
         expected: list[Member] = []
         if speakers in ("friends", "everyone"):
-            expected += await self._accepted(session.id)
+            expected += await self.rounds.accepted(session.id)
         if speakers in ("presenter", "everyone"):
             expected.append(presenter)
         async with self.bot.db.session() as s:
@@ -280,8 +291,8 @@ class Protocol(RoundBase):
 
     async def contribute(self, session_id: int, member: Member, text: str, phase_hint: int | None = None,
                          kind_hint: str | None = None) -> Contributed:  # fmt: skip
-        check_length(text, msg.TEXT_LIMIT)
-        loaded = await self._load(session_id)
+        check_length(text, cards.TEXT_LIMIT)
+        loaded = await self.rounds.load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
         session, presenter, network = loaded
@@ -299,7 +310,7 @@ class Protocol(RoundBase):
             late_id = await self._store(session, member, LATE_PHASE, "late", text)
             if not is_presenter:
                 t = self.bot.translator_for(presenter, network)
-                await self._dm(f"kv:{session.token}:late:{late_id}", presenter,
+                await self.rounds.dm(f"kv:{session.token}:late:{late_id}", presenter,
                                Message.of(Text(t.t("A late contribution to your round #{id} from {name}:",
                                                    id=session.id, name=member.display_name)), Text(text)))  # fmt: skip
             return Contributed("late_own" if is_presenter else "late", session, LATE_PHASE)
@@ -316,13 +327,13 @@ class Protocol(RoundBase):
 
     async def _store(self, session: KvSession, member: Member, phase: int, kind: str, text: str) -> int:
         async with self.bot.db.session() as s:
-            row = await KritiskVennRepo(s).contribute(session.id, member.id, phase, kind, text, self._now())
+            row = await KritiskVennRepo(s).contribute(session.id, member.id, phase, kind, text, self.rounds.now())
             return row.id
 
     async def _finish(self, session_id: int) -> None:
         async with self.bot.db.session() as s:
-            finished = await KritiskVennRepo(s).set_status(session_id, ("running",), "done", self._now())
-        loaded = await self._load(session_id)
+            finished = await KritiskVennRepo(s).set_status(session_id, ("running",), "done", self.rounds.now())
+        loaded = await self.rounds.load(session_id)
         if not finished or loaded is None:
             return
         session, presenter, network = loaded
@@ -334,7 +345,7 @@ class Protocol(RoundBase):
         tp = self.bot.translator_for(presenter, network)
         if not any(c.kind != "presentation" for c, _m in contributions):
             # A summary of empty headings helps nobody; say plainly that nothing was written.
-            await self._post(
+            await self.rounds.post(
                 session,
                 presenter,
                 network,
@@ -343,7 +354,7 @@ class Protocol(RoundBase):
                     t.t("Kritisk venn #{id} has ended without anyone writing, so there is no summary.", id=session.id)
                 ),
             )
-            await self._dm(f"kv:{session.token}:summary", presenter, Message.text(
+            await self.rounds.dm(f"kv:{session.token}:summary", presenter, Message.text(
                 tp.t("Nobody wrote anything in your kritisk venn round #{id}, so there is no summary. "
                      "You can start a new round with /kritiskvenn.", id=session.id)))  # fmt: skip
             return
@@ -352,12 +363,12 @@ class Protocol(RoundBase):
                      "{name} gets a summary.", id=session.id, name=presenter.display_name)),
             ContextLine(t.t("What is written here after the end is passed on to {name}.", name=presenter.display_name)),
         )  # fmt: skip
-        await self._post(session, presenter, network, "closing", closing)
-        await self._dm(f"kv:{session.token}:summary", presenter, msg.summary(tp, session, contributions))
+        await self.rounds.post(session, presenter, network, "closing", closing)
+        await self.rounds.dm(f"kv:{session.token}:summary", presenter, cards.summary(tp, session, contributions))
 
     async def cancel(self, session_id: int, member: Member) -> None:
-        session, presenter, network = await self._presenter_only(session_id, member)
-        now = self._now()
+        session, presenter, network = await self.rounds.presenter_only(session_id, member)
+        now = self.rounds.now()
         async with self.bot.db.session() as s:
             repo = KritiskVennRepo(s)
             if not await repo.set_status(session.id, ("inviting", "running"), "cancelled", now):
@@ -370,20 +381,20 @@ class Protocol(RoundBase):
             "cancelled the round. Thank you all the same!"))  # fmt: skip
         await self.bot.scheduler.cancel(f"kv:{session.token}:deadline:{session.phase}")
         await self.bot.scheduler.cancel(f"kv:{session.token}:remind:{session.phase}")
-        for friend in await self._accepted(session.id):
+        for friend in await self.rounds.accepted(session.id):
             t = self.bot.translator_for(friend, network)
-            await self._dm(f"kv:{session.token}:cancelled:{friend.id}", friend, Message.text(
+            await self.rounds.dm(f"kv:{session.token}:cancelled:{friend.id}", friend, Message.text(
                 t.t("{name} has cancelled kritisk venn #{id}. Thank you for saying yes!",
                     name=presenter.display_name, id=session.id)))  # fmt: skip
         if session.conversation and session.phase >= 0:
             t = self.bot.translator_for(None, network)
-            await self._post(session, presenter, network, "cancelled", Message.text(
+            await self.rounds.post(session, presenter, network, "cancelled", Message.text(
                 t.t("{name} has cancelled this round. Thank you all.", name=presenter.display_name)))  # fmt: skip
 
     async def delete(self, session_id: int, member: Member, confirmed: bool) -> str:
         """The presenter deletes her ended round, with what the friends wrote (so she confirms first);
         a friend deletes her own contributions. Returns an English msgid for the reply."""
-        loaded = await self._load(session_id)
+        loaded = await self.rounds.load(session_id)
         if loaded is None or loaded[0].network_id != member.network_id:
             raise KvError(N_("There is no kritisk venn round #{id}."), id=session_id)
         session, presenter, _network = loaded
@@ -403,7 +414,7 @@ class Protocol(RoundBase):
         return N_("Round #{id} is deleted.")
 
     async def share_note(self, session_id: int, member: Member, text: str) -> None:
-        session, _presenter, _network = await self._presenter_only(session_id, member)
+        session, _presenter, _network = await self.rounds.presenter_only(session_id, member)
         if session.status != "done":
             raise KvError(N_("You can share a learning note when round #{id} is finished."), id=session.id)
         if session.note_shared:
@@ -411,9 +422,9 @@ class Protocol(RoundBase):
         text = text.strip()
         if not text:
             raise KvError(N_("Write the learning note: /kritiskvenn del {id} <text>"), id=session.id)
-        check_length(text, msg.NOTE_LIMIT)
+        check_length(text, cards.NOTE_LIMIT)
         async with self.bot.db.session() as s:
-            await Notes(s).add(session.network_id, member.id, "kritisk_venn", text, self._now())
+            await Notes(s).add(session.network_id, member.id, "kritisk_venn", text, self.rounds.now())
             row = await KritiskVennRepo(s).get(session.id)
             assert row is not None
             row.note_shared = True

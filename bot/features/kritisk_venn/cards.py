@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.features.kritisk_venn.phases import PHASE_COUNT, PHASES
 from bot.i18n import N_, Translator
-from bot.messages import Button, Buttons, ContextLine, Divider, Form, FormField, Message, Section, Text
+from bot.messages import Button, Buttons, ContextLine, Divider, Form, FormField, Message, Part, Section, Text
 from bot.times import format_clock, format_when
 from storage.models.core import Member
 from storage.models.kritisk_venn import KvContribution, KvSession
+
+if TYPE_CHECKING:
+    from bot.features.kritisk_venn.common import Created
 
 KIND_NAMES = {"practice": N_("a practice"), "dilemma": N_("a dilemma")}
 STATUS_NAMES = {
@@ -274,3 +278,71 @@ def share_form(t: Translator, session: KvSession, initial: str) -> Form:
 def echo(t: Translator, text: str) -> str:
     """Give a text back to its writer whenever it was not saved, so nothing is lost."""
     return t.t("Your text, so you have it:") + "\n\n" + text
+
+
+def created(t: Translator, created: Created, shortfall: Message | None) -> Message:
+    """The presenter's receipt for a new round: whom I asked, whom I could not, and what to do if too few."""
+    session, parts = created.session, list[Part]()
+    if created.invited:
+        parts.append(Text(t.t("Kritisk venn #{id} is set up. I have asked {names}; I will tell you when the round "
+                              "starts.", id=session.id, names=", ".join(created.invited))))  # fmt: skip
+    if created.not_found:
+        parts.append(Text(t.t("I could not ask {names}: not a member of the network, or they have turned off "
+                              "invitations.", names=", ".join(created.not_found))))  # fmt: skip
+    if created.named_self:
+        parts.append(Text(t.t("You named yourself; as the presenter you cannot be your own critical friend.")))
+    if shortfall is not None:
+        parts.extend(shortfall.parts)
+    parts.append(ContextLine(t.t("/kritiskvenn status shows your rounds; /kritiskvenn avbryt {id} cancels.",
+                                 id=session.id)))  # fmt: skip
+    return Message.of(*parts)
+
+
+def status(
+    t: Translator,
+    rows: Sequence[tuple[KvSession, Member, str | None]],
+    counts: dict[int, tuple[int, int]],
+    timezone: str,
+    now: datetime,
+) -> Message:
+    """A member's rounds, newest first: who presents, and where each round is."""
+    lines = []
+    for session, presenter, answer in rows:
+        if session.status == "running" and session.phase >= 0:
+            state = phase_label(t, session.phase)
+            if session.phase_deadline is not None:
+                state += ", " + t.t("until {deadline}", deadline=when(t, session.phase_deadline, timezone, now))
+        elif session.status == "inviting":
+            accepted, pending = counts.get(session.id, (0, 0))
+            state = t.t("finding critical friends: {yes} of {wanted} said yes, {pending} not answered yet",
+                        yes=accepted, wanted=session.friends_wanted, pending=pending)  # fmt: skip
+        else:
+            state = t.t(STATUS_NAMES[session.status])
+        if answer is None:
+            who = t.t("you present")
+        else:
+            who = t.t("{name} presents, {answer}", name=presenter.display_name, answer=t.t(ANSWER_NAMES[answer]))
+        lines.append(f"#{session.id} — {who} — {state}")
+    return Message.of(Section(t.t("Your kritisk venn rounds")), Text("\n".join(lines)))
+
+
+def home(t: Translator, rows: Sequence[tuple[KvSession, Member, str | None]]) -> list[Part]:
+    """The member's running rounds on their home: their own, and invitations waiting for an answer."""
+    lines, buttons = [], []
+    for session, presenter, answer in rows:
+        if answer is None:
+            lines.append(t.t("#{id}: your round — {state}", id=session.id, state=t.t(STATUS_NAMES[session.status])))
+        elif answer == "invited":
+            lines.append(t.t("#{id}: {name} asks you to be a critical friend", id=session.id,
+                             name=presenter.display_name))  # fmt: skip
+            buttons.append(Button(t.t("Yes, I'll join"), "kritisk_venn.accept", str(session.id), "primary"))
+        elif answer == "accepted":
+            lines.append(t.t("#{id}: you are a critical friend for {name} — {state}", id=session.id,
+                             name=presenter.display_name, state=t.t(STATUS_NAMES[session.status])))  # fmt: skip
+    if not lines:
+        return []
+    parts: list[Part] = [Text("*" + t.t("Kritisk venn") + "*\n" + "\n".join(lines))]
+    if buttons:
+        parts.append(Buttons(tuple(buttons[:5])))
+    parts.append(ContextLine(t.t("/kritiskvenn status shows your rounds.")))
+    return parts
