@@ -156,14 +156,16 @@ async def bench_fetch(
             service = bot.services.get(DigestService)
             network_id, leader = await network_with_leader(bot, "bench")
             for n in range(links):
-                await service._record(network_id, leader, f"http://127.0.0.1:{port}/artikkel/{n}", "", explicit=True)
+                await service.links.record(
+                    network_id, leader, f"http://127.0.0.1:{port}/artikkel/{n}", "", explicit=True
+                )
 
             if trace_memory:
                 tracemalloc.start()
             rss_before = rss_mb()
             sampler = asyncio.create_task(sample_peak_rss())
             started = time.perf_counter()
-            fetched = await service.fetch_pending()
+            fetched = await service.links.fetch_pending()
             elapsed = time.perf_counter() - started
             sampler.cancel()
             peak_rss = max(rss_before, *PEAK_RSS)
@@ -360,8 +362,8 @@ async def bench_fanout(
             for p, week in enumerate(week_ids):
                 # Each week has its own news; the next week is published while this one still goes out.
                 clock.advance(timedelta(seconds=1))
-                await service._record(network_id, leader, f"https://www.udir.no/nytt/{p}", "Les", explicit=True)
-                tasks.append(asyncio.create_task(service.publish(network_id, week)))
+                await service.links.record(network_id, leader, f"https://www.udir.no/nytt/{p}", "Les", explicit=True)
+                tasks.append(asyncio.create_task(service.issues.publish(network_id, week)))
                 while not await is_published(bot, network_id, week):  # noqa: ASYNC110 - polls the database
                     await asyncio.sleep(0.005)
             results = await asyncio.gather(*tasks)
@@ -371,7 +373,7 @@ async def bench_fanout(
                 rounds += 1
                 clock.advance(timedelta(hours=1))
                 await bot.outbox.retry_due(limit=10_000)
-                results = await asyncio.gather(*(service.publish(network_id, week) for week in week_ids))
+                results = await asyncio.gather(*(service.issues.publish(network_id, week) for week in week_ids))
             elapsed = time.perf_counter() - started
             await bot.db.dispose()
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/stats") as resp:

@@ -307,7 +307,7 @@ async def test_each_destination_gets_the_digest_once_across_failure_and_restart(
     assert delivered == 2  # one destination failed and waits for a retry
 
     await chat.restart()
-    await chat.bot.services.get(DigestService).publish(1, "2026-W38")  # a second worker runs the same job
+    await chat.bot.services.get(DigestService).issues.publish(1, "2026-W38")  # a second worker runs the same job
     await chat.advance(timedelta(minutes=5))  # the outbox retries the failed destination
     await chat.restart()
     await chat.advance(timedelta(hours=1))
@@ -421,7 +421,7 @@ async def test_two_workers_publishing_at_once_send_each_channel_one_digest(
     other = Conversation("memory", "demo", "forskning")
     await chat.say("per", f"Se {server.url('/plain')}", conversation=other)
     service = chat.bot.services.get(DigestService)
-    first, second = await asyncio.gather(service.publish(1, "2026-W38"), service.publish(1, "2026-W38"))
+    first, second = await asyncio.gather(service.issues.publish(1, "2026-W38"), service.issues.publish(1, "2026-W38"))
     assert sorted([first.status, second.status]) == ["already", "published"]
     assert len(digests(chat)) == 1 and len(digests(chat, "forskning")) == 1
     [digest] = digests(chat)

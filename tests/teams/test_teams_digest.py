@@ -63,7 +63,7 @@ async def test_each_destination_gets_the_digest_once_across_429s_and_a_restart(
     assert digests(connector.messages.get(OTHER_CHANNEL, [])) == []  # a long Retry-After: the outbox waits
 
     await teams.restart()
-    await teams.bot.services.get(DigestService).publish(1, "2026-W38")  # a second worker runs the same job
+    await teams.bot.services.get(DigestService).issues.publish(1, "2026-W38")  # a second worker runs the same job
     teams.clock.advance(timedelta(minutes=5))
     await tick(teams.bot)  # the outbox retries the rate-limited channel
     await teams.restart()

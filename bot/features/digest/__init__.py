@@ -23,10 +23,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.features.digest.compose import period_of
+from bot.features.digest.cards import period_of
+from bot.features.digest.common import CAPTURE_SETTING, DM_OPTION
 from bot.features.digest.handlers import register
 from bot.features.digest.service import DigestService
+from bot.i18n import N_
 from bot.scheduler import JobRun, Late
+from bot.settings import SettingSpec, parse_bool
+from storage.repositories.core import Networks
 
 if TYPE_CHECKING:
     from bot.core_api import CoreApi
@@ -35,33 +39,44 @@ if TYPE_CHECKING:
 def setup(bot: CoreApi) -> None:
     service = DigestService(bot)
     bot.services.add(service)
+    capture = N_("Collect links posted in the network's channels for the digest (off: only links shared with /del)")
+    bot.settings.declare_network(SettingSpec(CAPTURE_SETTING, True, parse_bool, capture))
+    bot.settings.declare_member(
+        SettingSpec(DM_OPTION, False, parse_bool, N_("Get the weekly digest as a direct message"))
+    )
+    # Every network gets its weekly job the first time the bot hears from it.
+    bot.network_hooks.append(service.issues.ensure_schedule)
+    jobs, handler = DigestJobs(service), bot.scheduler.handler
+    # A digest two days late is still this week's; later, its week rolls into the next digest.
+    handler("digest.weekly", grace=timedelta(days=2), late=Late.SKIP)(jobs.weekly)
+    # Sending what a crash left unsent, reading pages and polling feeds: all still right when late.
+    handler("digest.redeliver", grace=timedelta(hours=1), late=Late.RUN)(jobs.redeliver)
+    handler("digest.fetch", grace=timedelta(hours=1), late=Late.RUN)(jobs.fetch)
+    handler("digest.poll_feed", grace=timedelta(hours=1), late=Late.RUN)(jobs.poll_feed)
     register(bot, service)
     bot.data_exporters["digest"] = service.export
     bot.data_erasers.append(service.erase)
     bot.home_providers.append(service.home)
 
-    # A digest two days late is still this week's; later, its week rolls into the next digest.
-    @bot.scheduler.handler("digest.weekly", grace=timedelta(days=2), late=Late.SKIP)
-    async def weekly(payload: dict[str, Any], run: JobRun) -> None:
-        from storage.repositories.core import Networks
 
-        async with bot.db.session() as s:
+class DigestJobs:
+    def __init__(self, service: DigestService) -> None:
+        self.service = service
+
+    async def weekly(self, payload: dict[str, Any], run: JobRun) -> None:
+        async with self.service.bot.db.read() as s:
             network = await Networks(s).get(int(payload["network_id"]))
         if network is None:
             return
-        await service.fetch_pending(limit=1000)  # pages whose fetch job was lost still get a title
+        await self.service.links.fetch_pending(limit=1000)  # pages whose fetch job was lost still get a title
         # The issue is the planned run's, so a late run (or a retry) never makes a second one.
-        await service.publish(network.id, period_of(run.planned, network.timezone))
+        await self.service.issues.publish(network.id, period_of(run.planned, network.timezone))
 
-    # Sending what a crash left unsent, reading pages and polling feeds: all still right when late.
-    @bot.scheduler.handler("digest.redeliver", grace=timedelta(hours=1), late=Late.RUN)
-    async def redeliver(payload: dict[str, Any], run: JobRun) -> None:
-        await service.publish(int(payload["network_id"]), str(payload["period"]), redeliver_only=True)
+    async def redeliver(self, payload: dict[str, Any], run: JobRun) -> None:
+        await self.service.issues.publish(int(payload["network_id"]), str(payload["period"]), redeliver_only=True)
 
-    @bot.scheduler.handler("digest.fetch", grace=timedelta(hours=1), late=Late.RUN)
-    async def fetch(payload: dict[str, Any], run: JobRun) -> None:
-        await service.fetch_pending()
+    async def fetch(self, payload: dict[str, Any], run: JobRun) -> None:
+        await self.service.links.fetch_pending()
 
-    @bot.scheduler.handler("digest.poll_feed", grace=timedelta(hours=1), late=Late.RUN)
-    async def poll_feed(payload: dict[str, Any], run: JobRun) -> None:
-        await service.poll_feed(int(payload["feed_id"]))
+    async def poll_feed(self, payload: dict[str, Any], run: JobRun) -> None:
+        await self.service.sources.poll_feed(int(payload["feed_id"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,12 @@ from bot.i18n import N_, Translator
 from bot.messages import Button, Buttons, ContextLine, Divider, Link, Links, Message, Part, Section, Text
 from bot.times import DatePattern, at_local
 from storage.models.core import LearningNote
+from storage.models.digest import DigestFeed
 from storage.models.samlinger import Samling
 from storage.repositories.digest import IdeaRow, ReportRow, ShareRow
+
+if TYPE_CHECKING:
+    from bot.features.digest.issues import Published
 
 LIMITS = {"recommended": 8, "popular": 5, "sources": 5, "ideas": 8, "reports": 8, "notes": 5}
 SECTION_TITLES = {
@@ -342,3 +346,37 @@ def _text_line(kind: str, item: dict[str, Any], t: Translator) -> str:
                    idea=item["idea"], text=item["text"])  # fmt: skip
     source = NOTE_SOURCES.get(item.get("source", ""))
     return f"{item['text']} ({t.t(source)})" if source else item["text"]
+
+
+def published(t: Translator, result: Published, last_published: str | None) -> str:
+    """What a leader hears after publishing now; `last_published` says when, if nothing new came since."""
+    if result.status == "empty" and last_published:
+        return t.t("The digest was published {when}, and nothing new has come since, so nothing was sent.",
+                   when=last_published)  # fmt: skip
+    if result.status == "empty":
+        return t.t("There is nothing for the digest yet, so nothing was sent.")
+    if result.status == "already":
+        return t.t("This digest was published already; nothing was sent twice.")
+    text = t.tn("Published: the digest went to {n} place.", "Published: the digest went to {n} places.", result.sent)
+    if result.pending:
+        text += " " + t.tn("{n} more will get it as soon as the platform lets me.",
+                           "{n} more will get it as soon as the platform lets me.", result.pending)  # fmt: skip
+    return text
+
+
+def sources(t: Translator, listed: Sequence[DigestFeed]) -> Message:
+    """The network's feeds, numbered for /digest kilde fjern, with any that keep failing marked."""
+    if not listed:
+        return Message.text(t.t("No sources yet. Add an RSS or Atom feed with /digest kilde legg-til <url>."))
+    lines = []
+    for number, feed in enumerate(listed, start=1):
+        line = f"{number}. {feed.title} <{feed.url}>"
+        if feed.failures:
+            line += " — " + t.tn("failed {n} time in a row ({reason})", "failed {n} times in a row ({reason})",
+                                 feed.failures, reason=feed.last_error or "?")  # fmt: skip
+        lines.append(line)
+    return Message.of(
+        Section(t.t("Sources for the digest")),
+        Text("\n".join(lines)),
+        ContextLine(t.t("Add: /digest kilde legg-til <url>. Remove: /digest kilde fjern <number>.")),
+    )
