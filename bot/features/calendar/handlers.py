@@ -17,26 +17,31 @@ SUB = ("kalender", "calendar")
 OFF = ("av", "off", "stopp", "stop", "slett", "revoke")
 
 
-def register(bot: CoreApi, service: CalendarService) -> None:
-    r = bot.router
+class CalendarHandlers:
+    def __init__(self, service: CalendarService) -> None:
+        self.service = service
 
-    async def calendar(ctx: MemberContext) -> None:
+    async def calendar(self, ctx: MemberContext) -> None:
+        """A new secret link (the old one stops working), or `av`: no link at all."""
         if ctx.args.strip().lower() in OFF:
-            revoked = await service.revoke(ctx.member)
+            revoked = await self.service.revoke(ctx.member)
             text = N_("Your calendar link no longer works.") if revoked else N_("You have no calendar link.")
             await ctx.reply(ctx.t(text))
             return
         if ctx.args.strip():
             raise_unknown(ctx)
-        link = await service.new_link(ctx.member)
+        link = await self.service.new_link(ctx.member)
         await ctx.reply(link_message(ctx, link))
 
+
+def register(bot: CoreApi, service: CalendarService) -> None:
+    h, r = CalendarHandlers(service), bot.router
     help_text = N_("Your own calendar link: the network's meetings and your calls (off: stop it)")
     # Under the meetings' and the calls' own commands (by their first name: the features own them).
-    r.command("samling", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
-    r.command("samsnakk", sub=SUB, help=help_text, usage=N_("[off]"))(calendar)
+    r.command("samling", sub=SUB, help=help_text, usage=N_("[off]"))(h.calendar)
+    r.command("samsnakk", sub=SUB, help=help_text, usage=N_("[off]"))(h.calendar)
     hint = N_("kalender: your own calendar link: /samskap innstillinger kalender (av: stop it)")
-    bot.settings.declare_member_command(MemberCommand(SUB, calendar, hint))
+    bot.settings.declare_member_command(MemberCommand(SUB, h.calendar, hint))
 
 
 def raise_unknown(ctx: Context) -> None:
