@@ -21,7 +21,7 @@ from adapters.memory import Chat, Sent
 from adapters.ops_http import application, serve_http
 from bot.config import Config, check_config, load_config, public_url
 from bot.messages import Attachment
-from tests.test_ops_http import free_port
+from tests.support import free_port
 
 
 def dms(chat: Chat, name: str, text: str) -> list[Sent]:

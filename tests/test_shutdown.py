@@ -26,7 +26,6 @@ from worker_processes import (
     all_sent,
     can_run_as_pid1,
     delivery_statuses,
-    free_port,
     start_worker,
     store_fan_out,
     wait_until,
@@ -36,6 +35,7 @@ from bot.adapter import Destination
 from bot.events import Conversation
 from storage.db import Database
 from storage.models.runtime import Delivery
+from tests.support import free_port
 
 FAN_OUT = 40
 SIGTERM_AT = 8  # the post during which the worker is asked to stop
@@ -57,8 +57,6 @@ class Platform:
 
     def counts(self) -> dict[str, int]:
         """Messages that arrived, by destination channel."""
-        if self.adapter == "slack":
-            return {channel: len(messages) for channel, messages in self.fake.posted.items()}
         return {channel: len(messages) for channel, messages in self.fake.messages.items()}
 
     def channels(self) -> list[str]:
@@ -99,8 +97,7 @@ async def fake_slack(*, socket_mode: bool) -> AsyncIterator[Platform]:
 async def fake_discord() -> AsyncIterator[Platform]:
     from fake_discord import GUILD_ID, FakeDiscord
 
-    fake = FakeDiscord()
-    await fake.start()
+    fake = await FakeDiscord().start()
     env = {"DISCORD_BOT_TOKEN": "fake-token", "SAMSKAP_DISCORD_API_URL": fake.api_url,
            "SAMSKAP_DISCORD_GATEWAY_URL": fake.gateway_url}  # fmt: skip
     channels = [str(220000000000000000 + index) for index in range(FAN_OUT)]
@@ -108,7 +105,7 @@ async def fake_discord() -> AsyncIterator[Platform]:
         yield Platform("discord", [Destination.channel(Conversation("discord", GUILD_ID, c)) for c in channels],
                        env, fake)  # fmt: skip
     finally:
-        await fake.stop()
+        await fake.close()
 
 
 def slack_channels() -> list[Destination]:

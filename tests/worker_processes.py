@@ -13,7 +13,6 @@ import functools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from bot.messages import Message
 from bot.outbox import Outbox
 from storage.db import Database
 from storage.models.runtime import Delivery
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # The fakes live beside their adapters' tests (tests/slack, tests/discord).
@@ -83,13 +83,6 @@ class Worker:
         if self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
-
-
-def free_port() -> int:
-    """A port nothing listens on now, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def start_worker(

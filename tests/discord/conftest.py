@@ -14,10 +14,9 @@ from bot.clock import FakeClock
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
+    server = await FakeDiscord().start()
     yield server
-    await server.stop()
+    await server.close()
 
 
 @pytest.fixture
@@ -31,4 +30,4 @@ async def restore_discord_urls() -> AsyncIterator[None]:
 async def discord_bot(fake: FakeDiscord, tmp_path, restore_discord_urls: None) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
     harness = await Harness(fake, f"sqlite:///{tmp_path / 'discord.db'}", FakeClock()).start()
     yield harness
-    await harness.stop()
+    await harness.close()

@@ -57,7 +57,7 @@ class Harness:
             )
         return self
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         await self.adapter.client.close()
         if self._task is not None:
             with contextlib.suppress(Exception):
@@ -65,7 +65,7 @@ class Harness:
         await self.bot.db.dispose()
 
     async def restart(self) -> Harness:
-        await self.stop()
+        await self.close()
         self.fake._identified.clear()
         return await self.start()
 

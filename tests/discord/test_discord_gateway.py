@@ -286,7 +286,7 @@ async def test_a_slow_handler_is_deferred_and_its_reply_replaces_the_thinking_st
         assert clicked[0]["type"] == 6  # acknowledged without touching the message
         assert clicked[1]["content"] == "Klikket" and clicked[1]["flags"] == 64 and clicked[1]["edit"] is None
     finally:
-        await harness.stop()
+        await harness.close()
 
 
 async def test_an_ephemeral_reply_outside_an_interaction_becomes_a_direct_message(
@@ -352,7 +352,7 @@ async def test_a_newcomer_to_the_server_is_welcomed_when_the_members_intent_is_o
         welcome = fake.messages[fake.dm_channels[user_id("nina")]][0]
         assert "nina" in welcome["content"] and nb.t("Join") in text_of(welcome)
     finally:
-        await harness.stop()
+        await harness.close()
 
 
 async def test_message_content_intent_follows_the_setting(fake: FakeDiscord) -> None:

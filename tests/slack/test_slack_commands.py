@@ -41,13 +41,13 @@ async def test_every_command_of_the_router_is_answered(slack: SlackHarness) -> N
     unknown_start = unknown.split("/x")[0]
     names = sorted(set(slack.bot.router.command_names()) | {"samskap", "ide", "ideer"})
     for name in names:
-        before_calls = len([c for c in slack.fake.calls if c.method not in ("users.info", "auth.test")])
+        before_calls = len([c for c in slack.fake.requests if c.method not in ("users.info", "auth.test")])
         before_hooks = len(slack.fake.hooks)
         response = await slack.command(f"/{name}", response_url=slack.fake.hook_url(name))
         assert response.status == 200, name
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            answered_calls = len([c for c in slack.fake.calls if c.method not in ("users.info", "auth.test")])
+            answered_calls = len([c for c in slack.fake.requests if c.method not in ("users.info", "auth.test")])
             if len(slack.fake.hooks) > before_hooks or answered_calls > before_calls:
                 break
             await asyncio.sleep(0.01)
@@ -82,7 +82,7 @@ async def test_joining_uses_the_slack_display_name_and_workspace(slack: SlackHar
     async with slack.bot.db.session() as s:
         members = await Members(s).networks_of(User("slack", "T1", "UKARI"))
     assert [(m.display_name, m.school, m.workspace_id) for m in members] == [("Kari", "Nordby skole", "T1")]
-    assert slack.fake.calls_to("users.info")[0].params["user"] == "UKARI"
+    assert slack.fake.requests_to("users.info")[0].params["user"] == "UKARI"
 
 
 async def test_a_leader_puts_a_network_meeting_in_the_calendar_from_slack(slack: SlackHarness) -> None:
@@ -169,7 +169,7 @@ async def test_form_opens_as_modal_and_its_submission_reaches_the_form_handler(s
     assert event.values == {"how": "Elevene <3 benken & leken", "grade": "yes"}
     assert event.state == "idea:42"
     assert event.conversation.id == "C7"
-    ephemeral = slack.fake.calls_to("chat.postEphemeral")[0].params
+    ephemeral = slack.fake.requests_to("chat.postEphemeral")[0].params
     assert (ephemeral["channel"], ephemeral["user"], ephemeral["text"]) == ("C7", "UKARI", "Takk!")
 
 
@@ -261,9 +261,9 @@ async def test_a_button_in_app_home_answers_in_the_direct_messages_and_refreshes
 
     await slack.interact(block_actions("test.home", user="UOLA", home=True))
     await slack.fake.wait_for("views.publish")
-    opened = slack.fake.calls_to("conversations.open")[0].params
+    opened = slack.fake.requests_to("conversations.open")[0].params
     assert opened["users"] == "UOLA"
-    posted = slack.fake.calls_to("chat.postMessage")[0].params
+    posted = slack.fake.requests_to("chat.postMessage")[0].params
     assert (posted["channel"], posted["text"]) == ("DUOLA", "Notert.")
 
 
@@ -290,7 +290,7 @@ async def test_the_bot_joins_a_public_channel_it_was_not_invited_to_and_posts(sl
     slack.fake.fail("chat.postMessage", error="not_in_channel")
     await slack.command("/kunngjor", channel="C9")
     posts = await slack.fake.wait_for("chat.postMessage", 2)
-    assert slack.fake.calls_to("conversations.join")[0].params["channel"] == "C9"
+    assert slack.fake.requests_to("conversations.join")[0].params["channel"] == "C9"
     assert posts[1].params["text"] == "Samling torsdag kl. 12"
     assert slack.fake.hooks == []
 

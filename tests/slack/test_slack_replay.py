@@ -73,10 +73,10 @@ async def test_slacks_retries_of_an_event_are_acknowledged_and_handled_once(slac
                                                          "X-Slack-Retry-Reason": "http_timeout"})  # fmt: skip
         assert response.status == 200
     await quiet()
-    assert len(slack.fake.calls_to("views.publish")) == 1
+    assert len(slack.fake.requests_to("views.publish")) == 1
 
     await slack.event(event_body({"type": "app_home_opened", "user": "UOLA", "channel": "DUOLA", "tab": "home"}))
-    await until(lambda: len(slack.fake.calls_to("views.publish")) == 2)
+    await until(lambda: len(slack.fake.requests_to("views.publish")) == 2)
 
 
 async def test_a_replayed_click_is_handled_once(slack: SlackHarness) -> None:
@@ -122,7 +122,7 @@ async def test_a_repeat_that_reaches_another_worker_is_not_handled_again(
         await fake_slack.wait_for("views.publish")
         assert (await second.post(body, JSON, headers=captured)).status == 200
         await quiet()
-        assert len(fake_slack.calls_to("views.publish")) == 1
+        assert len(fake_slack.requests_to("views.publish")) == 1
     finally:
         await first.close()
         await second.close()

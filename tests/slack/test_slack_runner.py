@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,12 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.events import Conversation
 from bot.messages import Message
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import free_port
 
 
 async def test_http_mode_serves_events_and_health_on_the_port(

@@ -109,4 +109,4 @@ async def test_a_redelivered_event_envelope_is_acked_and_handled_once(socket_sla
                               "retry_attempt": 1, "retry_reason": "timeout", "payload": payload})  # fmt: skip
     await fake.wait_for_ack("env-b")
     await asyncio.sleep(0.3)
-    assert len(fake.calls_to("views.publish")) == 1
+    assert len(fake.requests_to("views.publish")) == 1

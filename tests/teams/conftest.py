@@ -15,11 +15,11 @@ from bot.clock import FakeClock
 async def connector() -> AsyncIterator[FakeConnector]:
     fake = await FakeConnector().start()
     yield fake
-    await fake.stop()
+    await fake.close()
 
 
 @pytest.fixture
 async def teams(connector: FakeConnector, database_url: str) -> AsyncIterator[TeamsHarness]:
     harness = await TeamsHarness(connector, database_url, FakeClock()).start()
     yield harness
-    await harness.stop()
+    await harness.close()

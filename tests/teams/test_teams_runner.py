@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -19,12 +18,7 @@ from bot.app import build_bot, shutdown
 from bot.clock import FakeClock
 from bot.config import Config
 from storage.repositories.teams import Tenants
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import free_port
 
 
 async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
@@ -99,4 +93,4 @@ async def test_activities_from_a_tenant_samskap_does_not_serve_are_ignored(
         async with harness.bot.db.read() as s:
             assert await Tenants(s).get(TENANT) is None
     finally:
-        await harness.stop()
+        await harness.close()
