@@ -160,7 +160,7 @@ def _sent(source: Chat | Iterable[Sent]) -> Iterable[Sent]:
     return source.sent if isinstance(source, Chat) else source
 
 
-def dms_to(source: Chat | Iterable[Sent], name: str, *, containing: str = "") -> list[Sent]:
+def dms_to(source: Chat | Iterable[Sent], name: str, containing: str = "") -> list[Sent]:
     """The direct messages to `name` (not the replies only they see), those with `containing` in their text.
 
     `source`: a chat (everything it sent) or the replies to one step."""
@@ -171,12 +171,12 @@ def dms_to(source: Chat | Iterable[Sent], name: str, *, containing: str = "") ->
     ]  # fmt: skip
 
 
-def channel_posts(source: Chat | Iterable[Sent], *, containing: str = "") -> list[Sent]:
+def channel_posts(source: Chat | Iterable[Sent], containing: str = "") -> list[Sent]:
     """What was posted for everyone in a channel or a thread in one."""
     return [s for s in _sent(source) if s.destination.kind == "channel" and containing in s.text]
 
 
-def group_posts(source: Chat | Iterable[Sent], *, containing: str = "") -> list[Sent]:
+def group_posts(source: Chat | Iterable[Sent], containing: str = "") -> list[Sent]:
     """What was posted in group conversations (the ones the bot opens for a few members)."""
     return [s for s in _sent(source) if s.destination.kind == "group" and containing in s.text]
 
@@ -186,6 +186,6 @@ def ephemeral(source: Chat | Iterable[Sent]) -> list[Sent]:
     return [s for s in _sent(source) if s.destination.kind == "ephemeral"]
 
 
-def texts(source: Chat | Iterable[Sent], *, containing: str = "") -> list[str]:
+def texts(source: Chat | Iterable[Sent], containing: str = "") -> list[str]:
     """The plain texts, those with `containing` in them."""
     return [s.text for s in _sent(source) if containing in s.text]

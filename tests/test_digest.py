@@ -16,6 +16,7 @@ from bot.events import Conversation
 from bot.features.digest.service import DigestService
 from storage.models.digest import DigestArticle, DigestShare
 from storage.repositories.core import Members, Notes
+from tests.support import dms_to, ephemeral
 
 # The FakeClock starts Monday 7 September 2026, 10:00 in Oslo; the first digest is Monday 14th, 08:00.
 FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
@@ -61,7 +62,7 @@ def digests(chat: Chat, conversation_id: str = "general") -> list[Sent]:
 
 
 def dm_digests(chat: Chat, name: str) -> list[Sent]:
-    return [s for s in chat.adapter.to_user(name) if s.destination.kind == "dm" and "Nettverksbrev" in s.text]
+    return dms_to(chat, name, "Nettverksbrev")
 
 
 async def articles(chat: Chat) -> list[DigestArticle]:
@@ -227,7 +228,7 @@ async def test_leader_previews_edits_and_publishes_privately_first(chat: Chat, s
     assert "Relasjoner i klasserommet" in removed.text
     [bad] = await chat.say("kari", "/digest fjern 9")
     assert "9" in bad.text
-    [published] = [r for r in await chat.click("kari", "Publiser nå") if r.destination.kind == "ephemeral"]
+    [published] = ephemeral(await chat.click("kari", "Publiser nå"))
     assert "1 sted" in published.text
     [digest] = digests(chat)
     assert "Hei alle!" in digest.text and "Trygt og godt" in digest.text and "Relasjoner" not in digest.text
@@ -383,7 +384,7 @@ async def test_shared_links_are_exported_and_erased_from_published_digests(chat:
     await chat.say("ola", f"/del {server.link('/article')} Min kommentar")
     await chat.say("per", f"/del {server.link('/plain')} Pers kommentar")
     await chat.say("kari", "/digest publiser")
-    [export] = [s for s in await chat.say("ola", "/samskap mine-data") if s.destination.kind == "dm"]
+    [export] = dms_to(await chat.say("ola", "/samskap mine-data"), "ola")
     attachment = export.message.parts[-1]
     data = json.loads(attachment.content)  # type: ignore[union-attr]
     assert data["digest"]["shared_links"][0]["comment"] == "Min kommentar"
@@ -515,7 +516,7 @@ async def test_a_second_publish_says_when_the_digest_went_out(chat: Chat, server
     await chat.tick()
     await chat.say("kari", "/digest publiser")
     await chat.advance(timedelta(hours=1))
-    [again] = [r for r in await chat.say("kari", "/digest publiser") if r.destination.kind == "ephemeral"]
+    [again] = ephemeral(await chat.say("kari", "/digest publiser"))
     assert "ble publisert mandag 7. september kl. 10:00" in again.text
     assert "ingenting til nettverksbrevet ennå" not in again.text
     assert len(digests(chat)) == 1

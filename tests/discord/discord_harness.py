@@ -109,6 +109,10 @@ class Harness:
         await self.interact(payload)
         return self.answers(payload)
 
+    def dms_to(self, name: str) -> list[dict[str, Any]]:
+        """The direct messages the bot sent `name`, oldest first."""
+        return self.fake.messages.get(self.fake.dm_channels.get(user_id(name), ""), [])
+
     def answers(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Everything sent back on this interaction: its callback and its follow-ups, in order."""
         token = payload["token"]

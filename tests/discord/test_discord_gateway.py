@@ -295,8 +295,7 @@ async def test_an_ephemeral_reply_outside_an_interaction_becomes_a_direct_messag
     sent = await discord_bot.adapter.send(
         Destination.ephemeral(CHANNEL, member_user("kari")), Message.text("Bare til deg")
     )
-    dm_channel = fake.dm_channels[user_id("kari")]
-    assert fake.messages[dm_channel][0]["content"] == "Bare til deg"
+    assert discord_bot.dms_to("kari")[0]["content"] == "Bare til deg"
     assert sent is not None and sent.conversation.is_direct
 
 
@@ -349,7 +348,7 @@ async def test_a_newcomer_to_the_server_is_welcomed_when_the_members_intent_is_o
             if user_id("nina") in fake.dm_channels:
                 break
             await asyncio.sleep(0.02)
-        welcome = fake.messages[fake.dm_channels[user_id("nina")]][0]
+        welcome = harness.dms_to("nina")[0]
         assert "nina" in welcome["content"] and nb.t("Join") in text_of(welcome)
     finally:
         await harness.close()
@@ -451,7 +450,7 @@ async def test_my_data_arrives_as_a_file_in_a_direct_message(discord_bot: Harnes
     await set_up_network(discord_bot)
     answers = await discord_bot.slash("kari", "samskap", "mine-data")
     assert nb.t("I have sent you your data in a direct message.") in texts(answers)
-    dm = fake.messages[fake.dm_channels[user_id("kari")]][0]
+    dm = discord_bot.dms_to("kari")[0]
     assert '"school": "Nordby skole"' in dm["files"]["samskap-mine-data.json"]
 
 
@@ -532,8 +531,7 @@ async def test_a_reply_after_the_interaction_token_expired_goes_by_direct_messag
 ) -> None:
     fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", 404, {"message": "Unknown interaction", "code": 10062})
     await discord_bot.slash("kari", "samskap", "start")
-    dm_channel = fake.dm_channels[user_id("kari")]
-    assert "/samskap bli-med" in "\n".join(m["content"] for m in fake.messages[dm_channel])
+    assert "/samskap bli-med" in "\n".join(m["content"] for m in discord_bot.dms_to("kari"))
 
 
 async def test_half_filled_forms_are_in_my_data_and_deleted_with_me(discord_bot: Harness, fake: FakeDiscord) -> None:
@@ -545,7 +543,7 @@ async def test_half_filled_forms_are_in_my_data_and_deleted_with_me(discord_bot:
     await discord_bot.submit("kari", answers[0]["data"]["custom_id"], {"f1": "halvveis"})
 
     await discord_bot.slash("kari", "samskap", "mine-data")
-    exported = fake.messages[fake.dm_channels[user_id("kari")]][-1]["files"]["samskap-mine-data.json"]
+    exported = discord_bot.dms_to("kari")[-1]["files"]["samskap-mine-data.json"]
     assert '"discord"' in exported and "halvveis" in exported
 
     await discord_bot.slash("kari", "samskap", "slett-meg", "bekreft")

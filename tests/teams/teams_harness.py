@@ -146,7 +146,8 @@ class TeamsHarness:
         activity["channelData"] |= {"team": {"id": TEAM}, "eventType": "teamMemberAdded"}
         return await self.post(activity)
 
-    def personal_messages(self, user: str) -> list[dict[str, Any]]:
+    def dms_to(self, user: str) -> list[dict[str, Any]]:
+        """What the bot sent `user` in their 1:1 chat, oldest first."""
         return self.fake.messages.get(personal_chat_id(teams_id(user)), [])
 
 

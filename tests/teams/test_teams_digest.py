@@ -59,7 +59,7 @@ async def test_each_destination_gets_the_digest_once_across_429s_and_a_restart(
     teams.clock.set(FIRST_DIGEST + timedelta(minutes=1))
     await tick(teams.bot)
     assert len(digests(connector.messages[CHANNEL])) == 1  # two 429s waited out
-    assert len(digests(teams.personal_messages("per"))) == 1
+    assert len(digests(teams.dms_to("per"))) == 1
     assert digests(connector.messages.get(OTHER_CHANNEL, [])) == []  # a long Retry-After: the outbox waits
 
     await teams.restart()
@@ -71,4 +71,4 @@ async def test_each_destination_gets_the_digest_once_across_429s_and_a_restart(
     await tick(teams.bot)
     assert len(digests(connector.messages[CHANNEL])) == 1
     assert len(digests(connector.messages[OTHER_CHANNEL])) == 1
-    assert len(digests(teams.personal_messages("per"))) == 1
+    assert len(digests(teams.dms_to("per"))) == 1

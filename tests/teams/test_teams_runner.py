@@ -46,7 +46,7 @@ async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
                 assert response.status == 202
             async with http.get(f"http://127.0.0.1:{port}/api/messages") as response:
                 assert response.status == 405
-        assert "teams" in bot.adapters and driver.personal_messages("kari")
+        assert "teams" in bot.adapters and driver.dms_to("kari")
         assert "NOT AUTHENTICATED" in caplog.text
     finally:
         task.cancel()
