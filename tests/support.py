@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Self, TypeVar, overload
 
+import aiohttp
 from aiohttp import web
 
 from adapters.memory import Chat, Sent
@@ -54,6 +55,15 @@ async def eventually(
             awaited = what() if callable(what) else what
             raise AssertionError(f"gave up waiting for {awaited} after {within} s")
         await asyncio.sleep(every)
+
+
+async def answers(http: aiohttp.ClientSession, url: str, status: int = 200) -> bool:
+    """Whether a GET of `url` answers with `status` now (False while nothing listens there yet)."""
+    try:
+        async with http.get(url) as response:
+            return response.status == status
+    except aiohttp.ClientError:
+        return False
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -28,14 +28,13 @@ from worker_processes import (
     delivery_statuses,
     start_worker,
     store_fan_out,
-    wait_until,
 )
 
 from bot.adapter import Destination
 from bot.events import Conversation
 from storage.db import Database
 from storage.models.runtime import Delivery
-from tests.support import free_port
+from tests.support import answers, eventually, free_port
 
 FAN_OUT = 40
 SIGTERM_AT = 8  # the post during which the worker is asked to stop
@@ -192,7 +191,8 @@ async def test_sigterm_stops_the_console_mid_fan_out(tmp_path: Path) -> None:
     first = await start_worker("first", "console", tmp_path, database_url=database_url, env={},
                                settings=SETTINGS, as_pid1=can_run_as_pid1())  # fmt: skip
     try:
-        await wait_until(lambda: _printed_soon(first, 10), 60, "the console printing the fan-out")
+        await eventually(lambda: len(printed_messages(first)) >= 10, within=60, every=0.1,
+                         what="the console printing the fan-out")  # fmt: skip
         first.signal(signal.SIGTERM)
         assert await first.exit_code(within=30) == 0, first.output()
     finally:
@@ -207,10 +207,6 @@ async def test_sigterm_stops_the_console_mid_fan_out(tmp_path: Path) -> None:
     printed = sorted(printed_messages(first) + printed_messages(second))
     assert printed_messages(first) and printed_messages(second)
     assert printed == sorted(range(len(destinations)))
-
-
-async def _printed_soon(worker: Worker, count: int) -> bool:
-    return len(printed_messages(worker)) >= count
 
 
 def printed_messages(worker: Worker) -> list[int]:
@@ -236,10 +232,8 @@ async def test_every_mode_serves_healthz_readyz_and_metrics(platform: Platform, 
                 except aiohttp.ClientError:
                     return 0, ""
 
-            async def ready() -> bool:
-                return (await get("/readyz"))[0] == 200
-
-            await wait_until(ready, 30, "/readyz to answer 200 once the platform is connected")
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/readyz"), within=30, every=0.1,
+                             what="/readyz to answer 200 once the platform is connected")  # fmt: skip
             assert (await get("/healthz"))[0] == 200
             status, metrics = await get("/metrics")
             assert status == 200 and "samskap_outbox_pending" in metrics
@@ -258,15 +252,8 @@ async def test_a_teams_worker_stops_on_sigterm_and_exits_0(tmp_path: Path) -> No
                                 env={}, settings=SETTINGS, port=port)  # fmt: skip
     try:
         async with aiohttp.ClientSession() as http:
-
-            async def healthy() -> bool:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        return response.status == 200
-                except aiohttp.ClientError:
-                    return False
-
-            await wait_until(healthy, 30, "the Teams worker to answer /healthz")
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), within=30, every=0.1,
+                             what="the Teams worker to answer /healthz")  # fmt: skip
         worker.signal(signal.SIGTERM)
         assert await worker.exit_code(20) == 0, worker.output()
     finally:

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from bot.messages import Message
 from bot.outbox import Outbox
 from storage.db import Database
 from storage.models.runtime import Delivery
-from tests.support import free_port
+from tests.support import eventually, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # The fakes live beside their adapters' tests (tests/slack, tests/discord).
@@ -139,15 +138,6 @@ async def delivery_statuses(database_url: str) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what} after {within} s")
-
-
 async def all_sent(database_url: str, count: int, within: float) -> None:
     async def done() -> bool:
         try:
@@ -155,7 +145,7 @@ async def all_sent(database_url: str, count: int, within: float) -> None:
         except DBAPIError:  # a shared server briefly out of connections: look again
             return False
 
-    await wait_until(done, within, f"{count} deliveries sent")
+    await eventually(done, within=within, every=0.1, what=f"{count} deliveries sent")
 
 
 def terminate_all(workers: list[Worker]) -> None:

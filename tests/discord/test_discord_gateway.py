@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.events import Conversation, User
 from bot.i18n import translator
 from bot.messages import Form, FormField, Message
+from tests.support import eventually
 
 nb = translator("nb")
 CHANNEL = Conversation("discord", GUILD_ID, CHANNEL_ID)
@@ -344,11 +345,7 @@ async def test_a_newcomer_to_the_server_is_welcomed_when_the_members_intent_is_o
         assert identify["d"]["intents"] & (1 << 1)  # GUILD_MEMBERS
         await set_up_network(harness)
         await fake.dispatch("GUILD_MEMBER_ADD", {**fake.member(user_id("nina"), "nina"), "guild_id": GUILD_ID})
-        for _ in range(100):
-            if user_id("nina") in fake.dm_channels:
-                break
-            await asyncio.sleep(0.02)
-        welcome = harness.dms_to("nina")[0]
+        welcome = (await eventually(lambda: harness.dms_to("nina"), what="a welcome to nina"))[0]
         assert "nina" in welcome["content"] and nb.t("Join") in text_of(welcome)
     finally:
         await harness.close()
@@ -501,11 +498,8 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
         assert not identify["d"]["intents"] & (1 << 15)  # no Message Content intent unless asked for
         payload = fake.interaction(2, {"id": "1", "name": "samskap", "type": 1, "options": []}, user_id("kari"), "kari")
         await fake.dispatch("INTERACTION_CREATE", payload)
-        for _ in range(100):
-            if any(c["token"] == payload["token"] for c in fake.callbacks):
-                break
-            await asyncio.sleep(0.02)
-        assert any(c["token"] == payload["token"] for c in fake.callbacks)
+        await eventually(lambda: any(c["token"] == payload["token"] for c in fake.callbacks),
+                         what="the answer to the interaction")  # fmt: skip
     finally:
         task.cancel()
         with __import__("contextlib").suppress(asyncio.CancelledError):

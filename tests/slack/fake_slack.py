@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
 
-from tests.support import FakeServer
+from tests.support import FakeServer, eventually
 
 
 @dataclass
@@ -93,32 +93,28 @@ class FakeSlack(FakeServer[Call]):
         return [c for c in self.requests if c.method == method]
 
     async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
-        """Poll until `count` calls to `method` arrived (the work runs after the ack)."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
+        """The calls to `method`, once `count` of them arrived (the work runs after the ack)."""
+
+        def arrived() -> list[Call]:
             found = self.requests_to(method)
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"expected {count} call(s) to {method}; got {[c.method for c in self.requests]}")
+            return found if len(found) >= count else []
+
+        return await eventually(arrived, within=within, what=lambda: (
+            f"{count} call(s) to {method}; got {[c.method for c in self.requests]}"))  # fmt: skip
 
     async def wait_for_hooks(self, count: int = 1, within: float = 5.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if len(self.hooks) >= count:
-                return [body for _, body in self.hooks]
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"expected {count} response_url post(s); got {len(self.hooks)}")
+        """The bodies posted to response_urls, once there are `count` of them."""
+        await eventually(lambda: len(self.hooks) >= count, within=within,
+                         what=lambda: f"{count} response_url post(s); got {len(self.hooks)}")  # fmt: skip
+        return [body for _, body in self.hooks]
 
     async def wait_for_hook(self, name: str, within: float = 10.0) -> dict[str, Any]:
         """The first post to the response_url named `name`."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            for hook, body in self.hooks:
-                if hook == name:
-                    return body
-            await asyncio.sleep(0.001)
-        raise AssertionError(f"nothing was posted to response_url {name}")
+
+        def posted() -> list[dict[str, Any]]:
+            return [body for hook, body in self.hooks if hook == name]
+
+        return (await eventually(posted, within=within, every=0.001, what=f"a post to response_url {name}"))[0]
 
     # -- the Web API ------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
@@ -243,13 +239,11 @@ class FakeSlack(FakeServer[Call]):
         await self._sockets[-1].send_str(json.dumps(envelope))
 
     async def wait_for_ack(self, envelope_id: str, within: float = 5.0) -> dict[str, Any]:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            for message in self.socket_received:
-                if message.get("envelope_id") == envelope_id:
-                    return message
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no ack for envelope {envelope_id}")
+        def ack() -> dict[str, Any] | None:
+            return next((m for m in self.socket_received if m.get("envelope_id") == envelope_id), None)
+
+        found: dict[str, Any] = await eventually(ack, within=within, what=f"the ack of envelope {envelope_id}")
+        return found
 
 
 # -- requests as Slack signs them ---------------------------------------------------------------

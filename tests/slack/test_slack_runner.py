@@ -18,7 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.events import Conversation
 from bot.messages import Message
-from tests.support import free_port
+from tests.support import answers, eventually, free_port
 
 
 async def test_http_mode_serves_events_and_health_on_the_port(
@@ -34,13 +34,7 @@ async def test_http_mode_serves_events_and_health_on_the_port(
     task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        assert health.status == 200
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), what="/healthz to answer")
             body = command_body("/samskap", response_url=fake_slack.hook_url())
             headers = signed_headers(SECRET, body, "application/x-www-form-urlencoded")
             async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as response:

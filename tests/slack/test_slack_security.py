@@ -16,6 +16,7 @@ from bot.events import User
 from storage.models.core import Member
 from storage.repositories.core import Members
 from storage.repositories.slack import SlackInstallations
+from tests.support import eventually
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -122,13 +123,12 @@ async def test_install_flow_stores_the_workspace_and_only_installed_workspaces_g
 
         # Uninstalling forgets the token; the workspace is then rejected.
         await slack.event(event_body({"type": "app_uninstalled"}, team="T2"))
-        for _ in range(200):
+
+        async def forgotten() -> bool:
             async with slack.bot.db.session() as s:
-                if await SlackInstallations(s).by_team("T2") is None:
-                    break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the installation was not removed")
+                return await SlackInstallations(s).by_team("T2") is None
+
+        await eventually(forgotten, what="the installation removed")
         assert (await slack.event(event_body({"type": "app_home_opened", "user": "UOLA"}, team="T2"))).status != 200
     finally:
         await slack.close()

@@ -18,7 +18,7 @@ from bot.app import build_bot, shutdown
 from bot.clock import FakeClock
 from bot.config import Config
 from storage.repositories.teams import Tenants
-from tests.support import free_port
+from tests.support import answers, eventually, free_port
 
 
 async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
@@ -33,13 +33,9 @@ async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
     task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        assert health.status == 200 and health.headers["Server"] == "samskap"
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), what="/healthz to answer")
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                assert health.headers["Server"] == "samskap"
             driver = TeamsHarness(connector, "", FakeClock())
             activity = driver.activity("kari", driver.in_personal_chat("kari"), text="samskap")
             async with http.post(f"http://127.0.0.1:{port}/api/messages", json=activity) as response:
