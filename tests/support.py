@@ -15,7 +15,8 @@ import inspect
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -23,6 +24,8 @@ import aiohttp
 from aiohttp import web
 
 from adapters.memory import Chat, Sent
+from bot.app import shutdown
+from bot.core import Bot
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,6 +67,21 @@ async def answers(http: aiohttp.ClientSession, url: str, status: int = 200) -> b
             return response.status == status
     except aiohttp.ClientError:
         return False
+
+
+@asynccontextmanager
+async def running(
+    serve: Callable[[Bot, dict[str, Any]], Awaitable[None]], bot: Bot, options: dict[str, Any]
+) -> AsyncIterator[None]:
+    """A platform's runner, `serve(bot, options)` as `samskap run` calls it, in the background for
+    the block; then it is cancelled and the bot shut down."""
+    task = asyncio.create_task(serve(bot, options))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await shutdown(bot)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

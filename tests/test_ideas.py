@@ -1,22 +1,9 @@
 """The circle of inspiration, trial and report, through the in-memory adapter."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from adapters.memory import Chat
 from tests.support import dms_to
-
-
-@pytest.fixture
-async def any_chat(any_database_url: str) -> AsyncIterator[Chat]:
-    """kari, ola and per on SQLite and on PostgreSQL, for what deletes rows."""
-    chat = await Chat.start(any_database_url)
-    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
-        await chat.say(name, f"/samskap bli-med {school} skole")
-    yield chat
-    await chat.close()
 
 
 async def test_idea_is_posted_in_the_channel_with_a_try_button(network_chat: Chat) -> None:
@@ -140,8 +127,10 @@ async def test_snoozing_before_the_follow_up_moves_it_a_week_and_it_comes_once(n
     assert len(dms_to(chat, "ola")) == 1
 
 
-async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_tries_of_others(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_tries_of_others(
+    any_network_chat: Chat,
+) -> None:
+    chat = any_network_chat
     await chat.say("kari", "/ide Klassemøter hver fredag")
     await chat.say("ola", "/ide prøv 1")
     replies = await chat.say("ola", "/ide slett 1")
@@ -156,8 +145,8 @@ async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_trie
     assert not dms_to(chat, "ola")
 
 
-async def test_a_nynorsk_author_is_told_to_write_stadfest_and_it_deletes_the_idea(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_nynorsk_author_is_told_to_write_stadfest_and_it_deletes_the_idea(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await chat.say("kari", "/samskap innstillingar språk nn")
     await chat.say("kari", "/ide Klassemøter kvar fredag")
     await chat.say("ola", "/ide prøv 1")
@@ -174,8 +163,8 @@ async def test_an_idea_nobody_else_tried_is_deleted_at_once(network_chat: Chat) 
     assert "Idé 1 er slettet" in replies[-1].text
 
 
-async def test_a_member_deletes_her_own_report(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_member_deletes_her_own_report(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await chat.say("kari", "/ide Klassemøter hver fredag")
     await chat.say("ola", "/ide rapport 1 Vi prøvde det i 6B")
     assert "6B" in (await chat.say("per", "/ide vis 1"))[-1].text

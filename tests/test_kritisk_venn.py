@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from adapters.memory import Chat, Sent
@@ -57,18 +55,8 @@ def in_thread(chat: Chat, thread: Conversation) -> list[str]:
     return [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
 
 
-@pytest.fixture
-async def any_chat(any_database_url: str) -> AsyncIterator[Chat]:
-    """A chat on SQLite and on PostgreSQL: the whole round must hold on both."""
-    chat = await Chat.start(any_database_url)
-    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
-        await chat.say(name, f"/samskap bli-med {school} skole")
-    yield chat
-    await chat.close()
-
-
-async def test_full_live_round_with_decline_restart_late_contribution_and_summary(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_full_live_round_with_decline_restart_late_contribution_and_summary(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await join_more(chat)
     replies = await start_round(chat)
     assert "#1" in replies[-1].text
@@ -430,8 +418,8 @@ async def test_a_round_nobody_said_yes_to_is_cancelled_when_the_presenter_does_n
     assert "avlyst" in replies[-1].text
 
 
-async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await start_round(chat, friends="2", names="@ola @per")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.click("per", "Ja, jeg blir med")
@@ -451,8 +439,8 @@ async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_chat
     assert "ingen kritisk venn-runder" in (await chat.say("kari", "/kritiskvenn status"))[-1].text
 
 
-async def test_a_friend_deletes_what_she_wrote_in_a_round(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_friend_deletes_what_she_wrote_in_a_round(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await start_round(chat, friends="2", names="@ola @per")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.click("per", "Ja, jeg blir med")

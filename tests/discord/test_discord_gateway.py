@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.events import Conversation, User
 from bot.i18n import translator
 from bot.messages import Form, FormField, Message
-from tests.support import eventually
+from tests.support import eventually, free_port, running
 
 nb = translator("nb")
 CHANNEL = Conversation("discord", GUILD_ID, CHANNEL_ID)
@@ -479,7 +479,7 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
     fake: FakeDiscord, tmp_path, monkeypatch, restore_discord_urls: None
 ) -> None:  # type: ignore[no-untyped-def]
     from adapters.discord.runner import serve
-    from bot.app import build_bot, shutdown
+    from bot.app import build_bot
     from bot.config import load_config
 
     monkeypatch.chdir(tmp_path)
@@ -490,8 +490,7 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
     config.database_url = f"sqlite:///{tmp_path / 'serve.db'}"
     config.sections["discord"] = {"guild_ready_timeout": 0.05}
     bot = await build_bot(config)
-    task = asyncio.create_task(serve(bot, {"port": 3000}))
-    try:
+    async with running(serve, bot, {"port": free_port()}):
         await asyncio.wait_for(fake._identified.wait(), 10)
         identify = next(op for op in fake.gateway_ops if op["op"] == 2)
         assert identify["d"]["token"] == "fake-token"
@@ -500,11 +499,6 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
         await fake.dispatch("INTERACTION_CREATE", payload)
         await eventually(lambda: any(c["token"] == payload["token"] for c in fake.callbacks),
                          what="the answer to the interaction")  # fmt: skip
-    finally:
-        task.cancel()
-        with __import__("contextlib").suppress(asyncio.CancelledError):
-            await task
-        await shutdown(bot)
 
 
 async def test_two_servers_are_two_networks_and_one_person_can_join_both(discord_bot: Harness) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.events import Conversation
 from bot.messages import Message
-from tests.support import answers, eventually, free_port
+from tests.support import answers, eventually, free_port, running
 
 
 async def test_http_mode_serves_events_and_health_on_the_port(
@@ -31,8 +30,7 @@ async def test_http_mode_serves_events_and_health_on_the_port(
     config = Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}", scheduler_tick_seconds=0.05)
     bot = await build_bot(config, clock=FakeClock())
     port = free_port()
-    task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
-    try:
+    async with running(serve, bot, {"port": port, "host": "127.0.0.1"}):
         async with aiohttp.ClientSession() as http:
             await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), what="/healthz to answer")
             body = command_body("/samskap", response_url=fake_slack.hook_url())
@@ -49,10 +47,6 @@ async def test_http_mode_serves_events_and_health_on_the_port(
         bot.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
         sent = await fake_slack.wait_for("chat.postMessage", 4)
         assert sent[-1].params["text"] == "Husk samlingen"
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await shutdown(bot)
 
 
 async def test_an_app_token_switches_to_socket_mode(
@@ -63,14 +57,9 @@ async def test_an_app_token_switches_to_socket_mode(
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
-    task = asyncio.create_task(serve(bot, {"port": free_port()}))
-    try:
+    async with running(serve, bot, {"port": free_port()}):
         opened = await fake_slack.wait_for("apps.connections.open")
         assert opened[0].token == "xapp-test"
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await shutdown(bot)
 
 
 async def test_missing_secrets_stop_the_runner_with_a_clear_message(

@@ -3,7 +3,6 @@ a loud warning without an app id, and nothing members wrote or platform ids in t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -14,11 +13,11 @@ from teams_harness import TeamsHarness, text_of
 
 from adapters.teams.options import TeamsOptions
 from adapters.teams.runner import serve
-from bot.app import build_bot, shutdown
+from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config
 from storage.repositories.teams import Tenants
-from tests.support import answers, eventually, free_port
+from tests.support import answers, eventually, free_port, running
 
 
 async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
@@ -30,8 +29,7 @@ async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
                           clock=FakeClock())  # fmt: skip
     port = free_port()
     caplog.set_level(logging.WARNING, logger="adapters.teams.runner")
-    task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
-    try:
+    async with running(serve, bot, {"port": port, "host": "127.0.0.1"}):
         async with aiohttp.ClientSession() as http:
             await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), what="/healthz to answer")
             async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
@@ -44,10 +42,6 @@ async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
                 assert response.status == 405
         assert "teams" in bot.adapters and driver.dms_to("kari")
         assert "NOT AUTHENTICATED" in caplog.text
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await shutdown(bot)
 
 
 async def test_a_whole_conversation_leaves_no_words_or_ids_in_the_log(
