@@ -144,7 +144,7 @@ class FakeServer(Generic[R]):
     """An aiohttp application on `host` (127.0.0.1) on a free port, for as long as a test needs it.
 
     A subclass adds its routes in `routes(app)` and keeps what it received in `requests`;
-    `await Fake().start()` serves it at `url`, `await fake.close()` stops it."""
+    `await Fake().start()` serves it at `url`, `await fake.close()` stops it (or `async with Fake() as fake:`)."""
 
     host: str = "127.0.0.1"
     port: int = 0  # 0: a free port, chosen when it starts
@@ -181,6 +181,12 @@ class FakeServer(Generic[R]):
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
 
 
 # -- what the bot sent ----------------------------------------------------------------------------

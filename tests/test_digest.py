@@ -24,9 +24,8 @@ FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def server() -> AsyncIterator[DigestWebServer]:
-    web = await DigestWebServer(slow_seconds=0.8).start()
-    yield web
-    await web.close()
+    async with DigestWebServer(slow_seconds=0.8) as web:
+        yield web
 
 
 async def start_chat(database_url: str, **digest: object) -> Chat:

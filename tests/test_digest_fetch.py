@@ -15,9 +15,8 @@ from bot.features.digest.urls import InvalidUrl, canonical_url, find_urls, remov
 
 @pytest.fixture
 async def server() -> AsyncIterator[DigestWebServer]:
-    web = await DigestWebServer(slow_seconds=0.8).start()
-    yield web
-    await web.close()
+    async with DigestWebServer(slow_seconds=0.8) as web:
+        yield web
 
 
 def open_fetcher(**kw: object) -> Fetcher:

@@ -14,9 +14,8 @@ from bot.clock import FakeClock
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    yield server
-    await server.close()
+    async with FakeDiscord() as server:
+        yield server
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from bot.clock import FakeClock
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    yield fake
-    await fake.close()
+    async with FakeConnector() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -22,9 +22,8 @@ FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def server() -> AsyncIterator[DigestWebServer]:
-    web = await DigestWebServer().start()
-    yield web
-    await web.close()
+    async with DigestWebServer() as web:
+        yield web
 
 
 @pytest.fixture
