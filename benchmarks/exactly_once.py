@@ -119,9 +119,7 @@ async def fake_platform(platform: str) -> Any:
         return await FakeSlack().start()
     from fake_discord import FakeDiscord
 
-    fake = FakeDiscord()
-    await fake.start()
-    return fake
+    return await FakeDiscord().start()
 
 
 async def one_round(platform: str, args: argparse.Namespace, folder: Path) -> Round:
@@ -149,12 +147,8 @@ async def one_round(platform: str, args: argparse.Namespace, folder: Path) -> Ro
             await asyncio.sleep(1.0)  # a worker's last posts after the table says sent are counted too
         finally:
             await team.close()
-            if platform == "slack":
-                await fake.close()
-            else:
-                await fake.stop()
-        arrived = fake.posted if platform == "slack" else fake.messages
-        counts = [len(arrived.get(c, [])) for c in channels]
+            await fake.close()
+        counts = [len(fake.messages.get(c, [])) for c in channels]
         result.missing = sum(1 for n in counts if n == 0)
         result.duplicates = sum(n - 1 for n in counts if n > 1)
         result.kills = args.kills - team.kills_left

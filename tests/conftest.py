@@ -78,10 +78,23 @@ async def chat(database_url: str) -> AsyncIterator[Chat]:
     await chat.close()
 
 
-@pytest.fixture
-async def network_chat(chat: Chat) -> Chat:
-    """A chat where kari (leader, Nordby), ola (Sørby) and per (Vestby) have joined."""
+async def join_the_network(chat: Chat) -> Chat:
+    """kari (the first, so the leader, Nordby), ola (Sørby) and per (Vestby) join."""
     await chat.say("kari", "/samskap bli-med Nordby skole")
     await chat.say("ola", "/samskap bli-med Sørby skole")
     await chat.say("per", "/samskap bli-med Vestby skole")
     return chat
+
+
+@pytest.fixture
+async def network_chat(chat: Chat) -> Chat:
+    """A chat where kari (leader, Nordby), ola (Sørby) and per (Vestby) have joined."""
+    return await join_the_network(chat)
+
+
+@pytest.fixture
+async def any_network_chat(any_database_url: str) -> AsyncIterator[Chat]:
+    """`network_chat` on SQLite and on PostgreSQL, for what must hold on both (deleting rows, a whole round)."""
+    chat = await Chat.start(any_database_url)
+    yield await join_the_network(chat)
+    await chat.close()

@@ -4,10 +4,12 @@ and an "internal" server that only counts who reached it."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tests.support import FakeServer, Recorded, recorded
 
 ARTICLE = """<!doctype html>
 <html lang="nb"><head>
@@ -58,35 +60,27 @@ SECOND_ITEM = """<item><title>Ny veileder</title><link>{base}/news/2</link><desc
 
 
 @dataclass
-class DigestWebServer:
+class DigestWebServer(FakeServer[Recorded]):
     """Routes: /article, /plain, /doc.pdf, /bin, /huge, /slow, /fail, /redirect/N, /loop, /feed.xml,
     /not-a-feed, /broken-feed, open redirects /go?to=<address> and /go-twice?to=<address>, and
     pages and a feed with control characters or an impossible date.
     `feed_date` is the RFC 822 date of the newest feed item."""
 
     feed_date: str = "Mon, 07 Sep 2026 06:00:00 GMT"
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     feed_fails: bool = False
     feed_moved_to: str | None = None  # /feed.xml redirects here (raw, as given) when set
     # A second, newer item appears in the feed (and the ETag changes with `feed_date`).
     feed_has_second_item: bool = False
     slow_seconds: float = 5.0
-    _runner: web.AppRunner | None = None
-    port: int = 0  # 0: any free port
-    host: str = "127.0.0.1"
 
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
+    def link(self, path: str) -> str:
+        """The address of `path` on this server."""
+        return self.url + path
 
     def hits(self, path: str) -> int:
-        return sum(1 for p, _ in self.requests if p == path)
+        return sum(1 for r in self.requests if r.path == path)
 
-    async def start(self) -> DigestWebServer:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.middlewares.append(self._record)
         app.router.add_get("/article", self._text(ARTICLE))
         app.router.add_get("/plain", self._text(PLAIN))
@@ -110,20 +104,10 @@ class DigestWebServer:
         app.router.add_get("/odd-charset", self._odd_charset)
         app.router.add_get("/feed.xml", self._feed)
         app.router.add_get("/not-a-feed", self._text(PLAIN))
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        self.requests.append((request.path, dict(request.headers)))
+        self.requests.append(recorded(request))
         return await handler(request)
 
     @staticmethod
@@ -193,7 +177,7 @@ class DigestWebServer:
         return web.Response(body=PLAIN.encode(), headers={"Content-Type": "text/html; charset=idna"})
 
     async def _control_feed(self, request: web.Request) -> web.Response:
-        body = CONTROL_FEED.format(base=self.base, date=self.feed_date)
+        body = CONTROL_FEED.format(base=self.url, date=self.feed_date)
         return web.Response(text=body, content_type="application/rss+xml", charset="utf-8")
 
     async def _to_ftp(self, request: web.Request) -> web.Response:
@@ -207,8 +191,8 @@ class DigestWebServer:
         etag = f'"{abs(hash(self.feed_date))}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        extra = SECOND_ITEM.format(base=self.base, date=self.feed_date) if self.feed_has_second_item else ""
-        body = RSS.format(base=self.base, date=self.feed_date, extra=extra)
+        extra = SECOND_ITEM.format(base=self.url, date=self.feed_date) if self.feed_has_second_item else ""
+        body = RSS.format(base=self.url, date=self.feed_date, extra=extra)
         return web.Response(
             text=body, content_type="application/rss+xml", charset="utf-8",
             headers={"ETag": etag, "Last-Modified": self.feed_date},
@@ -216,35 +200,21 @@ class DigestWebServer:
 
 
 @dataclass
-class InternalServer:
+class InternalServer(FakeServer[Recorded]):
     """Stands for a service inside the server's network: answers anything with a secret page and
-    counts every request that reached it, on each address and port it listens on."""
+    keeps every request that reached it, on each address and port it listens on (all or none:
+    `start` raises OSError if one is taken)."""
 
     listen: list[tuple[str, int]]
-    requests: list[str] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
 
-    async def start(self) -> InternalServer:
-        """Listens on every (host, port) or on none: OSError if one is taken."""
-        app = web.Application()
+    def addresses(self) -> list[tuple[str, int]]:
+        return self.listen
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._secret)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        try:
-            for host, port in self.listen:
-                await web.TCPSite(self._runner, host, port).start()
-        except OSError:
-            await self.stop()
-            raise
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     async def _secret(self, request: web.Request) -> web.Response:
-        self.requests.append(f"{request.host}{request.path_qs}")
+        self.requests.append(recorded(request))
         return web.Response(text=INTERNAL_PAGE, content_type="text/html", charset="utf-8")
 
 

@@ -21,11 +21,7 @@ from adapters.memory import Chat, Sent
 from adapters.ops_http import application, serve_http
 from bot.config import Config, check_config, load_config, public_url
 from bot.messages import Attachment
-from tests.test_ops_http import free_port
-
-
-def dms(chat: Chat, name: str, text: str) -> list[Sent]:
-    return [s for s in chat.adapter.to_user(name) if s.destination.kind == "dm" and text in s.text]
+from tests.support import dms_to, free_port
 
 
 def ics_of(sent: Sent) -> str:
@@ -41,10 +37,10 @@ async def test_the_cancel_file_names_organizer_and_attendees_with_the_booking_ui
     chat = network_chat
     await chat.say("kari", "/samsnakk @ola i morgen 14")
     await chat.click("ola", "Godta")
-    booked = Calendar.from_ical(ics_of(dms(chat, "ola", "Booket")[0]))
+    booked = Calendar.from_ical(ics_of(dms_to(chat, "ola", "Booket")[0]))
     await chat.say("kari", "/samsnakk avlys 1")
 
-    cancel = Calendar.from_ical(ics_of(dms(chat, "ola", "kari har avlyst samtalen deres")[0]))
+    cancel = Calendar.from_ical(ics_of(dms_to(chat, "ola", "kari har avlyst samtalen deres")[0]))
 
     assert cancel["METHOD"] == "CANCEL"
     [event] = cancel.walk("VEVENT")
@@ -61,7 +57,7 @@ async def test_a_carriage_return_in_a_topic_leaves_no_bare_cr_in_the_file(networ
     await chat.say("kari", "/samsnakk nå elevsamtaler\rog vurdering")
     await chat.click("ola", "Jeg kan")
 
-    content = ics_of(dms(chat, "ola", "nå")[-1])
+    content = ics_of(dms_to(chat, "ola", "nå")[-1])
 
     assert no_bare_line_breaks(content)
     [event] = Calendar.from_ical(content).walk("VEVENT")
@@ -141,7 +137,7 @@ async def test_a_call_keeps_its_uid_through_a_move_and_a_cancellation(feeds: Ser
     await chat.click("ola", "Godta")
     link = await link_of(chat, "ola", "/samsnakk kalender")
     [booked] = events(await feeds.calendar(link)).values()
-    invitation = Calendar.from_ical(ics_of(dms(chat, "ola", "Booket")[0]))
+    invitation = Calendar.from_ical(ics_of(dms_to(chat, "ola", "Booket")[0]))
     assert booked["UID"] == invitation.walk("VEVENT")[0]["UID"]
 
     await chat.say("ola", "/samsnakk flytt i morgen 15")

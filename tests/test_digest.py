@@ -16,6 +16,7 @@ from bot.events import Conversation
 from bot.features.digest.service import DigestService
 from storage.models.digest import DigestArticle, DigestShare
 from storage.repositories.core import Members, Notes
+from tests.support import dms_to, ephemeral
 
 # The FakeClock starts Monday 7 September 2026, 10:00 in Oslo; the first digest is Monday 14th, 08:00.
 FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
@@ -23,9 +24,8 @@ FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def server() -> AsyncIterator[DigestWebServer]:
-    web = await DigestWebServer(slow_seconds=0.8).start()
-    yield web
-    await web.stop()
+    async with DigestWebServer(slow_seconds=0.8) as web:
+        yield web
 
 
 async def start_chat(database_url: str, **digest: object) -> Chat:
@@ -61,7 +61,7 @@ def digests(chat: Chat, conversation_id: str = "general") -> list[Sent]:
 
 
 def dm_digests(chat: Chat, name: str) -> list[Sent]:
-    return [s for s in chat.adapter.to_user(name) if s.destination.kind == "dm" and "Nettverksbrev" in s.text]
+    return dms_to(chat, name, "Nettverksbrev")
 
 
 async def articles(chat: Chat) -> list[DigestArticle]:
@@ -85,11 +85,11 @@ async def until_first_digest(chat: Chat) -> None:
 
 # -- capturing --------------------------------------------------------------------------------------
 async def test_a_link_posted_in_the_channel_is_captured_with_the_comment(chat: Chat, server: DigestWebServer) -> None:
-    replies = await chat.say("ola", f"Denne om relasjoner var god: {server.url('/article')}?utm_source=x")
+    replies = await chat.say("ola", f"Denne om relasjoner var god: {server.link('/article')}?utm_source=x")
     assert replies == []  # capture is silent
     await chat.tick()  # the metadata job
     [article] = await articles(chat)
-    assert article.url == server.url("/article")
+    assert article.url == server.link("/article")
     assert article.fetch_status == "ok" and article.title == "Trygt og godt skolemiljø"
     [share] = await shares(chat)
     assert share.comment == "Denne om relasjoner var god" and not share.recommended and not share.explicit
@@ -97,20 +97,20 @@ async def test_a_link_posted_in_the_channel_is_captured_with_the_comment(chat: C
 
 async def test_with_capture_off_only_explicit_shares_count(chat: Chat, server: DigestWebServer) -> None:
     await chat.say("kari", "/samskap leder innstilling lenkefangst av")
-    await chat.say("ola", f"Se {server.url('/plain')}")
+    await chat.say("ola", f"Se {server.link('/plain')}")
     assert await articles(chat) == []
-    replies = await chat.say("ola", f"/del {server.url('/plain')} Fin om relasjoner")
+    replies = await chat.say("ola", f"/del {server.link('/plain')} Fin om relasjoner")
     assert "neste nettverksbrev" in replies[0].text
     [share] = await shares(chat)
     assert share.explicit and share.comment == "Fin om relasjoner"
-    await chat.say("per", f"/del Om tillit: {server.url('/article')}")
+    await chat.say("per", f"/del Om tillit: {server.link('/article')}")
     assert (await shares(chat))[-1].comment == "Om tillit"
 
 
 async def test_the_same_article_from_two_members_is_one_entry_with_both(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')}#avsnitt-2 Bra om tillit")
-    second = await chat.say("per", f"/share {server.url('/article')}?utm_campaign=uke37&fbclid=1 Enig!")
-    again = await chat.say("per", f"/del {server.url('/article')} Leste den igjen")
+    await chat.say("ola", f"/del {server.link('/article')}#avsnitt-2 Bra om tillit")
+    second = await chat.say("per", f"/share {server.link('/article')}?utm_campaign=uke37&fbclid=1 Enig!")
+    again = await chat.say("per", f"/del {server.link('/article')} Leste den igjen")
     assert "andre har også delt" in second[0].text.lower()
     assert "allerede" in again[0].text
     assert len(await articles(chat)) == 1
@@ -119,7 +119,7 @@ async def test_the_same_article_from_two_members_is_one_entry_with_both(chat: Ch
 
 
 async def test_a_leaders_share_is_marked_recommended(chat: Chat, server: DigestWebServer) -> None:
-    replies = await chat.say("kari", f"/del {server.url('/article')} Les før samlingen")
+    replies = await chat.say("kari", f"/del {server.link('/article')} Les før samlingen")
     assert "anbefalt" in replies[0].text
     [share] = await shares(chat)
     assert share.recommended
@@ -155,20 +155,20 @@ async def test_one_odd_page_never_keeps_the_other_previews_or_the_digest_back(
     any_chat: Chat, server: DigestWebServer
 ) -> None:
     chat = any_chat
-    await chat.say("ola", f"/del {server.url('/filer/rapport%00')} Denne finnes ikke")  # titled from its address
-    await chat.say("per", f"/del {server.url('/control-characters')}")  # NUL and escapes in the head
-    await chat.say("per", f"/del {server.url('/ancient')}")  # a date no datetime holds in UTC
-    await chat.say("ola", f"/del {server.url('/odd-charset')}")  # a charset that cannot replace bad bytes
-    await chat.say("kari", f"/del {server.url('/article')} Les før samlingen")
+    await chat.say("ola", f"/del {server.link('/filer/rapport%00')} Denne finnes ikke")  # titled from its address
+    await chat.say("per", f"/del {server.link('/control-characters')}")  # NUL and escapes in the head
+    await chat.say("per", f"/del {server.link('/ancient')}")  # a date no datetime holds in UTC
+    await chat.say("ola", f"/del {server.link('/odd-charset')}")  # a charset that cannot replace bad bytes
+    await chat.say("kari", f"/del {server.link('/article')} Les før samlingen")
     await chat.tick()
     by_url = {article.url: article for article in await articles(chat)}
     assert [a.fetch_status for a in by_url.values()] == ["failed", "ok", "ok", "ok", "ok"]
-    assert by_url[server.url("/filer/rapport%00")].title == "Rapport"
-    assert by_url[server.url("/control-characters")].title == "Mobbing og trivsel"
-    assert by_url[server.url("/control-characters")].description == "Om relasjoner[31m"
-    assert by_url[server.url("/ancient")].title == "Gammel side"
-    assert by_url[server.url("/odd-charset")].title == "Relasjoner i klasserommet"
-    assert by_url[server.url("/article")].title == "Trygt og godt skolemiljø"
+    assert by_url[server.link("/filer/rapport%00")].title == "Rapport"
+    assert by_url[server.link("/control-characters")].title == "Mobbing og trivsel"
+    assert by_url[server.link("/control-characters")].description == "Om relasjoner[31m"
+    assert by_url[server.link("/ancient")].title == "Gammel side"
+    assert by_url[server.link("/odd-charset")].title == "Relasjoner i klasserommet"
+    assert by_url[server.link("/article")].title == "Trygt og godt skolemiljø"
     await until_first_digest(chat)
     [digest] = digests(chat)
     for title in ("Rapport", "Mobbing og trivsel", "Gammel side", "Relasjoner i klasserommet", "Trygt og godt"):
@@ -177,10 +177,10 @@ async def test_one_odd_page_never_keeps_the_other_previews_or_the_digest_back(
 
 # -- the digest -------------------------------------------------------------------------------------
 async def test_weekly_digest_has_sections_in_the_networks_language(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("kari", f"/del {server.url('/article')} Les før samlingen")
-    await chat.say("ola", f"Denne! {server.url('/plain')}")
-    await chat.say("per", f"/del {server.url('/plain')} Enig")
-    await chat.say("ola", f"/del {server.url('/doc.pdf')}")
+    await chat.say("kari", f"/del {server.link('/article')} Les før samlingen")
+    await chat.say("ola", f"Denne! {server.link('/plain')}")
+    await chat.say("per", f"/del {server.link('/plain')} Enig")
+    await chat.say("ola", f"/del {server.link('/doc.pdf')}")
     await chat.say("per", "/ide Vennskapsbenk i friminuttet")
     async with chat.bot.db.session() as s:
         ola = await Members(s).by_platform_id(1, "ola")
@@ -213,8 +213,8 @@ async def test_an_empty_week_sends_nothing(chat: Chat) -> None:
 
 
 async def test_leader_previews_edits_and_publishes_privately_first(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')} God")
-    await chat.say("per", f"/del {server.url('/plain')} Også god")
+    await chat.say("ola", f"/del {server.link('/article')} God")
+    await chat.say("per", f"/del {server.link('/plain')} Også god")
     await chat.tick()
     assert "nettverksledere" in (await chat.say("ola", "/digest forhåndsvis"))[0].text
     await chat.say("kari", "/digest intro Hei alle! Her er ukas lesestoff før samlingen.")
@@ -227,7 +227,7 @@ async def test_leader_previews_edits_and_publishes_privately_first(chat: Chat, s
     assert "Relasjoner i klasserommet" in removed.text
     [bad] = await chat.say("kari", "/digest fjern 9")
     assert "9" in bad.text
-    [published] = [r for r in await chat.click("kari", "Publiser nå") if r.destination.kind == "ephemeral"]
+    [published] = ephemeral(await chat.click("kari", "Publiser nå"))
     assert "1 sted" in published.text
     [digest] = digests(chat)
     assert "Hei alle!" in digest.text and "Trygt og godt" in digest.text and "Relasjoner" not in digest.text
@@ -240,7 +240,7 @@ async def test_leader_previews_edits_and_publishes_privately_first(chat: Chat, s
 
 
 async def test_the_digest_points_to_the_next_network_meeting(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.say("ola", f"/del {server.link('/article')} God")
     await chat.tick()
     await chat.say("kari", "/samling ny 14.12.2026 12:00 Rådhuset")
     [preview] = await chat.say("kari", "/digest forhåndsvis")
@@ -248,7 +248,7 @@ async def test_the_digest_points_to_the_next_network_meeting(chat: Chat, server:
 
 
 async def test_skipping_a_week_rolls_its_links_into_the_next(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')}")
+    await chat.say("ola", f"/del {server.link('/article')}")
     [reply] = await chat.say("kari", "/digest hopp-over")
     assert "uke 37" in reply.text  # the digest of Monday the 14th would have covered week 37
     await until_first_digest(chat)
@@ -256,12 +256,12 @@ async def test_skipping_a_week_rolls_its_links_into_the_next(chat: Chat, server:
     await chat.advance(timedelta(days=7))
     [digest] = digests(chat)
     # Sent on the 21st, it covers the skipped weeks too (from the week before the skip).
-    assert "uke 36–38" in digest.text and server.url("/article") in digest.text
+    assert "uke 36–38" in digest.text and server.link("/article") in digest.text
 
 
 async def test_removing_an_item_after_publishing_updates_what_was_sent(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')}")
-    await chat.say("per", f"/del {server.url('/plain')}")
+    await chat.say("ola", f"/del {server.link('/article')}")
+    await chat.say("per", f"/del {server.link('/plain')}")
     await chat.tick()
     await chat.say("kari", "/digest publiser")
     [digest] = digests(chat)
@@ -279,7 +279,7 @@ async def test_the_schedule_can_be_changed_by_a_leader(chat: Chat, server: Diges
     assert "fredag 11. september kl. 14:30" in reply.text
     [bad] = await chat.say("kari", "/digest tid blåmandag 25:00")
     assert "/digest tid" in bad.text
-    await chat.say("ola", f"/del {server.url('/article')}")
+    await chat.say("ola", f"/del {server.link('/article')}")
     chat.clock.set(datetime(2026, 9, 11, 12, 31, tzinfo=UTC))
     await chat.tick()
     [digest] = digests(chat)
@@ -288,7 +288,7 @@ async def test_the_schedule_can_be_changed_by_a_leader(chat: Chat, server: Diges
 
 async def test_members_who_opt_in_get_the_digest_by_direct_message(chat: Chat, server: DigestWebServer) -> None:
     await chat.say("per", "/samskap innstillinger nettverksbrev på")
-    await chat.say("ola", f"/del {server.url('/article')}")
+    await chat.say("ola", f"/del {server.link('/article')}")
     await until_first_digest(chat)
     assert len(dm_digests(chat, "per")) == 1 and dm_digests(chat, "ola") == []
 
@@ -299,7 +299,7 @@ async def test_each_destination_gets_the_digest_once_across_failure_and_restart(
 ) -> None:
     chat = any_chat
     research = Conversation("memory", "demo", "forskning")
-    await chat.say("ola", f"Se denne {server.url('/article')}", conversation=research)  # links the channel too
+    await chat.say("ola", f"Se denne {server.link('/article')}", conversation=research)  # links the channel too
     await chat.say("per", "/samskap innstillinger nettverksbrev på")
     chat.adapter.failures.append(DeliveryError("server_error", retryable=True))
     await until_first_digest(chat)
@@ -321,31 +321,31 @@ async def test_a_feed_with_control_characters_is_added_clean_and_reaches_the_dig
     any_chat: Chat, server: DigestWebServer
 ) -> None:
     chat = any_chat
-    [added] = await chat.say("kari", f"/digest kilde legg-til {server.url('/control-feed.xml')}")
+    [added] = await chat.say("kari", f"/digest kilde legg-til {server.link('/control-feed.xml')}")
     assert "Kilde med[0m tegn" in added.text
     titles = {article.url: article.title for article in await articles(chat)}
-    assert titles == {server.url("/news/nul%00"): "Sak om trivsel", server.url("/news/3"): "Sak om relasjoner"}
+    assert titles == {server.link("/news/nul%00"): "Sak om trivsel", server.link("/news/3"): "Sak om relasjoner"}
     await until_first_digest(chat)
     [digest] = digests(chat)
     assert "Sak om trivsel" in digest.text and "Sak om relasjoner" in digest.text
 
 
 async def test_leader_adds_a_feed_that_is_polled_with_conditional_requests(chat: Chat, server: DigestWebServer) -> None:
-    [added] = await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
+    [added] = await chat.say("kari", f"/digest kilde legg-til {server.link('/feed.xml')}")
     assert "Læringsmiljøsenteret" in added.text
     [listing] = await chat.say("kari", "/digest kilde liste")
     assert "1. Læringsmiljøsenteret" in listing.text
     # Only the recent item is imported, with the feed's own title and summary.
     [article] = await articles(chat)
-    assert article.url == server.url("/news/1") and article.title == "Nytt om skolemiljø"
+    assert article.url == server.link("/news/1") and article.title == "Nytt om skolemiljø"
 
     await chat.advance(timedelta(hours=1, minutes=1))
-    assert server.requests[-1][0] == "/feed.xml" and "If-None-Match" in server.requests[-1][1]
+    assert server.requests[-1].path == "/feed.xml" and "If-None-Match" in server.requests[-1].headers
     assert len(await articles(chat)) == 1  # 304: nothing new
 
     server.feed_date, server.feed_has_second_item = "Mon, 07 Sep 2026 09:00:00 GMT", True
     await chat.advance(timedelta(hours=1, minutes=1))
-    assert [a.url for a in await articles(chat)] == [server.url("/news/1"), server.url("/news/2")]  # not the old
+    assert [a.url for a in await articles(chat)] == [server.link("/news/1"), server.link("/news/2")]  # not the old
 
     server.feed_fails = True
     await chat.advance(timedelta(hours=1, minutes=1))
@@ -361,14 +361,14 @@ async def test_leader_adds_a_feed_that_is_polled_with_conditional_requests(chat:
 
 
 async def test_feed_commands_refuse_what_is_not_a_feed(chat: Chat, server: DigestWebServer) -> None:
-    [not_feed] = await chat.say("kari", f"/digest kilde legg-til {server.url('/not-a-feed')}")
+    [not_feed] = await chat.say("kari", f"/digest kilde legg-til {server.link('/not-a-feed')}")
     assert "ikke en RSS- eller Atom-strøm" in not_feed.text
-    [failing] = await chat.say("kari", f"/digest kilde legg-til {server.url('/fail')}")
+    [failing] = await chat.say("kari", f"/digest kilde legg-til {server.link('/fail')}")
     assert "serveren svarte med feil 500" in failing.text
     [missing] = await chat.say("kari", "/digest kilde fjern 3")
     assert "3" in missing.text
-    await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
-    [twice] = await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
+    await chat.say("kari", f"/digest kilde legg-til {server.link('/feed.xml')}")
+    [twice] = await chat.say("kari", f"/digest kilde legg-til {server.link('/feed.xml')}")
     assert "allerede" in twice.text
     [removed] = await chat.say("kari", "/digest kilde fjern 1")
     assert "Læringsmiljøsenteret" in removed.text
@@ -380,10 +380,10 @@ async def test_feed_commands_refuse_what_is_not_a_feed(chat: Chat, server: Diges
 async def test_shared_links_are_exported_and_erased_from_published_digests(chat: Chat, server: DigestWebServer) -> None:
     import json
 
-    await chat.say("ola", f"/del {server.url('/article')} Min kommentar")
-    await chat.say("per", f"/del {server.url('/plain')} Pers kommentar")
+    await chat.say("ola", f"/del {server.link('/article')} Min kommentar")
+    await chat.say("per", f"/del {server.link('/plain')} Pers kommentar")
     await chat.say("kari", "/digest publiser")
-    [export] = [s for s in await chat.say("ola", "/samskap mine-data") if s.destination.kind == "dm"]
+    [export] = dms_to(await chat.say("ola", "/samskap mine-data"), "ola")
     attachment = export.message.parts[-1]
     data = json.loads(attachment.content)  # type: ignore[union-attr]
     assert data["digest"]["shared_links"][0]["comment"] == "Min kommentar"
@@ -397,9 +397,9 @@ async def test_the_members_home_shows_the_latest_digest_and_waiting_links(chat: 
         ola = await Members(s).by_platform_id(1, "ola")
     assert ola is not None
     assert "Nettverksbrevet" not in (await chat.bot.home(ola)).plain_text()
-    await chat.say("ola", f"/del {server.url('/article')}")
+    await chat.say("ola", f"/del {server.link('/article')}")
     await chat.say("kari", "/digest publiser")
-    await chat.say("ola", f"/del {server.url('/plain')}")
+    await chat.say("ola", f"/del {server.link('/plain')}")
     home = (await chat.bot.home(ola)).plain_text()
     assert "Siste nettverksbrev: uke 36 — se det med /digest" in home  # published early, on Monday the 7th
     assert "Lenkene dine til neste nettverksbrev: 1" in home
@@ -417,21 +417,21 @@ async def test_two_workers_publishing_at_once_send_each_channel_one_digest(
     any_chat: Chat, server: DigestWebServer
 ) -> None:
     chat = any_chat
-    await chat.say("ola", f"/del {server.url('/article')}")
+    await chat.say("ola", f"/del {server.link('/article')}")
     other = Conversation("memory", "demo", "forskning")
-    await chat.say("per", f"Se {server.url('/plain')}", conversation=other)
+    await chat.say("per", f"Se {server.link('/plain')}", conversation=other)
     service = chat.bot.services.get(DigestService)
     first, second = await asyncio.gather(service.issues.publish(1, "2026-W38"), service.issues.publish(1, "2026-W38"))
     assert sorted([first.status, second.status]) == ["already", "published"]
     assert len(digests(chat)) == 1 and len(digests(chat, "forskning")) == 1
     [digest] = digests(chat)
-    assert "Trygt og godt skolemiljø" in digest.text or server.url("/article") in digest.text
-    assert server.url("/plain") in digest.text
+    assert "Trygt og godt skolemiljø" in digest.text or server.link("/article") in digest.text
+    assert server.link("/plain") in digest.text
 
 
 async def test_an_english_network_gets_its_digest_in_english(chat: Chat, server: DigestWebServer) -> None:
     await chat.say("kari", "/samskap leder innstilling språk en")
-    await chat.say("ola", f"/del {server.url('/article')} Useful before we meet")
+    await chat.say("ola", f"/del {server.link('/article')} Useful before we meet")
     await chat.tick()
     await until_first_digest(chat)
     [digest] = [s for s in chat.adapter.in_conversation("general") if s.message.summary.startswith("Digest for")]
@@ -444,7 +444,7 @@ async def test_a_crash_in_the_middle_of_sending_loses_nothing_and_repeats_nothin
     chat: Chat, server: DigestWebServer
 ) -> None:
     await chat.say(
-        "ola", f"Se denne {server.url('/article')}", conversation=Conversation("memory", "demo", "forskning")
+        "ola", f"Se denne {server.link('/article')}", conversation=Conversation("memory", "demo", "forskning")
     )
     await chat.say("per", "/samskap innstillinger nettverksbrev på")
     real_send, calls = chat.adapter.send, []
@@ -471,30 +471,30 @@ async def test_a_crash_in_the_middle_of_sending_loses_nothing_and_repeats_nothin
 async def test_an_article_from_a_member_and_a_feed_is_one_entry_and_not_news_twice(
     chat: Chat, server: DigestWebServer
 ) -> None:
-    await chat.say("ola", f"/del {server.url('/news/1')}?utm_medium=e-post Viktig for oss")
-    await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
+    await chat.say("ola", f"/del {server.link('/news/1')}?utm_medium=e-post Viktig for oss")
+    await chat.say("kari", f"/digest kilde legg-til {server.link('/feed.xml')}")
     assert len(await articles(chat)) == 1
     await until_first_digest(chat)
     [digest] = digests(chat)
-    assert digest.text.count(server.url("/news/1")) == 1
+    assert digest.text.count(server.link("/news/1")) == 1
     assert "Delt av ola: «Viktig for oss»" in digest.text and "Fra Læringsmiljøsenteret" in digest.text
 
 
 async def test_a_feed_item_a_digest_already_carried_is_not_news_again(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/news/1')}")
+    await chat.say("ola", f"/del {server.link('/news/1')}")
     await chat.say("kari", "/digest publiser")
-    await chat.say("kari", f"/digest kilde legg-til {server.url('/feed.xml')}")
-    await chat.say("per", f"/del {server.url('/plain')}")
+    await chat.say("kari", f"/digest kilde legg-til {server.link('/feed.xml')}")
+    await chat.say("per", f"/del {server.link('/plain')}")
     await chat.advance(timedelta(days=7))  # Monday the 14th: week 38 went out early already
     await chat.advance(timedelta(days=7))  # Monday the 21st: week 39
     [_, second] = digests(chat)
-    assert server.url("/plain") in second.text and server.url("/news/1") not in second.text
+    assert server.link("/plain") in second.text and server.link("/news/1") not in second.text
 
 
 async def test_after_a_skip_or_an_early_publish_the_preview_gives_the_real_send_time(
     chat: Chat, server: DigestWebServer
 ) -> None:
-    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.say("ola", f"/del {server.link('/article')} God")
     await chat.tick()
     [preview] = await chat.say("kari", "/digest forhåndsvis")
     assert "Sendes mandag 14. september kl. 08:00" in preview.text
@@ -502,7 +502,7 @@ async def test_after_a_skip_or_an_early_publish_the_preview_gives_the_real_send_
     [preview] = await chat.say("kari", "/digest forhåndsvis")
     assert "Sendes mandag 21. september kl. 08:00" in preview.text  # the 14th sends nothing now
     await chat.say("kari", "/digest publiser")
-    await chat.say("per", f"/del {server.url('/plain')} Også god")
+    await chat.say("per", f"/del {server.link('/plain')} Også god")
     await chat.tick()
     [preview] = await chat.say("kari", "/digest forhåndsvis")
     assert "Sendes mandag 28. september kl. 08:00" in preview.text
@@ -511,22 +511,22 @@ async def test_after_a_skip_or_an_early_publish_the_preview_gives_the_real_send_
 
 
 async def test_a_second_publish_says_when_the_digest_went_out(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.say("ola", f"/del {server.link('/article')} God")
     await chat.tick()
     await chat.say("kari", "/digest publiser")
     await chat.advance(timedelta(hours=1))
-    [again] = [r for r in await chat.say("kari", "/digest publiser") if r.destination.kind == "ephemeral"]
+    [again] = ephemeral(await chat.say("kari", "/digest publiser"))
     assert "ble publisert mandag 7. september kl. 10:00" in again.text
     assert "ingenting til nettverksbrevet ennå" not in again.text
     assert len(digests(chat)) == 1
 
 
 async def test_a_digest_of_one_day_names_the_day_once(chat: Chat, server: DigestWebServer) -> None:
-    await chat.say("ola", f"/del {server.url('/article')} God")
+    await chat.say("ola", f"/del {server.link('/article')} God")
     await chat.tick()
     await chat.say("kari", "/digest publiser")
     await chat.advance(timedelta(hours=1))
-    await chat.say("per", f"/del {server.url('/plain')} Også god")
+    await chat.say("per", f"/del {server.link('/plain')} Også god")
     await chat.tick()
     await chat.say("kari", "/digest publiser")
     second = digests(chat)[-1].text

@@ -15,9 +15,8 @@ from bot.features.digest.urls import InvalidUrl, canonical_url, find_urls, remov
 
 @pytest.fixture
 async def server() -> AsyncIterator[DigestWebServer]:
-    web = await DigestWebServer(slow_seconds=0.8).start()
-    yield web
-    await web.stop()
+    async with DigestWebServer(slow_seconds=0.8) as web:
+        yield web
 
 
 def open_fetcher(**kw: object) -> Fetcher:
@@ -83,7 +82,7 @@ def test_private_loopback_and_link_local_addresses_are_not_public() -> None:
 # -- fetching ---------------------------------------------------------------------------------------
 async def test_opengraph_metadata_is_read_from_the_head(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
-        meta = await fetcher.page_meta(server.url("/article"))
+        meta = await fetcher.page_meta(server.link("/article"))
     assert meta.ok
     assert meta.title == "Trygt og godt skolemiljø"
     assert meta.description == "Hvordan ressurslærere & skoleledere jobber sammen mot mobbing."
@@ -94,40 +93,40 @@ async def test_opengraph_metadata_is_read_from_the_head(server: DigestWebServer)
 
 async def test_a_plain_page_falls_back_to_title_and_description(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
-        meta = await fetcher.page_meta(server.url("/plain"))
+        meta = await fetcher.page_meta(server.link("/plain"))
     assert (meta.title, meta.description) == ("Relasjoner i klasserommet", "Om lærer–elev-relasjonen.")
 
 
 async def test_html_without_a_content_type_is_still_read(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
-        meta = await fetcher.page_meta(server.url("/untyped"))
+        meta = await fetcher.page_meta(server.link("/untyped"))
     assert meta.title == "Relasjoner i klasserommet"
 
 
 async def test_a_pdf_is_kept_and_titled_from_its_metadata(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
-        meta = await fetcher.page_meta(server.url("/doc.pdf"))
-        other = await fetcher.page_meta(server.url("/bin"))
+        meta = await fetcher.page_meta(server.link("/doc.pdf"))
+        other = await fetcher.page_meta(server.link("/bin"))
     assert meta.ok and meta.title == "Veileder mot mobbing" and meta.content_type == "application/pdf"
     assert other.ok and other.title == "Bin"
 
 
 async def test_a_huge_page_is_read_only_up_to_the_cap(server: DigestWebServer) -> None:
     async with open_fetcher(max_bytes=32 * 1024) as fetcher:
-        resp = await fetcher.get(server.url("/huge"))
-        meta = await fetcher.page_meta(server.url("/huge"))
+        resp = await fetcher.get(server.link("/huge"))
+        meta = await fetcher.page_meta(server.link("/huge"))
     assert resp.truncated and len(resp.body) == 32 * 1024
     assert meta.ok and meta.title == "Stor side"
 
 
 async def test_redirects_are_followed_up_to_the_limit(server: DigestWebServer) -> None:
     async with open_fetcher(max_redirects=3) as fetcher:
-        followed = await fetcher.page_meta(server.url("/redirect/3"))
-        too_many = await fetcher.page_meta(server.url("/redirect/5"))
-        loop = await fetcher.page_meta(server.url("/loop"))
-        to_ftp = await fetcher.page_meta(server.url("/to-ftp"))
+        followed = await fetcher.page_meta(server.link("/redirect/3"))
+        too_many = await fetcher.page_meta(server.link("/redirect/5"))
+        loop = await fetcher.page_meta(server.link("/loop"))
+        to_ftp = await fetcher.page_meta(server.link("/to-ftp"))
     assert followed.ok and followed.title == "Trygt og godt skolemiljø"
-    assert followed.url == server.url("/redirect/3")
+    assert followed.url == server.link("/redirect/3")
     assert too_many.error == "too_many_redirects"
     assert loop.error == "redirect_loop"
     assert to_ftp.error == "bad_scheme"
@@ -135,8 +134,8 @@ async def test_redirects_are_followed_up_to_the_limit(server: DigestWebServer) -
 
 async def test_slow_and_failing_servers_give_an_error_not_an_exception(server: DigestWebServer) -> None:
     async with open_fetcher(timeout=0.3) as fetcher:
-        slow = await fetcher.page_meta(server.url("/slow"))
-        failing = await fetcher.page_meta(server.url("/fail"))
+        slow = await fetcher.page_meta(server.link("/slow"))
+        failing = await fetcher.page_meta(server.link("/fail"))
         refused = await fetcher.page_meta("http://127.0.0.1:9/nothing-listens-here")
     assert slow.error == "timeout" and slow.title == "Slow"
     assert failing.error == "http_500"
@@ -145,7 +144,7 @@ async def test_slow_and_failing_servers_give_an_error_not_an_exception(server: D
 
 async def test_loopback_is_refused_unless_allowed(server: DigestWebServer) -> None:
     async with open_fetcher(allow_private_addresses=False) as fetcher:
-        literal = await fetcher.page_meta(server.url("/article"))
+        literal = await fetcher.page_meta(server.link("/article"))
         named = await fetcher.page_meta(f"http://localhost:{server.port}/article")
         with pytest.raises(FetchError) as err:
             await fetcher.get(f"http://[::ffff:127.0.0.1]:{server.port}/article")
@@ -158,8 +157,8 @@ async def test_every_redirect_hop_is_checked_again(server: DigestWebServer) -> N
     # Let the test server count as a public site, so only the hop after it is in question.
     policy = AddressPolicy(treat_as_public=frozenset({ip_address("127.0.0.1")}), ports=None)
     async with Fetcher(FetchSettings(timeout=0.5), policy=policy) as fetcher:
-        private = await fetcher.page_meta(server.url("/to-private"))
-        named = await fetcher.page_meta(server.url("/to-localhost"))
+        private = await fetcher.page_meta(server.link("/to-private"))
+        named = await fetcher.page_meta(server.link("/to-localhost"))
     assert private.error == "blocked_address"
     assert named.error == "blocked_address" and server.hits("/article") == 0
 
@@ -176,20 +175,20 @@ async def test_a_name_resolving_to_loopback_is_refused_by_the_resolver(server: D
 # -- feeds ------------------------------------------------------------------------------------------
 async def test_a_feed_is_read_then_answered_with_304_when_unchanged(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
-        first = await feeds.poll(fetcher, server.url("/feed.xml"), etag=None, last_modified=None)
-        second = await feeds.poll(fetcher, server.url("/feed.xml"), etag=first.etag, last_modified=first.last_modified)
+        first = await feeds.poll(fetcher, server.link("/feed.xml"), etag=None, last_modified=None)
+        second = await feeds.poll(fetcher, server.link("/feed.xml"), etag=first.etag, last_modified=first.last_modified)
     assert first.title == "Læringsmiljøsenteret"
-    assert [e.url for e in first.entries] == [server.url("/news/1"), server.url("/news/old")]
+    assert [e.url for e in first.entries] == [server.link("/news/1"), server.link("/news/old")]
     assert first.entries[0].summary == "Ny kunnskap om skolemiljø ."
     assert second.not_modified
-    conditional = server.requests[-1][1]
+    conditional = server.requests[-1].headers
     assert conditional["If-None-Match"] == first.etag and conditional["If-Modified-Since"] == first.last_modified
 
 
 async def test_a_page_that_is_not_a_feed_is_recognised(server: DigestWebServer) -> None:
     async with open_fetcher() as fetcher:
         with pytest.raises(feeds.NotAFeed):
-            await feeds.poll(fetcher, server.url("/not-a-feed"), etag=None, last_modified=None)
+            await feeds.poll(fetcher, server.link("/not-a-feed"), etag=None, last_modified=None)
 
 
 def test_feed_polling_backs_off_after_errors() -> None:

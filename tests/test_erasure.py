@@ -27,6 +27,7 @@ from bot.messages import Attachment
 from storage.models import Base
 from storage.personal import COLUMNS, Holds, classification, columns_of_members
 from storage.repositories.personal import Traces, names_member
+from tests.support import channel_posts, dms_to
 
 # The member who leaves: their name and platform id are the marker, and so is part of every text.
 MARK = "zqxmærk"  # not ASCII: stored JSON escapes it
@@ -137,12 +138,8 @@ async def chat(any_database_url: str) -> AsyncIterator[Chat]:
     await chat.close()
 
 
-def dms(chat: Chat, name: str) -> list[Any]:
-    return [s for s in chat.adapter.to_user(name) if s.destination.kind == "dm"]
-
-
 def thread_of(chat: Chat, marker: str) -> Conversation:
-    post = next(s for s in chat.sent if s.destination.kind == "channel" and marker in s.text)
+    post = channel_posts(chat, marker)[0]
     assert post.conversation is not None
     return post.conversation.in_thread(post.message_id)
 
@@ -168,7 +165,7 @@ async def live_everywhere(chat: Chat, site: str) -> None:
     await say("ola", "/ide prøv 2")
     await say(MARK, "/ide prøv 1")
     await chat.advance(timedelta(days=14, minutes=1))
-    await click(MARK, "ideas.report", sent=[s for s in dms(chat, MARK) if s.buttons][-1])
+    await click(MARK, "ideas.report", sent=[s for s in dms_to(chat, MARK) if s.buttons][-1])
     await submit(MARK, {"did": f"{MARK} gjorde", "changed": f"{MARK} endret", "happened": f"{MARK} skjedde"})
 
     # Samsnakk: a round pairs them, they avoid someone and are avoided, a call with a topic, a note.
@@ -246,7 +243,7 @@ def strings(value: Any) -> Iterator[str]:
 
 async def my_data(chat: Chat, name: str) -> dict[str, Any]:
     await chat.say(name, "/samskap mine-data")
-    attachment = next(p for p in dms(chat, name)[-1].message.parts if isinstance(p, Attachment))
+    attachment = next(p for p in dms_to(chat, name)[-1].message.parts if isinstance(p, Attachment))
     return json.loads(attachment.content)
 
 
@@ -301,7 +298,7 @@ async def test_a_member_marked_in_every_feature_is_exported_whole_and_erased_wit
                 assert not held, f"{column.table.name}.{column.name} still holds the erased member's id: {row}"
 
     # The round they presented is cancelled, and its friend is told.
-    assert any("Kritisk venn #2 er avlyst: den som la fram, har forlatt nettverket" in s.text for s in dms(chat, "ola"))
+    assert dms_to(chat, "ola", "Kritisk venn #2 er avlyst: den som la fram, har forlatt nettverket")
 
 
 # -- the network's leader -----------------------------------------------------------------------------
@@ -349,7 +346,7 @@ async def test_a_running_round_whose_presenter_leaves_is_cancelled_in_its_thread
     posts = [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
     assert posts[-1] == "Denne runden er avlyst: den som la fram, har forlatt nettverket. Takk alle sammen."
     for friend in ("ola", "lise"):
-        assert dms(chat, friend)[-1].text.startswith("Kritisk venn #1 er avlyst: den som la fram, har forlatt")
+        assert dms_to(chat, friend)[-1].text.startswith("Kritisk venn #1 er avlyst: den som la fram, har forlatt")
     await chat.advance(timedelta(hours=2))  # the round's own deadlines find nothing to do
     assert posts == [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
 
@@ -382,7 +379,7 @@ async def test_a_message_with_the_members_words_not_sent_yet_is_never_sent_after
     await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
     await chat.say("ola", "/ide prøv 1")
     await chat.advance(timedelta(days=14, minutes=1))
-    await chat.click("ola", "ideas.report", sent=dms(chat, "ola")[-1])
+    await chat.click("ola", "ideas.report", sent=dms_to(chat, "ola")[-1])
     # The platform is busy: the report's post in the idea's thread and the note to kari wait.
     chat.adapter.failures = [DeliveryError("rate_limited", retryable=True) for _ in range(2)]
     await chat.submit("ola", {"did": "Benk ved ballbingen hver dag", "changed": "", "happened": ""})

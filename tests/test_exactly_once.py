@@ -134,13 +134,13 @@ async def test_slack_workers_killed_mid_send_post_each_message_exactly_once(post
     try:
         await team.start_workers(3)
         await all_sent(postgres_url, DESTINATIONS, within=90)
-        per_channel = {channel: len(fake.posted.get(channel, [])) for channel in channels}
+        per_channel = {channel: len(fake.messages.get(channel, [])) for channel in channels}
         assert [c for c, n in per_channel.items() if n == 0] == [], "missing"
         assert [c for c, n in per_channel.items() if n > 1] == [], "sent twice"
         assert len(team.killed) == KILLS
         # Each killed worker's last message was found in the channel's history, not posted again.
-        assert len(fake.calls_to("chat.postMessage")) == DESTINATIONS
-        assert len(fake.calls_to("conversations.history")) >= KILLS
+        assert len(fake.requests_to("chat.postMessage")) == DESTINATIONS
+        assert len(fake.requests_to("conversations.history")) >= KILLS
     finally:
         await team.close()
         await fake.close()
@@ -152,8 +152,7 @@ async def test_discord_workers_killed_mid_send_post_each_message_exactly_once(
 ) -> None:
     from fake_discord import GUILD_ID, FakeDiscord
 
-    fake = FakeDiscord()
-    await fake.start()
+    fake = await FakeDiscord().start()
     channels = [str(210000000000000000 + index) for index in range(DESTINATIONS)]
     await store_fan_out(postgres_url, [Destination.channel(Conversation("discord", GUILD_ID, c)) for c in channels])
 
@@ -179,4 +178,4 @@ async def test_discord_workers_killed_mid_send_post_each_message_exactly_once(
         assert len(fake.requests_to("POST", r"^/channels/\d+/messages$")) == DESTINATIONS + KILLS
     finally:
         await team.close()
-        await fake.stop()
+        await fake.close()

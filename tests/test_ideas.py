@@ -1,21 +1,9 @@
 """The circle of inspiration, trial and report, through the in-memory adapter."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
 from adapters.memory import Chat
-
-
-@pytest.fixture
-async def any_chat(any_database_url: str) -> AsyncIterator[Chat]:
-    """kari, ola and per on SQLite and on PostgreSQL, for what deletes rows."""
-    chat = await Chat.start(any_database_url)
-    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
-        await chat.say(name, f"/samskap bli-med {school} skole")
-    yield chat
-    await chat.close()
+from tests.support import dms_to
 
 
 async def test_idea_is_posted_in_the_channel_with_a_try_button(network_chat: Chat) -> None:
@@ -32,9 +20,9 @@ async def test_follow_up_reaches_adopter_after_two_weeks_and_report_flows_back(n
     await chat.say("kari", "/ide Vennskapsbenk i friminuttet")
     await chat.click("ola", "ideas.adopt")
     await chat.advance(timedelta(days=13))
-    assert not [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    assert not dms_to(chat, "ola")
     await chat.advance(timedelta(days=1, minutes=1))
-    follow_ups = [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    follow_ups = dms_to(chat, "ola")
     assert len(follow_ups) == 1
     assert "ideas.report" in [b.action_id for b in follow_ups[0].buttons]
 
@@ -47,12 +35,12 @@ async def test_follow_up_reaches_adopter_after_two_weeks_and_report_flows_back(n
 
     thread_posts = [s for s in chat.sent if s.conversation and s.conversation.thread_id and "Benk ved" in s.text]
     assert len(thread_posts) == 1
-    to_author = [s for s in chat.adapter.to_user("kari") if s.destination.kind == "dm" and "Benk ved" in s.text]
+    to_author = dms_to(chat, "kari", "Benk ved")
     assert len(to_author) == 1
 
     # The follow-up is not sent again later.
     await chat.advance(timedelta(days=30))
-    assert len([s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]) == 1
+    assert len(dms_to(chat, "ola")) == 1
 
 
 async def test_pending_follow_up_survives_a_restart_and_fires_once(network_chat: Chat) -> None:
@@ -63,7 +51,7 @@ async def test_pending_follow_up_survives_a_restart_and_fires_once(network_chat:
     await chat.advance(timedelta(days=15))
     await chat.restart()
     await chat.advance(timedelta(days=15))
-    dms = [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    dms = dms_to(chat, "ola")
     assert len(dms) == 1 and "Klassemøter" in dms[0].text
 
 
@@ -113,7 +101,7 @@ async def test_follow_up_of_a_new_member_is_sent_even_after_an_earlier_one_was_e
     await chat.say("ola", "/samskap slett-meg bekreft")
     await chat.say("per", "/ide prøv 1")
     await chat.advance(timedelta(days=15))
-    assert len([s for s in chat.adapter.to_user("per") if s.destination.kind == "dm"]) == 1
+    assert len(dms_to(chat, "per")) == 1
 
 
 async def test_a_report_on_an_idea_deleted_meanwhile_gives_the_text_back(network_chat: Chat) -> None:
@@ -136,11 +124,13 @@ async def test_snoozing_before_the_follow_up_moves_it_a_week_and_it_comes_once(n
     assert "Greit, jeg spør deg igjen" in replies[0].text
     await chat.advance(timedelta(days=8))
     await chat.advance(timedelta(days=14))
-    assert len([s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]) == 1
+    assert len(dms_to(chat, "ola")) == 1
 
 
-async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_tries_of_others(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_tries_of_others(
+    any_network_chat: Chat,
+) -> None:
+    chat = any_network_chat
     await chat.say("kari", "/ide Klassemøter hver fredag")
     await chat.say("ola", "/ide prøv 1")
     replies = await chat.say("ola", "/ide slett 1")
@@ -152,11 +142,11 @@ async def test_the_author_deletes_her_idea_after_saying_what_happens_to_the_trie
     assert "Idé 1 er slettet" in replies[-1].text
     assert "Klassemøter" not in (await chat.say("kari", "/ideer"))[-1].text
     await chat.advance(timedelta(days=30))  # ola is not asked how an idea that is gone went
-    assert not [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]
+    assert not dms_to(chat, "ola")
 
 
-async def test_a_nynorsk_author_is_told_to_write_stadfest_and_it_deletes_the_idea(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_nynorsk_author_is_told_to_write_stadfest_and_it_deletes_the_idea(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await chat.say("kari", "/samskap innstillingar språk nn")
     await chat.say("kari", "/ide Klassemøter kvar fredag")
     await chat.say("ola", "/ide prøv 1")
@@ -173,8 +163,8 @@ async def test_an_idea_nobody_else_tried_is_deleted_at_once(network_chat: Chat) 
     assert "Idé 1 er slettet" in replies[-1].text
 
 
-async def test_a_member_deletes_her_own_report(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_member_deletes_her_own_report(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await chat.say("kari", "/ide Klassemøter hver fredag")
     await chat.say("ola", "/ide rapport 1 Vi prøvde det i 6B")
     assert "6B" in (await chat.say("per", "/ide vis 1"))[-1].text

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from adapters.memory import Chat, Sent
 from bot.events import Conversation
 from bot.features.membership.service import MembershipService
 from storage.models.core import LearningNote, Member
+from tests.support import channel_posts, dms_to, texts
 
 PRACTICE = {
     "kind": "practice",
@@ -47,7 +46,7 @@ def invited(chat: Chat) -> set[str]:
 
 
 def thread_of(chat: Chat) -> Conversation:
-    announcement = next(s for s in chat.sent if s.destination.kind == "channel" and "Kritisk venn #" in s.text)
+    announcement = channel_posts(chat, "Kritisk venn #")[0]
     assert announcement.conversation is not None
     return announcement.conversation.in_thread(announcement.message_id)
 
@@ -56,18 +55,8 @@ def in_thread(chat: Chat, thread: Conversation) -> list[str]:
     return [s.text for s in chat.adapter.in_conversation(thread.id, thread.thread_id)]
 
 
-@pytest.fixture
-async def any_chat(any_database_url: str) -> AsyncIterator[Chat]:
-    """A chat on SQLite and on PostgreSQL: the whole round must hold on both."""
-    chat = await Chat.start(any_database_url)
-    for name, school in (("kari", "Nordby"), ("ola", "Sørby"), ("per", "Vestby")):
-        await chat.say(name, f"/samskap bli-med {school} skole")
-    yield chat
-    await chat.close()
-
-
-async def test_full_live_round_with_decline_restart_late_contribution_and_summary(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_full_live_round_with_decline_restart_late_contribution_and_summary(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await join_more(chat)
     replies = await start_round(chat)
     assert "#1" in replies[-1].text
@@ -138,10 +127,6 @@ async def test_full_live_round_with_decline_restart_late_contribution_and_summar
     assert [n.source for n in notes] == ["kritisk_venn"]
 
 
-def dms(chat: Chat, name: str) -> list[str]:
-    return [s.text for s in chat.adapter.to_user(name) if s.destination.kind == "dm"]
-
-
 async def test_too_few_friends_from_other_schools_offers_volunteers(chat: Chat) -> None:
     await chat.say("kari", "/samskap bli-med Nordby skole")
     await chat.say("nils", "/samskap bli-med Nordby skole")
@@ -183,8 +168,8 @@ async def test_round_in_a_group_goes_on_in_direct_messages_when_the_group_is_del
 
     chat.adapter.deleted_conversations.add(group_id)
     await chat.say("kari", "/kritiskvenn neste 1")
-    assert any("slettet" in text for text in dms(chat, "kari"))
-    assert any("Fase 2 av 6" in text for text in dms(chat, "ola"))
+    assert dms_to(chat, "kari", "slettet")
+    assert dms_to(chat, "ola", "Fase 2 av 6")
     replies = await chat.say("ola", "/kritiskvenn bidra 1 Hvor mange elever er ute samtidig?")
     assert "Lagret" in replies[-1].text
 
@@ -222,7 +207,7 @@ async def test_the_presenter_can_cancel_and_later_texts_are_given_back(network_c
     replies = await chat.say("ola", "/kritiskvenn avbryt 1")
     assert "Bare den som presenterer" in replies[-1].text
     await chat.say("kari", "/kritiskvenn avbryt 1")
-    assert any("avlyst" in text for text in dms(chat, "per"))
+    assert dms_to(chat, "per", "avlyst")
     replies = await chat.say("per", "/kritiskvenn bidra 1 Hvor lenge har dere holdt på?")
     assert "avlyst" in replies[-1].text and "Hvor lenge har dere holdt på?" in replies[-1].text
     await chat.advance(timedelta(hours=1))
@@ -274,7 +259,7 @@ async def test_a_round_over_days_runs_its_phases_on_working_days_and_ends_with_a
     finished_at = None
     for _ in range(24 * 4):
         await chat.advance(timedelta(hours=1))
-        if any("Oppsummering" in text or "Ingen skrev noe" in text for text in dms(chat, "kari")):
+        if dms_to(chat, "kari", "Oppsummering") or dms_to(chat, "kari", "Ingen skrev noe"):
             finished_at = chat.clock.now()
             break
     assert finished_at is not None
@@ -330,8 +315,8 @@ async def test_a_deleted_thread_keeps_every_text_and_the_summary_still_comes(net
     await chat.say("per", "/kritiskvenn bidra 1 Hvem bestemmer sonene?")
     for _ in range(6):  # the clarifying questions wait for the presenter's answer, so she moves on herself
         await chat.say("kari", "/kritiskvenn neste 1")
-    assert sum("slettet" in text for text in dms(chat, "kari")) == 1
-    summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
+    assert len(dms_to(chat, "kari", "slettet")) == 1
+    summary = dms_to(chat, "kari", "Oppsummering")[-1].text
     assert "Hvor mange voksne er ute?" in summary and "Hvem bestemmer sonene?" in summary
 
 
@@ -340,9 +325,9 @@ async def test_the_presenter_hears_when_the_round_starts_as_promised(network_cha
     replies = await start_round(chat, friends="2", names="@ola @per")
     assert "jeg sier fra når runden starter" in replies[-1].text
     await chat.click("ola", "Ja, jeg blir med")
-    assert not any("har startet" in text for text in dms(chat, "kari"))
+    assert not dms_to(chat, "kari", "har startet")
     await chat.click("per", "Ja, jeg blir med")
-    started = [text for text in dms(chat, "kari") if "har startet" in text]
+    started = texts(dms_to(chat, "kari"), "har startet")
     assert len(started) == 1 and "ola" in started[0] and "per" in started[0]
 
 
@@ -352,7 +337,7 @@ async def test_a_friend_whose_invitation_lapsed_is_told(network_chat: Chat) -> N
     await start_round(chat, friends="2", names="@ola @per")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.advance(timedelta(minutes=11))  # per never answered the live round's invitation
-    lapsed = dms(chat, "per")[-1]
+    lapsed = dms_to(chat, "per")[-1].text
     assert "ikke lenger åpen" in lapsed and "#1" in lapsed
     assert "lise" in invited(chat)
 
@@ -373,7 +358,7 @@ async def test_clarifying_questions_wait_for_the_presenters_answer_which_is_in_h
     assert "Fase 3 av 6" in in_thread(chat, thread)[-1]
     for _ in range(5):
         await chat.say("kari", "/kritiskvenn neste 1")
-    summary = [text for text in dms(chat, "kari") if "Oppsummering" in text][-1]
+    summary = dms_to(chat, "kari", "Oppsummering")[-1].text
     assert "Hvor lenge varer friminuttet?" in summary and "Fire voksne, tjue minutter." in summary
 
 
@@ -397,8 +382,8 @@ async def test_a_round_where_nobody_wrote_ends_without_an_empty_summary(network_
     await chat.click("per", "Ja, jeg blir med")
     for _ in range(30):  # every phase of the live round runs out
         await chat.advance(timedelta(minutes=1))
-    assert not any("Oppsummering" in text for text in dms(chat, "kari"))
-    assert "Ingen skrev noe" in dms(chat, "kari")[-1]
+    assert not dms_to(chat, "kari", "Oppsummering")
+    assert "Ingen skrev noe" in dms_to(chat, "kari")[-1].text
     assert "uten at noen skrev" in in_thread(chat, thread_of(chat))[-1]
 
 
@@ -415,10 +400,10 @@ async def test_a_round_short_of_friends_starts_with_those_who_said_yes_when_the_
     await start_round(chat, friends="3")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.click("per", "Ikke denne gangen")
-    stuck = dms(chat, "kari")[-1]
+    stuck = dms_to(chat, "kari")[-1].text
     assert "finner ikke nok kritiske venner" in stuck and "Har du ikke valgt innen" in stuck
     await chat.advance(timedelta(minutes=11))
-    assert "har startet med ola" in dms(chat, "kari")[-1]
+    assert "har startet med ola" in dms_to(chat, "kari")[-1].text
     assert "Fase 1 av 6" in in_thread(chat, thread_of(chat))[-1]
 
 
@@ -428,13 +413,13 @@ async def test_a_round_nobody_said_yes_to_is_cancelled_when_the_presenter_does_n
     replies = await start_round(chat, friends="2")
     assert "Har du ikke valgt innen" in replies[-1].text  # nobody from another school to ask at all
     await chat.advance(timedelta(minutes=11))
-    assert "har avlyst den" in dms(chat, "kari")[-1]
+    assert "har avlyst den" in dms_to(chat, "kari")[-1].text
     replies = await chat.say("kari", "/kritiskvenn status")
     assert "avlyst" in replies[-1].text
 
 
-async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await start_round(chat, friends="2", names="@ola @per")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.click("per", "Ja, jeg blir med")
@@ -454,8 +439,8 @@ async def test_a_cancelled_round_is_kept_until_the_presenter_deletes_it(any_chat
     assert "ingen kritisk venn-runder" in (await chat.say("kari", "/kritiskvenn status"))[-1].text
 
 
-async def test_a_friend_deletes_what_she_wrote_in_a_round(any_chat: Chat) -> None:
-    chat = any_chat
+async def test_a_friend_deletes_what_she_wrote_in_a_round(any_network_chat: Chat) -> None:
+    chat = any_network_chat
     await start_round(chat, friends="2", names="@ola @per")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.click("per", "Ja, jeg blir med")
@@ -465,7 +450,7 @@ async def test_a_friend_deletes_what_she_wrote_in_a_round(any_chat: Chat) -> Non
     assert "Det du skrev i runde #1, er slettet" in replies[-1].text
     for _ in range(6):
         await chat.say("kari", "/kritiskvenn neste 1")
-    assert not any("Hvor mange voksne" in text for text in dms(chat, "kari"))
+    assert not dms_to(chat, "kari", "Hvor mange voksne")
 
 
 async def test_a_shared_learning_note_is_in_the_next_digest_as_promised(network_chat: Chat) -> None:
@@ -496,9 +481,9 @@ async def test_volunteers_get_their_own_time_before_the_round_starts_with_those_
     assert "spurt etter frivillige" in replies[-1].text
     assert "innen kl. 10:15" in replies[-1].text  # ten minutes from now (the clock started at 10:00 Oslo time)
     await chat.advance(timedelta(minutes=6))  # the first decision time has passed; the volunteers' has not
-    assert not any("har startet" in text for text in dms(chat, "kari"))
+    assert not dms_to(chat, "kari", "har startet")
     await chat.advance(timedelta(minutes=5))
-    assert "har startet med ola" in dms(chat, "kari")[-1]
+    assert "har startet med ola" in dms_to(chat, "kari")[-1].text
 
 
 async def test_a_presenter_who_has_not_answered_is_reminded_and_the_deadline_still_moves_on(network_chat: Chat) -> None:
@@ -511,8 +496,8 @@ async def test_a_presenter_who_has_not_answered_is_reminded_and_the_deadline_sti
     await chat.say("ola", "Hvor mange voksne er ute?", conversation=thread)
     await chat.say("per", "Hvor lenge varer friminuttet?", conversation=thread)
     await chat.advance(timedelta(minutes=3))  # two thirds of the clarifying phase's four minutes
-    assert "venter på svaret ditt" in dms(chat, "kari")[-1]
-    assert not any("påminnelse" in text.lower() for text in dms(chat, "ola"))  # ola has asked
+    assert "venter på svaret ditt" in dms_to(chat, "kari")[-1].text
+    assert not any("påminnelse" in text.lower() for text in texts(dms_to(chat, "ola")))  # ola has asked
     await chat.advance(timedelta(minutes=1, seconds=30))
     assert "Fase 3 av 6" in in_thread(chat, thread)[-1]
 
@@ -522,8 +507,8 @@ async def test_friends_still_asked_hear_when_the_round_starts_without_them_or_is
     await start_round(chat, friends="2", names="@ola @per")
     await chat.click("ola", "Ja, jeg blir med")
     await chat.say("kari", "/kritiskvenn start 1")
-    assert "runden har startet med dem som takket ja" in dms(chat, "per")[-1]
+    assert "runden har startet med dem som takket ja" in dms_to(chat, "per")[-1].text
 
     await start_round(chat, presenter="per", friends="2", names="@ola @kari")
     await chat.say("per", "/kritiskvenn avbryt 2")
-    assert "per har avlyst runden" in dms(chat, "ola")[-1] and "#2" in dms(chat, "ola")[-1]
+    assert "per har avlyst runden" in dms_to(chat, "ola")[-1].text and "#2" in dms_to(chat, "ola")[-1].text

@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.scheduler import JobRun, Late
 from storage.models.runtime import ScheduledJob
 from storage.repositories.samsnakk import Rounds
+from tests.support import channel_posts, group_posts, texts
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -59,10 +60,6 @@ async def down_for(chat: Chat, delta: timedelta, *, catch_up: bool = True) -> No
     chat.bot = await build_bot(chat.bot.config, clock=chat.clock, adapters=[chat.adapter])
     if catch_up:
         await chat.tick()
-
-
-def texts(sent: list[Sent], text: str) -> list[str]:
-    return [s.text for s in sent if text in s.text]
 
 
 # -- every kind, by the table ----------------------------------------------------------------------
@@ -200,16 +197,14 @@ async def test_a_meeting_reminder_after_the_meeting_is_not_sent(network_chat: Ch
     await chat.say("kari", "/samling ny 14.09 12:00 Rådhuset")  # reminder Saturday the 12th, 09:00
     await down_for(chat, 4 * DAY)  # back on Friday the 11th: nothing due yet
     await down_for(chat, 3 * DAY + 4 * HOUR)  # back Monday the 14th, 14:00 in Oslo: after the meeting
-    channel = [s for s in chat.sent if s.destination.kind == "channel"]
-    assert not texts(channel, "Ta med en praksisfortelling")
+    assert not channel_posts(chat, "Ta med en praksisfortelling")
 
 
 async def test_a_meeting_reminder_a_day_late_still_comes_before_the_meeting(network_chat: Chat) -> None:
     chat = network_chat
     await chat.say("kari", "/samling ny 14.09 12:00 Rådhuset")  # reminder Saturday the 12th, 09:00
     await down_for(chat, 6 * DAY)  # back on Sunday the 13th, 10:00
-    channel = [s for s in chat.sent if s.destination.kind == "channel"]
-    assert len(texts(channel, "Ta med en praksisfortelling")) == 1
+    assert len(channel_posts(chat, "Ta med en praksisfortelling")) == 1
 
 
 async def test_thanks_for_a_meeting_fit_the_days_since_it_or_are_left_out(network_chat: Chat) -> None:
@@ -217,18 +212,16 @@ async def test_thanks_for_a_meeting_fit_the_days_since_it_or_are_left_out(networ
     await chat.say("kari", "/samling ny 08.09 12:00 Rådhuset")  # Tuesday the 8th
     await chat.say("kari", "/samling ny 26.10.2026 12:00 Biblioteket")
     await down_for(chat, 3 * DAY)  # back on Thursday the 10th: the day-after prompt is a day late
-    channel = [s for s in chat.sent if s.destination.kind == "channel"]
-    assert len(texts(channel, "Takk for samlingen på tirsdag! Hva tok du med deg?")) == 1
-    assert not texts(channel, "i går")
+    assert len(channel_posts(chat, "Takk for samlingen på tirsdag! Hva tok du med deg?")) == 1
+    assert not channel_posts(chat, "i går")
 
     await chat.say("kari", "/samling ny 15.09 12:00 Rådhuset")  # Tuesday the 15th
     await down_for(chat, 12 * DAY)  # back on Tuesday the 22nd: a week after it
-    channel = [s for s in chat.sent if s.destination.kind == "channel"]
-    assert len(texts(channel, "Takk for samlingen")) == 1, "no thanks a week on"
+    assert len(channel_posts(chat, "Takk for samlingen")) == 1, "no thanks a week on"
     halfway = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)  # but the prompt halfway to 26 October still comes
     chat.clock.set(halfway)
     await chat.tick()
-    assert texts([s for s in chat.sent if s.destination.kind == "channel"], "Halvveis til neste samling")
+    assert channel_posts(chat, "Halvveis til neste samling")
 
 
 async def four_in_samsnakk(chat: Chat) -> None:
@@ -243,7 +236,7 @@ async def round_starts(chat: Chat) -> list[tuple[datetime, str]]:
 
 
 def round_intros(chat: Chat) -> list[Sent]:
-    return [s for s in chat.sent if s.destination.kind == "group" and "Samsnakk to-og-to, runde" in s.text]
+    return group_posts(chat, "Samsnakk to-og-to, runde")
 
 
 async def test_a_round_a_little_late_starts_on_its_plan_and_the_series_keeps_its_mondays(network_chat: Chat) -> None:
@@ -287,7 +280,7 @@ async def test_a_round_down_across_its_end_gets_no_halfway_question(network_chat
     await four_in_samsnakk(chat)
     await chat.say("kari", "/samsnakk runde kjør")
     await down_for(chat, 20 * DAY)  # halfway and the end both passed while the bot was down
-    assert not [s for s in chat.sent if s.destination.kind == "group" and "Har dere fått snakket?" in s.text]
+    assert not group_posts(chat, "Har dere fått snakket?")
     assert texts(chat.adapter.to_user("ola"), "Runde 1 av samsnakk to-og-to er over")
 
 
@@ -341,7 +334,7 @@ async def test_a_live_round_whose_phase_ended_while_the_bot_was_away_goes_on_ove
              and s.conversation.thread_id]  # fmt: skip
     assert "fortsetter den over dager" in posts[-2] and "Fase 3 av 6" in posts[-1]
     await chat.advance(HOUR)
-    posts = [s.text for s in chat.sent if s.destination.kind == "channel"]
+    posts = texts(channel_posts(chat))
     assert "Fase 3 av 6" in posts[-1], "the round is not rushed through its phases in minutes"
 
 
@@ -395,5 +388,5 @@ async def test_a_live_round_back_within_minutes_sends_no_reminder_after_the_phas
     await chat.click("kari", "Neste fase")  # phase 2: a reminder at 2:40, the deadline at 4:00
     await down_for(chat, 10 * MINUTE)  # back after both, within the reminder's grace
     assert not [s for s in chat.adapter.sent if "påminnelse" in s.text.lower()], "no reminder of a phase that is over"
-    posts = [s.text for s in chat.sent if s.destination.kind == "channel"]
+    posts = texts(channel_posts(chat))
     assert "Fase 3 av 6" in posts[-1] and not [p for p in posts if "over dager" in p]  # still live

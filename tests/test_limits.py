@@ -18,6 +18,7 @@ from bot.times import format_when, parse_clock
 from storage.models.digest import DigestShare
 from storage.models.ideas import ExperienceReport
 from storage.models.kritisk_venn import KvSession
+from tests.support import dms_to
 
 OSLO = ZoneInfo("Europe/Oslo")
 FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)  # the FakeClock's first Monday digest
@@ -51,7 +52,7 @@ async def test_a_kritisk_venn_text_over_its_limit_invites_nobody(network_chat: C
     )
     assert any("grensen er 3000" in r.text and "Klassemøter hver fredag." in r.text for r in replies)
     assert await count(chat, KvSession) == 0
-    assert not [s for name in ("ola", "per") for s in chat.adapter.to_user(name) if s.destination.kind == "dm"]
+    assert not dms_to(chat, "ola") + dms_to(chat, "per")
 
 
 async def test_a_kritisk_venn_contribution_by_command_has_the_same_limit(network_chat: Chat) -> None:

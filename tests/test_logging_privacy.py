@@ -313,14 +313,13 @@ async def discord_harness(tmp_path: Path, debug_log: Kept) -> AsyncIterator[obje
     from bot.clock import FakeClock
 
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    fake = FakeDiscord()
-    await fake.start()
+    fake = await FakeDiscord().start()
     harness = await Harness(fake, f"sqlite:///{tmp_path / 'discord.db'}", FakeClock()).start()
     try:
         yield harness
     finally:
-        await harness.stop()
-        await fake.stop()
+        await harness.close()
+        await fake.close()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 

@@ -1,6 +1,5 @@
 """Every event asks "which network, and who is this?"; the answers are remembered but never stale."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,17 +11,10 @@ from bot.events import Conversation
 from storage import lookups
 from storage.models.core import Member, Role
 from storage.repositories.core import Networks
+from tests.support import eventually
 
 SETTING = "/samskap leder innstilling oppfolging 7"
 REFUSED = "nettverksledere"
-
-
-async def eventually(check, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        if await check():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def test_an_answer_read_before_a_change_is_not_remembered(network_chat: Chat, monkeypatch) -> None:
@@ -66,7 +58,7 @@ async def test_a_change_by_another_worker_is_seen_at_once(workers: tuple[Chat, C
     first, second = workers
     assert REFUSED in (await second.say("ola", SETTING))[0].text  # the second worker now remembers ola
     await first.say("kari", "/samskap leder rolle @ola nettverksleder")
-    assert await eventually(lambda: second_sees_ola_as_leader(second))
+    await eventually(lambda: second_sees_ola_as_leader(second), every=0.05, what="the second worker seeing ola lead")
 
     await first.say("ola", "/samskap slett-meg")
     await first.click("ola", "membership.erase")
@@ -74,7 +66,7 @@ async def test_a_change_by_another_worker_is_seen_at_once(workers: tuple[Chat, C
     async def second_knows_ola_left() -> bool:
         return "bli-med" in (await second.say("ola", "/ideer"))[0].text
 
-    assert await eventually(second_knows_ola_left)
+    await eventually(second_knows_ola_left, every=0.05, what="the second worker knowing ola left")
 
 
 @pytest.mark.postgres
@@ -91,7 +83,8 @@ async def test_a_worker_that_cannot_hear_the_others_forgets_what_it_knew(workers
         )
     await first.say("kari", "/samskap leder rolle @ola nettverksleder")
     # Not heard, but not remembered either: the second worker forgot all when it lost the line.
-    assert await eventually(lambda: second_sees_ola_as_leader(second), seconds=3)
+    await eventually(lambda: second_sees_ola_as_leader(second), within=3, every=0.05,
+                     what="the second worker seeing ola lead")  # fmt: skip
 
 
 @pytest.mark.postgres

@@ -27,7 +27,7 @@ from adapters.memory import Chat
 from adapters.ops_http import application, serve_http
 from bot.config import Config
 from storage.repositories.mail import MailSubscriptions
-from tests.test_ops_http import free_port
+from tests.support import free_port
 
 PUBLIC = "https://samskap.example.no"
 

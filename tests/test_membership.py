@@ -1,4 +1,5 @@
 from adapters.memory import Chat
+from tests.support import dms_to
 
 
 async def test_first_member_to_join_leads_the_network(chat: Chat) -> None:
@@ -52,7 +53,7 @@ async def test_my_data_is_sent_as_json_in_a_direct_message(network_chat: Chat) -
     chat = network_chat
     await chat.say("ola", "/ide Klassemøter hver fredag")
     await chat.say("ola", "/samskap mine-data")
-    dm = [s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"][-1]
+    dm = dms_to(chat, "ola")[-1]
     attachment = next(p for p in dm.message.parts if isinstance(p, Attachment))
     data = json.loads(attachment.content)
     assert data["member"]["school"] == "Sørby skole"

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from worker_processes import free_port
 
 from adapters.memory import Chat
 from adapters.ops_http import application, ops_routes, serve_http
 from storage.db import Database
+from tests.support import free_port
 
 
 class Ops:

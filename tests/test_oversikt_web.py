@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -17,13 +16,8 @@ from adapters.web import leader_routes
 from bot.config import Config, check_config, load_config
 from bot.features.oversikt.service import OverviewService
 from bot.messages import Links
+from tests.support import free_port
 from tests.test_oversikt_figures import known_network
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Site:

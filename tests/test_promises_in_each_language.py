@@ -11,6 +11,7 @@ import pytest
 
 from adapters.memory import Chat
 from bot.i18n import translator
+from tests.support import channel_posts, texts
 
 LANGUAGES = ("nb", "nn", "en")
 
@@ -23,10 +24,6 @@ def prefix(language: str, msgid: str, **kwargs: str) -> str:
 
 def texts_to(chat: Chat, name: str, since: int) -> list[str]:
     return [s.text for s in chat.sent[since:] if s.destination.user is not None and s.destination.user.id == name]
-
-
-def channel_texts(chat: Chat, since: int) -> list[str]:
-    return [s.text for s in chat.sent[since:] if s.destination.kind == "channel"]
 
 
 @pytest.fixture(params=LANGUAGES)
@@ -83,7 +80,7 @@ async def test_the_weekly_digest_carries_what_was_shared(network: tuple[Chat, st
     start = len(chat.sent)
     await chat.advance(timedelta(days=7))
     heading = prefix(language, "Digest for {network}, week {week}", network="", week="")
-    digests = [t for t in channel_texts(chat, start) if heading in t]
+    digests = texts(channel_posts(chat.sent[start:]), heading)
     assert digests and "https://skole.example/relasjoner" in digests[-1]
 
 
@@ -93,7 +90,7 @@ async def test_the_meeting_reminder_and_the_day_after_question(network: tuple[Ch
     start = len(chat.sent)
     await chat.advance(timedelta(days=20))  # two days before, in the morning
     reminder = prefix(language, "Network meeting {when}", when="")
-    assert any(reminder in t for t in channel_texts(chat, start))
+    assert texts(channel_posts(chat.sent[start:]), reminder)
     await chat.advance(timedelta(days=2))  # the morning after the meeting
     thanks = translator(language).t("Thank you for yesterday's meeting! What did you take with you?")
-    assert any(thanks in t for t in channel_texts(chat, start))
+    assert texts(channel_posts(chat.sent[start:]), thanks)

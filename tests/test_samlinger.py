@@ -7,14 +7,11 @@ import pytest
 
 from adapters.memory import Chat
 from bot.features.samlinger.service import SamlingError, split_when
+from tests.support import channel_posts, texts
 
 # The test clock starts on Monday 7 September 2026, 08:00 UTC (10:00 in Oslo).
 FIRST = "/samling ny 14.09 12:00 Rådhuset: trivsel i friminuttene"
 SECOND = "/samling ny 26.10.2026 12:00 Biblioteket"
-
-
-def channel_texts(chat: Chat) -> list[str]:
-    return [s.text for s in chat.sent if s.destination.kind == "channel"]
 
 
 async def test_a_leader_puts_meetings_in_the_calendar_and_everyone_sees_them(network_chat: Chat) -> None:
@@ -52,24 +49,24 @@ async def test_the_channel_is_reminded_before_asked_after_and_prompted_halfway(n
     await chat.say("kari", SECOND)
 
     await chat.advance(timedelta(days=4, hours=22))  # Saturday 12 September, 08:00 in Oslo
-    assert not [t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]
+    assert not channel_posts(chat, "Ta med en praksisfortelling")
     await chat.restart()  # what is scheduled survives a restart
     await chat.advance(timedelta(hours=1, minutes=1))  # 09:01, two days before
-    reminders = [t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]
+    reminders = texts(channel_posts(chat), "Ta med en praksisfortelling")
     assert len(reminders) == 1 and "Samling man. 14. sep. kl. 12:00" in reminders[0]
     assert "1 av dere prøver en idé nå" in reminders[0]
 
     await chat.advance(timedelta(days=3))  # Tuesday 15 September, the day after
-    after = [t for t in channel_texts(chat) if "Takk for samlingen i går" in t]
+    after = texts(channel_posts(chat), "Takk for samlingen i går")
     assert len(after) == 1 and "Neste samling: man. 26. okt. kl. 12:00 — Biblioteket" in after[0]
 
     await chat.advance(timedelta(days=20))  # Monday 5 October: halfway to 26 October
-    halfway = [t for t in channel_texts(chat) if "Halvveis til neste samling" in t]
+    halfway = texts(channel_posts(chat), "Halvveis til neste samling")
     assert len(halfway) == 1 and "26. okt." in halfway[0]
     await chat.advance(timedelta(days=19))  # Saturday 24 October, two days before the second meeting
-    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 2  # and the second meeting's
+    assert len(channel_posts(chat, "Ta med en praksisfortelling")) == 2  # and the second meeting's
     await chat.advance(timedelta(days=3, hours=1))  # Tuesday 27 October, 09:01 (winter time now)
-    assert len([t for t in channel_texts(chat) if "Takk for samlingen i går" in t]) == 2
+    assert len(channel_posts(chat, "Takk for samlingen i går")) == 2
 
 
 async def test_a_meeting_taken_out_brings_no_reminders(network_chat: Chat) -> None:
@@ -78,7 +75,7 @@ async def test_a_meeting_taken_out_brings_no_reminders(network_chat: Chat) -> No
     assert "Samling 1 (man. 14. sep. kl. 12:00" in (await chat.say("kari", "/samling fjern 1"))[0].text
     assert "ingen samling nummer 1" in (await chat.say("kari", "/samling fjern 1"))[0].text
     await chat.advance(timedelta(days=10))
-    assert not [t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t or "Takk for samlingen" in t]
+    assert not channel_posts(chat, "Ta med en praksisfortelling") + channel_posts(chat, "Takk for samlingen")
 
 
 async def test_meetings_speak_english_in_an_english_network(network_chat: Chat) -> None:
@@ -93,14 +90,14 @@ async def test_a_changed_reminder_setting_moves_the_coming_reminders(network_cha
     await chat.say("kari", FIRST)  # Monday 14 September
     await chat.say("kari", "/samskap leder innstilling samling_varsel 5")
     await chat.advance(timedelta(days=1, hours=23, minutes=1))  # Wednesday 9 September, 09:01
-    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 1
+    assert len(channel_posts(chat, "Ta med en praksisfortelling")) == 1
     await chat.advance(timedelta(days=3))  # not again two days before
-    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 1
+    assert len(channel_posts(chat, "Ta med en praksisfortelling")) == 1
 
     await chat.say("kari", SECOND)
     await chat.say("kari", "/samskap leder innstilling samling_varsel 0")
     await chat.advance(timedelta(days=60))
-    assert len([t for t in channel_texts(chat) if "Ta med en praksisfortelling" in t]) == 1
+    assert len(channel_posts(chat, "Ta med en praksisfortelling")) == 1
 
 
 NOW, OSLO = datetime(2026, 11, 27, 8, 0, tzinfo=UTC), ZoneInfo("Europe/Oslo")

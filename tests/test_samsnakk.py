@@ -9,9 +9,10 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from adapters.memory import Chat, Sent
+from adapters.memory import Chat
 from bot.messages import Attachment
 from storage.repositories.core import Members, Notes
+from tests.support import dms_to, group_posts
 
 SCHOOLS = {"kari": "Nordby skole", "ola": "Sørby skole", "per": "Vestby skole", "lise": "Nordby skole"}
 
@@ -20,14 +21,6 @@ async def four_taking_part(chat: Chat) -> None:
     await chat.say("lise", "/samskap bli-med Nordby skole")
     for name in ("kari", "ola", "per", "lise"):
         await chat.say(name, "/samsnakk på")
-
-
-def group_messages(chat: Chat, text: str) -> list[Sent]:
-    return [s for s in chat.sent if s.destination.kind == "group" and text in s.text]
-
-
-def dms(chat: Chat, name: str, text: str) -> list[Sent]:
-    return [s for s in chat.adapter.to_user(name) if s.destination.kind == "dm" and text in s.text]
 
 
 async def booked(chat: Chat, line: str = "/samsnakk @ola i morgen 14") -> None:
@@ -46,21 +39,21 @@ async def test_round_pairs_across_schools_checks_in_halfway_and_collects_notes(n
     assert len(chat.adapter.groups) == 2
     for users in chat.adapter.groups.values():
         assert len({SCHOOLS[u.id] for u in users}) == 2, "a pair from the same school"
-    intros = group_messages(chat, "Samsnakk to-og-to, runde 1")
+    intros = group_posts(chat, "Samsnakk to-og-to, runde 1")
     assert len(intros) == 2
     assert "Hva har du prøvd siden sist? Hva vil du ta med tilbake til egen skole?" in intros[0].text
     assert "Nordby skole, nettverksleder" in " ".join(i.text for i in intros)
     assert all(any(b.label == "Book en tid" for b in i.buttons) for i in intros)
 
     await chat.advance(timedelta(days=7))
-    checkins = group_messages(chat, "Har dere fått snakket?")
+    checkins = group_posts(chat, "Har dere fått snakket?")
     assert len(checkins) == 2
     ola_checkin = next(s for s in checkins if s.conversation and "ola" in s.conversation.id)
     answer = await chat.click("ola", "Ja", sent=ola_checkin)
     assert "Så bra!" in answer[-1].text
 
     await chat.advance(timedelta(days=6))
-    assert len(dms(chat, "ola", "Runde 1 av samsnakk to-og-to er over")) == 1
+    assert len(dms_to(chat, "ola", "Runde 1 av samsnakk to-og-to er over")) == 1
     await chat.click("ola", "Del et læringsnotat")
     thanks = await chat.submit("ola", {"note": "Faste voksne ved vennskapsbenken gjør en forskjell"})
     assert "Takk!" in thanks[-1].text
@@ -77,7 +70,7 @@ async def test_preview_shows_the_pairs_the_round_gets_and_respects_dont_pair_me_
     await four_taking_part(chat)
     reply = await chat.say("ola", "/samsnakk unngå @kari")
     assert "Ingen andre får vite det" in reply[0].text
-    assert not dms(chat, "kari", "ola")
+    assert not dms_to(chat, "kari", "ola")
 
     preview = await chat.say("kari", "/samsnakk runde vis")
 
@@ -102,7 +95,7 @@ async def test_rounds_start_by_the_plan_and_a_skipped_round_is_left_out(network_
     await chat.advance(timedelta(days=7))  # past Wednesday 16 September, 13:00
 
     assert len(chat.adapter.groups) == 2
-    assert len(group_messages(chat, "runde 2")) == 2
+    assert len(group_posts(chat, "runde 2")) == 2
 
 
 async def test_a_round_needs_two_people_taking_part(network_chat: Chat) -> None:
@@ -126,14 +119,14 @@ async def test_booking_with_a_time_gets_link_invitation_and_a_reminder_that_surv
     chat = network_chat
     asked = await chat.say("kari", "/samsnakk @ola i morgen 14")
     assert "Jeg har spurt ola om tir. 8. sep. kl. 14:00 (samtale #1)" in asked[-1].text
-    proposal = dms(chat, "ola", "vil gjerne ta en kjapp prat med deg")
+    proposal = dms_to(chat, "ola", "vil gjerne ta en kjapp prat med deg")
     assert len(proposal) == 1 and "kari (Nordby skole, nettverksleder)" in proposal[0].text
 
     await chat.click("ola", "Godta")
     again = await chat.click("ola", "Godta")
 
     assert "allerede bekreftet" in again[-1].text
-    kari_booked, ola_booked = dms(chat, "kari", "Booket"), dms(chat, "ola", "Booket")
+    kari_booked, ola_booked = dms_to(chat, "kari", "Booket"), dms_to(chat, "ola", "Booket")
     assert len(kari_booked) == len(ola_booked) == 1, "a call is booked once"
     link = re.search(r"https://meet\.jit\.si/samskap-\S+", kari_booked[0].text)
     assert link is not None and len(link.group(0)) > 40 and link.group(0) in ola_booked[0].text
@@ -143,13 +136,13 @@ async def test_booking_with_a_time_gets_link_invitation_and_a_reminder_that_surv
 
     await chat.restart()
     await chat.advance(timedelta(hours=27, minutes=49))
-    assert not dms(chat, "kari", "Om 10 minutter")
+    assert not dms_to(chat, "kari", "Om 10 minutter")
     await chat.advance(timedelta(minutes=1))
-    assert len(dms(chat, "kari", "Om 10 minutter: samsnakk med ola")) == 1
-    assert len(dms(chat, "ola", "Om 10 minutter: samsnakk med kari")) == 1
+    assert len(dms_to(chat, "kari", "Om 10 minutter: samsnakk med ola")) == 1
+    assert len(dms_to(chat, "ola", "Om 10 minutter: samsnakk med kari")) == 1
 
     await chat.advance(timedelta(minutes=30))
-    assert len(dms(chat, "kari", "Hvordan var praten med ola?")) == 1
+    assert len(dms_to(chat, "kari", "Hvordan var praten med ola?")) == 1
     await chat.say("kari", "/samsnakk notat Å spørre elevene først ga bedre samtaler")
     async with chat.bot.db.session() as s:
         notes = await Notes(s).between(1, datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -166,7 +159,7 @@ async def test_booking_without_a_time_offers_free_slots_of_both(network_chat: Ch
     labels = [b.label for b in offer[0].buttons]
     assert labels == ["man. 14:15", "tir. 14:00", "ons. 14:00"]
     await chat.click("kari", "man. 14:15")
-    assert len(dms(chat, "ola", "man. 7. sep. kl. 14:15")) == 1
+    assert len(dms_to(chat, "ola", "man. 7. sep. kl. 14:15")) == 1
 
 
 async def test_the_partner_can_suggest_another_time_which_the_proposer_accepts(network_chat: Chat) -> None:
@@ -175,12 +168,12 @@ async def test_the_partner_can_suggest_another_time_which_the_proposer_accepts(n
     await chat.click("ola", "Foreslå en annen tid")
     reply = await chat.submit("ola", {"time": "tomorrow 3pm"})
     assert "Jeg har foreslått tir. 8. sep. kl. 15:00 for kari" in reply[-1].text
-    old = dms(chat, "ola", "vil gjerne ta en kjapp prat")[0]
+    old = dms_to(chat, "ola", "vil gjerne ta en kjapp prat")[0]
 
     stale = await chat.click("ola", "Godta", sent=old)
     assert "endret eller ikke lenger åpen" in stale[-1].text
     await chat.say("kari", "/samsnakk godta 1")
-    assert "tir. 8. sep. kl. 15:00" in dms(chat, "ola", "Booket")[0].text
+    assert "tir. 8. sep. kl. 15:00" in dms_to(chat, "ola", "Booket")[0].text
 
 
 async def test_who_has_fifteen_minutes_now_goes_to_the_first_who_presses(network_chat: Chat) -> None:
@@ -201,18 +194,18 @@ async def test_who_has_fifteen_minutes_now_goes_to_the_first_who_presses(network
     assert "Du har en prat med kari nå" in first[-1].text
     assert "Noen andre var raskere" in late[-1].text
     assert "kari og ola tar en kjapp prat" in post.text
-    assert len(dms(chat, "kari", "Samsnakk med ola nå: bli med i videosamtalen")) == 1
-    assert len(dms(chat, "ola", "Samsnakk med kari nå")) == 1
-    assert not dms(chat, "per", "Samsnakk med")
+    assert len(dms_to(chat, "kari", "Samsnakk med ola nå: bli med i videosamtalen")) == 1
+    assert len(dms_to(chat, "ola", "Samsnakk med kari nå")) == 1
+    assert not dms_to(chat, "per", "Samsnakk med")
     await chat.advance(timedelta(minutes=15))
-    assert len(dms(chat, "ola", "Hvordan var praten med kari?")) == 1
+    assert len(dms_to(chat, "ola", "Hvordan var praten med kari?")) == 1
 
 
 async def test_nobody_answering_now_expires_with_a_message(network_chat: Chat) -> None:
     chat = network_chat
     post = (await chat.say("kari", "/samsnakk nå"))[-1]
     await chat.advance(timedelta(minutes=16))
-    assert len(dms(chat, "kari", "Ingen hadde tid til en prat akkurat nå")) == 1
+    assert len(dms_to(chat, "kari", "Ingen hadde tid til en prat akkurat nå")) == 1
     assert "ingen hadde tid akkurat da" in post.text
     late = await chat.say("ola", "/samsnakk jeg-kan")
     assert "Ingen spør etter en prat" in late[-1].text
@@ -224,22 +217,22 @@ async def test_a_booked_call_can_be_moved_and_cancelled_by_either(network_chat: 
 
     moved = await chat.say("ola", "/samsnakk flytt i morgen 15")
     assert "Samtale #1 er flyttet til tir. 8. sep. kl. 15:00" in moved[-1].text
-    assert len(dms(chat, "kari", "ola har flyttet samsnakken deres til tir. 8. sep. kl. 15:00")) == 1
-    assert len(dms(chat, "ola", "Flyttet: samsnakk med kari, tir. 8. sep. kl. 15:00")) == 1
+    assert len(dms_to(chat, "kari", "ola har flyttet samsnakken deres til tir. 8. sep. kl. 15:00")) == 1
+    assert len(dms_to(chat, "ola", "Flyttet: samsnakk med kari, tir. 8. sep. kl. 15:00")) == 1
     await chat.advance(timedelta(hours=27, minutes=55))  # 13:55: the old reminder time has passed
-    assert not dms(chat, "kari", "Om 10 minutter")
+    assert not dms_to(chat, "kari", "Om 10 minutter")
     await chat.advance(timedelta(minutes=55))  # 14:50, ten minutes before the new time
-    assert len(dms(chat, "kari", "Om 10 minutter")) == 1
+    assert len(dms_to(chat, "kari", "Om 10 minutter")) == 1
 
     await chat.say("kari", "/samsnakk @ola i morgen 10")
     await chat.click("ola", "Godta")
     cancelled = await chat.say("kari", "/samsnakk avlys 2")
     assert "Samtale #2 er avlyst" in cancelled[-1].text
-    notice = dms(chat, "ola", "kari har avlyst samtalen deres")
+    notice = dms_to(chat, "ola", "kari har avlyst samtalen deres")
     assert len(notice) == 1
     assert any(isinstance(p, Attachment) and "STATUS:CANCELLED" in p.content for p in notice[0].message.parts)
     await chat.advance(timedelta(days=1))
-    assert not dms(chat, "ola", "Om 10 minutter: samsnakk med kari (ons. 9. sep. kl. 10:00)")
+    assert not dms_to(chat, "ola", "Om 10 minutter: samsnakk med kari (ons. 9. sep. kl. 10:00)")
 
 
 # -- edge cases ------------------------------------------------------------------------------------------
@@ -249,7 +242,7 @@ async def test_times_in_the_past_and_unreadable_times_get_a_clear_answer(network
     assert "08:00 har allerede vært i dag. Mente du i morgen, tir. 8. sep. kl. 08:00?" in past[-1].text
     unreadable = await chat.say("kari", "/samsnakk @ola etter lunsj")
     assert "Jeg forstod ikke tidspunktet «etter lunsj»" in unreadable[-1].text
-    assert not dms(chat, "ola", "vil gjerne")
+    assert not dms_to(chat, "ola", "vil gjerne")
 
 
 async def test_booking_oneself_someone_not_joined_or_paused_is_refused(network_chat: Chat) -> None:
@@ -259,7 +252,7 @@ async def test_booking_oneself_someone_not_joined_or_paused_is_refused(network_c
     await chat.say("ola", "/samsnakk pause")
     assert "ola har satt samsnakk på pause" in (await chat.say("kari", "/samsnakk @ola 14"))[-1].text
     assert "ola har satt samsnakk på pause" in (await chat.say("kari", "/samsnakk @ola"))[-1].text
-    assert not dms(chat, "ola", "vil gjerne")
+    assert not dms_to(chat, "ola", "vil gjerne")
 
 
 async def test_double_bookings_are_refused_for_both_people(network_chat: Chat) -> None:
@@ -277,11 +270,11 @@ async def test_a_partner_who_never_answers_lets_the_request_expire(network_chat:
     chat = network_chat
     await chat.say("kari", "/samsnakk @per i morgen 13")
     await chat.advance(timedelta(hours=24))
-    expired = dms(chat, "kari", "per svarte ikke på forespørselen din om tir. 8. sep. kl. 13:00")
+    expired = dms_to(chat, "kari", "per svarte ikke på forespørselen din om tir. 8. sep. kl. 13:00")
     assert len(expired) == 1
     late = await chat.click("per", "Godta")
     assert "endret eller ikke lenger åpen" in late[-1].text
-    assert not dms(chat, "per", "Booket")
+    assert not dms_to(chat, "per", "Booket")
 
 
 async def test_my_data_includes_calls_and_rounds(network_chat: Chat) -> None:
@@ -305,7 +298,7 @@ async def test_rounds_run_by_the_plan_when_members_opt_in_through_the_general_se
     await chat.advance(timedelta(days=4))  # Friday 11 September, 10:00 in Oslo: past 09:00
 
     assert len(chat.adapter.groups) == 2
-    assert len(group_messages(chat, "runde 1")) == 2
+    assert len(group_posts(chat, "runde 1")) == 2
 
 
 async def test_three_people_make_one_trio(network_chat: Chat) -> None:
@@ -322,8 +315,8 @@ async def test_an_english_speaking_member_gets_english_times_and_texts(network_c
     asked = await chat.say("ola", "/samsnakk @kari tomorrow 3pm")
     assert "I have asked kari about Tue 8 Sep 15:00" in asked[-1].text
     await chat.click("kari", "Godta")
-    assert len(dms(chat, "ola", "Booked: samsnakk with kari, Tue 8 Sep 15:00.")) == 1
-    assert len(dms(chat, "kari", "Booket: samsnakk med ola, tir. 8. sep. kl. 15:00.")) == 1
+    assert len(dms_to(chat, "ola", "Booked: samsnakk with kari, Tue 8 Sep 15:00.")) == 1
+    assert len(dms_to(chat, "kari", "Booket: samsnakk med ola, tir. 8. sep. kl. 15:00.")) == 1
 
 
 async def test_a_round_explains_itself_in_one_log_line_without_personal_data(network_chat: Chat, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -352,23 +345,23 @@ async def test_a_trio_books_one_call_for_all_three_from_the_round(network_chat: 
     for name in ("kari", "ola", "per"):
         await chat.say(name, "/samsnakk på")
     await chat.say("kari", "/samsnakk runde kjør")
-    intro = group_messages(chat, "Samsnakk to-og-to, runde 1")[0]
+    intro = group_posts(chat, "Samsnakk to-og-to, runde 1")[0]
 
     offer = await chat.click("ola", "Book en tid", sent=intro)
     assert "Ledige tider for deg og kari og per" in offer[-1].text
     await chat.click("ola", offer[-1].buttons[0].label, sent=offer[-1])
-    proposal = dms(chat, "kari", "vil gjerne ta en kjapp prat med deg")
+    proposal = dms_to(chat, "kari", "vil gjerne ta en kjapp prat med deg")
     assert len(proposal) == 1 and "Også invitert: per" in proposal[0].text
     assert "kari svarer på denne forespørselen" in (await chat.say("per", "/samsnakk godta 1"))[-1].text
     await chat.click("kari", "Godta")
-    assert not dms(chat, "per", "Booket")  # per is asked before anyone books him
+    assert not dms_to(chat, "per", "Booket")  # per is asked before anyone books him
     await chat.click("per", "Godta")
 
-    assert len(dms(chat, "per", "Booket: samsnakk med ola og kari")) == 1
-    assert len(dms(chat, "kari", "Booket: samsnakk med ola og per")) == 1
+    assert len(dms_to(chat, "per", "Booket: samsnakk med ola og kari")) == 1
+    assert len(dms_to(chat, "kari", "Booket: samsnakk med ola og per")) == 1
     await chat.say("per", "/samsnakk avlys 1")
-    assert len(dms(chat, "ola", "per har avlyst samtalen deres")) == 1
-    assert len(dms(chat, "kari", "per har avlyst samtalen deres")) == 1
+    assert len(dms_to(chat, "ola", "per har avlyst samtalen deres")) == 1
+    assert len(dms_to(chat, "kari", "per har avlyst samtalen deres")) == 1
 
 
 async def test_when_a_member_deletes_their_data_the_partner_hears_the_call_is_off(network_chat: Chat) -> None:
@@ -376,10 +369,10 @@ async def test_when_a_member_deletes_their_data_the_partner_hears_the_call_is_of
     await booked(chat)
     await chat.say("ola", "/samskap slett-meg bekreft")
     await chat.tick()
-    notice = dms(chat, "kari", "Samsnakk-samtalen din tir. 8. sep. kl. 14:00 er avlyst")
+    notice = dms_to(chat, "kari", "Samsnakk-samtalen din tir. 8. sep. kl. 14:00 er avlyst")
     assert len(notice) == 1 and "ola" not in notice[0].text
     await chat.advance(timedelta(days=2))
-    assert not dms(chat, "kari", "Om 10 minutter")
+    assert not dms_to(chat, "kari", "Om 10 minutter")
 
 
 async def test_two_mentions_book_a_call_for_three_and_a_length_can_be_given(network_chat: Chat) -> None:
@@ -388,17 +381,17 @@ async def test_two_mentions_book_a_call_for_three_and_a_length_can_be_given(netw
     assert "Jeg har spurt ola om fre. 11. sep. kl. 09:00" in asked[-1].text
     assert "jeg spør per når ola sier ja" in asked[-1].text
     assert "så spør jeg deg" in (await chat.say("per", "/samsnakk godta 1"))[-1].text
-    assert "Også invitert: per" in dms(chat, "ola", "vil gjerne ta en kjapp prat")[0].text
+    assert "Også invitert: per" in dms_to(chat, "ola", "vil gjerne ta en kjapp prat")[0].text
     replies = await chat.click("ola", "Godta")
     assert "Jeg har spurt per også" in replies[-1].text and "begge" not in replies[-1].text
-    asked_per = dms(chat, "per", "kari og ola vil gjerne ta en kjapp prat med deg")
+    asked_per = dms_to(chat, "per", "kari og ola vil gjerne ta en kjapp prat med deg")
     assert len(asked_per) == 1 and "fre. 11. sep. kl. 09:00" in asked_per[0].text
-    assert not dms(chat, "per", "Booket")
+    assert not dms_to(chat, "per", "Booket")
     replies = await chat.click("per", "Godta")
     assert "Dere får alle videolenken" in replies[-1].text
-    booked_per = dms(chat, "per", "Booket: samsnakk med kari og ola")
+    booked_per = dms_to(chat, "per", "Booket: samsnakk med kari og ola")
     assert len(booked_per) == 1 and "30 minutter" in booked_per[0].text
-    assert len(dms(chat, "kari", "Booket: samsnakk med ola og per")) == 1
+    assert len(dms_to(chat, "kari", "Booket: samsnakk med ola og per")) == 1
 
 
 async def test_a_third_who_declines_leaves_the_call_booked_for_the_two(network_chat: Chat) -> None:
@@ -406,10 +399,10 @@ async def test_a_third_who_declines_leaves_the_call_booked_for_the_two(network_c
     await chat.say("kari", "/samsnakk @ola @per fre 9")
     await chat.click("ola", "Godta")
     await chat.say("per", "/samsnakk avslå 1")
-    assert len(dms(chat, "kari", "per kan ikke bli med")) == 1
-    booked_kari = dms(chat, "kari", "Booket: samsnakk med ola")
+    assert len(dms_to(chat, "kari", "per kan ikke bli med")) == 1
+    booked_kari = dms_to(chat, "kari", "Booket: samsnakk med ola")
     assert len(booked_kari) == 1 and "per" not in booked_kari[0].text.split("\n")[0]
-    assert not dms(chat, "per", "Booket")
+    assert not dms_to(chat, "per", "Booket")
 
 
 async def test_a_third_who_never_answers_lets_the_request_expire(network_chat: Chat) -> None:
@@ -417,8 +410,8 @@ async def test_a_third_who_never_answers_lets_the_request_expire(network_chat: C
     await chat.say("kari", "/samsnakk @ola @per fre 9")
     await chat.click("ola", "Godta")
     await chat.advance(timedelta(days=1, minutes=1))
-    assert len(dms(chat, "kari", "per svarte ikke")) == 1 and len(dms(chat, "ola", "per svarte ikke")) == 1
-    assert not dms(chat, "kari", "Booket")
+    assert len(dms_to(chat, "kari", "per svarte ikke")) == 1 and len(dms_to(chat, "ola", "per svarte ikke")) == 1
+    assert not dms_to(chat, "kari", "Booket")
 
 
 async def test_leaders_plan_rounds_in_their_own_words(network_chat: Chat) -> None:

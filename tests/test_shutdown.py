@@ -26,16 +26,15 @@ from worker_processes import (
     all_sent,
     can_run_as_pid1,
     delivery_statuses,
-    free_port,
     start_worker,
     store_fan_out,
-    wait_until,
 )
 
 from bot.adapter import Destination
 from bot.events import Conversation
 from storage.db import Database
 from storage.models.runtime import Delivery
+from tests.support import answers, eventually, free_port
 
 FAN_OUT = 40
 SIGTERM_AT = 8  # the post during which the worker is asked to stop
@@ -57,8 +56,6 @@ class Platform:
 
     def counts(self) -> dict[str, int]:
         """Messages that arrived, by destination channel."""
-        if self.adapter == "slack":
-            return {channel: len(messages) for channel, messages in self.fake.posted.items()}
         return {channel: len(messages) for channel, messages in self.fake.messages.items()}
 
     def channels(self) -> list[str]:
@@ -99,8 +96,7 @@ async def fake_slack(*, socket_mode: bool) -> AsyncIterator[Platform]:
 async def fake_discord() -> AsyncIterator[Platform]:
     from fake_discord import GUILD_ID, FakeDiscord
 
-    fake = FakeDiscord()
-    await fake.start()
+    fake = await FakeDiscord().start()
     env = {"DISCORD_BOT_TOKEN": "fake-token", "SAMSKAP_DISCORD_API_URL": fake.api_url,
            "SAMSKAP_DISCORD_GATEWAY_URL": fake.gateway_url}  # fmt: skip
     channels = [str(220000000000000000 + index) for index in range(FAN_OUT)]
@@ -108,7 +104,7 @@ async def fake_discord() -> AsyncIterator[Platform]:
         yield Platform("discord", [Destination.channel(Conversation("discord", GUILD_ID, c)) for c in channels],
                        env, fake)  # fmt: skip
     finally:
-        await fake.stop()
+        await fake.close()
 
 
 def slack_channels() -> list[Destination]:
@@ -195,7 +191,8 @@ async def test_sigterm_stops_the_console_mid_fan_out(tmp_path: Path) -> None:
     first = await start_worker("first", "console", tmp_path, database_url=database_url, env={},
                                settings=SETTINGS, as_pid1=can_run_as_pid1())  # fmt: skip
     try:
-        await wait_until(lambda: _printed_soon(first, 10), 60, "the console printing the fan-out")
+        await eventually(lambda: len(printed_messages(first)) >= 10, within=60, every=0.1,
+                         what="the console printing the fan-out")  # fmt: skip
         first.signal(signal.SIGTERM)
         assert await first.exit_code(within=30) == 0, first.output()
     finally:
@@ -210,10 +207,6 @@ async def test_sigterm_stops_the_console_mid_fan_out(tmp_path: Path) -> None:
     printed = sorted(printed_messages(first) + printed_messages(second))
     assert printed_messages(first) and printed_messages(second)
     assert printed == sorted(range(len(destinations)))
-
-
-async def _printed_soon(worker: Worker, count: int) -> bool:
-    return len(printed_messages(worker)) >= count
 
 
 def printed_messages(worker: Worker) -> list[int]:
@@ -239,10 +232,8 @@ async def test_every_mode_serves_healthz_readyz_and_metrics(platform: Platform, 
                 except aiohttp.ClientError:
                     return 0, ""
 
-            async def ready() -> bool:
-                return (await get("/readyz"))[0] == 200
-
-            await wait_until(ready, 30, "/readyz to answer 200 once the platform is connected")
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/readyz"), within=30, every=0.1,
+                             what="/readyz to answer 200 once the platform is connected")  # fmt: skip
             assert (await get("/healthz"))[0] == 200
             status, metrics = await get("/metrics")
             assert status == 200 and "samskap_outbox_pending" in metrics
@@ -261,15 +252,8 @@ async def test_a_teams_worker_stops_on_sigterm_and_exits_0(tmp_path: Path) -> No
                                 env={}, settings=SETTINGS, port=port)  # fmt: skip
     try:
         async with aiohttp.ClientSession() as http:
-
-            async def healthy() -> bool:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        return response.status == 200
-                except aiohttp.ClientError:
-                    return False
-
-            await wait_until(healthy, 30, "the Teams worker to answer /healthz")
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), within=30, every=0.1,
+                             what="the Teams worker to answer /healthz")  # fmt: skip
         worker.signal(signal.SIGTERM)
         assert await worker.exit_code(20) == 0, worker.output()
     finally:

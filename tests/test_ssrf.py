@@ -28,6 +28,7 @@ from bot.features.digest import feeds
 from bot.features.digest.fetch import AddressPolicy, Fetcher, FetchError, FetchSettings, is_public_address
 from bot.features.digest.service import DigestService
 from bot.features.digest.urls import InvalidUrl, canonical_url, web_address
+from tests.support import free_port
 
 PUBLIC = "127.0.0.2"
 REFUSED = {"blocked_address", "blocked_port", "bad_url", "bad_scheme"}
@@ -215,20 +216,14 @@ class Network:
         return template.format(p=self.port, q=self.other_port)
 
     def via_redirect(self, target: str) -> str:
-        return self.public.url("/go?" + _query(target))
+        return self.public.link("/go?" + _query(target))
 
     def via_two_redirects(self, target: str) -> str:
-        return self.public.url("/go-twice?" + _query(target))
+        return self.public.link("/go-twice?" + _query(target))
 
 
 def _query(target: str) -> str:
     return urlencode({"to": target})
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def _ipv6_loopback() -> bool:
@@ -244,21 +239,21 @@ def _ipv6_loopback() -> bool:
 async def network() -> AsyncIterator[Network]:
     for _attempt in range(20):  # the public server's port may be taken on another loopback address
         public = await DigestWebServer(host=PUBLIC, slow_seconds=0.5).start()
-        other = _free_port(PUBLIC)
+        other = free_port(PUBLIC)
         listen = [("127.0.0.1", public.port), ("127.0.0.3", public.port), (PUBLIC, other)]
         if _ipv6_loopback():
             listen.append(("::1", public.port))
         try:
             internal = await InternalServer(listen).start()
         except OSError:
-            await public.stop()
+            await public.close()
             continue
         break
     else:
         pytest.fail("no port free on every loopback address")
     yield Network(public, internal, public.port, other)
-    await internal.stop()
-    await public.stop()
+    await internal.close()
+    await public.close()
 
 
 def all_cases(network: Network) -> list[tuple[str, str, str]]:
@@ -281,10 +276,10 @@ def all_cases(network: Network) -> list[tuple[str, str, str]]:
 # -- the table --------------------------------------------------------------------------------------
 async def test_the_public_server_is_reachable_so_the_zeros_below_mean_something(network: Network) -> None:
     async with network.fetcher() as fetcher:
-        direct = await fetcher.page_meta(network.public.url("/article"))
+        direct = await fetcher.page_meta(network.public.link("/article"))
         named = await fetcher.page_meta(f"http://public.test:{network.port}/article")
         chained = await fetcher.page_meta(network.via_two_redirects(f"http://public.test:{network.port}/plain"))
-        feed = await feeds.poll(fetcher, network.public.url("/feed.xml"), etag=None, last_modified=None)
+        feed = await feeds.poll(fetcher, network.public.link("/feed.xml"), etag=None, last_modified=None)
     assert direct.title == named.title == "Trygt og godt skolemiljø"
     assert chained.title == "Relasjoner i klasserommet"
     assert feed.title == "Læringsmiljøsenteret"
@@ -324,7 +319,7 @@ async def test_a_name_that_answers_public_then_internal_is_connected_only_where_
 
 
 async def test_a_refused_internal_address_reads_the_same_whether_its_port_is_open_or_closed(network: Network) -> None:
-    closed = _free_port("127.0.0.1")
+    closed = free_port()
     async with network.fetcher() as fetcher:
         errors = {
             (await fetcher.page_meta(url)).error
@@ -411,7 +406,7 @@ async def test_a_shared_link_that_redirects_inside_shows_nothing_from_inside(
     chat = guarded_chat
     inside = network.via_redirect(f"http://１２７.０.０.１:{network.port}/admin")
     await chat.say("ola", f"/del {inside} Se denne")
-    await chat.say("ola", f"/del {network.public.url('/article')} Og denne")
+    await chat.say("ola", f"/del {network.public.link('/article')} Og denne")
     await chat.tick()
     [preview] = await chat.say("kari", "/digest forhåndsvis")
     assert "Trygt og godt skolemiljø" in preview.text
@@ -423,7 +418,7 @@ async def test_a_feed_inside_is_refused_in_the_same_words_whether_anything_liste
     guarded_chat: Chat, network: Network
 ) -> None:
     chat = guarded_chat
-    closed = _free_port("127.0.0.1")
+    closed = free_port()
     replies = [  # the reply's first paragraph: then comes the leader's own text, given back
         (await chat.say("kari", f"/digest kilde legg-til {url}"))[0].text.split("\n\n")[0]
         for url in (
@@ -443,7 +438,7 @@ async def test_a_feed_that_later_moves_inside_is_not_followed_on_the_hourly_poll
     guarded_chat: Chat, network: Network
 ) -> None:
     chat = guarded_chat
-    [added] = await chat.say("kari", f"/digest kilde legg-til {network.public.url('/feed.xml')}")
+    [added] = await chat.say("kari", f"/digest kilde legg-til {network.public.link('/feed.xml')}")
     assert "Læringsmiljøsenteret" in added.text
     network.public.feed_moved_to = f"http://１２７.０.０.１:{network.port}/feed.xml"
     await chat.advance(timedelta(hours=1, minutes=1))

@@ -10,6 +10,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import Message
 from bot.scheduler import JobRun, Late
+from tests.support import dms_to
 
 
 async def test_ideas_and_follow_ups_work_on_both_databases(any_database_url: str) -> None:
@@ -20,7 +21,7 @@ async def test_ideas_and_follow_ups_work_on_both_databases(any_database_url: str
         await chat.say("kari", "/ide Vennskapsbenk")
         await chat.say("ola", "/ide prøv 1")
         await chat.advance(timedelta(days=15))
-        assert len([s for s in chat.adapter.to_user("ola") if s.destination.kind == "dm"]) == 1
+        assert len(dms_to(chat, "ola")) == 1
         listing = (await chat.say("ola", "/ideer benk"))[0].text
         assert "Vennskapsbenk" in listing
     finally:

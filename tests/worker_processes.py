@@ -13,11 +13,9 @@ import functools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from bot.messages import Message
 from bot.outbox import Outbox
 from storage.db import Database
 from storage.models.runtime import Delivery
+from tests.support import eventually, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # The fakes live beside their adapters' tests (tests/slack, tests/discord).
@@ -83,13 +82,6 @@ class Worker:
         if self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
-
-
-def free_port() -> int:
-    """A port nothing listens on now, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def start_worker(
@@ -146,15 +138,6 @@ async def delivery_statuses(database_url: str) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what} after {within} s")
-
-
 async def all_sent(database_url: str, count: int, within: float) -> None:
     async def done() -> bool:
         try:
@@ -162,7 +145,7 @@ async def all_sent(database_url: str, count: int, within: float) -> None:
         except DBAPIError:  # a shared server briefly out of connections: look again
             return False
 
-    await wait_until(done, within, f"{count} deliveries sent")
+    await eventually(done, within=within, every=0.1, what=f"{count} deliveries sent")
 
 
 def terminate_all(workers: list[Worker]) -> None:

@@ -14,10 +14,8 @@ from bot.clock import FakeClock
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
+    async with FakeDiscord() as server:
+        yield server
 
 
 @pytest.fixture
@@ -31,4 +29,4 @@ async def restore_discord_urls() -> AsyncIterator[None]:
 async def discord_bot(fake: FakeDiscord, tmp_path, restore_discord_urls: None) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
     harness = await Harness(fake, f"sqlite:///{tmp_path / 'discord.db'}", FakeClock()).start()
     yield harness
-    await harness.stop()
+    await harness.close()

@@ -57,7 +57,7 @@ class Harness:
             )
         return self
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         await self.adapter.client.close()
         if self._task is not None:
             with contextlib.suppress(Exception):
@@ -65,7 +65,7 @@ class Harness:
         await self.bot.db.dispose()
 
     async def restart(self) -> Harness:
-        await self.stop()
+        await self.close()
         self.fake._identified.clear()
         return await self.start()
 
@@ -108,6 +108,10 @@ class Harness:
                                         user_id(user), user, **kw)  # fmt: skip
         await self.interact(payload)
         return self.answers(payload)
+
+    def dms_to(self, name: str) -> list[dict[str, Any]]:
+        """The direct messages the bot sent `name`, oldest first."""
+        return self.fake.messages.get(self.fake.dm_channels.get(user_id(name), ""), [])
 
     def answers(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Everything sent back on this interaction: its callback and its follow-ups, in order."""

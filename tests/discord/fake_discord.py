@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.support import Failure, FakeServer, Recorded, recorded, take_failure
+
 APP_ID = "900000000000000001"
 BOT_ID = APP_ID
 GUILD_ID = "100000000000000001"
@@ -56,27 +58,7 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
 
 
 @dataclass
-class Failure:
-    method: str
-    path: re.Pattern[str]
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str]
-    times: int
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: Any
-    query: dict[str, str]
-    token: str = ""
-
-
-@dataclass
-class FakeDiscord:
-    requests: list[Recorded] = field(default_factory=list)
+class FakeDiscord(FakeServer[Recorded]):
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
@@ -86,11 +68,9 @@ class FakeDiscord:
     commands: list[dict[str, Any]] = field(default_factory=list)
     gateway_ops: list[dict[str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    url: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(300000000000000001))
     _seq: int = 0
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
     _session_id: str = "session-1"
     _identified: asyncio.Event = field(default_factory=asyncio.Event)
     _nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
@@ -98,22 +78,14 @@ class FakeDiscord:
     on_post: Callable[[Recorded, dict[str, Any]], Awaitable[None]] | None = None
 
     # -- life cycle ------------------------------------------------------------------------------
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().close()
 
     @property
     def api_url(self) -> str:
@@ -129,7 +101,7 @@ class FakeDiscord:
     def fail(self, method: str, path: str, status: int, body: dict[str, Any] | None = None, *,
              headers: dict[str, str] | None = None, times: int = 1) -> None:  # fmt: skip
         """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
-        self.failures.append(Failure(method, re.compile(path), status, body or {}, headers or {}, times))
+        self.failures.append(Failure(method, path, status, body or {}, headers or {}, times))
 
     def requests_to(self, method: str, pattern: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
@@ -203,19 +175,16 @@ class FakeDiscord:
             body = await request.json()
         elif request.content_type.startswith("multipart/"):
             body = await self._multipart(request)
-        token = request.headers.get("Authorization", "").removeprefix("Bot ")
-        recorded = Recorded(request.method, path, body, dict(request.query), token)
-        self.requests.append(recorded)
-        for failure in self.failures:
-            if failure.times > 0 and failure.method == request.method and failure.path.search(path):
-                failure.times -= 1
-                return json_response(failure.body, failure.status, failure.headers)
+        request_kept = recorded(request, body, path=path)
+        self.requests.append(request_kept)
+        if failure := take_failure(self.failures, request.method, path):
+            return json_response(failure.body, failure.status, failure.headers)
         handled = await self._route(request.method, path, body or {})
         if handled is None:
             return web.Response(status=204)
         status, payload = handled
         if self.on_post is not None and request.method == "POST" and re.fullmatch(r"/channels/\d+/messages", path):
-            await self.on_post(recorded, payload)
+            await self.on_post(request_kept, payload)
         return json_response(payload, status)
 
     async def _multipart(self, request: web.Request) -> dict[str, Any]:

@@ -23,7 +23,7 @@ STUDENT_NUMBER = "010100\u00a012356"  # a valid (synthetic) fødselsnummer, with
 async def bot_on(fake: FakeDiscord, any_database_url: str, restore_discord_urls: None) -> AsyncIterator[Harness]:
     harness = await Harness(fake, any_database_url, FakeClock()).start()
     yield harness
-    await harness.stop()
+    await harness.close()
 
 
 def register_two_step_form(harness: Harness, received: list[dict[str, str]]) -> None:

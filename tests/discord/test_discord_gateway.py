@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.events import Conversation, User
 from bot.i18n import translator
 from bot.messages import Form, FormField, Message
+from tests.support import eventually, free_port, running
 
 nb = translator("nb")
 CHANNEL = Conversation("discord", GUILD_ID, CHANNEL_ID)
@@ -286,7 +287,7 @@ async def test_a_slow_handler_is_deferred_and_its_reply_replaces_the_thinking_st
         assert clicked[0]["type"] == 6  # acknowledged without touching the message
         assert clicked[1]["content"] == "Klikket" and clicked[1]["flags"] == 64 and clicked[1]["edit"] is None
     finally:
-        await harness.stop()
+        await harness.close()
 
 
 async def test_an_ephemeral_reply_outside_an_interaction_becomes_a_direct_message(
@@ -295,8 +296,7 @@ async def test_an_ephemeral_reply_outside_an_interaction_becomes_a_direct_messag
     sent = await discord_bot.adapter.send(
         Destination.ephemeral(CHANNEL, member_user("kari")), Message.text("Bare til deg")
     )
-    dm_channel = fake.dm_channels[user_id("kari")]
-    assert fake.messages[dm_channel][0]["content"] == "Bare til deg"
+    assert discord_bot.dms_to("kari")[0]["content"] == "Bare til deg"
     assert sent is not None and sent.conversation.is_direct
 
 
@@ -345,14 +345,10 @@ async def test_a_newcomer_to_the_server_is_welcomed_when_the_members_intent_is_o
         assert identify["d"]["intents"] & (1 << 1)  # GUILD_MEMBERS
         await set_up_network(harness)
         await fake.dispatch("GUILD_MEMBER_ADD", {**fake.member(user_id("nina"), "nina"), "guild_id": GUILD_ID})
-        for _ in range(100):
-            if user_id("nina") in fake.dm_channels:
-                break
-            await asyncio.sleep(0.02)
-        welcome = fake.messages[fake.dm_channels[user_id("nina")]][0]
+        welcome = (await eventually(lambda: harness.dms_to("nina"), what="a welcome to nina"))[0]
         assert "nina" in welcome["content"] and nb.t("Join") in text_of(welcome)
     finally:
-        await harness.stop()
+        await harness.close()
 
 
 async def test_message_content_intent_follows_the_setting(fake: FakeDiscord) -> None:
@@ -451,7 +447,7 @@ async def test_my_data_arrives_as_a_file_in_a_direct_message(discord_bot: Harnes
     await set_up_network(discord_bot)
     answers = await discord_bot.slash("kari", "samskap", "mine-data")
     assert nb.t("I have sent you your data in a direct message.") in texts(answers)
-    dm = fake.messages[fake.dm_channels[user_id("kari")]][0]
+    dm = discord_bot.dms_to("kari")[0]
     assert '"school": "Nordby skole"' in dm["files"]["samskap-mine-data.json"]
 
 
@@ -483,7 +479,7 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
     fake: FakeDiscord, tmp_path, monkeypatch, restore_discord_urls: None
 ) -> None:  # type: ignore[no-untyped-def]
     from adapters.discord.runner import serve
-    from bot.app import build_bot, shutdown
+    from bot.app import build_bot
     from bot.config import load_config
 
     monkeypatch.chdir(tmp_path)
@@ -494,24 +490,15 @@ async def test_serve_connects_with_the_token_and_urls_from_the_environment(
     config.database_url = f"sqlite:///{tmp_path / 'serve.db'}"
     config.sections["discord"] = {"guild_ready_timeout": 0.05}
     bot = await build_bot(config)
-    task = asyncio.create_task(serve(bot, {"port": 3000}))
-    try:
+    async with running(serve, bot, {"port": free_port()}):
         await asyncio.wait_for(fake._identified.wait(), 10)
         identify = next(op for op in fake.gateway_ops if op["op"] == 2)
         assert identify["d"]["token"] == "fake-token"
         assert not identify["d"]["intents"] & (1 << 15)  # no Message Content intent unless asked for
         payload = fake.interaction(2, {"id": "1", "name": "samskap", "type": 1, "options": []}, user_id("kari"), "kari")
         await fake.dispatch("INTERACTION_CREATE", payload)
-        for _ in range(100):
-            if any(c["token"] == payload["token"] for c in fake.callbacks):
-                break
-            await asyncio.sleep(0.02)
-        assert any(c["token"] == payload["token"] for c in fake.callbacks)
-    finally:
-        task.cancel()
-        with __import__("contextlib").suppress(asyncio.CancelledError):
-            await task
-        await shutdown(bot)
+        await eventually(lambda: any(c["token"] == payload["token"] for c in fake.callbacks),
+                         what="the answer to the interaction")  # fmt: skip
 
 
 async def test_two_servers_are_two_networks_and_one_person_can_join_both(discord_bot: Harness) -> None:
@@ -532,8 +519,7 @@ async def test_a_reply_after_the_interaction_token_expired_goes_by_direct_messag
 ) -> None:
     fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", 404, {"message": "Unknown interaction", "code": 10062})
     await discord_bot.slash("kari", "samskap", "start")
-    dm_channel = fake.dm_channels[user_id("kari")]
-    assert "/samskap bli-med" in "\n".join(m["content"] for m in fake.messages[dm_channel])
+    assert "/samskap bli-med" in "\n".join(m["content"] for m in discord_bot.dms_to("kari"))
 
 
 async def test_half_filled_forms_are_in_my_data_and_deleted_with_me(discord_bot: Harness, fake: FakeDiscord) -> None:
@@ -545,7 +531,7 @@ async def test_half_filled_forms_are_in_my_data_and_deleted_with_me(discord_bot:
     await discord_bot.submit("kari", answers[0]["data"]["custom_id"], {"f1": "halvveis"})
 
     await discord_bot.slash("kari", "samskap", "mine-data")
-    exported = fake.messages[fake.dm_channels[user_id("kari")]][-1]["files"]["samskap-mine-data.json"]
+    exported = discord_bot.dms_to("kari")[-1]["files"]["samskap-mine-data.json"]
     assert '"discord"' in exported and "halvveis" in exported
 
     await discord_bot.slash("kari", "samskap", "slett-meg", "bekreft")

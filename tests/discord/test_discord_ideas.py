@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from discord_harness import Harness, buttons_of, text_of, user_id
+from discord_harness import Harness, buttons_of, text_of
 from fake_discord import CHANNEL_ID, FakeDiscord
 
 from bot.app import tick
@@ -28,8 +28,7 @@ async def test_idea_is_tried_followed_up_and_reported_in_its_thread(discord_bot:
 
     discord_bot.clock.advance(timedelta(days=15))
     await tick(discord_bot.bot)
-    dm_channel = fake.dm_channels[user_id("ola")]
-    follow_up = fake.messages[dm_channel][-1]
+    follow_up = discord_bot.dms_to("ola")[-1]
     assert nb.t("How did it go?") in text_of(follow_up)
 
     opened = await discord_bot.click("ola", buttons_of(follow_up)[nb.t("Write a report")], message=follow_up, dm=True)
@@ -45,5 +44,4 @@ async def test_idea_is_tried_followed_up_and_reported_in_its_thread(discord_bot:
     # The report lands in a thread under the idea card (created on first use, with the card's id).
     assert card["id"] in fake.threads and fake.threads[card["id"]]["parent_id"] == CHANNEL_ID
     assert "Benk ved fotballbanen" in text_of(fake.messages[card["id"]][-1])
-    kari_dm = fake.dm_channels[user_id("kari")]
-    assert any("Benk ved fotballbanen" in text_of(m) for m in fake.messages[kari_dm])
+    assert any("Benk ved fotballbanen" in text_of(m) for m in discord_bot.dms_to("kari"))

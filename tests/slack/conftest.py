@@ -12,9 +12,8 @@ from slack_harness import SlackHarness, start_harness
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.close()
+    async with FakeSlack() as fake:
+        yield fake
 
 
 @pytest.fixture

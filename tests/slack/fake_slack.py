@@ -1,9 +1,9 @@
 """A fake Slack on 127.0.0.1: the Web API at /api/{method}, response_url hooks, file uploads,
 and a Socket Mode websocket reached through `apps.connections.open`.
 
-Every call is recorded (method, params, token, when), so tests assert on what the real
+Every call is kept in `requests` (method, params, token, when), so tests assert on what the real
 slack_sdk sent. Failures are scripted per method: a status with headers, or a Slack error.
-Posted messages are kept per channel with their metadata, and `conversations.history` and
+Posted messages are kept per channel in `messages` with their metadata, and `conversations.history` and
 `conversations.replies` return them as Slack does (newest first, after `oldest`, metadata only
 with `include_all_metadata`, a cursor for the next page). `on_post` runs after a message is kept
 and before the answer goes out: a test can stop the sender there, or keep the answer waiting.
@@ -17,13 +17,14 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
-from aiohttp.test_utils import TestServer
+
+from tests.support import FakeServer, eventually
 
 
 @dataclass
@@ -48,41 +49,32 @@ NAMES = {"UKARI": "Kari Nordmann", "UOLA": "Ola Hansen", "UPER": "Per Olsen"}
 TRIGGERS = itertools.count(1)
 
 
-class FakeSlack:
+@dataclass
+class FakeSlack(FakeServer[Call]):
     team_id = "T1"
     bot_user_id = "UBOT"
 
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self.hooks: list[tuple[str, dict[str, Any]]] = []
-        self.uploads: list[bytes] = []
-        self.failures: dict[str, list[Failure]] = {}
-        self.admins: set[str] = set()
-        self.socket_received: list[dict[str, Any]] = []
-        self._sockets: list[web.WebSocketResponse] = []
-        self._socket_ready = asyncio.Event()
-        self._ts = itertools.count(1)
-        self.posted: dict[str, list[dict[str, Any]]] = {}  # channel → messages, oldest first
-        self.on_post: Callable[[Call, dict[str, Any]], Awaitable[None]] | None = None
-        app = web.Application()
+    hooks: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    admins: set[str] = field(default_factory=set)
+    socket_received: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
+    on_post: Callable[[Call, dict[str, Any]], Awaitable[None]] | None = None
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _socket_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/hooks/{hook}", self._hook)
         app.router.add_post("/upload/{file}", self._upload)
         app.router.add_get("/socket", self._socket)
-        self.server = TestServer(app, host="127.0.0.1")
-
-    async def start(self) -> FakeSlack:
-        await self.server.start_server()
-        return self
 
     async def close(self) -> None:
         for ws in self._sockets:
             await ws.close()
-        await self.server.close()
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("")).rstrip("/")
+        await super().close()
 
     @property
     def api_url(self) -> str:
@@ -97,36 +89,32 @@ class FakeSlack:
         self.failures.setdefault(method, []).append(Failure(status, error, headers or {}, times))
 
     # -- reading ----------------------------------------------------------------------------
-    def calls_to(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method]
+    def requests_to(self, method: str) -> list[Call]:
+        return [c for c in self.requests if c.method == method]
 
     async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
-        """Poll until `count` calls to `method` arrived (the work runs after the ack)."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            found = self.calls_to(method)
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"expected {count} call(s) to {method}; got {[c.method for c in self.calls]}")
+        """The calls to `method`, once `count` of them arrived (the work runs after the ack)."""
+
+        def arrived() -> list[Call]:
+            found = self.requests_to(method)
+            return found if len(found) >= count else []
+
+        return await eventually(arrived, within=within, what=lambda: (
+            f"{count} call(s) to {method}; got {[c.method for c in self.requests]}"))  # fmt: skip
 
     async def wait_for_hooks(self, count: int = 1, within: float = 5.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if len(self.hooks) >= count:
-                return [body for _, body in self.hooks]
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"expected {count} response_url post(s); got {len(self.hooks)}")
+        """The bodies posted to response_urls, once there are `count` of them."""
+        await eventually(lambda: len(self.hooks) >= count, within=within,
+                         what=lambda: f"{count} response_url post(s); got {len(self.hooks)}")  # fmt: skip
+        return [body for _, body in self.hooks]
 
     async def wait_for_hook(self, name: str, within: float = 10.0) -> dict[str, Any]:
         """The first post to the response_url named `name`."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            for hook, body in self.hooks:
-                if hook == name:
-                    return body
-            await asyncio.sleep(0.001)
-        raise AssertionError(f"nothing was posted to response_url {name}")
+
+        def posted() -> list[dict[str, Any]]:
+            return [body for hook, body in self.hooks if hook == name]
+
+        return (await eventually(posted, within=within, every=0.001, what=f"a post to response_url {name}"))[0]
 
     # -- the Web API ------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
@@ -140,7 +128,7 @@ class FakeSlack:
             params.update(await request.post())
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         call = Call(method, params, token, time.monotonic())
-        self.calls.append(call)
+        self.requests.append(call)
         scripted = self.failures.get(method)
         if scripted:
             call.failed = True
@@ -168,14 +156,14 @@ class FakeSlack:
             metadata = json.loads(metadata)
         if metadata:
             message["metadata"] = metadata
-        self.posted.setdefault(str(params.get("channel")), []).append(message)
+        self.messages.setdefault(str(params.get("channel")), []).append(message)
         return message
 
     def _history(self, params: dict[str, Any], thread: bool) -> dict[str, Any]:
         oldest = float(params.get("oldest") or 0)
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
         found = [
-            m for m in reversed(self.posted.get(str(params.get("channel")), []))
+            m for m in reversed(self.messages.get(str(params.get("channel")), []))
             if float(m["ts"]) > oldest
             and (m.get("thread_ts") == params.get("ts") if thread else "thread_ts" not in m)
         ]  # fmt: skip
@@ -251,13 +239,11 @@ class FakeSlack:
         await self._sockets[-1].send_str(json.dumps(envelope))
 
     async def wait_for_ack(self, envelope_id: str, within: float = 5.0) -> dict[str, Any]:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            for message in self.socket_received:
-                if message.get("envelope_id") == envelope_id:
-                    return message
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no ack for envelope {envelope_id}")
+        def ack() -> dict[str, Any] | None:
+            return next((m for m in self.socket_received if m.get("envelope_id") == envelope_id), None)
+
+        found: dict[str, Any] = await eventually(ack, within=within, what=f"the ack of envelope {envelope_id}")
+        return found
 
 
 # -- requests as Slack signs them ---------------------------------------------------------------

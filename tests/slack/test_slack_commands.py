@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.events import FormSubmitted, MessageEvent, ReactionEvent, User
 from bot.messages import Button, Buttons, Form, FormField, Message, Text
 from storage.repositories.core import Members
+from tests.support import eventually
 
 
 def button_ids(payload: dict[str, Any]) -> list[str]:
@@ -36,23 +37,20 @@ async def test_command_is_acknowledged_at_once_and_answered_through_response_url
     assert hooks[0]["blocks"][0]["type"] == "section"
 
 
+def answers_so_far(slack: SlackHarness) -> int:
+    """Posts to response_urls and calls to the Web API that answer someone (not the look-ups on the way)."""
+    return len(slack.fake.hooks) + len([c for c in slack.fake.requests if c.method not in ("users.info", "auth.test")])
+
+
 async def test_every_command_of_the_router_is_answered(slack: SlackHarness) -> None:
     unknown = slack.bot.translator_for().t("I don't know the command /{name}. Try /samskap for help.", name="x")
     unknown_start = unknown.split("/x")[0]
     names = sorted(set(slack.bot.router.command_names()) | {"samskap", "ide", "ideer"})
     for name in names:
-        before_calls = len([c for c in slack.fake.calls if c.method not in ("users.info", "auth.test")])
-        before_hooks = len(slack.fake.hooks)
+        before, before_hooks = answers_so_far(slack), len(slack.fake.hooks)
         response = await slack.command(f"/{name}", response_url=slack.fake.hook_url(name))
         assert response.status == 200, name
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            answered_calls = len([c for c in slack.fake.calls if c.method not in ("users.info", "auth.test")])
-            if len(slack.fake.hooks) > before_hooks or answered_calls > before_calls:
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError(f"/{name} got no answer")
+        await eventually(lambda before=before: answers_so_far(slack) > before, what=f"an answer to /{name}")
         answers = [body for hook, body in slack.fake.hooks[before_hooks:] if hook == name]
         if slack.bot.router.is_command(name):
             assert not any(a["text"].startswith(unknown_start) for a in answers), name
@@ -82,7 +80,7 @@ async def test_joining_uses_the_slack_display_name_and_workspace(slack: SlackHar
     async with slack.bot.db.session() as s:
         members = await Members(s).networks_of(User("slack", "T1", "UKARI"))
     assert [(m.display_name, m.school, m.workspace_id) for m in members] == [("Kari", "Nordby skole", "T1")]
-    assert slack.fake.calls_to("users.info")[0].params["user"] == "UKARI"
+    assert slack.fake.requests_to("users.info")[0].params["user"] == "UKARI"
 
 
 async def test_a_leader_puts_a_network_meeting_in_the_calendar_from_slack(slack: SlackHarness) -> None:
@@ -116,10 +114,7 @@ async def test_repeated_action_ids_in_one_message_reach_the_same_handler(slack: 
         clicked.append((ctx.event.action_id, ctx.event.value))  # type: ignore[attr-defined]
 
     await slack.interact(block_actions("test.pick~1", "idea-7", response_url=slack.fake.hook_url()))
-    for _ in range(300):
-        if clicked:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: clicked, what="the click handled")
     assert clicked == [("test.pick", "idea-7")]
 
 
@@ -169,7 +164,7 @@ async def test_form_opens_as_modal_and_its_submission_reaches_the_form_handler(s
     assert event.values == {"how": "Elevene <3 benken & leken", "grade": "yes"}
     assert event.state == "idea:42"
     assert event.conversation.id == "C7"
-    ephemeral = slack.fake.calls_to("chat.postEphemeral")[0].params
+    ephemeral = slack.fake.requests_to("chat.postEphemeral")[0].params
     assert (ephemeral["channel"], ephemeral["user"], ephemeral["text"]) == ("C7", "UKARI", "Takk!")
 
 
@@ -184,10 +179,7 @@ async def test_link_in_a_channel_message_reaches_message_listeners(slack: SlackH
     event = {"type": "message", "channel": "C1", "channel_type": "channel", "user": "UPER", "text": text,
              "ts": "1700000100.000100", "team": "T1"}  # fmt: skip
     assert (await slack.event(event_body(event))).status == 200
-    for _ in range(300):
-        if seen:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: seen, what="the message dispatched")
     assert seen[0].text == "Se denne om relasjonsbygging: https://www.udir.no/laring & mer"
     assert (seen[0].user.id, seen[0].user.display_name, seen[0].conversation.id) == ("UPER", "Per", "C1")
     assert seen[0].message_id == "1700000100.000100"
@@ -204,10 +196,7 @@ async def test_message_mentioning_the_bot_is_handled_once(slack: SlackHarness) -
     await slack.event(event_body({"type": "app_mention", **common}))
     await slack.event(event_body({"type": "message", "channel_type": "channel", **common}))
     await slack.event(event_body({"type": "message", "subtype": "message_changed", **common}))
-    for _ in range(100):  # handled after the ack: wait for it, however slow the machine
-        if seen:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: seen, what="the mention handled")  # after the ack, however slow the machine
     await asyncio.sleep(0.2)  # and give a duplicate the time to show up
     assert len(seen) == 1
     assert seen[0].mentions_bot
@@ -261,9 +250,9 @@ async def test_a_button_in_app_home_answers_in_the_direct_messages_and_refreshes
 
     await slack.interact(block_actions("test.home", user="UOLA", home=True))
     await slack.fake.wait_for("views.publish")
-    opened = slack.fake.calls_to("conversations.open")[0].params
+    opened = slack.fake.requests_to("conversations.open")[0].params
     assert opened["users"] == "UOLA"
-    posted = slack.fake.calls_to("chat.postMessage")[0].params
+    posted = slack.fake.requests_to("chat.postMessage")[0].params
     assert (posted["channel"], posted["text"]) == ("DUOLA", "Notert.")
 
 
@@ -290,7 +279,7 @@ async def test_the_bot_joins_a_public_channel_it_was_not_invited_to_and_posts(sl
     slack.fake.fail("chat.postMessage", error="not_in_channel")
     await slack.command("/kunngjor", channel="C9")
     posts = await slack.fake.wait_for("chat.postMessage", 2)
-    assert slack.fake.calls_to("conversations.join")[0].params["channel"] == "C9"
+    assert slack.fake.requests_to("conversations.join")[0].params["channel"] == "C9"
     assert posts[1].params["text"] == "Samling torsdag kl. 12"
     assert slack.fake.hooks == []
 
@@ -327,10 +316,7 @@ async def test_a_reaction_on_a_message_reaches_reaction_listeners(slack: SlackHa
     item = {"type": "message", "channel": "C1", "ts": "1700000000.000009"}
     await slack.event(event_body({"type": "reaction_added", "user": "UOLA", "reaction": "bulb", "item": item}))
     await slack.event(event_body({"type": "reaction_removed", "user": "UOLA", "reaction": "bulb", "item": item}))
-    for _ in range(300):
-        if len(seen) == 2:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(seen) == 2, what="both reactions dispatched")
     assert sorted((e.emoji, e.message_id, e.added) for e in seen) == [
         ("bulb", "1700000000.000009", False),
         ("bulb", "1700000000.000009", True),

@@ -32,7 +32,7 @@ async def test_a_429_burst_is_waited_out_even_with_a_fractional_retry_after(slac
     slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0.2"}, times=2)
     result = await slack.bot.outbox.deliver("burst-1", Destination.channel(CHANNEL), Message.text("Hei"))
     assert result.status == "sent"
-    calls = slack.fake.calls_to("chat.postMessage")
+    calls = slack.fake.requests_to("chat.postMessage")
     assert len(calls) == 3
     assert calls[1].at - calls[0].at >= 0.2
     assert calls[2].at - calls[1].at >= 0.2
@@ -48,22 +48,22 @@ async def test_a_long_retry_after_leaves_the_message_for_the_outbox_and_it_is_se
 
     slack.bot.clock.advance(timedelta(seconds=60))  # type: ignore[attr-defined]
     await slack.bot.outbox.retry_due()
-    assert len(slack.fake.calls_to("chat.postMessage")) == 1
+    assert len(slack.fake.requests_to("chat.postMessage")) == 1
     slack.bot.clock.advance(timedelta(seconds=61))  # type: ignore[attr-defined]
     await slack.bot.outbox.retry_due()
     await slack.bot.outbox.retry_due()
-    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    assert len(slack.fake.requests_to("chat.postMessage")) == 2
     assert (await slack.bot.outbox.deliver("digest-1", Destination.channel(CHANNEL), Message.text("x"))).status == (
         "duplicate"
     )
-    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    assert len(slack.fake.requests_to("chat.postMessage")) == 2
 
 
 async def test_a_500_is_retried_with_back_off(slack: SlackHarness) -> None:
     slack.fake.fail("chat.postMessage", status=500, error="internal_error", times=1)
     sent = await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("Hei"))
     assert isinstance(sent, SentMessage) and sent.message_id
-    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    assert len(slack.fake.requests_to("chat.postMessage")) == 2
 
 
 async def test_a_lasting_5xx_keeps_the_message_for_a_later_retry(slack: SlackHarness) -> None:
@@ -102,7 +102,7 @@ async def test_a_channel_post_that_fails_for_good_is_reported_to_the_leader_by_d
         notify_member_id=kari.id,
     )  # fmt: skip
     assert result.status == "failed"
-    notice = slack.fake.calls_to("chat.postMessage")[-1].params
+    notice = slack.fake.requests_to("chat.postMessage")[-1].params
     assert notice["channel"] == "DUKARI"
     assert slack.bot.translator_for(kari).t("I am not a member of the channel") in notice["text"]
 
@@ -115,8 +115,8 @@ async def test_messages_to_one_channel_are_paced(tmp_path: Path, fake_slack: Fak
             *(slack.app.adapter.send(Destination.channel(CHANNEL), Message.text(f"{i}")) for i in range(3)),
             slack.app.adapter.send(Destination.channel(other), Message.text("annen kanal")),
         )
-        to_c1 = [c.at for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "C1"]
-        to_c2 = [c.at for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "C2"]
+        to_c1 = [c.at for c in fake_slack.requests_to("chat.postMessage") if c.params["channel"] == "C1"]
+        to_c2 = [c.at for c in fake_slack.requests_to("chat.postMessage") if c.params["channel"] == "C2"]
         assert len(to_c1) == 3
         assert all(b - a >= 0.14 for a, b in itertools.pairwise(to_c1))
         assert to_c2[0] - to_c1[0] < 0.1  # another channel does not wait
@@ -127,19 +127,19 @@ async def test_messages_to_one_channel_are_paced(tmp_path: Path, fake_slack: Fak
 async def test_direct_messages_open_the_conversation_once(slack: SlackHarness) -> None:
     for text in ("Hei Ola", "Husk oppfølgingen"):
         await slack.app.adapter.send(Destination.dm(user("UOLA")), Message.text(text))
-    assert [c.params["users"] for c in slack.fake.calls_to("conversations.open")] == ["UOLA"]
-    assert [c.params["channel"] for c in slack.fake.calls_to("chat.postMessage")] == ["DUOLA", "DUOLA"]
+    assert [c.params["users"] for c in slack.fake.requests_to("conversations.open")] == ["UOLA"]
+    assert [c.params["channel"] for c in slack.fake.requests_to("chat.postMessage")] == ["DUOLA", "DUOLA"]
 
 
 async def test_a_pair_gets_a_group_dm_and_threads_go_under_the_first_message(slack: SlackHarness) -> None:
     group = await slack.app.adapter.open_group([user("UOLA"), user("UPER")], "Samsnakk")
-    assert slack.fake.calls_to("conversations.open")[0].params["users"] == "UOLA,UPER"
+    assert slack.fake.requests_to("conversations.open")[0].params["users"] == "UOLA,UPER"
     assert group.is_direct
     sent = await slack.app.adapter.send(Destination.group(group), Message.text("Dere to er satt opp"))
     assert sent is not None
     thread = await slack.app.adapter.start_thread(sent, "Oppfølging")
     await slack.app.adapter.send(Destination.channel(thread), Message.text("I tråden"))
-    posted = slack.fake.calls_to("chat.postMessage")[-1].params
+    posted = slack.fake.requests_to("chat.postMessage")[-1].params
     assert (posted["channel"], posted["thread_ts"]) == (group.id, sent.message_id)
 
 
@@ -147,7 +147,7 @@ async def test_an_update_replaces_the_message(slack: SlackHarness) -> None:
     sent = await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("3 prøver dette"))
     assert sent is not None
     await slack.app.adapter.update(sent, Message.text("4 prøver dette"))
-    update = slack.fake.calls_to("chat.update")[0].params
+    update = slack.fake.requests_to("chat.update")[0].params
     assert (update["channel"], update["ts"], update["text"]) == ("C1", sent.message_id, "4 prøver dette")
 
 
@@ -161,13 +161,13 @@ async def test_a_split_message_is_updated_part_by_part_and_parts_no_longer_neede
     assert sent is not None and len(sent.more_ids) == 1
 
     await slack.app.adapter.update(sent, Message.of(*points[1:]))
-    updates = [call.params for call in slack.fake.calls_to("chat.update")]
+    updates = [call.params for call in slack.fake.requests_to("chat.update")]
     assert [u["ts"] for u in updates] == [sent.message_id, sent.more_ids[0]]
     assert len(updates[0]["blocks"]) == 50 and len(updates[1]["blocks"]) == 9
 
     await slack.app.adapter.update(sent, Message.text("Kortere nå"))
-    assert slack.fake.calls_to("chat.update")[-1].params["ts"] == sent.message_id
-    assert [call.params["ts"] for call in slack.fake.calls_to("chat.delete")] == [sent.more_ids[0]]
+    assert slack.fake.requests_to("chat.update")[-1].params["ts"] == sent.message_id
+    assert [call.params["ts"] for call in slack.fake.requests_to("chat.delete")] == [sent.more_ids[0]]
 
 
 async def test_an_attachment_is_uploaded_as_a_file(slack: SlackHarness) -> None:
@@ -176,15 +176,15 @@ async def test_an_attachment_is_uploaded_as_a_file(slack: SlackHarness) -> None:
         Destination.dm(user("UKARI")), Message.of(Text("Invitasjon"), Attachment("samling.ics", ics, "text/calendar"))
     )
     await slack.fake.wait_for("files.completeUploadExternal")
-    assert slack.fake.calls_to("files.getUploadURLExternal")[0].params["filename"] == "samling.ics"
-    assert slack.fake.calls_to("files.completeUploadExternal")[0].params["channel_id"] == "DUKARI"
+    assert slack.fake.requests_to("files.getUploadURLExternal")[0].params["filename"] == "samling.ics"
+    assert slack.fake.requests_to("files.completeUploadExternal")[0].params["channel_id"] == "DUKARI"
     assert ics.encode() in slack.fake.uploads[0]
 
 
 async def test_an_ephemeral_message_is_posted_for_one_person(slack: SlackHarness) -> None:
     sent = await slack.app.adapter.send(Destination.ephemeral(CHANNEL, user("UPER")), Message.text("Bare for deg"))
     assert sent is None
-    params = slack.fake.calls_to("chat.postEphemeral")[0].params
+    params = slack.fake.requests_to("chat.postEphemeral")[0].params
     assert (params["channel"], params["user"], params["text"]) == ("C1", "UPER", "Bare for deg")
 
 
@@ -226,7 +226,7 @@ async def test_a_split_message_that_fails_halfway_continues_without_repeats(slac
     original = slack.fake._answer
 
     def flaky(method: str, params: dict) -> dict:  # type: ignore[type-arg]
-        if method == "chat.postMessage" and len(slack.fake.calls_to(method)) == 2:
+        if method == "chat.postMessage" and len(slack.fake.requests_to(method)) == 2:
             slack.fake.fail(method, status=503, times=3)
         return original(method, params)
 
@@ -236,7 +236,7 @@ async def test_a_split_message_that_fails_halfway_continues_without_repeats(slac
     slack.bot.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
     await slack.bot.outbox.retry_due()
     assert (await slack.bot.outbox.get("long")).status == "sent"  # type: ignore[union-attr]
-    posted = [c.params["blocks"] for c in slack.fake.calls_to("chat.postMessage") if not c.failed]
+    posted = [c.params["blocks"] for c in slack.fake.requests_to("chat.postMessage") if not c.failed]
     assert [blocks[0]["text"]["text"] for blocks in posted] == ["Avsnitt 0", "Avsnitt 50", "Avsnitt 100"]
 
 
@@ -248,7 +248,7 @@ async def test_more_than_five_hundred_messages_waiting_for_one_channel_are_all_p
         messages = [Message.text(f"Idé nummer {i}") for i in range(600)]
         sent = await asyncio.gather(*(harness.app.adapter.send(Destination.channel(CHANNEL), m) for m in messages))
         assert all(isinstance(s, SentMessage) for s in sent)
-        assert len(fake_slack.calls_to("chat.postMessage")) == 600
+        assert len(fake_slack.requests_to("chat.postMessage")) == 600
     finally:
         await harness.close()
 
@@ -273,11 +273,11 @@ async def test_a_delivery_interrupted_after_slack_kept_it_is_found_in_the_histor
 
     slack.bot.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
     assert await slack.bot.outbox.retry_due() == 1
-    assert len(slack.fake.calls_to("chat.postMessage")) == 1
-    [posted] = slack.fake.posted["C1"]
+    assert len(slack.fake.requests_to("chat.postMessage")) == 1
+    [posted] = slack.fake.messages["C1"]
     row = await slack.bot.outbox.get("digest:3:week:48")
     assert row is not None and row.status == "sent" and row.sent_message_id == posted["ts"]
-    [looked] = slack.fake.calls_to("conversations.history")
+    [looked] = slack.fake.requests_to("conversations.history")
     assert looked.params["channel"] == "C1" and looked.params["include_all_metadata"] in ("1", "true", True)
     # The mark is a digest of the key: delivery keys hold member and network ids.
     assert posted["metadata"]["event_type"] == "samskap_delivery"
@@ -296,4 +296,4 @@ async def test_a_delivery_interrupted_before_slack_kept_it_is_posted(slack: Slac
 
     slack.bot.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
     assert await slack.bot.outbox.retry_due() == 1
-    assert [m["text"] for m in slack.fake.posted["C1"]] == ["Ukens brev"]
+    assert [m["text"] for m in slack.fake.messages["C1"]] == ["Ukens brev"]

@@ -4,10 +4,8 @@ connections are closed; the install page writes nothing; the server does not nam
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fake_slack import FakeSlack, block_actions, command_body, event_body, interactive_body, signed_headers
@@ -18,6 +16,7 @@ from bot.config import Secret
 from bot.context import Context
 from storage.models.ideas import PracticeIdea
 from storage.repositories.slack import SlackOAuthStates
+from tests.support import eventually
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -26,15 +25,6 @@ JSON = "application/json"
 async def idea_count(slack: SlackHarness) -> int:
     async with slack.bot.db.read() as s:
         return int(await s.scalar(select(func.count()).select_from(PracticeIdea)) or 0)
-
-
-async def until(check: Callable[[], bool | Awaitable[bool]], seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        result = check()
-        if await result if inspect.isawaitable(result) else result:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 async def ideas_are(slack: SlackHarness, count: int) -> bool:
@@ -53,7 +43,7 @@ async def test_a_replayed_signed_command_creates_one_idea(slack: SlackHarness) -
     captured = signed_headers(SECRET, body, FORM)
 
     first = await slack.post(body, FORM, headers=captured)
-    await until(lambda: ideas_are(slack, 1))
+    await eventually(lambda: ideas_are(slack, 1), what="the first idea stored")
     again = await slack.post(body, FORM, headers=captured)
     await quiet()
 
@@ -73,10 +63,10 @@ async def test_slacks_retries_of_an_event_are_acknowledged_and_handled_once(slac
                                                          "X-Slack-Retry-Reason": "http_timeout"})  # fmt: skip
         assert response.status == 200
     await quiet()
-    assert len(slack.fake.calls_to("views.publish")) == 1
+    assert len(slack.fake.requests_to("views.publish")) == 1
 
     await slack.event(event_body({"type": "app_home_opened", "user": "UOLA", "channel": "DUOLA", "tab": "home"}))
-    await until(lambda: len(slack.fake.calls_to("views.publish")) == 2)
+    await eventually(lambda: len(slack.fake.requests_to("views.publish")) == 2, what="a new event handled again")
 
 
 async def test_a_replayed_click_is_handled_once(slack: SlackHarness) -> None:
@@ -89,7 +79,7 @@ async def test_a_replayed_click_is_handled_once(slack: SlackHarness) -> None:
     body = interactive_body(block_actions("test.once", "7", response_url=slack.fake.hook_url()))
     captured = signed_headers(SECRET, body, FORM)
     await slack.post(body, FORM, headers=captured)
-    await until(lambda: clicked == ["7"])
+    await eventually(lambda: clicked == ["7"], what="the click handled")
     await slack.post(body, FORM, headers=captured)
     await quiet()
     assert clicked == ["7"]
@@ -105,7 +95,7 @@ async def test_a_payload_listing_many_clicks_is_one_click(slack: SlackHarness) -
     payload = block_actions("test.many", "1", response_url=slack.fake.hook_url())
     payload["actions"] = [{**payload["actions"][0], "value": str(i)} for i in range(1, 51)]
     assert (await slack.interact(payload)).status == 200
-    await until(lambda: clicked == ["1"])
+    await eventually(lambda: clicked == ["1"], what="the first click handled")
     await quiet()
     assert clicked == ["1"]
 
@@ -122,7 +112,7 @@ async def test_a_repeat_that_reaches_another_worker_is_not_handled_again(
         await fake_slack.wait_for("views.publish")
         assert (await second.post(body, JSON, headers=captured)).status == 200
         await quiet()
-        assert len(fake_slack.calls_to("views.publish")) == 1
+        assert len(fake_slack.requests_to("views.publish")) == 1
     finally:
         await first.close()
         await second.close()

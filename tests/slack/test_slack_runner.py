@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,12 +17,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.events import Conversation
 from bot.messages import Message
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import answers, eventually, free_port, running
 
 
 async def test_http_mode_serves_events_and_health_on_the_port(
@@ -37,16 +30,9 @@ async def test_http_mode_serves_events_and_health_on_the_port(
     config = Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}", scheduler_tick_seconds=0.05)
     bot = await build_bot(config, clock=FakeClock())
     port = free_port()
-    task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
-    try:
+    async with running(serve, bot, {"port": port, "host": "127.0.0.1"}):
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        assert health.status == 200
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), what="/healthz to answer")
             body = command_body("/samskap", response_url=fake_slack.hook_url())
             headers = signed_headers(SECRET, body, "application/x-www-form-urlencoded")
             async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as response:
@@ -61,10 +47,6 @@ async def test_http_mode_serves_events_and_health_on_the_port(
         bot.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
         sent = await fake_slack.wait_for("chat.postMessage", 4)
         assert sent[-1].params["text"] == "Husk samlingen"
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await shutdown(bot)
 
 
 async def test_an_app_token_switches_to_socket_mode(
@@ -75,14 +57,9 @@ async def test_an_app_token_switches_to_socket_mode(
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     bot = await build_bot(Config(database_url=f"sqlite:///{tmp_path / 'samskap.db'}"), clock=FakeClock())
-    task = asyncio.create_task(serve(bot, {"port": free_port()}))
-    try:
+    async with running(serve, bot, {"port": free_port()}):
         opened = await fake_slack.wait_for("apps.connections.open")
         assert opened[0].token == "xapp-test"
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await shutdown(bot)
 
 
 async def test_missing_secrets_stop_the_runner_with_a_clear_message(

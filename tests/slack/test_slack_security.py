@@ -16,6 +16,7 @@ from bot.events import User
 from storage.models.core import Member
 from storage.repositories.core import Members
 from storage.repositories.slack import SlackInstallations
+from tests.support import eventually
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -37,7 +38,7 @@ async def test_a_bad_signature_gets_401_and_changes_nothing(slack: SlackHarness)
     assert response.status == 401
     assert await member_count(slack) == 0
     assert slack.fake.hooks == []
-    assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []
+    assert [c.method for c in slack.fake.requests if c.method != "auth.test"] == []
 
 
 async def test_a_missing_signature_gets_401(slack: SlackHarness) -> None:
@@ -100,7 +101,7 @@ async def test_install_flow_stores_the_workspace_and_only_installed_workspaces_g
         redirect = str(slack.server.make_url(f"/slack/oauth_redirect?code=c0de&state={state}"))
         async with slack.http.get(redirect, headers={"Cookie": cookie}, allow_redirects=False) as done:
             assert done.status == 200
-        exchange = fake_slack.calls_to("oauth.v2.access")[0].params
+        exchange = fake_slack.requests_to("oauth.v2.access")[0].params
         assert exchange["code"] == "c0de"
         async with slack.bot.db.session() as s:
             row = await SlackInstallations(s).by_team("T2")
@@ -113,22 +114,21 @@ async def test_install_flow_stores_the_workspace_and_only_installed_workspaces_g
         response = await slack.command("/samskap", "bli-med Sørby skole", team="T2", user="UOLA")
         assert response.status == 200
         await fake_slack.wait_for_hooks(2)
-        assert fake_slack.calls_to("users.info")[-1].token == "xoxb-installed"
+        assert fake_slack.requests_to("users.info")[-1].token == "xoxb-installed"
         async with slack.bot.db.session() as s:
             assert await Members(s).networks_of(User("slack", "T2", "UOLA"))
 
         await slack.event(event_body({"type": "member_joined_channel", "user": "UPER", "channel": "C1"}, team="T3"))
-        assert fake_slack.calls_to("chat.postEphemeral") == []
+        assert fake_slack.requests_to("chat.postEphemeral") == []
 
         # Uninstalling forgets the token; the workspace is then rejected.
         await slack.event(event_body({"type": "app_uninstalled"}, team="T2"))
-        for _ in range(200):
+
+        async def forgotten() -> bool:
             async with slack.bot.db.session() as s:
-                if await SlackInstallations(s).by_team("T2") is None:
-                    break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the installation was not removed")
+                return await SlackInstallations(s).by_team("T2") is None
+
+        await eventually(forgotten, what="the installation removed")
         assert (await slack.event(event_body({"type": "app_home_opened", "user": "UOLA"}, team="T2"))).status != 200
     finally:
         await slack.close()

@@ -13,13 +13,12 @@ from bot.clock import FakeClock
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    yield fake
-    await fake.stop()
+    async with FakeConnector() as fake:
+        yield fake
 
 
 @pytest.fixture
 async def teams(connector: FakeConnector, database_url: str) -> AsyncIterator[TeamsHarness]:
     harness = await TeamsHarness(connector, database_url, FakeClock()).start()
     yield harness
-    await harness.stop()
+    await harness.close()

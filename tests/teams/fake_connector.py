@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.support import Failure, FakeServer, Recorded, recorded, take_failure
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 BOT_ID = "28:00000000-aaaa-bbbb-cccc-000000000001"
@@ -29,25 +32,7 @@ def personal_chat_id(teams_id: str) -> str:
 
 
 @dataclass
-class Failure:
-    method: str
-    path: re.Pattern[str]
-    status: int
-    headers: dict[str, str]
-    times: int
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: Any
-    authorization: str
-
-
-@dataclass
-class FakeConnector:
-    requests: list[Recorded] = field(default_factory=list)
+class FakeConnector(FakeServer[Recorded]):
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)
@@ -55,18 +40,14 @@ class FakeConnector:
     names: dict[str, str] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._ids = itertools.count(1764000000001)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1764000000001))
 
     @property
     def service_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{BASE_PATH}"
+        return f"{self.url}{BASE_PATH}"
 
-    async def start(self) -> FakeConnector:
-        app = web.Application(middlewares=[self._record_and_fail])
+    def routes(self, app: web.Application) -> None:
+        app.middlewares.append(self._record_and_fail)
         base = BASE_PATH + "v3/conversations"
         app.router.add_post(base, self._create)
         app.router.add_post(base + "/{cid}/activities", self._send)
@@ -75,22 +56,15 @@ class FakeConnector:
         app.router.add_delete(base + "/{cid}/activities/{aid}", self._delete)
         app.router.add_get(base + "/{cid}/members/{uid}", self._member)
         app.router.add_put("/onedrive/{name}", self._upload)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def fail(
         self, method: str, path: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None
     ) -> None:
         """The next `times` requests matching `method` and the `path` pattern get `status`."""
-        self.failures.append(Failure(method, re.compile(path), status, headers or {}, times))
+        self.failures.append(Failure(method, path, status, headers=headers or {}, times=times))
+
+    def requests_to(self, method: str, pattern: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -99,12 +73,10 @@ class FakeConnector:
     async def _record_and_fail(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
         path = request.path.removeprefix(BASE_PATH)
-        self.requests.append(Recorded(request.method, path, body, request.headers.get("Authorization", "")))
-        for failure in self.failures:
-            if failure.times > 0 and failure.method == request.method and failure.path.search(path):
-                failure.times -= 1
-                error = {"error": {"code": "Throttled" if failure.status == 429 else "Failed", "message": "scripted"}}
-                return web.json_response(error, status=failure.status, headers=failure.headers)
+        self.requests.append(recorded(request, body, path=path))
+        if failure := take_failure(self.failures, request.method, path):
+            error = {"error": {"code": "Throttled" if failure.status == 429 else "Failed", "message": "scripted"}}
+            return web.json_response(error, status=failure.status, headers=failure.headers)
         return await handler(request)
 
     def _store(self, conversation_id: str, activity: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +123,7 @@ class FakeConnector:
         return web.json_response({"id": request.match_info["name"]}, status=201)
 
     def upload_info(self, name: str) -> dict[str, str]:
-        return {"name": name, "uploadUrl": f"http://127.0.0.1:{self.port}/onedrive/{name}",
+        return {"name": name, "uploadUrl": f"{self.url}/onedrive/{name}",
                 "contentUrl": f"https://nordby-my.sharepoint.com/personal/{name}", "uniqueId": f"id-{name}",
                 "fileType": name.rpartition(".")[2]}  # fmt: skip
 

@@ -49,7 +49,7 @@ class TeamsHarness:
         self._session = aiohttp.ClientSession()
         return self
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
         if self._runner is not None:
@@ -58,7 +58,7 @@ class TeamsHarness:
         await self.bot.db.dispose()
 
     async def restart(self) -> TeamsHarness:
-        await self.stop()
+        await self.close()
         return await self.start()
 
     # -- posting activities as Teams does ------------------------------------------------------------
@@ -146,7 +146,8 @@ class TeamsHarness:
         activity["channelData"] |= {"team": {"id": TEAM}, "eventType": "teamMemberAdded"}
         return await self.post(activity)
 
-    def personal_messages(self, user: str) -> list[dict[str, Any]]:
+    def dms_to(self, user: str) -> list[dict[str, Any]]:
+        """What the bot sent `user` in their 1:1 chat, oldest first."""
         return self.fake.messages.get(personal_chat_id(teams_id(user)), [])
 
 

@@ -65,7 +65,7 @@ async def secured(
     options = TeamsOptions(app_id=APP_ID, app_secret=Secret("s3cret"), tenant_id=TENANT, keys_url=signed[1])
     harness = await TeamsHarness(connector, database_url, FakeClock(), options=options, tokens=FixedToken()).start()
     yield harness
-    await harness.stop()
+    await harness.close()
 
 
 def token(key: rsa.RSAPrivateKey, service_url: str, **changes: Any) -> str:

@@ -101,7 +101,7 @@ async def test_a_direct_message_creates_the_1_1_chat_once_and_finds_it_after_a_r
     await teams.restart()
     await teams.adapter.send(Destination.dm(member("kari")), Message.text("Etter omstart"))
     assert len(connector.created) == 1
-    assert [text_of(m) for m in teams.personal_messages("kari")] == ["Første", "Andre", "Etter omstart"]
+    assert [text_of(m) for m in teams.dms_to("kari")] == ["Første", "Andre", "Etter omstart"]
 
 
 async def test_a_direct_message_goes_to_the_chat_the_member_opened(
@@ -117,7 +117,7 @@ async def test_a_429_while_creating_the_chat_is_waited_out(teams: TeamsHarness, 
     await met(teams)
     connector.fail("POST", r"^v3/conversations$", 429, headers={"Retry-After": "0"})
     await teams.adapter.send(Destination.dm(member("kari")), Message.text("Hei"))
-    assert len(connector.created) == 1 and len(teams.personal_messages("kari")) == 1
+    assert len(connector.created) == 1 and len(teams.dms_to("kari")) == 1
 
 
 async def test_someone_never_heard_from_is_reached_by_their_entra_id(

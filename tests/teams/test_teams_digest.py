@@ -22,9 +22,8 @@ FIRST_DIGEST = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def server() -> AsyncIterator[DigestWebServer]:
-    web = await DigestWebServer().start()
-    yield web
-    await web.stop()
+    async with DigestWebServer() as web:
+        yield web
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ async def digest_teams(connector: FakeConnector, any_database_url: str) -> Async
     config = Config(sections={"digest": {"allow_private_addresses": True, "fetch_timeout": 0.5}})
     harness = await TeamsHarness(connector, any_database_url, FakeClock(), config=config).start()
     yield harness
-    await harness.stop()
+    await harness.close()
 
 
 def digests(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -48,18 +47,18 @@ async def test_each_destination_gets_the_digest_once_across_429s_and_a_restart(
         await teams.say_in_channel(name, f"bli-med {school} skole")
     await teams.say_in_personal_chat("per", "samskap innstillinger nettverksbrev på")
     other = teams.activity(
-        "ola", teams.in_channel(channel=OTHER_CHANNEL), text=f"Se denne {server.url('/article')}"
+        "ola", teams.in_channel(channel=OTHER_CHANNEL), text=f"Se denne {server.link('/article')}"
     )  # links the second channel too
     other["conversation"]["id"] += f";messageid={other['id']}"
     assert await teams.post(other) == 202
-    await teams.say_in_channel("ola", f"del {server.url('/article')}")
+    await teams.say_in_channel("ola", f"del {server.link('/article')}")
 
     connector.fail("POST", rf"^v3/conversations/{CHANNEL}/activities$", 429, times=2, headers={"Retry-After": "0"})
     connector.fail("POST", rf"^v3/conversations/{OTHER_CHANNEL}/activities$", 429, headers={"Retry-After": "120"})
     teams.clock.set(FIRST_DIGEST + timedelta(minutes=1))
     await tick(teams.bot)
     assert len(digests(connector.messages[CHANNEL])) == 1  # two 429s waited out
-    assert len(digests(teams.personal_messages("per"))) == 1
+    assert len(digests(teams.dms_to("per"))) == 1
     assert digests(connector.messages.get(OTHER_CHANNEL, [])) == []  # a long Retry-After: the outbox waits
 
     await teams.restart()
@@ -71,4 +70,4 @@ async def test_each_destination_gets_the_digest_once_across_429s_and_a_restart(
     await tick(teams.bot)
     assert len(digests(connector.messages[CHANNEL])) == 1
     assert len(digests(connector.messages[OTHER_CHANNEL])) == 1
-    assert len(digests(teams.personal_messages("per"))) == 1
+    assert len(digests(teams.dms_to("per"))) == 1

@@ -46,7 +46,7 @@ async def test_a_form_is_a_card_of_inputs_in_the_1_1_chat_and_comes_back_once(
 ) -> None:
     received = register_form(teams)
     await teams.say_in_channel("kari", "planlegg")
-    form = teams.personal_messages("kari")[-1]
+    form = teams.dms_to("kari")[-1]
     assert inputs_of(form) == ["topic", "minutes", "notes", "place"]
     body = card_of(form)["body"]
     assert body[1]["text"] == "Ikke skriv navn på elever." and body[1]["color"] == "Attention"
@@ -82,7 +82,7 @@ async def test_an_unknown_button_is_answered_and_a_sent_card_can_be_updated(
                                                                                        "value": "1"}}]}}]}  # fmt: skip
     await teams.click("kari", stale, "Gammel", teams.in_personal_chat("kari"))
     assert nb.t("This button no longer works. Try the command instead.") in text_of(
-        teams.personal_messages("kari")[-1])  # fmt: skip
+        teams.dms_to("kari")[-1])  # fmt: skip
     channel = Conversation("teams", TENANT, CHANNEL)
     sent = await teams.adapter.send(Destination.channel(channel), Message.text("Første utgave"))
     assert sent is not None
@@ -129,5 +129,5 @@ async def test_a_form_asked_for_in_a_group_chat_comes_in_the_1_1_chat(
     register_form(teams)
     group = {"id": "19:gruppe@thread.v2", "conversationType": "groupChat", "tenantId": TENANT}
     assert await teams.post(teams.activity("kari", group, text="/planlegg")) == 202
-    assert inputs_of(teams.personal_messages("kari")[-1]) == ["topic", "minutes", "notes", "place"]
+    assert inputs_of(teams.dms_to("kari")[-1]) == ["topic", "minutes", "notes", "place"]
     assert "19:gruppe@thread.v2" not in connector.messages

@@ -20,7 +20,7 @@ async def test_idea_is_tried_followed_up_and_reported_in_its_reply_chain(
     assert await teams.say_in_channel("kari", "bli-med Nordby skole") == 202
     assert await teams.say_in_channel("ola", "/samskap bli-med Sørby skole") == 202
     # Answers meant for one person come in their 1:1 chat, created for them.
-    assert any("Nordby skole" in text_of(m) for m in teams.personal_messages("kari"))
+    assert any("Nordby skole" in text_of(m) for m in teams.dms_to("kari"))
     assert [c["members"][0]["id"] for c in connector.created] == ["29:kari", "29:ola"]
 
     assert await teams.say_in_channel("kari", "ide Vennskapsbenk i friminuttet #friminutt") == 202
@@ -32,18 +32,18 @@ async def test_idea_is_tried_followed_up_and_reported_in_its_reply_chain(
 
     teams.clock.advance(timedelta(days=15))
     await tick(teams.bot)
-    follow_up = teams.personal_messages("ola")[-1]
+    follow_up = teams.dms_to("ola")[-1]
     assert nb.t("How did it go?") in text_of(follow_up)
 
     await teams.click("ola", follow_up, nb.t("Write a report"), teams.in_personal_chat("ola"))
-    form = teams.personal_messages("ola")[-1]
+    form = teams.dms_to("ola")[-1]
     assert inputs_of(form) == ["did", "changed", "happened"]
 
     values = {"did": "Benk ved fotballbanen", "changed": "Faste verter", "happened": "Færre alene"}
     await teams.submit("ola", form, values, teams.in_personal_chat("ola"))
     # The report lands in the reply chain under the idea card, and the idea's author hears of it.
     assert "Benk ved fotballbanen" in text_of(connector.in_chain(card["id"])[-1])
-    assert any("Benk ved fotballbanen" in text_of(m) for m in teams.personal_messages("kari"))
+    assert any("Benk ved fotballbanen" in text_of(m) for m in teams.dms_to("kari"))
     # The sent form's card says so, and has no inputs left to send twice.
     assert inputs_of(form) == [] and nb.t("Sent.") in text_of(form)
     assert [(cid, aid) for cid, aid, _ in connector.updates] == [(teams.in_personal_chat("ola")["id"], form["id"])]

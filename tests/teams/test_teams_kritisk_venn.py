@@ -26,7 +26,7 @@ async def join(teams: TeamsHarness) -> None:
 
 async def start_round(teams: TeamsHarness, **values: str) -> None:
     await teams.say_in_personal_chat("kari", "kritiskvenn")
-    form = teams.personal_messages("kari")[-1]
+    form = teams.dms_to("kari")[-1]
     await teams.submit("kari", form, {**PRACTICE, **values}, teams.in_personal_chat("kari"))
 
 
@@ -35,7 +35,7 @@ def last_with(messages: list[dict[str, Any]], text: str) -> dict[str, Any]:
 
 
 async def accept(teams: TeamsHarness, name: str) -> None:
-    invitation = last_with(teams.personal_messages(name), nb.t("Yes, I'll join"))
+    invitation = last_with(teams.dms_to(name), nb.t("Yes, I'll join"))
     await teams.click(name, invitation, nb.t("Yes, I'll join"), teams.in_personal_chat(name))
 
 

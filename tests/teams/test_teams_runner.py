@@ -3,9 +3,7 @@ a loud warning without an app id, and nothing members wrote or platform ids in t
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -15,16 +13,11 @@ from teams_harness import TeamsHarness, text_of
 
 from adapters.teams.options import TeamsOptions
 from adapters.teams.runner import serve
-from bot.app import build_bot, shutdown
+from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config
 from storage.repositories.teams import Tenants
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import answers, eventually, free_port, running
 
 
 async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
@@ -36,28 +29,19 @@ async def test_run_serves_api_messages_and_health_and_warns_without_an_app_id(
                           clock=FakeClock())  # fmt: skip
     port = free_port()
     caplog.set_level(logging.WARNING, logger="adapters.teams.runner")
-    task = asyncio.create_task(serve(bot, {"port": port, "host": "127.0.0.1"}))
-    try:
+    async with running(serve, bot, {"port": port, "host": "127.0.0.1"}):
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        assert health.status == 200 and health.headers["Server"] == "samskap"
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
+            await eventually(lambda: answers(http, f"http://127.0.0.1:{port}/healthz"), what="/healthz to answer")
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                assert health.headers["Server"] == "samskap"
             driver = TeamsHarness(connector, "", FakeClock())
             activity = driver.activity("kari", driver.in_personal_chat("kari"), text="samskap")
             async with http.post(f"http://127.0.0.1:{port}/api/messages", json=activity) as response:
                 assert response.status == 202
             async with http.get(f"http://127.0.0.1:{port}/api/messages") as response:
                 assert response.status == 405
-        assert "teams" in bot.adapters and driver.personal_messages("kari")
+        assert "teams" in bot.adapters and driver.dms_to("kari")
         assert "NOT AUTHENTICATED" in caplog.text
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await shutdown(bot)
 
 
 async def test_a_whole_conversation_leaves_no_words_or_ids_in_the_log(
@@ -99,4 +83,4 @@ async def test_activities_from_a_tenant_samskap_does_not_serve_are_ignored(
         async with harness.bot.db.read() as s:
             assert await Tenants(s).get(TENANT) is None
     finally:
-        await harness.stop()
+        await harness.close()

@@ -25,18 +25,18 @@ async def test_booking_a_talk_offers_the_invitation_file_in_each_1_1_chat(
     for name, school in (("kari", "Nordby"), ("ola", "Sørby")):
         assert await teams.say_in_channel(name, f"bli-med {school} skole") == 202
     assert await teams.say_with_mention("kari", "samsnakk", "ola", "i morgen 14") == 202
-    proposal = next(m for m in teams.personal_messages("ola") if nb.t("Accept") in text_of(m))
+    proposal = next(m for m in teams.dms_to("ola") if nb.t("Accept") in text_of(m))
     await teams.click("ola", proposal, nb.t("Accept"), teams.in_personal_chat("ola"))
 
     for name in ("kari", "ola"):
-        booked = [m for m in teams.personal_messages(name) if "Booket" in text_of(m)]
+        booked = [m for m in teams.dms_to(name) if "Booket" in text_of(m)]
         assert len(booked) == 1, name
         assert "samsnakk.ics" in text_of(booked[0])  # the message names the file that follows
-        (offer,) = offers(teams.personal_messages(name))
+        (offer,) = offers(teams.dms_to(name))
         assert offer["attachments"][0]["name"] == "samsnakk.ics"
     assert not offers(connector.messages.get(CHANNEL, []))
 
-    kari_offer = offers(teams.personal_messages("kari"))[0]
+    kari_offer = offers(teams.dms_to("kari"))[0]
     assert await teams.accept_file("ola", kari_offer) == 200  # not ola's file: nothing is uploaded
     assert connector.uploads == {}
     connector.fail("PUT", r"^/onedrive/", 503)
@@ -45,11 +45,11 @@ async def test_booking_a_talk_offers_the_invitation_file_in_each_1_1_chat(
     assert await teams.accept_file("kari", kari_offer) == 200
     ics = connector.uploads["samsnakk.ics"].decode()
     assert ics.startswith("BEGIN:VCALENDAR") and "DTSTART:" in ics
-    info = teams.personal_messages("kari")[-1]["attachments"][0]
+    info = teams.dms_to("kari")[-1]["attachments"][0]
     assert info["contentType"] == FILE_INFO and info["contentUrl"].endswith("/samsnakk.ics")
     assert (teams.in_personal_chat("kari")["id"], kari_offer["id"]) in connector.deleted  # the offer is answered
 
-    ola_offer = offers(teams.personal_messages("ola"))[0]
+    ola_offer = offers(teams.dms_to("ola"))[0]
     assert await teams.accept_file("ola", ola_offer, accept=False) == 200
     assert len(connector.uploads) == 1 and (teams.in_personal_chat("ola")["id"], ola_offer["id"]) in connector.deleted
     assert await teams.accept_file("ola", ola_offer) == 200  # declined is declined

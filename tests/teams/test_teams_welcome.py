@@ -20,10 +20,10 @@ async def test_the_team_is_welcomed_when_samskap_is_added(teams: TeamsHarness, c
     async with teams.bot.db.read() as s:
         network = await Networks(s).by_workspace(f"teams:{TENANT}")
     assert network is not None and network.name in text_of(welcome)
-    assert any("Velkommen, Rektor!" in text_of(m) for m in teams.personal_messages("rektor"))
+    assert any("Velkommen, Rektor!" in text_of(m) for m in teams.dms_to("rektor"))
 
     await teams.click("lise", welcome, nb.t("Join"), teams.in_channel(welcome["id"]))
-    assert "bli-med" in text_of(teams.personal_messages("lise")[-1])
+    assert "bli-med" in text_of(teams.dms_to("lise")[-1])
 
 
 async def test_someone_who_joins_the_team_is_welcomed_by_name(teams: TeamsHarness, connector: FakeConnector) -> None:
@@ -33,7 +33,7 @@ async def test_someone_who_joins_the_team_is_welcomed_by_name(teams: TeamsHarnes
                               type="conversationUpdate",
                               membersAdded=[{"id": "29:nina", "aadObjectId": aad_id("29:nina")}])  # fmt: skip
     assert await teams.post(activity) == 202
-    assert any("Velkommen, Nina Nordmann!" in text_of(m) for m in teams.personal_messages("nina"))
+    assert any("Velkommen, Nina Nordmann!" in text_of(m) for m in teams.dms_to("nina"))
     assert len(connector.messages[CHANNEL]) == 1  # the channel is welcomed once, on install
 
 
@@ -43,5 +43,5 @@ async def test_adding_samskap_for_oneself_opens_the_1_1_chat_with_its_help(
     activity = teams.activity("kari", teams.in_personal_chat("kari"), type="conversationUpdate",
                               membersAdded=[{"id": BOT_ID}])  # fmt: skip
     assert await teams.post(activity) == 202
-    (hello,) = teams.personal_messages("kari")
+    (hello,) = teams.dms_to("kari")
     assert "bli-med" in text_of(hello) and connector.created == []
