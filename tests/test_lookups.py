@@ -119,7 +119,7 @@ async def test_who_writes_in_a_direct_message_is_remembered_until_it_changes(net
 
 async def test_a_channel_outside_the_network_is_remembered_until_it_is_linked(network_chat: Chat) -> None:
     chat = network_chat
-    chat.bot.auto_setup_platforms.discard("memory")  # like Discord: channels are linked explicitly
+    chat.adapter.auto_setup = False  # like Discord: channels are linked explicitly
     other = Conversation("memory", "demo", "pauserommet")
     assert REFUSED in (await chat.say("ola", SETTING, conversation=other))[0].text
     assert any(key[0] == "unlinked:pauserommet" for key in chat.bot.db.lookups.remembered_keys())

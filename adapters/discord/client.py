@@ -89,6 +89,7 @@ class GatewayClient(discord.Client):
 
 class DiscordAdapter:
     platform = PLATFORM
+    auto_setup = False  # a server admin runs /samskap oppsett; channels are linked one by one
 
     def __init__(self, bot: Bot, options: DiscordOptions) -> None:
         self.bot = bot
@@ -218,8 +219,7 @@ class DiscordAdapter:
         kind, parent_id = self._channel_kinds[channel.id]
         return SimpleNamespace(id=channel.id, type=SimpleNamespace(value=kind), parent_id=parent_id)
 
-    @staticmethod
-    def default_subcommand(group: CommandGroup) -> str | None:
+    def default_subcommand(self, group: CommandGroup) -> str | None:
         """How help names a command's own use: Discord runs it through a subcommand (`/ide start`)."""
         return default_sub_name(group) if group.subcommands else None
 

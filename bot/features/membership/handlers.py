@@ -346,12 +346,11 @@ def help_message(ctx: Context) -> Message:
         parts.append(Text(ctx.t("Start by joining: /samskap bli-med <your school>")))
     # Where a command with subcommands cannot run on its own (Discord), the adapter names the
     # subcommand that stands for it: `/ide start`.
-    default_subcommand = getattr(ctx.adapter, "default_subcommand", None)
     for group in ctx.bot.router.commands.values():
         lines = []
         command = f"/{shown_name(group.names, ctx.language)}"
         if group.default and group.default.help:
-            sub = default_subcommand(group) if default_subcommand else None
+            sub = ctx.adapter.default_subcommand(group)
             typed = " ".join(word for word in (command, sub, usage_text(ctx, group.default.usage)) if word)
             lines.append(f"{typed} — {ctx.t(group.default.help)}")
         seen: set[int] = set()
