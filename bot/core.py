@@ -344,9 +344,9 @@ class Bot:
             if network is not None and not conv.is_direct and auto_setup:
                 await networks.link_channel(network, conv, "", self.clock.now())
             if network is None and conv.is_direct:
-                joined = await members.networks_of(user)
-                if joined:
-                    network = await networks.get(joined[0].network_id)
+                first = await members.first_membership(user)
+                if first is not None:
+                    network = await networks.get(first.network_id)
             member = await members.by_user(network.id, user) if network else None
         return network, member
 

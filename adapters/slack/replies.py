@@ -94,8 +94,8 @@ class InteractionReplies:
 
     async def _translator(self) -> Translator:
         async with self.bot.db.session() as s:
-            memberships = await Members(s).networks_of(self.event.user)
-        return self.bot.translator_for(memberships[0] if memberships else None)
+            first = await Members(s).first_membership(self.event.user)
+        return self.bot.translator_for(first)
 
     async def find_sent(
         self, destination: Destination, message: Message, *, key: str, since: datetime

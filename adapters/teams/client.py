@@ -332,9 +332,9 @@ class TeamsAdapter:
 
     async def _translator_of(self, user: User) -> Translator:
         async with self.bot.db.read() as s:
-            joined = await Members(s).networks_of(user)
-            network = await Networks(s).get(joined[0].network_id) if joined else None
-        return self.bot.translator_for(joined[0] if joined else None, network)
+            first = await Members(s).first_membership(user)
+            network = await Networks(s).get(first.network_id) if first else None
+        return self.bot.translator_for(first, network)
 
     async def close(self) -> None:
         await self.connector.close()
