@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print("The database is up to date.")
         return 0
     if args.command == "demo":
-        problems = check_config(config) or _database_problems(config)
+        problems = check_config(config) + adapter_problems(config) or _database_problems(config)
         return cannot_start(problems) if problems else asyncio.run(_demo(config))
     if args.command in (None, "run"):
         if getattr(args, "adapter", None):
@@ -121,13 +121,13 @@ def check_everything(config: Config) -> list[str]:
 
 
 def adapter_problems(config: Config, env: dict[str, str] | None = None) -> list[str]:
-    """What the chosen adapter itself needs (`config_problems` in its options module, where it has one):
-    the core knows no platform's settings."""
+    """What the chosen adapter itself needs (`config_problems(config, env)` in its options module,
+    where it has one): the core knows no platform's settings."""
     if config.adapter not in ADAPTERS or config.adapter == "console":
         return []
     options = importlib.import_module(f"adapters.{config.adapter}.options")
     check = getattr(options, "config_problems", None)
-    return check(dict(os.environ) if env is None else env) if check else []
+    return check(config, dict(os.environ) if env is None else env) if check else []
 
 
 def _database_problems(config: Config) -> list[str]:

@@ -26,6 +26,7 @@ from bot.events import (
     User,
 )
 from bot.messages import Button, Buttons, Form, Message
+from bot.router import CommandGroup
 
 
 @dataclass
@@ -69,8 +70,13 @@ class MemoryAdapter:
     deleted_conversations: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     admins: set[str] = field(default_factory=set)
+    # A workspace becomes a network on first use, like Slack's; a test sets False to be like Discord.
+    auto_setup: bool = True
 
     # -- Adapter protocol ----------------------------------------------------------------------
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        return None  # a command with subcommands runs on its own too: `/ide`
+
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         if self.failures:
             raise self.failures.pop(0)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.events import Conversation, Event, User
 from bot.messages import Form, Message
+
+if TYPE_CHECKING:
+    from bot.router import CommandGroup
 
 DestinationKind = Literal["channel", "ephemeral", "dm", "group"]
 
@@ -130,6 +133,20 @@ class Adapter(Protocol):
     """What the core needs from a chat platform."""
 
     platform: str
+
+    @property
+    def auto_setup(self) -> bool:
+        """Whether a workspace becomes a network the first time someone uses samskap in it, and
+        each channel it is used in joins that network (Slack, Teams, the console). False where a
+        workspace admin sets the network up with `/samskap oppsett` and channels are linked
+        explicitly (Discord: most of a server's channels are not the network's)."""
+        ...
+
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        """The subcommand that stands for `group`'s own use where the platform cannot run a command
+        that has subcommands on its own (Discord: `/ide start`); None where it can (`/ide`).
+        Help writes it after the command."""
+        ...
 
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         """Deliver `message`; returns a handle (None for ephemeral messages that have none).

@@ -153,6 +153,11 @@ def secret_file_problem(name: str, env: dict[str, str]) -> str | None:
     return None
 
 
+def unreadable_secret_files(env: dict[str, str]) -> list[str]:
+    """Why each secret named by a `<NAME>_FILE` that cannot be read is missing, one line each."""
+    return [problem for name in SECRET_NAMES if (problem := secret_file_problem(name, env))]
+
+
 def secret_values(env: dict[str, str] | None = None) -> list[str]:
     """Every configured secret, for the log formatter to blank should one ever reach a log line."""
     env = dict(os.environ) if env is None else env
@@ -294,14 +299,11 @@ def check_config(cfg: Config, env: dict[str, str] | None = None) -> list[str]:
         problems.append("database_url must start with sqlite:/// or postgresql://.")
     if cfg.adapter not in ("console", "slack", "discord", "teams"):
         problems.append(f"Adapter {cfg.adapter!r} is unknown; use console, slack, discord or teams.")
-    unreadable = [p for name in SECRET_NAMES if (p := secret_file_problem(name, env))]
+    unreadable = unreadable_secret_files(env)
     problems += unreadable
-    if unreadable:  # "Slack needs SLACK_BOT_TOKEN" would only repeat it
+    if unreadable:
         return problems
-    if cfg.adapter == "slack":
-        problems += _slack_problems(cfg, env)
-    if cfg.adapter == "discord" and not secret("DISCORD_BOT_TOKEN", env):
-        problems.append("Discord needs DISCORD_BOT_TOKEN.")
+    # What the chosen platform needs is its adapter's to say (`adapters.cli.adapter_problems`).
     if key_problem := secret_key_problem(secret("SAMSKAP_SECRET_KEY", env).get()):
         problems.append(key_problem)
     return problems
@@ -331,21 +333,6 @@ def _section_problems(cfg: Config) -> list[str]:
             found.append(f"Unknown section [{name}] in {cfg.source}; known: {', '.join(sorted(KNOWN_SECTIONS))}.")
             continue
         found += [f"Unknown setting {key!r} in [{name}] of {cfg.source}." for key in values if key not in known]
-    return found
-
-
-def _slack_problems(cfg: Config, env: dict[str, str]) -> list[str]:
-    found = []
-    client_id = env.get("SLACK_CLIENT_ID") or str(cfg.section("slack").get("client_id", ""))
-    client_secret = secret("SLACK_CLIENT_SECRET", env)
-    if client_id and not client_secret:
-        found.append("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not; installs need both.")
-    elif client_secret and not client_id:
-        found.append("SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not; installs need both.")
-    if not secret("SLACK_BOT_TOKEN", env) and not client_id:
-        found.append("Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for installs).")
-    if not secret("SLACK_APP_TOKEN", env) and not secret("SLACK_SIGNING_SECRET", env):
-        found.append("Slack over HTTP needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).")
     return found
 
 

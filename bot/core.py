@@ -70,9 +70,6 @@ class Bot:
     adapters: dict[str, Adapter] = field(default_factory=dict)
     # Feature services, by class, and what one feature offers the others (bot/services.py).
     services: Services = field(default_factory=Services)
-    # Platforms where a workspace becomes a network on first use (console, Slack); on others a
-    # workspace admin runs `/samskap oppsett` first (Discord).
-    auto_setup_platforms: set[str] = field(default_factory=lambda: {"console", "memory", "slack"})
     settings: SettingsRegistry = field(default_factory=SettingsRegistry)
     # Personal data: each feature adds what it keeps about a member (for `mine-data`) and how
     # to erase what a database cascade does not (for `slett-meg`).
@@ -294,7 +291,9 @@ class Bot:
             # server's channels): found through the workspace, and remembered the same way.
             where = "direct" if conv.is_direct else f"unlinked:{conv.id}"
             key = (where, conv.platform, conv.workspace_id, user.platform, user.workspace_id, user.id)
-            found = await self.db.lookups.remembered(key, lambda: self._find_or_set_up(user, conv))
+            found = await self.db.lookups.remembered(
+                key, lambda: self._find_or_set_up(user, conv, ctx.adapter.auto_setup)
+            )
         network, member = found if found is not None else (None, None)
         ctx.network, ctx.member = network, member
         ctx.translator = self.translator_for(member, network)
@@ -326,24 +325,28 @@ class Bot:
         if done:
             self._prepared.add(key)
 
-    async def _find_or_set_up(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
+    async def _find_or_set_up(
+        self, user: User, conv: Conversation, auto_setup: bool
+    ) -> tuple[Network | None, Member | None]:
         try:
-            return await self._find_or_set_up_once(user, conv)
+            return await self._find_or_set_up_once(user, conv, auto_setup)
         except IntegrityError:  # another worker set up the same workspace at the same moment
-            return await self._find_or_set_up_once(user, conv)
+            return await self._find_or_set_up_once(user, conv, auto_setup)
 
-    async def _find_or_set_up_once(self, user: User, conv: Conversation) -> tuple[Network | None, Member | None]:
+    async def _find_or_set_up_once(
+        self, user: User, conv: Conversation, auto_setup: bool
+    ) -> tuple[Network | None, Member | None]:
         async with self.db.session() as s:
             networks, members = Networks(s), Members(s)
             network = await networks.by_workspace(f"{conv.platform}:{conv.workspace_id}")
-            if network is None and conv.platform in self.auto_setup_platforms:
+            if network is None and auto_setup:
                 network = await self.create_network(networks, conv.platform, conv.workspace_id)
-            if network is not None and not conv.is_direct and conv.platform in self.auto_setup_platforms:
+            if network is not None and not conv.is_direct and auto_setup:
                 await networks.link_channel(network, conv, "", self.clock.now())
             if network is None and conv.is_direct:
-                joined = await members.networks_of(user)
-                if joined:
-                    network = await networks.get(joined[0].network_id)
+                first = await members.first_membership(user)
+                if first is not None:
+                    network = await networks.get(first.network_id)
             member = await members.by_user(network.id, user) if network else None
         return network, member
 

@@ -1,15 +1,17 @@
 """Translations from gettext catalogs (Babel).
 
 Message ids are English. Every feature keeps its Norwegian catalogs in `bot/locale/nb/<feature>.po`
-(bokmål) and `bot/locale/nn/<feature>.po` (nynorsk); the files of one language are merged and
-compiled in memory at start-up, so there is no build step. English is the message ids themselves
-(an `en` catalog may refine them). Bokmål is the default; a network and each member can choose.
-The words each language uses for the same thing are listed in `docs/glossary.md`.
+(bokmål) and `bot/locale/nn/<feature>.po` (nynorsk); the texts only an adapter shows are beside it,
+in `adapters/<platform>/locale/<lang>/<platform>.po`, added by `add_catalogs` when the adapter is
+imported. The files of one language are merged and compiled in memory, so there is no build step.
+English is the message ids themselves (an `en` catalog may refine them). Bokmål is the default;
+a network and each member can choose. The words each language uses for the same thing are listed in `docs/glossary.md`.
 """
 
 from __future__ import annotations
 
 import gettext
+from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -75,14 +77,28 @@ class Translator:
         return self._t.ngettext(singular, plural, n).format(n=n, **kwargs)
 
 
-def load_catalog(language: str) -> Catalog:
+# The folders whose `<language>/*.po` every translator merges: the core's, then each adapter's.
+_catalog_folders: list[Path] = [LOCALE_DIR]
+
+
+def add_catalogs(folder: Path) -> None:
+    """Merge the catalogs in `folder/<language>/*.po` into every language from now on: an adapter
+    adds its own texts when it is imported, so the core's catalogs know no platform's words."""
+    if folder not in _catalog_folders:
+        _catalog_folders.append(folder)
+        translator.cache_clear()
+
+
+def load_catalog(language: str, folders: Sequence[Path] | None = None) -> Catalog:
+    """One language's texts from `folders` (by default the core's and every adapter's added so far)."""
     merged = Catalog(locale=language, domain="samskap")
-    for po in sorted((LOCALE_DIR / language).glob("*.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh, locale=language)
-        for message in catalog:
-            if message.id and message.string:
-                merged[message.id] = message
+    for folder in _catalog_folders if folders is None else folders:
+        for po in sorted((folder / language).glob("*.po")):
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=language)
+            for message in catalog:
+                if message.id and message.string:
+                    merged[message.id] = message
     return merged
 
 

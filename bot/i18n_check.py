@@ -2,10 +2,13 @@
 
     python -m bot.i18n_check                    # list missing msgids per language and source file
     python -m bot.i18n_check --po NAME          # print the missing ones as .po entries to paste into
-                                                # bot/locale/nb/NAME.po
+                                                # bot/locale/nb/NAME.po (or an adapter's NAME.po)
     python -m bot.i18n_check --po NAME --lang nn  # the same for bot/locale/nn/NAME.po
 
-Texts are found by Babel's extractor: calls of `t(...)`, `tn(..., ...)` and `N_(...)`.
+Texts are found by Babel's extractor: calls of `t(...)`, `tn(..., ...)` and `N_(...)`. A text in
+`adapters/<platform>/` may be translated in the core's catalogs or in that platform's own
+(`adapters/<platform>/locale/`), which is all a process running that platform loads; any other
+text only in the core's.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 
-from bot.i18n import LANGUAGE_NAMES, load_catalog
+from bot.i18n import LANGUAGE_NAMES, LOCALE_DIR, add_catalogs, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each platform's own catalogs, by platform (the folder's name under adapters/).
+ADAPTER_CATALOGS = {folder.parent.name: folder for folder in sorted((ROOT / "adapters").glob("*/locale"))}
+# What reads every text (this check, tests/test_words.py) sees them as that platform's process would.
+for _folder in ADAPTER_CATALOGS.values():
+    add_catalogs(_folder)
 # Error classes carry untranslated msgids that handlers translate for the user.
 KEYWORDS = {
     "t": None,
@@ -59,14 +68,29 @@ def extracted() -> dict[str | tuple[str, str], list[str]]:
 
 
 def missing(language: str = "nb") -> dict[str | tuple[str, str], list[str]]:
-    catalog = load_catalog(language)
+    """msgid (or (singular, plural)) -> the files that show it without a translation in `language`."""
+    core = load_catalog(language, [LOCALE_DIR])
+    own = {name: load_catalog(language, [LOCALE_DIR, folder]) for name, folder in ADAPTER_CATALOGS.items()}
     result = {}
     for key, files in extracted().items():
         msgid = key if isinstance(key, str) else key[0]
-        message = catalog.get(msgid)
-        if message is None or not message.string or (isinstance(message.string, tuple) and not all(message.string)):
-            result[key] = files
+        lacking = [file for file in files if not _translated(own.get(_platform_of(file), core), msgid)]
+        if lacking:
+            result[key] = lacking
     return result
+
+
+def _platform_of(file: str) -> str:
+    """The platform whose folder `file` is in ("adapters/teams/client.py" -> "teams"), or ""."""
+    parts = file.split("/")
+    return parts[1] if parts[0] == "adapters" and len(parts) > 2 else ""
+
+
+def _translated(catalog: Catalog, msgid: str) -> bool:
+    message = catalog.get(msgid)
+    return not (
+        message is None or not message.string or (isinstance(message.string, tuple) and not all(message.string))
+    )
 
 
 def _po_string(text: str) -> str:

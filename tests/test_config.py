@@ -1,6 +1,7 @@
 import logging
 from pathlib import Path
 
+from adapters.cli import adapter_problems
 from bot.config import Config, check_config, load_config, secret, secret_values
 
 
@@ -13,7 +14,7 @@ def test_environment_overrides_the_toml_file(tmp_path) -> None:
 
 def test_config_check_reports_problems_in_plain_words() -> None:
     cfg = Config(language="fr", timezone="Mars/Olympus", adapter="slack", follow_up_days=0)
-    problems = check_config(cfg, env={})
+    problems = check_config(cfg, env={}) + adapter_problems(cfg, env={})
     text = "\n".join(problems)
     assert "Language 'fr'" in text and "Mars/Olympus" in text and "SLACK_BOT_TOKEN" in text
     assert "follow_up_days" in text

@@ -1,13 +1,17 @@
 """Three languages: bokmål (the default), nynorsk and English, per network and per member."""
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from adapters.memory import Chat
 from bot.i18n import normalise_language, translator
-from bot.i18n_check import missing
+from bot.i18n_check import extracted, missing
 from bot.times import format_when, parse_when
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -17,6 +21,23 @@ OSLO = ZoneInfo("Europe/Oslo")
 def test_every_user_visible_text_has_a_norwegian_translation(language: str) -> None:
     untranslated = missing(language)
     assert not untranslated, "untranslated: " + "; ".join(str(k) for k in list(untranslated)[:10])
+
+
+@pytest.mark.parametrize("platform", ["slack", "discord", "teams"])
+def test_a_platforms_own_texts_are_translated_in_a_process_that_loads_only_that_platform(platform: str) -> None:
+    """Each adapter brings its catalogs (adapters/<platform>/locale) when it is imported, and a
+    process runs one platform: its texts cannot lean on another platform's catalog."""
+    texts = sorted({key if isinstance(key, str) else key[0] for key, files in extracted().items()
+                    if any(file.startswith(f"adapters/{platform}/") for file in files)})  # fmt: skip
+    script = (
+        f"import json, sys, adapters.{platform}\n"
+        "from bot.i18n import load_catalog\n"
+        "texts = json.load(sys.stdin)\n"
+        "print(json.dumps({lang: [t for t in texts if not load_catalog(lang).get(t)] for lang in ('nb', 'nn')}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], input=json.dumps(texts), capture_output=True, text=True,
+                            cwd=Path(__file__).parent.parent, check=True)  # fmt: skip
+    assert texts and json.loads(result.stdout) == {"nb": [], "nn": []}
 
 
 @pytest.mark.parametrize("spelling", ["nn", "NN", "nynorsk", "Nynorsk", "nno", "nn-NO", "nn_NO"])

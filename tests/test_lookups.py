@@ -1,16 +1,18 @@
 """Every event asks "which network, and who is this?"; the answers are remembered but never stale."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text, update
 
 from adapters.memory import Chat, MemoryAdapter
 from bot.app import build_bot
-from bot.events import Conversation
+from bot.events import Conversation, User
 from storage import lookups
+from storage.db import Database
 from storage.models.core import Member, Role
-from storage.repositories.core import Networks
+from storage.repositories.core import Members, Networks
 from tests.support import eventually
 
 SETTING = "/samskap leder innstilling oppfolging 7"
@@ -112,9 +114,32 @@ async def test_who_writes_in_a_direct_message_is_remembered_until_it_changes(net
 
 async def test_a_channel_outside_the_network_is_remembered_until_it_is_linked(network_chat: Chat) -> None:
     chat = network_chat
-    chat.bot.auto_setup_platforms.discard("memory")  # like Discord: channels are linked explicitly
+    chat.adapter.auto_setup = False  # like Discord: channels are linked explicitly
     other = Conversation("memory", "demo", "pauserommet")
     assert REFUSED in (await chat.say("ola", SETTING, conversation=other))[0].text
     assert any(key[0] == "unlinked:pauserommet" for key in chat.bot.db.lookups.remembered_keys())
     await chat.say("kari", "/samskap leder rolle @ola nettverksleder")
     assert "oppfolging = 7" in (await chat.say("ola", SETTING, conversation=other))[0].text
+
+
+async def test_a_users_first_membership_is_the_one_they_joined_first(any_database_url: str) -> None:
+    """What a direct message, Slack's home tab and the adapters' own notices go by, on both databases."""
+    db = Database(any_database_url)
+    await db.migrate()
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    ola = User("discord", "dm", "ola", "ola")
+    try:
+        async with db.session() as s:
+            ids = []
+            for workspace in ("discord:nord", "discord:sor"):
+                network = await Networks(s).create(
+                    name=workspace, language="nb", timezone="Europe/Oslo", workspace_key=workspace, now=now
+                )
+                ids.append((await Members(s).add(network, ola, "Sørby", Role.PARTICIPANT, now)).network_id)
+        async with db.session() as s:  # a changed row moves on PostgreSQL's disk: "first" must not follow it
+            await s.execute(update(Member).where(Member.network_id == ids[0]).values(language="nn"))
+        async with db.read() as s:
+            first = await Members(s).first_membership(ola)
+        assert first is not None and first.network_id == ids[0]
+    finally:
+        await db.dispose()

@@ -77,7 +77,7 @@ async def test_help_lists_commands_in_bokmal(chat: Chat) -> None:
 
 
 async def test_a_direct_message_before_joining_any_network_is_explained(chat: Chat) -> None:
-    chat.bot.auto_setup_platforms.discard("memory")  # like Discord: a server is set up explicitly
+    chat.adapter.auto_setup = False  # like Discord: a server is set up explicitly
     dm = chat.adapter.dm_conversation("ola")
     replies = await chat.say("ola", "/ideer", conversation=dm)
     assert "nettverkets kanal" in replies[0].text

@@ -17,6 +17,7 @@ from bot.events import ActionEvent, CommandEvent, Conversation, Event, FormSubmi
 from bot.i18n import Translator, translator
 from bot.messages import Attachment, Button, Buttons, Form, FormField, Message
 from bot.numbers import parse_id
+from bot.router import CommandGroup
 
 PLATFORM = "console"
 WORKSPACE = "demo"
@@ -46,6 +47,7 @@ class ButtonChoice:
 
 class ConsoleAdapter:
     platform = PLATFORM
+    auto_setup = True  # the terminal is one workspace, a network from the first command
 
     def __init__(
         self,
@@ -69,6 +71,9 @@ class ConsoleAdapter:
         self._message_ids = itertools.count(1)
 
     # -- Adapter protocol ----------------------------------------------------------------------
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        return None  # a command with subcommands runs on its own too: `/ide`
+
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         conv = destination.conversation
         if destination.kind == "dm":

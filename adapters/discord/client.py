@@ -89,6 +89,7 @@ class GatewayClient(discord.Client):
 
 class DiscordAdapter:
     platform = PLATFORM
+    auto_setup = False  # a server admin runs /samskap oppsett; channels are linked one by one
 
     def __init__(self, bot: Bot, options: DiscordOptions) -> None:
         self.bot = bot
@@ -165,14 +166,17 @@ class DiscordAdapter:
         return None
 
     async def _refusal_in_direct_message(self, name: str, args: str, user: User) -> str | None:
-        """Why a command cannot run in a direct message (it needs a server), or None."""
+        """Why a command cannot run in a direct message (it needs a server), or None.
+
+        The core would refuse the same commands (a direct message has no server to be an admin of,
+        and its network is the user's first membership); this says where to go instead."""
         found = self.bot.router.match_command(name, args)
         if found is None or found.route.access == "anyone":
             return None
         if found.route.access == "admin":
             return N_("Run this command in a channel on your server: it sets up that server's network.")
         async with self.bot.db.session() as s:
-            if await Members(s).networks_of(user):
+            if await Members(s).first_membership(user) is not None:
                 return None
         return N_("In direct messages I only know you once you have joined a network. "
                   "Join in your server's channel first: /samskap bli-med <your school>.")  # fmt: skip
@@ -218,8 +222,7 @@ class DiscordAdapter:
         kind, parent_id = self._channel_kinds[channel.id]
         return SimpleNamespace(id=channel.id, type=SimpleNamespace(value=kind), parent_id=parent_id)
 
-    @staticmethod
-    def default_subcommand(group: CommandGroup) -> str | None:
+    def default_subcommand(self, group: CommandGroup) -> str | None:
         """How help names a command's own use: Discord runs it through a subcommand (`/ide start`)."""
         return default_sub_name(group) if group.subcommands else None
 

@@ -20,7 +20,7 @@ from typing import Any
 import discord
 import yarl
 
-from bot.config import Config, Secret, secret
+from bot.config import Config, Secret, file_problems, secret, unreadable_secret_files
 from bot.settings import SettingError, parse_bool
 
 
@@ -71,6 +71,14 @@ class DiscordOptions:
             discord.http.Route.BASE = self.api_url.rstrip("/")
         if self.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+
+
+def config_problems(config: Config, env: dict[str, str]) -> list[str]:
+    """What `samskap config check` and start-up say about Discord's variables, one line each."""
+    # A broken file or an unreadable secret file is named first; "Discord needs DISCORD_BOT_TOKEN" would only repeat it.
+    if file_problems(config) or unreadable_secret_files(env):
+        return []
+    return [] if secret("DISCORD_BOT_TOKEN", env) else ["Discord needs DISCORD_BOT_TOKEN."]
 
 
 def _flag(value: Any) -> bool:

@@ -27,6 +27,7 @@ from bot.events import Conversation, Event, User
 from bot.features.mail.service import PLATFORM, Recipient
 from bot.i18n import translator
 from bot.messages import Form, Message
+from bot.router import CommandGroup
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class RateLimit:
 
 class MailAdapter:
     platform = PLATFORM
+    auto_setup = False  # e-mail brings no events: nothing is set up from it
 
     def __init__(self, options: MailOptions, clock: Clock, lookup: Lookup, on_bounce: Bounce) -> None:
         self.options = options
@@ -91,6 +93,9 @@ class MailAdapter:
         self.lookup = lookup
         self.on_bounce = on_bounce
         self.rate = RateLimit(options.rate_per_second)
+
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        return None  # e-mail shows no help
 
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         assert destination.user is not None

@@ -270,9 +270,9 @@ class SlackApp:
     async def publish_home(self, team_id: str, user_id: str) -> None:
         """The App Home tab: the member's overview from every feature (`Bot.home`)."""
         async with self.bot.db.session() as s:
-            memberships = await Members(s).networks_of(User(PLATFORM, team_id, user_id))
-        if memberships:
-            message = await self.bot.home(memberships[0])
+            first = await Members(s).first_membership(User(PLATFORM, team_id, user_id))
+        if first is not None:
+            message = await self.bot.home(first)
         else:
             t = self.bot.translator_for()
             message = Message.of(

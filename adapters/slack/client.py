@@ -43,6 +43,7 @@ from bot.clock import Clock
 from bot.events import Conversation, Event, User
 from bot.i18n import Translator
 from bot.messages import Attachment, Form, Message
+from bot.router import CommandGroup
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ class SlackAdapter:
     """The `Adapter` for Slack. One instance serves every installed workspace."""
 
     platform = PLATFORM
+    auto_setup = True  # a workspace becomes a network on first use, each channel used joins it
 
     def __init__(
         self, options: SlackOptions, tokens: TokenLookup, clock: Clock, translator: Translator,
@@ -330,6 +332,9 @@ class SlackAdapter:
         return profile
 
     # -- Adapter protocol -------------------------------------------------------------------
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        return None  # a command with subcommands runs on its own too: `/ide`
+
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         rendered = render_message(message)
         if destination.kind == "ephemeral":

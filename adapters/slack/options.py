@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import Secret, secret
+from bot.config import Config, Secret, file_problems, secret, unreadable_secret_files
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -114,3 +114,22 @@ class SlackOptions:
         if self.oauth and not self.signing_secret:
             found.append("Installs into several workspaces need SLACK_SIGNING_SECRET as well.")
         return found
+
+
+def config_problems(config: Config, env: dict[str, str]) -> list[str]:
+    """What `samskap config check` and start-up say about Slack's variables, one line each."""
+    # A broken file or an unreadable secret file is named first; "Slack needs SLACK_BOT_TOKEN" would only repeat it.
+    if file_problems(config) or unreadable_secret_files(env):
+        return []
+    found = []
+    client_id = env.get("SLACK_CLIENT_ID") or str(config.section("slack").get("client_id", ""))
+    client_secret = secret("SLACK_CLIENT_SECRET", env)
+    if client_id and not client_secret:
+        found.append("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not; installs need both.")
+    elif client_secret and not client_id:
+        found.append("SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not; installs need both.")
+    if not secret("SLACK_BOT_TOKEN", env) and not client_id:
+        found.append("Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for installs).")
+    if not secret("SLACK_APP_TOKEN", env) and not secret("SLACK_SIGNING_SECRET", env):
+        found.append("Slack over HTTP needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).")
+    return found

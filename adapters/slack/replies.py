@@ -17,6 +17,7 @@ from bot.core import Bot, error_reason
 from bot.events import Conversation, Event, User
 from bot.i18n import Translator
 from bot.messages import Attachment, Form, Message, Text
+from bot.router import CommandGroup
 from storage.repositories.core import Members
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,13 @@ class InteractionReplies:
             and conv is not None and user is not None
             and conv.id == self.event.conversation.id and user.id == self.event.user.id
         )  # fmt: skip
+
+    @property
+    def auto_setup(self) -> bool:
+        return self.adapter.auto_setup
+
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        return self.adapter.default_subcommand(group)
 
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         private = self._is_private_answer(destination)
@@ -86,8 +94,8 @@ class InteractionReplies:
 
     async def _translator(self) -> Translator:
         async with self.bot.db.session() as s:
-            memberships = await Members(s).networks_of(self.event.user)
-        return self.bot.translator_for(memberships[0] if memberships else None)
+            first = await Members(s).first_membership(self.event.user)
+        return self.bot.translator_for(first)
 
     async def find_sent(
         self, destination: Destination, message: Message, *, key: str, since: datetime

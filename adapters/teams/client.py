@@ -26,6 +26,7 @@ from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import CommandEvent, Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import Translator
 from bot.messages import Attachment, Button, Buttons, Form, FormField, Message, Text
+from bot.router import CommandGroup
 from storage.repositories.core import Members, Networks
 from storage.repositories.teams import People, Stash, Tenants
 
@@ -39,6 +40,7 @@ STASH_LIFETIME = timedelta(days=2)  # forms and files wait this long for their p
 
 class TeamsAdapter:
     platform = PLATFORM
+    auto_setup = True  # a tenant becomes a network on first use, as a Slack workspace does
 
     def __init__(self, bot: Bot, connector: Connector, tenants: frozenset[str] = frozenset()) -> None:
         self.bot = bot
@@ -168,6 +170,9 @@ class TeamsAdapter:
                 self._people[(tenant, user_id)] = (row.teams_id, row.conversation_id)
 
     # -- outbound: the Adapter protocol ------------------------------------------------------------
+    def default_subcommand(self, group: CommandGroup) -> str | None:
+        return None  # a command with subcommands runs on its own too: `/ide`
+
     async def send(self, destination: Destination, message: Message, *, key: str = "") -> SentMessage | None:
         conversation = await self._target(destination)
         ids = [await self._post(conversation, activity) for activity in render_parts(message)]
@@ -327,9 +332,9 @@ class TeamsAdapter:
 
     async def _translator_of(self, user: User) -> Translator:
         async with self.bot.db.read() as s:
-            joined = await Members(s).networks_of(user)
-            network = await Networks(s).get(joined[0].network_id) if joined else None
-        return self.bot.translator_for(joined[0] if joined else None, network)
+            first = await Members(s).first_membership(user)
+            network = await Networks(s).get(first.network_id) if first else None
+        return self.bot.translator_for(first, network)
 
     async def close(self) -> None:
         await self.connector.close()

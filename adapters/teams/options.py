@@ -100,7 +100,7 @@ class TeamsOptions:
         )
 
 
-def config_problems(env: dict[str, str]) -> list[str]:
+def config_problems(config: Config, env: dict[str, str]) -> list[str]:
     """Teams runs without an app id (unauthenticated, for local testing); with one it needs the rest."""
     prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
     app_id = env.get(prefix + "CLIENTID") or env.get("MicrosoftAppId")

@@ -46,7 +46,6 @@ def attach(bot: Bot, options: TeamsOptions, tokens: TokenSource | None = None) -
     logging.getLogger("microsoft_agents.hosting.core.connector").setLevel(logging.CRITICAL)
     adapter = TeamsAdapter(bot, Connector(tokens or token_source(options)), options.allowed_tenants())
     bot.add_adapter(adapter)
-    bot.auto_setup_platforms.add(PLATFORM)  # a tenant becomes a network on first use, as on Slack
     bot.data_exporters[PLATFORM] = _export
     if _erase not in bot.data_erasers:
         bot.data_erasers.append(_erase)

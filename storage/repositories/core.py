@@ -148,6 +148,18 @@ class Members:
             ).all()
         )
 
+    async def first_membership(self, user: User) -> Member | None:
+        """The membership a user is known by where nothing names a network (a direct message,
+        Slack's home tab, an adapter's own notices): the one they joined first."""
+        return await self.s.scalar(
+            select(Member)
+            .where(
+                Member.platform == user.platform, Member.workspace_id == user.workspace_id, Member.user_id == user.id
+            )
+            .order_by(Member.id)
+            .limit(1)
+        )
+
     async def by_display_name(self, network_id: int, name: str) -> Member | None:
         return await self.s.scalar(
             select(Member).where(Member.network_id == network_id, func.lower(Member.display_name) == name.lower())

@@ -215,8 +215,7 @@ async def set_network_setting(ctx: MemberContext, name: str, raw: str) -> None:
 
 
 def help_message(ctx: Context) -> Message:
-    default_subcommand = getattr(ctx.adapter, "default_subcommand", None) or (lambda group: None)
-    return cards.help_message(ctx.translator, ctx.bot.router, ctx.member, default_subcommand)
+    return cards.help_message(ctx.translator, ctx.bot.router, ctx.member, ctx.adapter.default_subcommand)
 
 
 def register(bot: CoreApi, service: MembershipService) -> None:
