@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.adapter import DeliveryError, SentMessage
 from bot.calendar import CalendarEvent, invitation, member_person, organizer
 from bot.events import Conversation
+from bot.features.samsnakk.availability import free_slots
 from bot.features.samsnakk.common import (
     DEFAULT_MINUTES,
     TOPIC_LIMIT,
@@ -37,7 +38,7 @@ from bot.i18n import Translator
 from bot.limits import check_length
 from bot.messages import Attachment, Button, Buttons, ContextLine, Message, Part, Section, Text
 from bot.scheduler import JobRun
-from bot.times import format_when, free_slots
+from bot.times import format_when
 from storage.models.core import Member, Network
 from storage.models.samsnakk import SamsnakkCall
 from storage.repositories.core import Members, Networks

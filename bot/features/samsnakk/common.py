@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.features.samsnakk.availability import DEFAULT_HOURS, HoursError, Window, parse_available_hours, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time, parse_int, parse_text
-from bot.times import DEFAULT_HOURS, HoursError, Window, find_zone, normalise_hours, parse_hours
+from bot.times import find_zone
 from storage.models.core import Member, Network, Role
 
 if TYPE_CHECKING:
@@ -77,15 +78,6 @@ def parse_timezone(raw: str) -> str:
     if find_zone(value) is None:
         raise SettingError("Unknown time zone {tz}; use a name like Europe/Oslo.", tz=value)
     return value
-
-
-def parse_available_hours(raw: str) -> str:
-    if not raw.strip():
-        return ""
-    try:
-        return normalise_hours(raw)
-    except HoursError:
-        raise SettingError("Write your hours like man-fre 14-16, tor 8:00-9:30.") from None
 
 
 def declare_settings(bot: CoreApi) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context, MemberContext, NotYours, pointer_id
 from bot.events import ActionEvent, FormSubmitted
+from bot.features.samsnakk.availability import parse_available_hours
 from bot.features.samsnakk.calls import CallService
 from bot.features.samsnakk.chat import (
     fail,
@@ -23,7 +24,6 @@ from bot.features.samsnakk.common import (
     WEEKDAY,
     SamsnakkError,
     network_tz,
-    parse_available_hours,
     parse_weekday,
 )
 from bot.features.samsnakk.rounds import RoundService, RoundStats
