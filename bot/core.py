@@ -145,13 +145,20 @@ class Bot:
 
     # -- settings ----------------------------------------------------------------------------
     async def set_member_option(self, member: Member, name: str, value: Any) -> None:
-        """Store one of the member's options (declared with `settings.declare_member`)."""
+        """Store one of the member's options (declared with `settings.declare_member`), and let a
+        feature whose network-wide plans follow it (samsnakk's opt-in) follow (`on_change`)."""
+        spec = self.settings.member.get(name)
+        follow, network = spec.on_change if spec is not None else None, None
         async with self.db.session() as s:
             row = await Members(s).get(member.id)
             if row is None:
                 raise UserError(NOT_MEMBER)
             row.opt_ins = {**(row.opt_ins or {}), name: value}
             member.opt_ins = row.opt_ins
+            if follow is not None:
+                network = await Networks(s).get(member.network_id)
+        if follow is not None and network is not None:
+            await follow(network)
 
     async def set_network_setting(self, network: Network, actor: Member, name: str, value: Any) -> None:
         """Store a network setting, note who changed it, and let its feature follow (`on_change`)."""

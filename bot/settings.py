@@ -66,7 +66,8 @@ class SettingSpec:
     default: Any
     parse: Callable[[str], Any]
     help: str  # English msgid
-    # For network settings that schedules follow: called with the updated network after a change.
+    # For settings that schedules follow: called after a change with the updated network (for a
+    # member option, the member's network).
     on_change: Callable[[Network], Awaitable[None]] | None = None
     # The stored value in a reader's language (value, language), where it is a word: "mandag" → "Monday".
     show: Callable[[Any, str], str] | None = None

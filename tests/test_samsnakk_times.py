@@ -7,14 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.times import (
-    HoursError,
-    TimeParseError,
-    format_when,
-    free_slots,
-    parse_hours,
-    parse_when,
-)
+from bot.features.samsnakk.availability import HoursError, free_slots, parse_hours
+from bot.times import TimeParseError, format_when, parse_when
 
 OSLO = ZoneInfo("Europe/Oslo")
 # Wednesday 25 November 2026, 10:00 in Oslo (09:00 UTC).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.features.samsnakk.calls import CallView, call_event
-from bot.features.samsnakk.common import video_base
+from bot.features.samsnakk import cards
+from bot.features.samsnakk.call_view import CallView, CallViews
 from storage.models.core import Member, Network
 from storage.models.samsnakk import SamsnakkCall
 from storage.repositories.core import Members
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 
 class CallCalendar:
-    def __init__(self, bot: CoreApi) -> None:
+    def __init__(self, bot: CoreApi, views: CallViews) -> None:
         self.bot = bot
+        self.views = views
 
     async def calendar_events(
         self, member: Member, network: Network, since: datetime, t: Translator
@@ -34,8 +35,7 @@ class CallCalendar:
             if requester is None:
                 continue
             view = CallView(call, network, requester, people.get(call.partner_id or 0), people.get(call.guest_id or 0))
-            url = f"{video_base(self.bot, network)}samskap-{call.room}"
-            events.append(call_event(view, member, t, url))
+            events.append(cards.call_event(view, member, t, self.views.video_url(view)))
         return events
 
 

@@ -1,16 +1,19 @@
-"""What rounds and calls share: settings, time zones, people and the feature's error type."""
+"""What rounds and calls share: the feature's settings and how they are read, time zones, limits and
+the feature's error type."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.features.samsnakk.availability import DEFAULT_HOURS, HoursError, Window, parse_available_hours, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SettingError, SettingSpec, parse_bool, parse_clock_time, parse_int, parse_text
-from bot.times import DEFAULT_HOURS, HoursError, Window, find_zone, normalise_hours, parse_hours
-from storage.models.core import Member, Network, Role
+from bot.times import WEEKDAYS, find_zone, weekday_name
+from storage.models.core import Member, Network
 
 if TYPE_CHECKING:
     from bot.core_api import CoreApi
@@ -22,11 +25,7 @@ RECENT_ROUNDS = 6
 NOTE_LIMIT = 280
 TOPIC_LIMIT = 200
 TIME_LIMIT = 60
-ROLE_NAMES = {
-    Role.PARTICIPANT: N_("resource teacher"),
-    Role.SCHOOL_LEADER: N_("school leader"),
-    Role.NETWORK_LEADER: N_("network leader"),
-}
+PROMPT_LIMIT = 500
 DEFAULT_PROMPT = N_("What have you tried since last time? What do you want to take back to your own school?")
 WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
@@ -44,12 +43,10 @@ VIDEO = "samsnakk_video"
 
 
 class SamsnakkError(UserError):
-    """A mistake the user can fix: an English msgid and its values, translated by the handler."""
+    """A mistake the user can fix: an English msgid and its values, translated for them by the core."""
 
 
 def parse_weekday(raw: str) -> str:
-    from bot.times import WEEKDAYS
-
     day = WEEKDAYS.get(raw.strip().lower().rstrip("."))
     if day is None:
         raise SettingError("Use a weekday, like mandag or monday.")
@@ -58,8 +55,6 @@ def parse_weekday(raw: str) -> str:
 
 def show_weekday(value: str, language: str) -> str:
     """The stored weekday ("mandag") as the reader writes it: "Monday", "måndag"."""
-    from bot.times import WEEKDAYS, weekday_name
-
     return weekday_name(WEEKDAYS[value], language)
 
 
@@ -79,18 +74,13 @@ def parse_timezone(raw: str) -> str:
     return value
 
 
-def parse_available_hours(raw: str) -> str:
-    if not raw.strip():
-        return ""
-    try:
-        return normalise_hours(raw)
-    except HoursError:
-        raise SettingError("Write your hours like man-fre 14-16, tor 8:00-9:30.") from None
-
-
-def declare_settings(bot: CoreApi) -> None:
+def declare_settings(bot: CoreApi, plan_changed: Callable[[Network], Awaitable[None]]) -> None:
+    """The member options and network settings; `plan_changed` follows every change that decides
+    when (and whether) the next round starts: the plan's weeks, weekday and hour, and who opts in."""
     s = bot.settings
-    s.declare_member(SettingSpec(OPT_IN, False, parse_bool, N_("Be paired for samsnakk to-og-to rounds")))
+    s.declare_member(
+        SettingSpec(OPT_IN, False, parse_bool, N_("Be paired for samsnakk to-og-to rounds"), on_change=plan_changed)
+    )
     s.declare_member(SettingSpec(PAUSED, False, parse_bool, N_("Pause samsnakk: no rounds and no bookings")))
     s.declare_member(
         SettingSpec(HOURS, "", parse_available_hours, N_("When you are free for a quick talk, e.g. man-fre 14-16"))
@@ -98,13 +88,30 @@ def declare_settings(bot: CoreApi) -> None:
     if TIMEZONE not in s.member:  # another feature may have declared the member's time zone already
         s.declare_member(SettingSpec(TIMEZONE, "", parse_timezone, N_("Your time zone, if not the network's")))
     s.declare_network(
-        SettingSpec(EVERY_WEEKS, 2, parse_int(0, 12), N_("Samsnakk rounds every N weeks (0 = no automatic rounds)"))
+        SettingSpec(
+            EVERY_WEEKS,
+            2,
+            parse_int(0, 12),
+            N_("Samsnakk rounds every N weeks (0 = no automatic rounds)"),
+            on_change=plan_changed,
+        )
     )
     s.declare_network(
-        SettingSpec(WEEKDAY, "mandag", parse_weekday, N_("The weekday samsnakk rounds start"), show=show_weekday)
+        SettingSpec(
+            WEEKDAY,
+            "mandag",
+            parse_weekday,
+            N_("The weekday samsnakk rounds start"),
+            on_change=plan_changed,
+            show=show_weekday,
+        )
     )
-    s.declare_network(SettingSpec(HOUR, "09:00", parse_clock_time, N_("The hour samsnakk rounds start")))
-    s.declare_network(SettingSpec(PROMPT, "", parse_text(500), N_("The reflection prompt for samsnakk rounds")))
+    s.declare_network(
+        SettingSpec(HOUR, "09:00", parse_clock_time, N_("The hour samsnakk rounds start"), on_change=plan_changed)
+    )
+    s.declare_network(
+        SettingSpec(PROMPT, "", parse_text(PROMPT_LIMIT), N_("The reflection prompt for samsnakk rounds"))
+    )
     s.declare_network(SettingSpec(VIDEO, "", parse_video_base, N_("The video meeting address for calls (Jitsi)")))
 
 
@@ -133,7 +140,8 @@ def network_tz(network: Network) -> ZoneInfo:
     return find_zone(network.timezone) or ZoneInfo("Europe/Oslo")
 
 
-def member_tz(bot: CoreApi, member: Member, network: Network) -> ZoneInfo:
+def member_tz(member: Member, network: Network) -> ZoneInfo:
+    """The member's own time zone (a member option), or the network's."""
     own = (member.opt_ins or {}).get(TIMEZONE) or ""
     return find_zone(own) or network_tz(network)
 
@@ -162,12 +170,3 @@ def video_base(bot: CoreApi, network: Network) -> str:
     base = bot.settings.network_value(network, VIDEO) or bot.config.section("samsnakk").get("video_base_url")
     base = str(base or DEFAULT_VIDEO_BASE)
     return base if base.endswith("/") else base + "/"
-
-
-def school_and_role(member: Member, t: Translator) -> str:
-    return f"{member.school}, {t.t(ROLE_NAMES[member.role])}"
-
-
-def who(member: Member, t: Translator) -> str:
-    """ "Kari (Nordby skole, resource teacher)" """
-    return f"{member.display_name} ({school_and_role(member, t)})"

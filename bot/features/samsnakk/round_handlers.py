@@ -1,17 +1,14 @@
-"""Chat handlers for the pairing rounds: taking part, pausing, notes, check-ins, and the leaders' /samsnakk runde."""
+"""Thin chat handlers for the pairing rounds: taking part, pausing, free hours, "don't pair me with",
+check-ins and notes, and the leaders' /samsnakk runde."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from bot.context import Context, MemberContext, NotYours, pointer_id
+from bot.context import MemberContext, NotYours, pointer_id
 from bot.events import ActionEvent, FormSubmitted
-from bot.features.samsnakk.calls import CallService
-from bot.features.samsnakk.chat import (
-    fail,
-    next_round_text,
-)
+from bot.features.samsnakk import cards
+from bot.features.samsnakk.availability import parse_available_hours
 from bot.features.samsnakk.common import (
     EVERY_WEEKS,
     HOUR,
@@ -20,24 +17,19 @@ from bot.features.samsnakk.common import (
     OPT_IN,
     PAUSED,
     PROMPT,
+    PROMPT_LIMIT,
     WEEKDAY,
     SamsnakkError,
+    member_tz,
     network_tz,
-    parse_available_hours,
     parse_weekday,
 )
-from bot.features.samsnakk.rounds import RoundService, RoundStats
-from bot.i18n import N_
-from bot.mentions import find_member, split_mention
-from bot.messages import Button, Buttons, ContextLine, Form, FormField, Message, Section, Text
+from bot.features.samsnakk.service import Samsnakk
+from bot.mentions import split_mention
+from bot.messages import Message
 from bot.numbers import parse_id
 from bot.settings import SettingError, parse_clock_time
-from bot.times import WEEKDAYS, format_when, weekday_name
-from storage.repositories.core import Members
-from storage.repositories.samsnakk import Avoids
-
-if TYPE_CHECKING:
-    from bot.core_api import CoreApi
+from bot.times import WEEKDAYS
 
 MET_WORDS = {
     "ja": "met",
@@ -53,99 +45,92 @@ MET_WORDS = {
     "hopp-over": "skipped",
     "skip": "skipped",
 }
+# What a leader writes after /samsnakk runde (the buttons carry preview, run and skip).
+PREVIEW_WORDS = ("vis", "preview", "forhåndsvis", "førehandsvis")
+RUN_WORDS = ("kjør", "kjor", "køyr", "koyr", "run", "start")
+SKIP_WORDS = ("hopp-over", "hopp", "skip")
+PLAN_WORDS = ("innstill", "set", "plan")
+PROMPT_WORDS = ("spørsmål", "sporsmal", "prompt", "refleksjon")
+REMOVE_WORDS = ("fjern", "remove")
 
 
-def round_line(ctx: Context, stats: RoundStats) -> str:
-    """One past round in the leader's overview: "Runde 3: 6 satt sammen, 1 gruppe møttes, 2 notater delt"."""
-    if stats.status == "skipped":
-        return ctx.t("Round {n}: skipped", n=stats.number)
-    counts = (
-        ctx.t("{n} paired", n=stats.paired),
-        ctx.tn("{n} group met", "{n} groups met", stats.met),
-        ctx.tn("{n} note shared", "{n} notes shared", stats.notes),
-    )
-    return ctx.t("Round {n}: {counts}", n=stats.number, counts=", ".join(counts))
+def read_plan(text: str) -> dict[str, object]:
+    """The round plan in a leader's words: "hver 2 uker mandag 09:00", "annenhver uke fre kl 14",
+    "av"; the settings it changes (none when nothing could be read)."""
+    words = text.lower().replace(",", " ").split()
+    changes: dict[str, object] = {}
+    for index, word in enumerate(words):
+        weeks_ahead = index + 1 < len(words) and words[index + 1].startswith(("uke", "veke", "week"))
+        if weeks_ahead and (number := parse_id(word)) is not None:
+            changes[EVERY_WEEKS] = number
+        elif word in ("annenhver", "annakvar", "biweekly", "fortnightly"):
+            changes[EVERY_WEEKS] = 2
+        elif word in ("ukentlig", "vekentleg", "weekly") or (
+            word.startswith(("uke", "veke", "week"))
+            and EVERY_WEEKS not in changes
+            and (index == 0 or parse_id(words[index - 1]) is None)
+        ):
+            changes[EVERY_WEEKS] = 1
+        elif word in ("av", "off", "aldri", "never"):
+            changes[EVERY_WEEKS] = 0
+        elif word.rstrip(".") in WEEKDAYS:
+            changes[WEEKDAY] = parse_weekday(word)
+        elif re.fullmatch(r"\d{1,2}[:.]\d{2}", word) or (
+            word.isascii() and word.isdigit() and index > 0 and words[index - 1] in ("kl", "kl.", "at")
+        ):
+            changes[HOUR] = parse_clock_time(word.replace(".", ":"))
+    weeks = changes.get(EVERY_WEEKS)
+    if isinstance(weeks, int) and not 0 <= weeks <= 12:
+        raise SettingError("Use a whole number from {low} to {high}.", low=0, high=12)
+    return changes
 
 
-def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> None:
-    r = bot.router
+class RoundHandlers:
+    """Each reads what the member sent, asks the rounds, and answers; what the member can fix is
+    raised and answered by the core."""
 
-    # -- learning notes -----------------------------------------------------------------------------
-    @r.command(
-        "samsnakk", sub=("notat", "note"), help=N_("Share a one-line learning note from a talk"), usage=N_("<one line>")
-    )
-    async def note_cmd(ctx: MemberContext) -> None:
-        await save_note(ctx, None, ctx.args)
+    def __init__(self, samsnakk: Samsnakk) -> None:
+        self.rounds = samsnakk.rounds
+        self.avoids = samsnakk.avoids
 
-    @r.action("samsnakk.note")
-    async def note_button(ctx: MemberContext[ActionEvent]) -> None:
-        await rounds.note_target(ctx.member, ctx.event.value)
-        await ctx.open_form(
-            Form(
-                "samsnakk.note",
-                ctx.t("Share a learning note"),
-                (
-                    FormField(
-                        "note",
-                        ctx.t("What will you take back to your school?"),
-                        max_length=NOTE_LIMIT,
-                        hint=ctx.t("One line. Nothing that can identify a student."),
-                    ),
-                ),
-                submit_label=ctx.t("Share"),
-                state=ctx.event.value,  # type: ignore[attr-defined]
-            )
-        )
+    async def _next_round(self, ctx: MemberContext) -> str:
+        start = await self.rounds.next_start(ctx.network)
+        return cards.next_round(ctx.translator, start, member_tz(ctx.member, ctx.network))
 
-    @r.form("samsnakk.note", limits={"note": NOTE_LIMIT})
-    async def note_form(ctx: MemberContext[FormSubmitted]) -> None:
-        await save_note(ctx, ctx.event.state or None, ctx.event.values.get("note", ""))
+    # -- learning notes ------------------------------------------------------------------------------
+    async def note(self, ctx: MemberContext) -> None:
+        await self._save_note(ctx, None, ctx.args)
 
-    async def save_note(ctx: MemberContext, target: str | None, text: str) -> None:
-        try:
-            await rounds.share_note(ctx.network, ctx.member, target, text)
-        except SamsnakkError as err:
-            await fail(ctx, err)
-            if text.strip():
-                await ctx.reply(ctx.t("Your note, so you can shorten it: {text}", text=text))
-            return
+    async def note_button(self, ctx: MemberContext[ActionEvent]) -> None:
+        await self.rounds.note_target(ctx.member, ctx.event.value)
+        await ctx.open_form(cards.note_form(ctx.translator, ctx.event.value, NOTE_LIMIT))
+
+    async def note_submitted(self, ctx: MemberContext[FormSubmitted]) -> None:
+        await self._save_note(ctx, ctx.event.state or None, ctx.event.values.get("note", ""))
+
+    async def _save_note(self, ctx: MemberContext, target: str | None, text: str) -> None:
+        await self.rounds.share_note(ctx.network, ctx.member, target, text)
         await ctx.reply(ctx.t("Thank you! Your note is shared with the network in the next digest."))
 
-    # -- rounds: the member's side ----------------------------------------------------------------------
-    @r.command(
-        "samsnakk",
-        sub=("snakket", "met"),
-        help=N_("Tell whether you have had this round's talk"),
-        usage=N_("yes|not-yet|skip"),
-    )
-    async def met_cmd(ctx: MemberContext) -> None:
-        status = MET_WORDS.get(ctx.args.strip().lower(), "")
-        await answer_met(ctx, None, status)
+    # -- the member's part in the rounds -------------------------------------------------------------
+    async def met(self, ctx: MemberContext) -> None:
+        """Had this round's talk? A check-in button carries `group:status`; the command says it in words."""
+        if isinstance(ctx.event, ActionEvent):
+            group, _, status = ctx.event.value.partition(":")
+            group_id: int | None = pointer_id(group)
+        else:
+            group_id, status = None, MET_WORDS.get(ctx.args.strip().lower(), "")
+        await self.rounds.set_met(ctx.member, group_id, status)
+        await ctx.reply(cards.met_answer(ctx.translator, status))
 
-    @r.action("samsnakk.met")
-    async def met_button(ctx: MemberContext[ActionEvent]) -> None:
-        group_id, _, status = ctx.event.value.partition(":")
-        await answer_met(ctx, pointer_id(group_id), status)
-
-    async def answer_met(ctx: MemberContext, group_id: int | None, status: str) -> None:
-        await rounds.set_met(ctx.member, group_id, status)
-        answers = {
-            "met": ctx.t("Good to hear! At the end of the round I ask for a learning note to share."),
-            "not_yet": ctx.t("There is still time. Book one with the Book a time button or /samsnakk @name."),
-            "skipped": ctx.t("Fine, this round is skipped for you. See you in the next one."),
-        }
-        await ctx.reply(answers[status])
-
-    @r.command("samsnakk", sub=("på", "pa", "on", "bli-med", "join"), help=N_("Take part in the pairing rounds"))
-    async def opt_in(ctx: MemberContext) -> None:
-        await set_option(ctx, OPT_IN, True)
+    async def opt_in(self, ctx: MemberContext) -> None:
+        await ctx.bot.set_member_option(ctx.member, OPT_IN, True)  # arms the next round (on_change)
         await ctx.reply(
-            ctx.t("You take part in samsnakk to-og-to. Next round: {when}.", when=await next_round_text(ctx, rounds))
+            ctx.t("You take part in samsnakk to-og-to. Next round: {when}.", when=await self._next_round(ctx))
         )
 
-    @r.command("samsnakk", sub=("av", "off", "meld-av"), help=N_("Stop taking part in the pairing rounds"))
-    async def opt_out(ctx: MemberContext) -> None:
-        await set_option(ctx, OPT_IN, False)
+    async def opt_out(self, ctx: MemberContext) -> None:
+        await ctx.bot.set_member_option(ctx.member, OPT_IN, False)
         await ctx.reply(
             ctx.t(
                 "You no longer take part in the pairing rounds. Colleagues can still book a call "
@@ -153,70 +138,44 @@ def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> N
             )
         )
 
-    @r.command("samsnakk", sub=("pause",), help=N_("Pause samsnakk: no rounds and no bookings"))
-    async def pause(ctx: MemberContext) -> None:
-        await set_option(ctx, PAUSED, True)
+    async def pause(self, ctx: MemberContext) -> None:
+        await ctx.bot.set_member_option(ctx.member, PAUSED, True)
         await ctx.reply(
             ctx.t("Samsnakk is paused for you: no rounds and no new bookings. Resume with /samsnakk fortsett.")
         )
 
-    @r.command("samsnakk", sub=("fortsett", "resume"), help=N_("Resume samsnakk after a pause"))
-    async def resume(ctx: MemberContext) -> None:
-        await set_option(ctx, PAUSED, False)
+    async def resume(self, ctx: MemberContext) -> None:
+        await ctx.bot.set_member_option(ctx.member, PAUSED, False)
         await ctx.reply(ctx.t("Welcome back! Samsnakk is on again for you."))
 
-    @r.command("samsnakk", sub=("tider", "hours"), help=N_("When you are free for a quick talk"),
-               usage=N_("mon-fri 14-16"))  # fmt: skip
-    async def hours(ctx: MemberContext) -> None:
+    async def hours(self, ctx: MemberContext) -> None:
         if not ctx.args.strip():
             current = ctx.bot.settings.member_value(ctx.member, HOURS) or ctx.t("weekdays 08:00–16:00 (default)")
             await ctx.reply(
                 ctx.t("Your free hours for calls: {hours}. Change with /samsnakk tider man-fre 14-16.", hours=current)
             )
             return
-        try:
-            value = parse_available_hours(ctx.args)
-        except SettingError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
-        await set_option(ctx, HOURS, value)
+        value = parse_available_hours(ctx.args)
+        await ctx.bot.set_member_option(ctx.member, HOURS, value)
         await ctx.reply(ctx.t("Saved: I offer times within {hours}.", hours=value))
 
-    @r.command(
-        "samsnakk",
-        sub=("unngå", "unnga", "avoid"),
-        help=N_("Don't pair me with someone in rounds"),
-        usage=N_("@name | remove @name"),
-    )
-    async def avoid(ctx: MemberContext) -> None:
+    async def avoid(self, ctx: MemberContext) -> None:
         words = ctx.args.strip()
-        remove = False
-        if words.split(" ", 1)[0].lower() in ("fjern", "remove"):
-            remove, words = True, words.split(" ", 1)[1] if " " in words else ""
+        remove = words.split(" ", 1)[0].lower() in REMOVE_WORDS
+        if remove:
+            words = words.split(" ", 1)[1] if " " in words else ""
         mention, _ = split_mention(words)
-        async with ctx.bot.db.session() as s:
-            if mention is None:
-                ids = await Avoids(s).of_member(ctx.member.id)
-                names = [m.display_name for m in [await Members(s).get(i) for i in ids] if m]
-                await ctx.reply(
-                    ctx.t(
-                        "You are not paired with: {names}. Add with /samsnakk unngå @name, remove with "
-                        "/samsnakk unngå fjern @name.",
-                        names=", ".join(names) or "–",
-                    )
+        if mention is None:
+            names = await self.avoids.names(ctx.member)
+            await ctx.reply(
+                ctx.t(
+                    "You are not paired with: {names}. Add with /samsnakk unngå @name, remove with "
+                    "/samsnakk unngå fjern @name.",
+                    names=", ".join(names) or "–",
                 )
-                return
-            other = await find_member(s, ctx.network.id, mention)
-            if other is None:
-                await ctx.reply(ctx.t("{who} has not joined the network.", who=mention))
-                return
-            if other.id == ctx.member.id:
-                await ctx.reply(ctx.t("You are never paired with yourself."))
-                return
-            if remove:
-                await Avoids(s).remove(ctx.member.id, other.id)
-            else:
-                await Avoids(s).add(ctx.member.id, other.id)
+            )
+            return
+        other = await self.avoids.change(ctx.network, ctx.member, mention, remove=remove)
         if remove:
             await ctx.reply(ctx.t("You can be paired with {name} again.", name=other.display_name))
         else:
@@ -225,131 +184,62 @@ def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> N
                 ctx.t("I won't pair you with {name} in rounds. Nobody else is told.", name=other.display_name)
             )
 
-    async def set_option(ctx: MemberContext, name: str, value: object) -> None:
-        await ctx.bot.set_member_option(ctx.member, name, value)
-        await rounds.ensure_scheduled(ctx.network)
-
-    # -- rounds: the leaders' side --------------------------------------------------------------------
-    @r.command(
-        "samsnakk",
-        sub=("runde", "round"),
-        access="leader",
-        help=N_("For leaders: preview, run or skip the next pairing round; plan and stats"),
-        usage=N_("[preview|run|skip|set every 2 weeks monday 09:00|prompt <text>]"),
-    )
-    async def round_cmd(ctx: MemberContext) -> None:
+    # -- the leaders' side ---------------------------------------------------------------------------
+    async def round_command(self, ctx: MemberContext) -> None:
         action, _, rest = ctx.args.strip().partition(" ")
         action = action.lower()
-        if action in ("vis", "preview", "forhåndsvis", "førehandsvis"):
-            await show_preview(ctx)
-        elif action in ("kjør", "kjor", "køyr", "koyr", "run", "start"):
-            await run_round(ctx)
-        elif action in ("hopp-over", "hopp", "skip"):
-            await skip_round(ctx)
-        elif action in ("innstill", "set", "plan"):
-            await plan_rounds(ctx, rest)
-        elif action in ("spørsmål", "sporsmal", "prompt", "refleksjon"):
-            await set_prompt(ctx, rest)
+        if action in PREVIEW_WORDS:
+            await self._preview(ctx)
+        elif action in RUN_WORDS:
+            await self._run(ctx)
+        elif action in SKIP_WORDS:
+            await self._skip(ctx)
+        elif action in PLAN_WORDS:
+            await self._plan(ctx, rest)
+        elif action in PROMPT_WORDS:
+            await self._prompt(ctx, rest)
         else:
-            await ctx.reply(await round_overview(ctx))
+            await ctx.reply(await self._overview(ctx))
 
-    async def round_overview(ctx: MemberContext) -> Message:
-        start = await rounds.ensure_scheduled(ctx.network)
-        value = ctx.bot.settings.network_value
-        weeks = int(value(ctx.network, EVERY_WEEKS))
-        plan = (
-            ctx.tn(
-                "every week, {day} {hour}",
-                "every {n} weeks, {day} {hour}",
-                weeks,
-                day=weekday_name(WEEKDAYS[str(value(ctx.network, WEEKDAY))], ctx.language),
-                hour=value(ctx.network, HOUR),
-            )
-            if weeks
-            else ctx.t("no automatic rounds")
-        )
-        fields = [
-            (ctx.t("Plan"), plan),
-            (ctx.t("Next round"), format_when(start, network_tz(ctx.network), ctx.language) if start else "–"),
-            (ctx.t("Taking part"), str(await rounds.opted_in_count(ctx.network))),
-        ]
-        stats = await rounds.recent_stats(ctx.network)
-        lines = [round_line(ctx, s) for s in stats]
-        parts: list = [Section(ctx.t("Samsnakk rounds"), tuple(fields))]
-        if lines:
-            parts.append(Text("\n".join(lines)))
-        parts.append(
-            Buttons(
-                (
-                    Button(ctx.t("Preview pairs"), "samsnakk.round", "preview"),
-                    Button(ctx.t("Run now"), "samsnakk.round", "run", "primary"),
-                    Button(ctx.t("Skip next round"), "samsnakk.round", "skip"),
-                )
-            )
-        )
-        parts.append(
-            ContextLine(
-                ctx.t(
-                    "Or write /samsnakk runde vis|kjør|hopp-over. Plan: /samsnakk runde innstill "
-                    "hver 2 uker mandag 09:00. Prompt: /samsnakk runde spørsmål <text>."
-                )
-            )
-        )
-        return Message.of(*parts)
-
-    @r.action("samsnakk.round", access="leader")
-    async def round_button(ctx: MemberContext[ActionEvent]) -> None:
+    async def round_button(self, ctx: MemberContext[ActionEvent]) -> None:
         action = ctx.event.value
         if action == "preview":
-            await show_preview(ctx)
+            await self._preview(ctx)
         elif action == "run":
-            await run_round(ctx)
+            await self._run(ctx)
         elif action == "skip":
-            await skip_round(ctx)
+            await self._skip(ctx)
         else:
             raise NotYours()
 
-    async def show_preview(ctx: MemberContext) -> None:
-        preview = await rounds.preview(ctx.network)
-        result = preview.result
-        if not result.groups:
-            await ctx.reply(ctx.t("Too few are taking part for a round: at least two are needed."))
-            return
-        names = preview.members
-        lines = [" + ".join(f"{names[i].display_name} ({names[i].school})" for i in group) for group in result.groups]
-        counts = (
-            ctx.tn("{n} group", "{n} groups", len(result.groups)),
-            ctx.tn("{n} group of three", "{n} groups of three", result.trios),
-            ctx.tn("{n} pair from the same school", "{n} pairs from the same school", result.same_school),
-            ctx.tn(
-                "{n} pair who met in the last six rounds", "{n} pairs who met in the last six rounds", result.repeats
-            ),
-        )
-        summary = ctx.t("Round {n}: {counts}.", n=preview.number, counts=", ".join(counts))
-        if result.unpaired:
-            summary += " " + ctx.t(
-                "{n} could not be paired (asked not to be paired with each other).", n=len(result.unpaired)
-            )
-        await ctx.reply(
-            Message.of(
-                Section(summary),
-                Text("\n".join(lines)),
-                Buttons((Button(ctx.t("Run now"), "samsnakk.round", "run", "primary"),)),
-            )
+    async def _overview(self, ctx: MemberContext) -> Message:
+        value = ctx.bot.settings.network_value
+        weekday = WEEKDAYS[str(value(ctx.network, WEEKDAY))]
+        plan = cards.plan_text(ctx.translator, int(value(ctx.network, EVERY_WEEKS)), weekday, value(ctx.network, HOUR))
+        return cards.round_overview(
+            ctx.translator,
+            plan,
+            await self.rounds.next_start(ctx.network),
+            network_tz(ctx.network),
+            await self.rounds.opted_in_count(ctx.network),
+            await self.rounds.recent_stats(ctx.network),
         )
 
-    async def run_round(ctx: MemberContext) -> None:
-        if (await rounds.preview(ctx.network)).result.groups == ():
-            await ctx.reply(ctx.t("Too few are taking part for a round: at least two are needed."))
+    async def _preview(self, ctx: MemberContext) -> None:
+        await ctx.reply(cards.preview(ctx.translator, await self.rounds.preview(ctx.network)))
+
+    async def _run(self, ctx: MemberContext) -> None:
+        if (await self.rounds.preview(ctx.network)).result.groups == ():
+            await ctx.reply(cards.too_few(ctx.translator))
             return
         try:
-            row = await rounds.run_now(ctx.network)
-        except RuntimeError:
+            row = await self.rounds.run_now(ctx.network)
+        except RuntimeError:  # the round is held; the scheduler opens the missing groups later
             await ctx.reply(
                 ctx.t("The round has started, but some group conversations could not be opened yet. I keep trying.")
             )
             return
-        stats = await rounds.stats_of(row)
+        stats = await self.rounds.stats_of(row)
         await ctx.reply(
             ctx.t(
                 "Round {n} has started: {paired} paired. Each group has its own conversation.",
@@ -358,59 +248,28 @@ def register_rounds(bot: CoreApi, rounds: RoundService, calls: CallService) -> N
             )
         )
 
-    async def skip_round(ctx: MemberContext) -> None:
-        number = await rounds.skip_next(ctx.network)
+    async def _skip(self, ctx: MemberContext) -> None:
+        number = await self.rounds.skip_next(ctx.network)
         await ctx.reply(
-            ctx.t("Round {n} is skipped. The next one: {when}.", n=number, when=await next_round_text(ctx, rounds))
+            ctx.t("Round {n} is skipped. The next one: {when}.", n=number, when=await self._next_round(ctx))
         )
 
-    async def plan_rounds(ctx: MemberContext, text: str) -> None:
-        words = text.lower().replace(",", " ").split()
-        changes: dict[str, object] = {}
-        try:
-            for index, word in enumerate(words):
-                weeks_ahead = index + 1 < len(words) and words[index + 1].startswith(("uke", "veke", "week"))
-                if weeks_ahead and (number := parse_id(word)) is not None:
-                    changes[EVERY_WEEKS] = number
-                elif word in ("annenhver", "annakvar", "biweekly", "fortnightly"):
-                    changes[EVERY_WEEKS] = 2
-                elif word in ("ukentlig", "vekentleg", "weekly") or (
-                    word.startswith(("uke", "veke", "week"))
-                    and EVERY_WEEKS not in changes
-                    and (index == 0 or parse_id(words[index - 1]) is None)
-                ):
-                    changes[EVERY_WEEKS] = 1
-                elif word in ("av", "off", "aldri", "never"):
-                    changes[EVERY_WEEKS] = 0
-                elif word.rstrip(".") in WEEKDAYS:
-                    changes[WEEKDAY] = parse_weekday(word)
-                elif re.fullmatch(r"\d{1,2}[:.]\d{2}", word) or (
-                    word.isascii() and word.isdigit() and index > 0 and words[index - 1] in ("kl", "kl.", "at")
-                ):
-                    changes[HOUR] = parse_clock_time(word.replace(".", ":"))
-            weeks = changes.get(EVERY_WEEKS)
-            if isinstance(weeks, int) and not 0 <= weeks <= 12:
-                raise SettingError("Use a whole number from {low} to {high}.", low=0, high=12)
-        except SettingError as err:
-            await ctx.reply(ctx.t(err.msgid, **err.kwargs))
-            return
+    async def _plan(self, ctx: MemberContext, text: str) -> None:
+        changes = read_plan(text)
         if not changes:
-            await ctx.reply(
-                ctx.t(
-                    "Write the plan like: /samsnakk runde innstill hver 2 uker mandag 09:00 "
-                    "(or: av, for no automatic rounds)."
-                )
+            raise SamsnakkError(
+                "Write the plan like: /samsnakk runde innstill hver 2 uker mandag 09:00 "
+                "(or: av, for no automatic rounds)."
             )
-            return
         for name, value in changes.items():
+            # Each setting re-arms the next round by the plan (its on_change).
             await ctx.bot.set_network_setting(ctx.network, ctx.member, name, value)
-        await ctx.reply(await round_overview(ctx))
+        await ctx.reply(await self._overview(ctx))
 
-    async def set_prompt(ctx: MemberContext, text: str) -> None:
+    async def _prompt(self, ctx: MemberContext, text: str) -> None:
         text = text.strip()
-        if len(text) > 500:
-            await ctx.reply(ctx.t("At most {n} characters.", n=500))
-            return
+        if len(text) > PROMPT_LIMIT:
+            raise SettingError("At most {n} characters.", n=PROMPT_LIMIT)
         await ctx.bot.set_network_setting(ctx.network, ctx.member, PROMPT, text)
         if text:
             await ctx.reply(ctx.t("Saved. The next rounds ask: {prompt}", prompt=text))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.adapter import DeliveryError, Destination
 from bot.context import NotYours, pointer_id
 from bot.events import Conversation
+from bot.features.samsnakk import cards
 from bot.features.samsnakk.common import (
     NOTE_LIMIT,
     RECENT_ROUNDS,
@@ -25,10 +26,8 @@ from bot.features.samsnakk.common import (
     network_tz,
     prompt_text,
     round_plan,
-    school_and_role,
 )
 from bot.features.samsnakk.pairing import Candidate, PairingResult, pair_members
-from bot.messages import Button, Buttons, ContextLine, Message, Section, Text
 from bot.scheduler import JobRun
 from bot.times import at_local, format_when
 from storage.models.core import Member, Network
@@ -114,11 +113,11 @@ class RoundService:
             last = next(iter(await Rounds(s).recent(network.id, 1)), None)
         return next_round_start(plan, last.starts_at if last is not None else None, self.now())
 
-    async def ensure_scheduled(self, network: Network) -> datetime | None:
+    async def ensure_scheduled(self, network: Network) -> None:
         """Arm the job for the next round by the current plan, and drop any job of an older plan.
 
         Nothing is armed while nobody has opted in, so networks that don't use samsnakk carry no jobs.
-        Returns when the next round starts by the plan (None when automatic rounds are off).
+        Run for each network once per process, and whenever the plan or an opt-in changes.
         """
         start = await self.next_start(network)
         async with self.bot.db.session() as s:
@@ -127,14 +126,13 @@ class RoundService:
             anyone = await RoundJobs(s).anyone_opted_in(network.id)
         key = f"samsnakk.round:{network.id}:{number}:{start:%Y%m%d%H%M}" if start and anyone else None
         if await self._one_is_due(pending):
-            return start  # the scheduler holds it, or skips it for being late and arms the next
+            return  # the scheduler holds it, or skips it for being late and arms the next
         for stale in pending:
             if stale != key:
                 await self.bot.scheduler.cancel(stale)
         if start is not None and key is not None and key not in pending:
             payload = {"network_id": network.id, "number": number, "at": start.isoformat()}
             await self.bot.scheduler.schedule("samsnakk.round", start, payload, key=key)
-        return start
 
     async def _one_is_due(self, keys: list[str]) -> bool:
         """A round job whose time has come (the bot may just be back from downtime) is left to the
@@ -312,17 +310,7 @@ class RoundService:
                 failed += 1
                 continue
             end = format_when(row.ends_at, network_tz(network), t.language)
-            message = Message.of(
-                Section(
-                    t.t("Samsnakk to-og-to, round {n}", n=row.number),
-                    tuple((m.display_name, school_and_role(m, t)) for m in members),
-                ),
-                Text(t.t("You are paired for a talk two and two this round: 15 minutes before {end}.", end=end)),
-                Text(f"*{row.prompt}*"),
-                Buttons((Button(t.t("Book a time"), "samsnakk.book_group", str(group.id), "primary"),)),
-                ContextLine(t.t("Or write /samsnakk @name [time]. Halfway through I ask how it went.")),
-                summary=t.t("Samsnakk to-og-to, round {n}", n=row.number),
-            )
+            message = cards.round_intro(t, row, group.id, members, end)
             await self.bot.outbox.deliver(f"samsnakk:r{row.id}:g{group.id}:intro", Destination.group(conv), message)
         if failed:
             # The scheduler runs the job again later; groups already opened are not opened twice.
@@ -362,23 +350,8 @@ class RoundService:
         for group, _ids in groups:
             if group.status != "pending" or not group.conversation:
                 continue
-            value = str(group.id)
-            message = Message.of(
-                Text(t.t("Halfway through the round: have you had your talk?")),
-                Buttons(
-                    (
-                        Button(t.t("Yes"), "samsnakk.met", f"{value}:met", "primary"),
-                        Button(t.t("Not yet"), "samsnakk.met", f"{value}:not_yet"),
-                        Button(t.t("Skip this time"), "samsnakk.met", f"{value}:skipped"),
-                    )
-                ),
-                ContextLine(
-                    t.t("Or write /samsnakk snakket ja, /samsnakk snakket ikke-ennå or /samsnakk snakket hopp")
-                ),
-                summary=t.t("Have you had your talk?"),
-            )
             dest = Destination.group(Conversation(**group.conversation))
-            await self.bot.outbox.deliver(f"samsnakk:r{round_id}:g{group.id}:checkin", dest, message)
+            await self.bot.outbox.deliver(f"samsnakk:r{round_id}:g{group.id}:checkin", dest, cards.checkin(t, group.id))
 
     async def end_job(self, payload: dict[str, Any], run: JobRun) -> None:
         round_id = int(payload["round_id"])
@@ -398,17 +371,7 @@ class RoundService:
                 if member is None:
                     continue
                 t = self.bot.translator_for(member, network)
-                message = Message.of(
-                    Text(
-                        t.t(
-                            "Round {n} of samsnakk to-og-to is over. Did you take something with you back to "
-                            "your school? Share it in one line, if you like: it goes into the network's digest.",
-                            n=row.number,
-                        )
-                    ),
-                    Buttons((Button(t.t("Share a learning note"), "samsnakk.note", f"g{group.id}", "primary"),)),
-                    ContextLine(t.t("Or write /samsnakk notat <one line>. Sharing is optional.")),
-                )
+                message = cards.round_over(t, row.number, group.id)
                 await self.bot.send_dm(member, message, key=f"samsnakk:r{round_id}:note:{member_id}")
         stats = await self.stats_of(row)
         log.info("samsnakk round %s closed: paired=%s met=%s notes=%s", round_id, stats.paired, stats.met, stats.notes)
