@@ -12,13 +12,17 @@ once, every member their follow-up once.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from worker_processes import scale_out_with_a_kill
 
+from bot.clock import FakeClock
 from bot.features.ideas.service import FOLLOW_UP_JOB
+from bot.scheduler import JobRun, Late, Scheduler
 from storage.db import Database
 from storage.models.ideas import FollowUp, FollowUpStatus
 from storage.models.runtime import Delivery, ScheduledJob
@@ -61,3 +65,40 @@ async def test_the_busiest_of_three_workers_is_killed_and_the_others_finish_ever
     assert statuses == {"sent": run.work.messages}
     assert follow_ups == [FollowUpStatus.SENT] * len(run.work.followed_up)
     assert follow_up_jobs == ["done"] * len(run.work.followed_up)
+
+
+async def test_a_job_claimed_late_in_a_long_tick_is_not_run_by_another_worker_at_the_same_time(
+    any_database_url: str,
+) -> None:
+    """A worker's tick runs its due jobs one after another. A job claimed after a long one (a digest to
+    many channels) holds a lease counted from its own claim: counted from the tick's start, it has run
+    out already, and another worker's tick runs the same job at the same time."""
+    clock = FakeClock()
+    db = Database(any_database_url)
+    await db.migrate()
+    lease = timedelta(minutes=1)
+    first, second = Scheduler(db, clock, lease=lease), Scheduler(db, clock, lease=lease)
+    runs: list[str] = []
+    ran_meanwhile: list[int] = []
+
+    async def long(payload: dict[str, Any], run: JobRun) -> None:
+        clock.advance(2 * lease)
+
+    def short(worker: str) -> Any:
+        async def handler(payload: dict[str, Any], run: JobRun) -> None:
+            runs.append(worker)
+            if worker == "first":  # the other worker's tick comes while this job runs
+                ran_meanwhile.append(await second.run_due())
+
+        return handler
+
+    for scheduler, worker in ((first, "first"), (second, "second")):
+        scheduler.handler("test.long", grace=timedelta(hours=1), late=Late.RUN)(long)
+        scheduler.handler("test.short", grace=timedelta(hours=1), late=Late.RUN)(short(worker))
+    try:
+        await first.schedule("test.long", clock.now() - timedelta(seconds=2), {}, key="long")
+        await first.schedule("test.short", clock.now() - timedelta(seconds=1), {}, key="short")
+        assert await first.run_due() == 2
+        assert runs == ["first"] and ran_meanwhile == [0]
+    finally:
+        await db.dispose()
