@@ -13,7 +13,7 @@ commands: `benchmarks.core_commands` run with `--workers N` for each N: its `--m
 
 take-over: three real `samskap run` workers (Slack over HTTP, the fake Slack of the tests on
           127.0.0.1) share one database; the weekly digests of two networks fan out to `--channels`
-          channels while 60 "how did it go?" follow-ups fall due; once half the digests have arrived,
+          channels while 30 "how did it go?" follow-ups fall due over 8 s; once half the digests have arrived,
           the worker that has posted most is killed with SIGKILL in the middle of a post. Leases are
           3 s (`outbox_lease_seconds`, `job_lease_seconds`). Reported: the time from the kill until the
           job and the deliveries the killed worker held are done by the others (the take-over), and
@@ -91,7 +91,7 @@ def exactly_once(run: TakeOver) -> list[str]:
 
 
 def take_over(args: argparse.Namespace) -> bool:
-    print(f"take-over: 3 workers, digests to {args.channels} channels and 60 follow-ups, the busiest SIGKILLed "
+    print(f"take-over: 3 workers, digests to {args.channels} channels and 30 follow-ups, the busiest SIGKILLed "
           f"half-way; leases 3 s")  # fmt: skip
     ok = True
     runs: list[TakeOver] = []

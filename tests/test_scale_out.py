@@ -1,13 +1,17 @@
 """Scale-out: three workers share the work, and when the busiest dies the others finish it.
 
 Three real `samskap run` processes (Slack over HTTP, against the fake Slack on 127.0.0.1) share one
-PostgreSQL database. Five networks' weekly digests fall due at once, 500 channels in all, while
-60 "how did it go?" follow-ups fall due one after another. Once half of the digests have arrived,
-the worker that has posted most is killed with SIGKILL in the middle of a post: the platform kept
-the message, the worker never heard back, and it held a running digest job and the deliveries it
-was sending. With short leases (3 s) the other two take that over and finish everything within
-15 s of the kill. What arrived is counted on the fake Slack's side: every channel has its digest
-once, every member their follow-up once.
+PostgreSQL database. Two networks' weekly digests fall due at once, 500 channels in all, while 30
+"how did it go?" follow-ups fall due one after another over 8 s. Once half of the digests have
+arrived, the worker that has posted most is killed with SIGKILL in the middle of a post: the
+platform kept the message, the worker never heard back, and it held a running digest job and the
+deliveries it was sending. With short leases (3 s) the other two take that over and finish
+everything within 15 s of the kill. What arrived is counted on the fake Slack's side: every channel
+has its digest once, every member their follow-up once. (With the leases at their defaults, or
+either of them, nothing is taken over within the 15 s and the test fails.)
+
+Two networks rather than many: a worker runs its due jobs one after another, so with a digest job
+for every worker the follow-ups would wait for a fan-out to end.
 """
 
 from __future__ import annotations

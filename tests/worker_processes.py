@@ -406,7 +406,7 @@ async def wait_ready(ports: list[int], within: float) -> None:
 
 async def scale_out_with_a_kill(
     database_url: str, folder: Path, *, workers: int = 3, networks: int = 2, channels: int = 500,
-    follow_ups: int = 60, follow_ups_over: float = 8.0, kill_share: float = 0.5, within: float = 15.0,
+    follow_ups: int = 30, follow_ups_over: float = 8.0, kill_share: float = 0.5, within: float = 15.0,
     settings: dict[str, Any] | None = None,
 ) -> TakeOver:  # fmt: skip
     """`workers` Slack workers (over HTTP, a port each) on one PostgreSQL database; the digests of
@@ -448,8 +448,8 @@ async def scale_out_with_a_kill(
         result.killed_job = job_of(result.in_flight) if result.in_flight else ""
         left = ["everything"]
         while time.monotonic() < killer.killed_at + within:
-            await note_done(watcher, held)
             left = await work_left(watcher, work)
+            await note_done(watcher, held)  # after: what was done when nothing was left is noted done by now
             if not left:
                 result.finish_seconds = time.monotonic() - killer.killed_at
                 break
