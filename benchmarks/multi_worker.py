@@ -13,12 +13,13 @@ commands: `benchmarks.core_commands` run with `--workers N` for each N: its `--m
 
 take-over: three real `samskap run` workers (Slack over HTTP, the fake Slack of the tests on
           127.0.0.1) share one database; the weekly digests of two networks fan out to `--channels`
-          channels while 30 "how did it go?" follow-ups fall due over 8 s; once half the digests have arrived,
-          the worker that has posted most is killed with SIGKILL in the middle of a post. Leases are
-          3 s (`outbox_lease_seconds`, `job_lease_seconds`). Reported: the time from the kill until the
-          job and the deliveries the killed worker held are done by the others (the take-over), and
-          until all the work is done. Each round checks that every channel got its digest and every
-          member their follow-up exactly once, counted on the fake Slack.
+          channels while 30 "how did it go?" follow-ups fall due over 8 s; once half the digests
+          have arrived, the worker that has posted most is killed with SIGKILL in the middle of a
+          post. Leases are 3 s (`outbox_lease_seconds`, `job_lease_seconds`). Reported: the time
+          from the kill until the job and the deliveries the killed worker held are done by the
+          others (the take-over), and until all the work is done. Each round checks that every
+          channel got its digest and every member their follow-up exactly once, counted on the
+          fake Slack (`tests/test_scale_out.py` runs the same round and requires 15 s at most).
 
 The machine's core count and load average are printed with the figures: on a shared machine the
 load of others moves them more than any change in the code. Exits non-zero if any check fails.
