@@ -274,40 +274,44 @@ async def make_due(database_url: str, *, follow_ups_over: float) -> None:
 
 @dataclass
 class Held:
-    """The deliveries and jobs claimed (leased) at the kill, and when each was first seen done."""
+    """The deliveries and jobs claimed (leased) at the kill: when each was first seen changed (a worker
+    that is alive claimed it again, or finished it), and when first seen done."""
 
     deliveries: dict[int, str]  # id → key
     jobs: dict[int, str]
-    done_at: dict[str, float] = field(default_factory=dict)  # key → time.monotonic()
+    at_kill: dict[str, tuple[str, int]] = field(default_factory=dict)  # key → (status, attempts)
+    changed_at: dict[str, float] = field(default_factory=dict)  # key → time.monotonic()
+    done_at: dict[str, float] = field(default_factory=dict)
 
     @property
     def keys(self) -> set[str]:
         return set(self.deliveries.values()) | set(self.jobs.values())
 
 
+_DELIVERY_STATE = select(Delivery.id, Delivery.key, Delivery.status, Delivery.attempts)
+_JOB_STATE = select(ScheduledJob.id, ScheduledJob.key, ScheduledJob.status, ScheduledJob.attempts)
+
+
 async def held_now(db: Database) -> Held:
     async with db.read() as s:
-        deliveries = (await s.execute(select(Delivery.id, Delivery.key).where(Delivery.status == "sending"))).all()
-        jobs = (
-            await s.execute(select(ScheduledJob.id, ScheduledJob.key).where(ScheduledJob.status == "running"))
-        ).all()
-    return Held(dict(deliveries), dict(jobs))
+        deliveries = (await s.execute(_DELIVERY_STATE.where(Delivery.status == "sending"))).all()
+        jobs = (await s.execute(_JOB_STATE.where(ScheduledJob.status == "running"))).all()
+    held = Held({row.id: row.key for row in deliveries}, {row.id: row.key for row in jobs})
+    held.at_kill = {row.key: (row.status, row.attempts) for row in [*deliveries, *jobs]}
+    return held
 
 
-async def note_done(db: Database, held: Held) -> None:
-    """Note when each held delivery was first seen sent, and each held job no longer running."""
+async def note_progress(db: Database, held: Held) -> None:
+    """Note when each held delivery or job was first seen claimed again or done (sent; no longer running)."""
     now = time.monotonic()
     async with db.read() as s:
-        sent = (
-            await s.scalars(select(Delivery.key).where(Delivery.id.in_(held.deliveries), Delivery.status == "sent"))
-        ).all()
-        ran = (
-            await s.scalars(
-                select(ScheduledJob.key).where(ScheduledJob.id.in_(held.jobs), ScheduledJob.status != "running")
-            )
-        ).all()
-    for key in [*sent, *ran]:
-        held.done_at.setdefault(key, now)
+        deliveries = (await s.execute(_DELIVERY_STATE.where(Delivery.id.in_(held.deliveries)))).all()
+        jobs = (await s.execute(_JOB_STATE.where(ScheduledJob.id.in_(held.jobs)))).all()
+    for row in [*deliveries, *jobs]:
+        if (row.status, row.attempts) != held.at_kill[row.key]:
+            held.changed_at.setdefault(row.key, now)
+        if row.status not in ("sending", "running"):
+            held.done_at.setdefault(row.key, now)
 
 
 async def work_left(db: Database, work: DueWork) -> list[str]:
@@ -343,6 +347,7 @@ class TakeOver:
     seconds_to_kill: float = 0.0  # from the moment the work fell due until the kill
     held: Held = field(default_factory=lambda: Held({}, {}))  # claimed by any worker at the kill
     taken_over: list[str] = field(default_factory=list)  # deliveries claimed again after their lease ran out
+    first_taken_seconds: float = 0.0  # kill → the first of the killed worker's job and deliveries claimed again
     take_over_seconds: float = 0.0  # kill → the killed worker's job and deliveries done by the others
     finish_seconds: float = 0.0  # kill → every message sent and every job run
     arrived: dict[str, int] = field(default_factory=dict)  # messages on the fake Slack, by channel
@@ -449,7 +454,7 @@ async def scale_out_with_a_kill(
         left = ["everything"]
         while time.monotonic() < killer.killed_at + within:
             left = await work_left(watcher, work)
-            await note_done(watcher, held)  # after: what was done when nothing was left is noted done by now
+            await note_progress(watcher, held)  # after: what was done when nothing was left is noted done now
             if not left:
                 result.finish_seconds = time.monotonic() - killer.killed_at
                 break
@@ -460,10 +465,12 @@ async def scale_out_with_a_kill(
         result.arrived = {channel: len(messages) for channel, messages in fake.posted.items()}
         async with watcher.read() as s:
             result.taken_over = list((await s.scalars(select(Delivery.key).where(Delivery.attempts > 1))).all())
-        killed_held = [key for key in result.taken_over if key in held.keys] + [result.killed_job]
-        result.take_over_seconds = (
-            max(held.done_at.get(key, time.monotonic()) for key in killed_held) - killer.killed_at
-        )
+        killed_held = [key for key in [*result.taken_over, result.killed_job] if key in held.keys]
+        if killed_held:
+            end = time.monotonic()
+            taken = [held.changed_at.get(key, end) - killer.killed_at for key in killed_held]
+            result.first_taken_seconds = min(taken)
+            result.take_over_seconds = max(held.done_at.get(key, end) - killer.killed_at for key in killed_held)
     finally:
         await asyncio.gather(*(worker.close() for worker in team.values()))
         await watcher.dispose()
