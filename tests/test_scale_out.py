@@ -41,7 +41,7 @@ async def test_the_busiest_of_three_workers_is_killed_and_the_others_finish_ever
     run = await scale_out_with_a_kill(postgres_url, tmp_path, within=TAKE_OVER_WITHIN)
 
     # The work was shared, and the one killed had posted most.
-    assert len(run.posts_at_kill) == 3, run.posts_at_kill
+    assert len(run.posts_at_kill) == 3 and min(run.posts_at_kill.values()) > 0, run.posts_at_kill
     assert run.posts_at_kill[run.killed] == max(run.posts_at_kill.values())
 
     # Everything arrived exactly once: the digest in every channel, the follow-up with every member.

@@ -25,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -387,13 +388,11 @@ class _Killer:
         metadata = call.params.get("metadata") or {}
         metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.in_flight_tag = str((metadata.get("event_payload") or {}).get("delivery", ""))
-        self.result.killed, self.result.posts_at_kill = name, dict(self.posts)
+        self.result.killed, self.result.posts_at_kill = name, {worker: self.posts[worker] for worker in self.workers}
         self.done.set()
 
 
 async def wait_ready(ports: list[int], within: float) -> None:
-    import aiohttp
-
     async with aiohttp.ClientSession() as http:
 
         async def ready() -> bool:
