@@ -259,6 +259,10 @@ class Scheduler:
                 await s.execute(select(ScheduledJob.id).where(_due(now)).order_by(ScheduledJob.run_at).limit(limit))
             ).all()
         for (job_id,) in rows:
+            # Each claim at its own time: the jobs before it may have taken longer than a lease, and a
+            # lease counted from the tick's start would have run out already (another worker would run
+            # the job at the same time).
+            now = self.clock.now()
             job = await self._claim(job_id, now)
             if job is None:
                 continue
