@@ -35,6 +35,9 @@ LIBRARY_LEVELS = {
     "sqlalchemy": logging.WARNING,
     "alembic": logging.INFO,
     "apscheduler": logging.WARNING,
+    # "skipped: maximum number of running instances reached": the tick before is still at work (a
+    # digest fan-out), which is how a busy worker is meant to run, not a fault; said every tick.
+    "apscheduler.scheduler": logging.ERROR,
 }
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("text", "json")

@@ -40,6 +40,15 @@ def test_json_format_writes_one_object_per_line_with_event_fields(captured: io.S
     assert record["kind"] == "digest.weekly" and record["duration_ms"] == 12.5 and "timestamp" in record
 
 
+def test_a_busy_worker_does_not_log_each_skipped_tick(captured: io.StringIO) -> None:
+    configure_logging("INFO")
+    _point_at(captured)
+    skipped = 'Execution of job "tick" skipped: maximum number of running instances reached (1)'
+    logging.getLogger("apscheduler.scheduler").warning(skipped)
+    logging.getLogger("apscheduler.scheduler").error("a real failure")
+    assert "skipped" not in captured.getvalue() and "a real failure" in captured.getvalue()
+
+
 async def test_an_idle_bot_writes_nothing_at_info(captured: io.StringIO, database_url: str) -> None:
     chat = await Chat.start(database_url)
     try:
