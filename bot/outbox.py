@@ -236,7 +236,7 @@ class Outbox:
                     sent_at=self.clock.now(),
                     locked_until=None,
                     last_error=None,
-                    sent_conversation=_conv_dict(sent.conversation) if sent else None,
+                    sent_conversation=sent.conversation.to_dict() if sent else None,
                     sent_message_id=sent.message_id if sent else None,
                     sent_more_ids=list(sent.more_ids) if sent and sent.more_ids else None,
                 )
@@ -275,18 +275,9 @@ class Outbox:
         return DeliveryResult("failed" if final else "pending", error=error)
 
 
-def _conv_dict(conv: Conversation) -> dict[str, object]:
-    return {
-        "platform": conv.platform,
-        "workspace_id": conv.workspace_id,
-        "id": conv.id,
-        "thread_id": conv.thread_id,
-        "is_direct": conv.is_direct,
-    }
-
-
 def sent_message(row: Delivery) -> SentMessage | None:
     """The handle of what a delivery sent (to update it later), if it was sent."""
     if not row.sent_conversation or not row.sent_message_id:
         return None
-    return SentMessage(Conversation(**row.sent_conversation), row.sent_message_id, tuple(row.sent_more_ids or ()))
+    conversation = Conversation.from_dict(row.sent_conversation)
+    return SentMessage(conversation, row.sent_message_id, tuple(row.sent_more_ids or ()))

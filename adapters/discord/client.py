@@ -412,7 +412,7 @@ class DiscordAdapter:
         self, key: str, user_id: str, form: Form, conversation: Conversation, values: dict[str, str]
     ) -> None:
         now = self.bot.clock.now()
-        data = {"form": asdict(form), "conversation": asdict(conversation), "values": values}
+        data = {"form": asdict(form), "conversation": conversation.to_dict(), "values": values}
         async with self.bot.db.session() as s:
             await Stash(s).remove_forms_older_than(now - FORM_LIFETIME)
             await Stash(s).put(key, "form", data, now, user_id=user_id)
@@ -423,7 +423,7 @@ class DiscordAdapter:
             if row is None or row.user_id != user_id:
                 return None
             data = row.data
-        return _form_from_dict(data["form"]), Conversation(**data["conversation"]), dict(data["values"])
+        return _form_from_dict(data["form"]), Conversation.from_dict(data["conversation"]), dict(data["values"])
 
     async def _open_stored_form(
         self, interaction: discord.Interaction, reply: InteractionReply, custom_id: str
