@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.metrics import Metrics
+from bot.times import CRON_WEEKDAYS
 from storage.db import Database
 from storage.leases import Leases
 from storage.models.runtime import ScheduledJob
@@ -94,14 +95,11 @@ _INSERT_JOB = insert(ScheduledJob.__table__)
 MAX_ATTEMPTS = 5
 
 
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def _crontab_weekdays(cron: str) -> str:
     """Crontab counts weekdays from Sunday = 0; APScheduler from Monday = 0. Use names, which both read alike."""
     fields = cron.split()
     if len(fields) == 5:
-        fields[4] = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _WEEKDAYS[int(m.group(1))], fields[4])
+        fields[4] = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: CRON_WEEKDAYS[(int(m.group(1)) - 1) % 7], fields[4])
     return " ".join(fields)
 
 
