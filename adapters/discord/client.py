@@ -38,6 +38,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.rest import Rest
 from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.errors import APOLOGY
 from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
@@ -123,10 +124,7 @@ class DiscordAdapter:
         except Exception:
             reference = secrets.token_hex(4)
             log.exception("error %s handling a Discord %s interaction", reference, interaction.type.name)
-            reply.done_text = t.t(
-                "Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                "If it happens again, tell a network leader the reference {ref}.", ref=reference,
-            )  # fmt: skip
+            reply.done_text = t.t(APOLOGY, ref=reference)
             await self._give_back(reply, t, interaction)
         finally:
             await reply.finish()
