@@ -9,7 +9,6 @@ posted with discord.py's HTTP client (its rate-limit buckets included).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 from dataclasses import asdict
@@ -37,6 +36,7 @@ from adapters.discord.render import (
     render_modal,
 )
 from adapters.discord.rest import Rest
+from adapters.posted_parts import PostedParts, fingerprint
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.errors import APOLOGY
 from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
@@ -99,7 +99,7 @@ class DiscordAdapter:
         self._dm_channels: dict[str, str] = {}
         self._channel_kinds: dict[int, tuple[int, int | None]] = {}  # channel id → (type, parent id)
         # Parts of a split message already posted, so a retry continues instead of repeating.
-        self._progress: dict[str, list[str]] = {}
+        self._progress = PostedParts()
         self.taking_events = True  # False once the worker is stopping
 
     @property
@@ -256,7 +256,7 @@ class DiscordAdapter:
             assert destination.conversation is not None
             conversation = destination.conversation
             channel_id = channel_id_of(conversation)
-        identity = destination.describe() + json.dumps(message.to_dict(), sort_keys=True)
+        identity = fingerprint(destination, message)
         # The outbox's key names the delivery, whichever worker sends it: Discord then refuses a
         # second worker's repeat of a message the first one posted before it stopped.
         nonce = hashlib.sha256(f"delivery:{key}".encode()).hexdigest() if key else ""
@@ -293,19 +293,13 @@ class DiscordAdapter:
 
         The nonce (the delivery's, else the content's) makes Discord itself refuse a duplicate
         posted within a few minutes, should a response be lost after the message was created."""
-        fingerprint = hashlib.sha256(identity.encode()).hexdigest()
-        nonce = nonce or fingerprint
-        done = self._progress.pop(fingerprint, [])  # what an earlier, failed attempt already posted
-        try:
+        nonce = nonce or identity
+        with self._progress.resume(identity, keep=_retryable) as done:
             for index, payload in enumerate(payloads):
                 if index < len(done):
                     continue
                 data = await self.rest.post(channel_id, payload, nonce=f"{nonce[:22]}{index:03d}")
                 done.append(str(data["id"]))
-        except DeliveryError as error:
-            if error.retryable and done:
-                self._progress[fingerprint] = done
-            raise
         return done
 
     async def _dm_channel(self, user_id: str) -> str:
@@ -488,6 +482,10 @@ def _written_in(interaction: discord.Interaction, router: Router) -> str:
         except Exception:  # the command itself could not be read: there is nothing to give back
             return ""
     return "\n".join(clean_text(text).text for text in texts if text.strip())
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, DeliveryError) and error.retryable
 
 
 def _under_message(conversation: Conversation) -> bool:
