@@ -49,7 +49,7 @@ class Destination:
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "conversation": _conv_to_dict(self.conversation),
+            "conversation": self.conversation.to_dict() if self.conversation else None,
             "user": _user_to_dict(self.user),
         }
 
@@ -59,7 +59,7 @@ class Destination:
         user = data.get("user")
         return Destination(
             kind=data["kind"],
-            conversation=Conversation(**conv) if conv else None,
+            conversation=Conversation.from_dict(conv) if conv else None,
             user=User(**user) if user else None,
         )
 
@@ -78,18 +78,6 @@ class Destination:
     @staticmethod
     def group(conversation: Conversation) -> Destination:
         return Destination("group", conversation=conversation)
-
-
-def _conv_to_dict(conv: Conversation | None) -> dict[str, Any] | None:
-    if conv is None:
-        return None
-    return {
-        "platform": conv.platform,
-        "workspace_id": conv.workspace_id,
-        "id": conv.id,
-        "thread_id": conv.thread_id,
-        "is_direct": conv.is_direct,
-    }
 
 
 def _user_to_dict(user: User | None) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import NOT_YOURS, Context, MemberContext
-from bot.errors import UserError
+from bot.errors import APOLOGY, UserError
 from bot.events import (
     ActionEvent,
     CommandEvent,
@@ -268,14 +268,7 @@ class Bot:
             if isinstance(exc, DeliveryError):
                 return
             try:
-                await ctx.reply(
-                    ctx.t(
-                        "Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                        "If it happens again, tell a network leader the reference {ref}.",
-                        ref=reference,
-                    )
-                    + _given_back(ctx, always=True)
-                )
+                await ctx.reply(ctx.t(APOLOGY, ref=reference) + _given_back(ctx, always=True))
             except Exception:
                 log.warning("could not report error %s to the user", reference)
         finally:

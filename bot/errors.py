@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_
+
+# What a member reads when what they did failed on our side (in the core, or in an adapter before
+# the core was reached); the reference finds the error in the log.
+APOLOGY = N_(
+    "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+    "If it happens again, tell a network leader the reference {ref}."
+)
+
 
 class UserError(Exception):
     """`msgid` is an English text (translated for the user); `kwargs` fill its placeholders.

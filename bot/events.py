@@ -7,6 +7,7 @@ platform object. `platform_ref` is an opaque handle the adapter needs to answer 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,20 @@ class Conversation:
 
     def without_thread(self) -> Conversation:
         return Conversation(self.platform, self.workspace_id, self.id, None, self.is_direct)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As stored in the database and in platform state (JSON); `from_dict` reads it back."""
+        return {
+            "platform": self.platform,
+            "workspace_id": self.workspace_id,
+            "id": self.id,
+            "thread_id": self.thread_id,
+            "is_direct": self.is_direct,
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Conversation:
+        return Conversation(**data)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +30,7 @@ from bot.events import Conversation
 from bot.messages import Message
 from bot.metrics import Metrics
 from storage.db import Database
+from storage.leases import Leases
 from storage.models.runtime import Delivery
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ LEASE = timedelta(minutes=2)
 INTERRUPTED = "interrupted"
 # Platform clocks and ours differ a little: look this much further back for an earlier copy.
 CLOCK_MARGIN = timedelta(minutes=1)
+
+# Waiting for its next attempt, or claimed by a worker whose lease ran out (it stopped).
+DELIVERIES = Leases(Delivery, Delivery.next_attempt_at, held="sending")
 
 FailureHook = Callable[[Delivery, DeliveryError], Awaitable[None]]
 
@@ -116,7 +119,8 @@ class Outbox:
                 return DeliveryResult("duplicate", sent_message(existing))
             if existing.status == "failed":
                 return DeliveryResult("failed")
-            return await self._attempt(existing.id)
+            claimed = await self._claim(Delivery.id == existing.id) if self.sending else None
+            return await self._send(claimed) if claimed is not None else DeliveryResult("pending")
         if not sending:
             return DeliveryResult("pending")
         self._claimed.add(row.id)
@@ -125,52 +129,39 @@ class Outbox:
     async def retry_due(self, limit: int = 200) -> int:
         now = self.clock.now()
         async with self.db.read() as s:
-            ids = (
-                await s.scalars(select(Delivery.id).where(_due(now)).order_by(Delivery.next_attempt_at).limit(limit))
-            ).all()
-        # Several workers read the same due rows: each takes them in its own order, instead of all
-        # racing for the first one, then the second (a lost race costs a round trip).
-        ids = random.sample(ids, len(ids))
+            due = len((await s.scalars(select(Delivery.id).where(DELIVERIES.due(now)).limit(limit))).all())
+        # As many as were due when this began, each claimed just before it is sent (a claimed row
+        # left waiting could outlast its lease). Several workers take different rows (SKIP LOCKED).
         sent = 0
-        for delivery_id in ids:
+        for _ in range(due):
             if not self.sending:
                 break
-            result = await self._attempt(delivery_id)
-            sent += result.status == "sent"
+            row = await self._claim()
+            if row is None:  # other workers took the rest
+                break
+            sent += (await self._send(row)).status == "sent"
         return sent
 
     async def get(self, key: str) -> Delivery | None:
         async with self.db.session() as s:
             return await s.scalar(select(Delivery).where(Delivery.key == key))
 
-    async def _attempt(self, delivery_id: int) -> DeliveryResult:
-        if not self.sending:
-            return DeliveryResult("pending")
+    async def _claim(self, which: ColumnElement[bool] | None = None) -> Delivery | None:
+        """The earliest due delivery (of those `which` allows), claimed for this worker."""
         now = self.clock.now()
         interrupted = Delivery.status == "sending"
-        async with self.db.session() as s:
-            claimed = await s.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    _due(now),
-                )
-                .values(
-                    status="sending",
-                    locked_until=now + self.lease,
-                    attempts=Delivery.attempts + 1,
-                    # An attempt that never finished may have reached the platform: say so, and keep
-                    # when it began, so the next attempt knows since when to look for its message.
-                    last_error=case((interrupted, INTERRUPTED), else_=Delivery.last_error),
-                    next_attempt_at=case((interrupted, Delivery.next_attempt_at), else_=now),
-                )
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return DeliveryResult("pending")
-            row = await s.get(Delivery, delivery_id)
-        assert row is not None
-        self._claimed.add(row.id)
-        return await self._send(row)
+        # An attempt that never finished may have reached the platform: say so, and keep
+        # when it began, so the next attempt knows since when to look for its message.
+        values = {
+            "last_error": case((interrupted, INTERRUPTED), else_=Delivery.last_error),
+            "next_attempt_at": case((interrupted, Delivery.next_attempt_at), else_=now),
+        }
+        async with self.db.one_statement() as s:
+            claimed = await DELIVERIES.claim(s, now, self.lease, where=which, values=values)
+        if not claimed:
+            return None
+        self._claimed.add(claimed[0].id)
+        return claimed[0]
 
     async def _send(self, row: Delivery) -> DeliveryResult:
         adapter = self.adapters.get(row.platform)
@@ -225,14 +216,10 @@ class Outbox:
         held = list(self._claimed)
         if not held:
             return 0
-        async with self.db.session() as s:
-            result = await s.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(held), Delivery.status == "sending")
-                .values(locked_until=self.clock.now() - timedelta(seconds=1))
-            )
+        async with self.db.one_statement() as s:
+            released = await DELIVERIES.release(s, held, self.clock.now())
         self._claimed.clear()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return released
 
     async def drain(self) -> None:
         """Wait for "sent" marks still being written (call before closing the database)."""
@@ -249,7 +236,7 @@ class Outbox:
                     sent_at=self.clock.now(),
                     locked_until=None,
                     last_error=None,
-                    sent_conversation=_conv_dict(sent.conversation) if sent else None,
+                    sent_conversation=sent.conversation.to_dict() if sent else None,
                     sent_message_id=sent.message_id if sent else None,
                     sent_more_ids=list(sent.more_ids) if sent and sent.more_ids else None,
                 )
@@ -288,25 +275,9 @@ class Outbox:
         return DeliveryResult("failed" if final else "pending", error=error)
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Waiting for its next attempt, or claimed by a worker whose lease ran out (it stopped)."""
-    return ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now)) | (
-        (Delivery.status == "sending") & (Delivery.locked_until < now)
-    )
-
-
-def _conv_dict(conv: Conversation) -> dict[str, object]:
-    return {
-        "platform": conv.platform,
-        "workspace_id": conv.workspace_id,
-        "id": conv.id,
-        "thread_id": conv.thread_id,
-        "is_direct": conv.is_direct,
-    }
-
-
 def sent_message(row: Delivery) -> SentMessage | None:
     """The handle of what a delivery sent (to update it later), if it was sent."""
     if not row.sent_conversation or not row.sent_message_id:
         return None
-    return SentMessage(Conversation(**row.sent_conversation), row.sent_message_id, tuple(row.sent_more_ids or ()))
+    conversation = Conversation.from_dict(row.sent_conversation)
+    return SentMessage(conversation, row.sent_message_id, tuple(row.sent_more_ids or ()))

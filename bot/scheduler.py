@@ -1,8 +1,8 @@
 """Durable scheduled work over APScheduler.
 
 Jobs live in the `scheduled_jobs` table, so they survive restarts and several workers can share
-them: a worker claims a due job with a conditional UPDATE, and only the worker whose UPDATE
-changed the row runs it. APScheduler drives the tick in-process and computes the next fire time
+them: a worker claims a due job under a lease (`storage.leases`), and only the worker whose claim
+took the row runs it. APScheduler drives the tick in-process and computes the next fire time
 of recurring (crontab) jobs in the network's time zone. Time always comes from the injected
 clock, so `FakeClock.advance` + `run_due()` makes two weeks pass in a test.
 
@@ -29,14 +29,16 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.metrics import Metrics
+from bot.times import CRON_WEEKDAYS
 from storage.db import Database
+from storage.leases import Leases
 from storage.models.runtime import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -93,14 +95,11 @@ _INSERT_JOB = insert(ScheduledJob.__table__)
 MAX_ATTEMPTS = 5
 
 
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def _crontab_weekdays(cron: str) -> str:
     """Crontab counts weekdays from Sunday = 0; APScheduler from Monday = 0. Use names, which both read alike."""
     fields = cron.split()
     if len(fields) == 5:
-        fields[4] = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: _WEEKDAYS[int(m.group(1))], fields[4])
+        fields[4] = re.sub(r"(?<![/\d])([0-7])(?!\d)", lambda m: CRON_WEEKDAYS[(int(m.group(1)) - 1) % 7], fields[4])
     return " ".join(fields)
 
 
@@ -125,11 +124,8 @@ def latest_cron_time(cron: str, timezone: str, planned: datetime, now: datetime,
     return latest
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Due now, or claimed by a worker whose lease ran out (it stopped while running the job)."""
-    return ((ScheduledJob.status == "pending") & (ScheduledJob.run_at <= now)) | (
-        (ScheduledJob.status == "running") & (ScheduledJob.locked_until < now)
-    )
+# Due now, or claimed by a worker whose lease ran out (it stopped while running the job).
+JOBS = Leases(ScheduledJob, ScheduledJob.run_at, held="running")
 
 
 class Scheduler:
@@ -255,36 +251,26 @@ class Scheduler:
         now = self.clock.now()
         ran = 0
         async with self.db.read() as s:
-            rows = (
-                await s.execute(select(ScheduledJob.id).where(_due(now)).order_by(ScheduledJob.run_at).limit(limit))
-            ).all()
-        for (job_id,) in rows:
-            # Each claim at its own time: the jobs before it may have taken longer than a lease, and a
-            # lease counted from the tick's start would have run out already (another worker would run
-            # the job at the same time).
+            due = len((await s.execute(select(ScheduledJob.id).where(JOBS.due(now)).limit(limit))).all())
+        # As many as were due when the tick began, each claimed just before it runs and at its own time:
+        # the jobs before it may have taken longer than a lease, and a lease counted from the tick's
+        # start would have run out already (another worker would run the job at the same time).
+        for _ in range(due):
             now = self.clock.now()
-            job = await self._claim(job_id, now)
-            if job is None:
-                continue
+            job = await self._claim(now)
+            if job is None:  # other workers took the rest
+                break
             self._running_job = job.id
             await self._run(job, now)
             self._running_job = None
             ran += 1
         return ran
 
-    async def _claim(self, job_id: int, now: datetime) -> ScheduledJob | None:
-        async with self.db.session() as s:
-            result = await s.execute(
-                update(ScheduledJob)
-                .where(
-                    ScheduledJob.id == job_id,
-                    _due(now),
-                )
-                .values(status="running", locked_until=now + self.lease, attempts=ScheduledJob.attempts + 1)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            return await s.get(ScheduledJob, job_id)
+    async def _claim(self, now: datetime) -> ScheduledJob | None:
+        """The earliest due job, claimed for this worker (None when none is left)."""
+        async with self.db.one_statement() as s:
+            claimed = await JOBS.claim(s, now, self.lease)
+        return claimed[0] if claimed else None
 
     @staticmethod
     def job_run(job: ScheduledJob, lateness: Lateness, now: datetime) -> JobRun:
@@ -326,9 +312,8 @@ class Scheduler:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                renewed = update(ScheduledJob).where(ScheduledJob.id == job_id, ScheduledJob.status == "running")
-                async with self.db.session() as s:
-                    await s.execute(renewed.values(locked_until=self.clock.now() + self.lease))
+                async with self.db.one_statement() as s:
+                    await JOBS.renew(s, [job_id], self.clock.now() + self.lease)
             except Exception:  # the database is away for a moment: the next renewal tries again
                 log.warning("scheduler: could not renew the lease of job %s", job_id)
 
@@ -400,13 +385,8 @@ class Scheduler:
         job_id, self._running_job = self._running_job, None
         if job_id is None:
             return 0
-        async with self.db.session() as s:
-            result = await s.execute(
-                update(ScheduledJob)
-                .where(ScheduledJob.id == job_id, ScheduledJob.status == "running")
-                .values(locked_until=self.clock.now() - timedelta(seconds=1))
-            )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        async with self.db.one_statement() as s:
+            return await JOBS.release(s, [job_id], self.clock.now())
 
     def shutdown(self) -> None:
         if self._aps is not None and self._aps.running:

@@ -6,12 +6,12 @@ nobody changed costs no row and the default lives in one place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import UserError
+from bot.times import parse_clock
 from storage.models.core import Member, Network
 
 _TRUE = {"på", "ja", "on", "yes", "true", "1"}
@@ -45,10 +45,10 @@ def parse_int(low: int, high: int) -> Callable[[str], int]:
 
 
 def parse_clock_time(raw: str) -> str:
-    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?", raw.strip())
-    if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+    clock = parse_clock(raw, exact=True)
+    if clock is None:
         raise SettingError("Use a time like 08:00.")
-    return f"{int(match.group(1)):02d}:{int(match.group(2) or 0):02d}"
+    return f"{clock:%H:%M}"
 
 
 def parse_text(max_length: int = 500) -> Callable[[str], str]:

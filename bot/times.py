@@ -72,6 +72,8 @@ WEEKDAYS = {
     "sun": 6,
     "sunday": 6,
 }
+# The weekdays as crontab (and APScheduler) names them, Monday first like `WEEKDAYS` and `date.weekday()`.
+CRON_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RELATIVE_DAYS = {
     "i dag": 0,
     "idag": 0,
@@ -153,6 +155,7 @@ HOUR_WORDS = {
 NOW_WORDS = {"nå", "now", "na"}
 
 _TIME = re.compile(r"^(?:kl\.?\s*|at\s+)?(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$")
+_CLOCK = re.compile(r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?$")
 _WORD_TIME = re.compile(r"^(?:kl\.?\s*|at\s+)?(?P<w>[a-zæøå]+)(?:\s*(?P<ampm>am|pm))?$")
 _DMY = re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{2,4}))?\.?$")
 _ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
@@ -275,12 +278,20 @@ def _future_date(day: int, month: int, year: str | None, today: date) -> date:
     return found if found >= today - timedelta(days=1) else date(today.year + 1, month, day)
 
 
-def parse_clock(text: str) -> time | None:
+def parse_clock(text: str, *, exact: bool = False) -> time | None:
     """ "12", "kl. 12:30", "9.15", "tre", "3pm"; an hour from 1 to 6 is in the afternoon, unless it
-    is written with a leading zero ("03:00" is three at night: whoever writes that means it)."""
+    is written with a leading zero ("03:00" is three at night: whoever writes that means it).
+
+    `exact` reads only a 24-hour clock ("8", "08:00", "14.30") as written: for settings, where
+    "3" is three at night."""
     text = text.strip()
     literal = False
-    if match := _TIME.match(text):
+    if exact:
+        match = _CLOCK.match(text)
+        if match is None:
+            return None
+        hour, minute, ampm, literal = int(match.group("h")), int(match.group("m") or 0), "", True
+    elif match := _TIME.match(text):
         hour, minute = int(match.group("h")), int(match.group("m") or 0)
         ampm = (match.group("ampm") or "").replace(".", "")
         literal = match.group("h").startswith("0")

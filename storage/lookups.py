@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached, object_mapper
 
-from bot.events import Conversation, User
 from storage.models.core import Channel, Member, Network
-from storage.repositories.core import Networks
+from storage.repositories.core import ConversationRef, Networks, UserRef
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -73,7 +72,7 @@ class ChannelLookups:
         event.listen(session_class, "do_orm_execute", self._on_statement)
         event.listen(session_class, "after_commit", self._after_commit)
 
-    async def find(self, conv: Conversation, user: User) -> Found | None:
+    async def find(self, conv: ConversationRef, user: UserRef) -> Found | None:
         """The channel's network and the user's membership in it (fresh copies, safe to change)."""
         key = ("channel", conv.platform, conv.workspace_id, conv.id, user.platform, user.workspace_id, user.id)
         return await self.remembered(key, lambda: self._by_channel(conv, user))
@@ -96,7 +95,7 @@ class ChannelLookups:
             self._entries[key] = (self._monotonic(), (_values(found[0]), member_values))
         return found
 
-    async def _by_channel(self, conv: Conversation, user: User) -> Found | None:
+    async def _by_channel(self, conv: ConversationRef, user: UserRef) -> Found | None:
         async with self.db.read() as s:
             return await Networks(s).with_member_by_channel(conv, user)
 

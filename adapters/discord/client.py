@@ -9,7 +9,6 @@ posted with discord.py's HTTP client (its rate-limit buckets included).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 from dataclasses import asdict
@@ -37,7 +36,9 @@ from adapters.discord.render import (
     render_modal,
 )
 from adapters.discord.rest import Rest
+from adapters.posted_parts import PostedParts, fingerprint
 from bot.adapter import DeliveryError, Destination, SentMessage
+from bot.errors import APOLOGY
 from bot.events import Conversation, Event, FormSubmitted, MemberJoinedEvent, User
 from bot.i18n import N_, Translator, normalise_language, translator
 from bot.messages import Form, FormField, Message
@@ -98,7 +99,7 @@ class DiscordAdapter:
         self._dm_channels: dict[str, str] = {}
         self._channel_kinds: dict[int, tuple[int, int | None]] = {}  # channel id → (type, parent id)
         # Parts of a split message already posted, so a retry continues instead of repeating.
-        self._progress: dict[str, list[str]] = {}
+        self._progress = PostedParts()
         self.taking_events = True  # False once the worker is stopping
 
     @property
@@ -123,10 +124,7 @@ class DiscordAdapter:
         except Exception:
             reference = secrets.token_hex(4)
             log.exception("error %s handling a Discord %s interaction", reference, interaction.type.name)
-            reply.done_text = t.t(
-                "Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                "If it happens again, tell a network leader the reference {ref}.", ref=reference,
-            )  # fmt: skip
+            reply.done_text = t.t(APOLOGY, ref=reference)
             await self._give_back(reply, t, interaction)
         finally:
             await reply.finish()
@@ -258,7 +256,7 @@ class DiscordAdapter:
             assert destination.conversation is not None
             conversation = destination.conversation
             channel_id = channel_id_of(conversation)
-        identity = destination.describe() + json.dumps(message.to_dict(), sort_keys=True)
+        identity = fingerprint(destination, message)
         # The outbox's key names the delivery, whichever worker sends it: Discord then refuses a
         # second worker's repeat of a message the first one posted before it stopped.
         nonce = hashlib.sha256(f"delivery:{key}".encode()).hexdigest() if key else ""
@@ -295,19 +293,13 @@ class DiscordAdapter:
 
         The nonce (the delivery's, else the content's) makes Discord itself refuse a duplicate
         posted within a few minutes, should a response be lost after the message was created."""
-        fingerprint = hashlib.sha256(identity.encode()).hexdigest()
-        nonce = nonce or fingerprint
-        done = self._progress.pop(fingerprint, [])  # what an earlier, failed attempt already posted
-        try:
+        nonce = nonce or identity
+        with self._progress.resume(identity, keep=_retryable) as done:
             for index, payload in enumerate(payloads):
                 if index < len(done):
                     continue
                 data = await self.rest.post(channel_id, payload, nonce=f"{nonce[:22]}{index:03d}")
                 done.append(str(data["id"]))
-        except DeliveryError as error:
-            if error.retryable and done:
-                self._progress[fingerprint] = done
-            raise
         return done
 
     async def _dm_channel(self, user_id: str) -> str:
@@ -412,7 +404,7 @@ class DiscordAdapter:
         self, key: str, user_id: str, form: Form, conversation: Conversation, values: dict[str, str]
     ) -> None:
         now = self.bot.clock.now()
-        data = {"form": asdict(form), "conversation": asdict(conversation), "values": values}
+        data = {"form": asdict(form), "conversation": conversation.to_dict(), "values": values}
         async with self.bot.db.session() as s:
             await Stash(s).remove_forms_older_than(now - FORM_LIFETIME)
             await Stash(s).put(key, "form", data, now, user_id=user_id)
@@ -423,7 +415,7 @@ class DiscordAdapter:
             if row is None or row.user_id != user_id:
                 return None
             data = row.data
-        return _form_from_dict(data["form"]), Conversation(**data["conversation"]), dict(data["values"])
+        return _form_from_dict(data["form"]), Conversation.from_dict(data["conversation"]), dict(data["values"])
 
     async def _open_stored_form(
         self, interaction: discord.Interaction, reply: InteractionReply, custom_id: str
@@ -490,6 +482,10 @@ def _written_in(interaction: discord.Interaction, router: Router) -> str:
         except Exception:  # the command itself could not be read: there is nothing to give back
             return ""
     return "\n".join(clean_text(text).text for text in texts if text.strip())
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, DeliveryError) and error.retryable
 
 
 def _under_message(conversation: Conversation) -> bool:

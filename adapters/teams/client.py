@@ -296,7 +296,7 @@ class TeamsAdapter:
         """The form as a card in the person's 1:1 chat (where they are already, if direct)."""
         key = secrets.token_urlsafe(12)
         now = self.bot.clock.now()
-        data = {"form": asdict(form), "conversation": asdict(event.conversation)}
+        data = {"form": asdict(form), "conversation": event.conversation.to_dict()}
         async with self.bot.db.session() as s:
             await Stash(s).remove_older_than(now - STASH_LIFETIME)
             await Stash(s).put(key, "form", event.user.id, data, now)
@@ -316,7 +316,7 @@ class TeamsAdapter:
             await self._post(card_place, render_message(Message.text(
                 t.t("This form is no longer open. Run the command again to get a new one."))))  # fmt: skip
             return None
-        form, conversation = _form_from_dict(stored[1]["form"]), Conversation(**stored[1]["conversation"])
+        form, conversation = _form_from_dict(stored[1]["form"]), Conversation.from_dict(stored[1]["conversation"])
         async with self.bot.db.session() as s:
             if not await Stash(s).remove(key):
                 return None  # pressed twice at once: the other press sends it

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events import Conversation, User
 from storage.models.core import AuditEntry, Channel, LearningNote, Member, Network, Role
+
+
+# What storage reads of the core's `Conversation` and `User` (storage never imports `bot`):
+# any object with these attributes will do.
+class ConversationRef(Protocol):
+    @property
+    def platform(self) -> str: ...
+    @property
+    def workspace_id(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+
+
+class UserRef(ConversationRef, Protocol):  # found by the same three ids, and named
+    @property
+    def display_name(self) -> str: ...
+
 
 # Built once: every event runs this query, and building a statement costs more than running it.
 _NETWORK_AND_MEMBER_BY_CHANNEL = (
@@ -41,7 +57,7 @@ class Networks:
     async def by_workspace(self, workspace_key: str) -> Network | None:
         return await self.s.scalar(select(Network).where(Network.workspace_key == workspace_key))
 
-    async def by_channel(self, conv: Conversation) -> Network | None:
+    async def by_channel(self, conv: ConversationRef) -> Network | None:
         return await self.s.scalar(
             select(Network)
             .join(Channel, Channel.network_id == Network.id)
@@ -52,7 +68,9 @@ class Networks:
             )
         )
 
-    async def with_member_by_channel(self, conv: Conversation, user: User) -> tuple[Network, Member | None] | None:
+    async def with_member_by_channel(
+        self, conv: ConversationRef, user: UserRef
+    ) -> tuple[Network, Member | None] | None:
         """The channel's network and the user's membership in it, in one round trip (every event asks)."""
         params = {
             "platform": conv.platform,
@@ -81,7 +99,7 @@ class Networks:
     async def channels(self, network_id: int) -> list[Channel]:
         return list((await self.s.scalars(select(Channel).where(Channel.network_id == network_id))).all())
 
-    async def link_channel(self, network: Network, conv: Conversation, name: str, now: datetime) -> Channel:
+    async def link_channel(self, network: Network, conv: ConversationRef, name: str, now: datetime) -> Channel:
         existing = await self.s.scalar(
             select(Channel).where(
                 Channel.platform == conv.platform,
@@ -104,7 +122,7 @@ class Networks:
         await self.s.flush()
         return channel
 
-    async def unlink_channel(self, conv: Conversation) -> bool:
+    async def unlink_channel(self, conv: ConversationRef) -> bool:
         result = await self.s.execute(
             delete(Channel).where(
                 Channel.platform == conv.platform,
@@ -125,7 +143,7 @@ class Members:
     async def by_ids(self, ids: Sequence[int]) -> list[Member]:
         return list((await self.s.scalars(select(Member).where(Member.id.in_(ids)))).all())
 
-    async def by_user(self, network_id: int, user: User) -> Member | None:
+    async def by_user(self, network_id: int, user: UserRef) -> Member | None:
         return await self.s.scalar(
             select(Member).where(
                 Member.network_id == network_id,
@@ -135,7 +153,7 @@ class Members:
             )
         )
 
-    async def networks_of(self, user: User) -> list[Member]:
+    async def networks_of(self, user: UserRef) -> list[Member]:
         return list(
             (
                 await self.s.scalars(
@@ -148,7 +166,7 @@ class Members:
             ).all()
         )
 
-    async def first_membership(self, user: User) -> Member | None:
+    async def first_membership(self, user: UserRef) -> Member | None:
         """The membership a user is known by where nothing names a network (a direct message,
         Slack's home tab, an adapter's own notices): the one they joined first."""
         return await self.s.scalar(
@@ -183,7 +201,7 @@ class Members:
     async def count(self, network_id: int) -> int:
         return int(await self.s.scalar(select(func.count()).where(Member.network_id == network_id)) or 0)
 
-    async def add(self, network: Network, user: User, school: str, role: Role, now: datetime) -> Member:
+    async def add(self, network: Network, user: UserRef, school: str, role: Role, now: datetime) -> Member:
         member = Member(
             network_id=network.id,
             platform=user.platform,

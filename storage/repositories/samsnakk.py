@@ -344,13 +344,6 @@ class Calls:
             .limit(1)
         )
 
-    async def queue_job(self, key: str, kind: str, run_at: datetime, payload: dict[str, Any]) -> None:
-        """A scheduler job written in this unit of work, so it commits (or not) with the change
-        that needs it, e.g. telling partners when a member's data is erased."""
-        exists = await self.s.scalar(select(ScheduledJob.id).where(ScheduledJob.key == key))
-        if exists is None:
-            self.s.add(ScheduledJob(key=key, kind=kind, run_at=run_at, payload=payload))
-
     async def all_of_member(self, member_id: int) -> list[SamsnakkCall]:
         return await self.of_member(
             member_id, ("open", "proposed", "guest", "confirmed", "cancelled", "expired", "done")

@@ -15,21 +15,12 @@ from bot.i18n import N_
 from bot.messages import ContextLine, Message
 from bot.numbers import leading_number
 from bot.settings import SettingError, parse_clock_time
+from bot.times import CRON_WEEKDAYS, WEEKDAYS
 
 if TYPE_CHECKING:
     from bot.core_api import CoreApi
 
 log = logging.getLogger(__name__)
-
-WEEKDAYS = {
-    "mandag": "mon", "man": "mon", "monday": "mon", "mon": "mon",
-    "tirsdag": "tue", "tir": "tue", "tuesday": "tue", "tue": "tue",
-    "onsdag": "wed", "ons": "wed", "wednesday": "wed", "wed": "wed",
-    "torsdag": "thu", "tor": "thu", "thursday": "thu", "thu": "thu",
-    "fredag": "fri", "fre": "fri", "friday": "fri", "fri": "fri",
-    "lørdag": "sat", "lør": "sat", "saturday": "sat", "sat": "sat",
-    "søndag": "sun", "søn": "sun", "sunday": "sun", "sun": "sun",
-}  # fmt: skip
 
 
 MAX_INTRO = 1500
@@ -121,7 +112,7 @@ class DigestHandlers:
 
     async def schedule(self, ctx: MemberContext) -> None:
         words = ctx.args.lower().split()
-        day = WEEKDAYS.get(words[0]) if words else None
+        day = CRON_WEEKDAYS[WEEKDAYS[words[0]]] if words and words[0] in WEEKDAYS else None
         try:
             clock = parse_clock_time(words[1]) if len(words) == 2 else None
         except SettingError:

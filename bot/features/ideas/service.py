@@ -73,9 +73,8 @@ class IdeasService:
 
     async def mark_posted(self, idea_id: int, conversation: Conversation, message_id: str) -> None:
         """Remember where the idea's card is, so reports can go to its thread."""
-        conv = Destination.channel(conversation).to_dict()["conversation"]
         async with self.bot.db.one_statement() as s:
-            await Ideas(s).set_posted(idea_id, conv, message_id)
+            await Ideas(s).set_posted(idea_id, conversation.to_dict(), message_id)
 
     async def list_ideas(self, network: Network, search: str = "", limit: int = 10) -> list[IdeaSummary]:
         async with self.bot.db.read() as s:
@@ -233,7 +232,7 @@ class IdeasService:
         """The report flows back: into the idea's thread, and to the idea's author."""
         t = self.bot.translator_for(None, network)
         if idea.posted_in and idea.posted_message_id:
-            thread = Conversation(**idea.posted_in).in_thread(idea.posted_message_id)
+            thread = Conversation.from_dict(idea.posted_in).in_thread(idea.posted_message_id)
             await self.bot.outbox.deliver(
                 f"ideas.report:{report.id}:thread",
                 Destination.channel(thread),

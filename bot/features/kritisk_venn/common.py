@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.adapter import Destination
 from bot.errors import UserError
@@ -123,11 +123,6 @@ def kind_for(phase_index: int, is_presenter: bool, text: str = "", hint: str | N
     return "stored", "debrief"
 
 
-def conv_dict(conv: Conversation) -> dict[str, Any]:
-    return {"platform": conv.platform, "workspace_id": conv.workspace_id, "id": conv.id,
-            "thread_id": conv.thread_id, "is_direct": conv.is_direct}  # fmt: skip
-
-
 class Rounds:
     """Loading a round and reaching its people: what the invitations and the protocol share."""
 
@@ -176,7 +171,7 @@ class Rounds:
         return loaded
 
     async def channel_for(self, session: KvSession, network: Network) -> Conversation | None:
-        origin = Conversation(**session.origin)
+        origin = Conversation.from_dict(session.origin)
         if not origin.is_direct:
             return origin
         async with self.bot.db.session() as s:
@@ -189,7 +184,7 @@ class Rounds:
         """Post in the round's thread or group; if the platform says it is gone, go on in DMs."""
         key = f"kv:{session.token}:{name}"
         if session.conversation and not session.conversation_gone:
-            conv = Conversation(**session.conversation)
+            conv = Conversation.from_dict(session.conversation)
             # A thread is a place in a channel (on some platforms a channel of its own); a group is a group.
             dest = Destination.channel(conv) if session.venue == "thread" else Destination.group(conv)
             result = await self.bot.outbox.deliver(key, dest, message)

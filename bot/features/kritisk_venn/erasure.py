@@ -65,7 +65,7 @@ def register(bot: CoreApi, service: KritiskVennService) -> None:
                        id=round_id)  # fmt: skip
             await bot.send_dm(friend, Message.text(text), key=f"kv-left:{token}:dm:{friend.id}")
         if payload.get("conversation"):
-            conv = Conversation(**payload["conversation"])
+            conv = Conversation.from_dict(payload["conversation"])
             where = Destination.channel(conv) if payload["venue"] == "thread" else Destination.group(conv)
             t = bot.translator_for(None, network)
             text = t.t("This round is cancelled: the presenter has left the network. Thank you all.")

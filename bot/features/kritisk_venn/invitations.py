@@ -69,8 +69,7 @@ class Invitations:
                 venue=request.venue,
                 status="inviting",
                 phase=-1,
-                origin={"platform": origin.platform, "workspace_id": origin.workspace_id, "id": origin.id,
-                        "thread_id": None, "is_direct": origin.is_direct},
+                origin=origin.without_thread().to_dict(),
                 created_at=now,
             )  # fmt: skip
             for member in named:

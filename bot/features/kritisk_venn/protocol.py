@@ -22,7 +22,6 @@ from bot.features.kritisk_venn.common import (
     Contributed,
     KvError,
     Rounds,
-    conv_dict,
     conversation_key,
     kind_for,
 )
@@ -129,7 +128,7 @@ class RoundProtocol:
         self, session: KvSession, presenter: Member, network: Network, friends: list[Member]
     ) -> Conversation | None:
         if session.conversation:
-            return Conversation(**session.conversation)
+            return Conversation.from_dict(session.conversation)
         channel = await self.rounds.channel_for(session, network)
         conversation: Conversation | None = None
         gone = False
@@ -165,12 +164,12 @@ class RoundProtocol:
             assert row is not None
             row.venue = session.venue
             if conversation is not None:
-                row.conversation = conv_dict(conversation)
+                row.conversation = conversation.to_dict()
                 row.conversation_key = conversation_key(conversation)
             row.conversation_gone = gone
         session.conversation_gone = gone
         if conversation is not None:
-            session.conversation = conv_dict(conversation)
+            session.conversation = conversation.to_dict()
         if gone:
             await self.rounds.tell_presenter_gone(session, presenter, network, opened=False)
         return conversation

@@ -105,7 +105,8 @@ class CallJobs:
                 continue
             for other_id in {call.requester_id, call.partner_id, call.guest_id} - {member.id, None}:
                 payload = {"member_id": other_id, "call_id": call.id, "starts_at": call.starts_at.isoformat()}
-                await calls.queue_job(f"samsnakk.left:{call.id}:{other_id}", PARTNER_LEFT_JOB, now, payload)
+                key = f"samsnakk.left:{call.id}:{other_id}"
+                await self.bot.scheduler.schedule(PARTNER_LEFT_JOB, now, payload, key=key, session=session)
 
     async def partner_left(self, payload: dict[str, Any], run: JobRun) -> None:
         async with self.bot.db.session() as s:

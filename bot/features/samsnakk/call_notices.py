@@ -121,7 +121,7 @@ class CallNotices:
         call = view.call
         if not call.posted_in or not call.posted_message_id:
             return
-        conv = Conversation(**call.posted_in)
+        conv = Conversation.from_dict(call.posted_in)
         t = self.bot.translator_for(None, view.network)
         try:
             message = cards.now_request_closed(t, view, taken=taken)

@@ -64,17 +64,10 @@ class QuickCalls:
         """Where the request was posted, so it can say later that it was taken or expired."""
         if sent is None:
             return
-        conv = sent.conversation
         async with self.bot.db.session() as s:
             row = await Calls(s).get(call_id)
             if row is not None:
-                row.posted_in = {
-                    "platform": conv.platform,
-                    "workspace_id": conv.workspace_id,
-                    "id": conv.id,
-                    "thread_id": conv.thread_id,
-                    "is_direct": conv.is_direct,
-                }
+                row.posted_in = sent.conversation.to_dict()
                 row.posted_message_id = sent.message_id
 
     async def take(self, call_id: int | None, network: Network, member: Member) -> CallView:

@@ -320,7 +320,7 @@ class RoundService:
         self, group_id: int, stored: dict[str, Any] | None, members: list[Member]
     ) -> Conversation | None:
         if stored:
-            return Conversation(**stored)
+            return Conversation.from_dict(stored)
         try:
             conv = await self.bot.open_group([self.bot.user_of(m) for m in members], "samsnakk to-og-to")
         except DeliveryError as error:
@@ -329,13 +329,7 @@ class RoundService:
         async with self.bot.db.session() as s:
             found = await Rounds(s).get_group(group_id)
             if found is not None:
-                found[0].conversation = {
-                    "platform": conv.platform,
-                    "workspace_id": conv.workspace_id,
-                    "id": conv.id,
-                    "thread_id": conv.thread_id,
-                    "is_direct": conv.is_direct,
-                }
+                found[0].conversation = conv.to_dict()
         return conv
 
     async def checkin_job(self, payload: dict[str, Any], run: JobRun) -> None:
@@ -350,7 +344,7 @@ class RoundService:
         for group, _ids in groups:
             if group.status != "pending" or not group.conversation:
                 continue
-            dest = Destination.group(Conversation(**group.conversation))
+            dest = Destination.group(Conversation.from_dict(group.conversation))
             await self.bot.outbox.deliver(f"samsnakk:r{round_id}:g{group.id}:checkin", dest, cards.checkin(t, group.id))
 
     async def end_job(self, payload: dict[str, Any], run: JobRun) -> None:

@@ -1,0 +1,39 @@
+"""One reader of times of day and one table of weekdays (bot/times.py) for every feature."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from adapters.memory import Chat
+from bot.settings import SettingError, parse_clock_time
+from bot.times import parse_clock
+
+
+@pytest.mark.parametrize(("text", "meant"), [("3", time(15)), ("kl. 9", time(9)), ("tre", time(15)), ("3pm", time(15))])
+def test_a_time_in_a_sentence_is_read_as_people_say_it(text: str, meant: time) -> None:
+    assert parse_clock(text) == meant
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"), [("3", time(3)), ("08:00", time(8)), ("14.30", time(14, 30)), (" 9 ", time(9))]
+)
+def test_an_exact_time_is_read_on_a_24_hour_clock(text: str, meant: time) -> None:
+    assert parse_clock(text, exact=True) == meant
+
+
+@pytest.mark.parametrize("text", ["kl. 9", "3pm", "tre", "24:00", "9:60", "9:5", "", "9 30"])
+def test_an_exact_time_is_only_digits(text: str) -> None:
+    assert parse_clock(text, exact=True) is None
+    with pytest.raises(SettingError):
+        parse_clock_time(text)
+
+
+def test_a_setting_keeps_its_time_as_hh_mm() -> None:
+    assert [parse_clock_time(t) for t in ("8", "08.00", "3", "23:59")] == ["08:00", "08:00", "03:00", "23:59"]
+
+
+async def test_the_digest_day_is_read_with_the_same_weekdays_as_every_other_command(network_chat: Chat) -> None:
+    [reply] = await network_chat.say("kari", "/digest tid tysdag 14:30")  # nynorsk
+    assert "tirsdag 8. september kl. 14:30" in reply.text
