@@ -13,17 +13,17 @@ import contextvars
 import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Result
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -36,9 +36,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.sql import Executable
 from sqlalchemy.util import queue as sqla_queue
 
-from storage.lookups import CHANGED, GROUPED, ONE_STATEMENT, ChannelLookups
+from storage.lookups import CHANGED, GROUPED, ChannelLookups, refuse_watched_write
 
 log = logging.getLogger("samskap.storage")
 
@@ -123,16 +124,18 @@ class Database:
 
     @asynccontextmanager
     async def one_statement(self) -> AsyncIterator[AsyncSession]:
-        """A write of exactly one statement, which the database commits on its own: no BEGIN and
-        COMMIT round trips. For more than one statement, use `session()`."""
+        """A write of exactly one statement (`execute` or `scalar`, nothing else), which the
+        database commits on its own: no BEGIN and COMMIT round trips, and no session. For more
+        than one statement, or for networks, channels and members, use `session()`."""
+        # Not a session but a statement on a connection (`OneStatement`), handed out as one so
+        # that repositories take it as they are: a session, its transaction and a savepoint cost
+        # several times what the statement itself costs.
         if self.writer is not None:
             async with self.writer.unit(one_statement=True) as session:
                 yield session
             return
-        async with self._reads() as session:
-            session.info[ONE_STATEMENT] = True
-            yield session
-            await session.commit()
+        async with self._read_engine.connect() as connection:
+            yield cast(AsyncSession, OneStatement(connection))
 
     async def migrate(self) -> None:
         """Bring the schema up to date (every head: features add their own branches).
@@ -151,6 +154,29 @@ class Database:
         if self.writer is not None:
             await self.writer.close()
         await self.engine.dispose()
+
+
+class OneStatement:
+    """What `Database.one_statement()` hands out: a statement runs on a connection, and is
+    committed with it (autocommit) or with the transaction the connection is in (SQLite's writer).
+    A statement that fails changes nothing (each statement is atomic) and leaves that transaction
+    as it was, so no savepoint is needed."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
+        refuse_watched_write(statement)
+        return await self._connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
+        refuse_watched_write(statement)
+        return await self._connection.scalar(statement, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"db.one_statement() runs one statement (execute or scalar), not {name}: use db.session()")
 
 
 def alembic_config() -> AlembicConfig:
@@ -283,17 +309,23 @@ class SqliteWriter:
         """A unit of work; the block ends once what it wrote is committed."""
         current = _current_unit.get()
         if current is not None and current[0] is asyncio.current_task():
-            # Opened inside another unit of this task: a savepoint within it, committed with it.
-            async with self._savepoint(current[1], one_statement) as session:
-                yield session
+            # Opened inside another unit of this task: part of its transaction, committed with it.
+            if one_statement:
+                yield cast(AsyncSession, OneStatement(self._connected()))
+            else:
+                async with self._savepoint(current[1]) as session:
+                    yield session
             return
         await self._take_turn()
         try:
             group = await self._group_to_join()
             token = _current_unit.set((asyncio.current_task(), group))
             try:
-                async with self._savepoint(group, one_statement) as session:
-                    yield session
+                if one_statement:  # atomic on its own: no session, no savepoint (see `OneStatement`)
+                    yield cast(AsyncSession, OneStatement(self._connected()))
+                else:
+                    async with self._savepoint(group) as session:
+                        yield session
             finally:
                 _current_unit.reset(token)
                 group.units += 1
@@ -341,12 +373,14 @@ class SqliteWriter:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
+    def _connected(self) -> AsyncConnection:
+        assert self._connection is not None, "used only while a group's transaction is open"
+        return self._connection
+
     @asynccontextmanager
-    async def _savepoint(self, group: _Group, one_statement: bool) -> AsyncIterator[AsyncSession]:
+    async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:
         async with self._sessions(bind=self._connection) as session:
             session.info[GROUPED] = True
-            if one_statement:
-                session.info[ONE_STATEMENT] = True
             async with session.begin():
                 yield session
             if session.info.pop(CHANGED, False):

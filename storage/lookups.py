@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.sql.dml import UpdateBase
 
 from bot.events import Conversation, User
 from storage.models.core import Channel, Member, Network
@@ -36,7 +37,6 @@ LISTEN_RETRY_SECONDS = 30.0
 PROBE_SECONDS = 2.0
 WATCHED_TABLES = frozenset({Network.__tablename__, Channel.__tablename__, Member.__tablename__})
 CHANGED = "samskap_lookups_changed"
-ONE_STATEMENT = "samskap_one_statement"  # set in the info of db.one_statement() sessions
 # Set in the info of a session whose commit only ends a savepoint (SQLite's writer): the writer
 # forgets the lookups once the transaction around it commits.
 GROUPED = "samskap_grouped"
@@ -122,9 +122,6 @@ class ChannelLookups:
     def _mark_changed(self, session: Session) -> None:
         if session.info.get(CHANGED):
             return
-        if session.info.get(ONE_STATEMENT):
-            # Its NOTIFY could arrive before the change is committed, and a worker could remember the old row.
-            raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
         session.info[CHANGED] = True
         if self.db.is_postgres:
             # Delivered by PostgreSQL when (and only if) this transaction commits.
@@ -197,6 +194,13 @@ class ChannelLookups:
         log.warning("lost the connection that hears other workers' changes; will reconnect")
         self._listening = False
         self.forget_all()
+
+
+def refuse_watched_write(statement: object) -> None:
+    """`db.one_statement()` runs its statement outside any session, where a change to networks,
+    channels or members would go unnoticed: such changes belong in `db.session()`."""
+    if isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name", None) in WATCHED_TABLES:
+        raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
 
 
 def _values(obj: Network | Member | None) -> dict[str, Any] | None:
