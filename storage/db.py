@@ -267,13 +267,15 @@ class _Group:
     committed: asyncio.Future[None]
     units: int = 0
     lookups_changed: bool = False
+    commit_scheduled: bool = False
 
 
 class SqliteWriter:
     """The one connection that writes to a SQLite database, with group commit.
 
     Units of work take turns on it, each in a savepoint of one transaction they share. When no
-    unit is waiting for its turn (or `MAX_GROUP` have had theirs), the transaction commits, and
+    unit is waiting for its turn, the transaction commits after one pass of the event loop (so
+    that the tasks ready to run can join it), or at once when `MAX_GROUP` have had theirs; and
     only then does each unit's `async with` end: what a command wrote is committed before it is
     acknowledged. A unit that fails is rolled back to its savepoint; the others keep their work.
     Under load many commands' writes share one commit, and no two connections ever wait for
@@ -329,8 +331,10 @@ class SqliteWriter:
             finally:
                 _current_unit.reset(token)
                 group.units += 1
-                if self.waiting == 0 or group.units >= MAX_GROUP:
+                if group.units >= MAX_GROUP:
                     await self._commit(group)
+                elif self.waiting == 0:
+                    self._commit_soon(group)
         finally:
             self._turn.release()
         await group.committed
@@ -417,10 +421,23 @@ class SqliteWriter:
         except Exception:
             log.warning("checkpointing the SQLite log failed; will try again", exc_info=True)
 
-    async def _commit_open_group(self) -> None:
+    def _commit_soon(self, group: _Group) -> None:
+        """Commit once the tasks that are ready to run have had their turn. Nobody waits for the
+        writer now, but tasks about to write are often ready already (the commands that came in
+        with this one, the rest of this command): committing at once would give each its own
+        commit, where waiting one pass of the event loop lets them share this one."""
+        if not group.commit_scheduled:
+            group.commit_scheduled = True
+            self._in_background(self._commit_open_group(group))
+
+    async def _commit_open_group(self, group: _Group | None = None) -> None:
+        """Commit `group` (or whichever is open) if it has not been committed meanwhile."""
         async with self._turn:
-            if self._group is not None:
-                await self._commit(self._group)
+            if self._group is not None and (group is None or self._group is group):
+                try:
+                    await self._commit(self._group)
+                except Exception:
+                    pass  # logged, and raised to the units of the group, by `_commit`
 
     async def _discard_connection(self) -> None:
         connection, self._connection = self._connection, None
@@ -432,6 +449,7 @@ class SqliteWriter:
                 log.debug("closing the writer's connection failed", exc_info=True)
 
     async def close(self) -> None:
+        await self._commit_open_group()  # what units wrote is theirs, even if its commit was still to come
         if self._connection is not None:
             await self._connection.close()
             self._connection = None

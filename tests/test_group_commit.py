@@ -1,0 +1,36 @@
+"""SQLite's writer: writes that come in together share one commit, each acknowledged after it."""
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from adapters.memory import Chat
+from storage.models.ideas import PracticeIdea
+
+
+async def test_commands_that_come_in_together_share_a_commit(tmp_path) -> None:
+    chat = await Chat.start(f"sqlite:///{tmp_path / 'samskap.db'}")
+    try:
+        names = [f"m{i}" for i in range(20)]
+        for i, name in enumerate(names):
+            await chat.say(name, f"/samskap bli-med Skole {i}")
+        await asyncio.gather(*(chat.say(name, "/ideer") for name in names))  # who they are is remembered
+        db = chat.bot.db
+        assert db.writer is not None
+        committed_before = db.writer._commits
+        stored_when_answered: list[int] = []
+
+        async def post(name: str) -> None:
+            await chat.say(name, f"/ide Uteskole for {name}")
+            async with db.read() as s:  # answered only once committed: another connection sees it
+                stored_when_answered.append(
+                    await s.scalar(select(func.count()).where(PracticeIdea.text == f"Uteskole for {name}"))
+                )
+
+        # Each command writes twice (the idea, then where its card was posted); nobody waits for
+        # the writer as each write begins, yet the other commands are ready to run.
+        await asyncio.gather(*(post(name) for name in names))
+        assert db.writer._commits - committed_before <= 4
+        assert stored_when_answered == [1] * len(names)
+    finally:
+        await chat.close()
