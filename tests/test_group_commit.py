@@ -2,10 +2,11 @@
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from adapters.memory import Chat
 from storage.models.ideas import PracticeIdea
+from storage.models.runtime import ScheduledJob
 
 
 async def test_commands_that_come_in_together_share_a_commit(tmp_path) -> None:
@@ -32,5 +33,21 @@ async def test_commands_that_come_in_together_share_a_commit(tmp_path) -> None:
         await asyncio.gather(*(post(name) for name in names))
         assert db.writer._commits - committed_before <= 4
         assert stored_when_answered == [1] * len(names)
+    finally:
+        await chat.close()
+
+
+async def test_a_unit_of_work_can_use_its_connection_directly(tmp_path) -> None:
+    # The writer's statements run inline, never waiting; the connection a session gives must still take them.
+    chat = await Chat.start(f"sqlite:///{tmp_path / 'samskap.db'}")
+    try:
+        db = chat.bot.db
+        async with db.session() as s:
+            connection = await s.connection()
+            job = {"key": "k", "kind": "x", "run_at": chat.clock.now()}
+            await connection.execute(insert(ScheduledJob.__table__), job)
+            await connection.exec_driver_sql("UPDATE scheduled_jobs SET kind = 'y' WHERE key = 'k'")
+        async with db.read() as s:
+            assert await s.scalar(select(ScheduledJob.kind).where(ScheduledJob.key == "k")) == "y"
     finally:
         await chat.close()
