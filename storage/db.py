@@ -86,6 +86,8 @@ class Database:
             kwargs = {
                 "pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800, "poolclass": PatientPool,
             }  # fmt: skip
+        if self.is_sqlite:
+            kwargs = {"module": _OneTripDbapi(aiosqlite, sqlite3)}
         # hide_parameters: an error's message would otherwise carry the statement's values (what
         # members wrote) into the log.
         self.engine: AsyncEngine = create_async_engine(self.url, hide_parameters=True, **kwargs)
@@ -96,12 +98,23 @@ class Database:
         # A session class of its own, so that the change listeners below see only this database.
         session_class = type("SamskapSession", (Session,), {})
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=session_class)
-        # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
-        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
-        self.lookups = ChannelLookups(self, session_class)
         # An in-memory database lives in its one connection (the pool has just that one): no writer.
         in_memory = (make_url(self.url).database or ":memory:") == ":memory:"
+        # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
+        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self.is_sqlite and not in_memory:
+            # On SQLite, connections of their own that are always in autocommit: switching a
+            # pooled connection to it and back, and the ROLLBACK when it is given back, were
+            # five trips to the connection's thread for each read, besides the read itself.
+            self._read_engine = create_async_engine(
+                self.url, hide_parameters=True, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True, **kwargs
+            )
+            event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
+        # Giving such a connection back runs nothing on it (no ROLLBACK), so a read session can be
+        # closed in place: `async with` would close it in a task of its own, a pass of the event loop.
+        self._reads_close_at_once = self._read_engine.sync_engine is not self.engine.sync_engine
+        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
+        self.lookups = ChannelLookups(self, session_class)
         self.writer: SqliteWriter | None = None
         if self.is_sqlite and not in_memory:
             self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
@@ -127,8 +140,15 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only unit: each statement sees committed data; nothing may be written."""
-        async with self._reads() as session:
+        if not self._reads_close_at_once:
+            async with self._reads() as session:
+                yield session
+            return
+        session = self._reads()
+        try:
             yield session
+        finally:
+            await session.close()  # in place: see `_reads_close_at_once`
 
     @asynccontextmanager
     async def one_statement(self) -> AsyncIterator[AsyncSession]:
@@ -161,6 +181,8 @@ class Database:
         await self.lookups.close()
         if self.writer is not None:
             await self.writer.close()
+        if self._read_engine.sync_engine is not self.engine.sync_engine:
+            await self._read_engine.dispose()
         await self.engine.dispose()
 
 
@@ -253,6 +275,93 @@ class _InlineSqlite(aiosqlite.Connection):
 
     def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
         return self._connect().__await__()
+
+
+def _run_on_thread(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[Any, int, int | None, list[Any]]:
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor of the connections that run on aiosqlite's threads (reads, and everything on an
+    in-memory database): a statement is one trip to the connection's thread, which opens a
+    cursor, runs the statement, reads its rows and closes the cursor. Through aiosqlite's own
+    cursor those were four trips, each a wake-up of the thread and then of the event loop, and
+    cost more than a short read itself."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = {}
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._run(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        self._run(operation, seq_of_parameters, many=True)
+
+    def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection = self._connection
+        try:
+            trip = connection._execute(_run_on_thread, connection._conn, operation, parameters, many)  # type: ignore[attr-defined]
+            self._description, self._rowcount, self._lastrowid, rows = await_only(trip)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._rows = collections.deque(rows)
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _async_soft_close(self) -> None:
+        pass  # nothing is left to read: the rows were read with the statement
+
+
+class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneTripCursor
+
+
+class _OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _OneTripConnection:
+        return _OneTripConnection(self, super().connect(*arg, **kw)._connection)
 
 
 class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
