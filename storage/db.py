@@ -590,12 +590,19 @@ class SqliteWriter:
 
     @asynccontextmanager
     async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:
-        async with self._sessions(bind=self._connection) as session:
+        session = self._sessions(bind=self._connection)
+        try:
             session.info[GROUPED] = True
             async with session.begin():
                 yield session
             if session.info.pop(CHANGED, False):
                 group.lookups_changed = True
+        finally:
+            # Closed here, not by `async with session`: that closes in a task of its own and waits
+            # for it, a pass of the event loop while this unit holds the writer. Under load each
+            # unit waiting for its turn then waited for such passes, one after another. Closing
+            # runs nothing on the connection here (the savepoint has ended), so it cannot stop half-way.
+            await session.close()
 
     async def _commit(self, group: _Group) -> None:
         self._group = None

@@ -51,3 +51,23 @@ async def test_a_unit_of_work_can_use_its_connection_directly(tmp_path) -> None:
             assert await s.scalar(select(ScheduledJob.kind).where(ScheduledJob.key == "k")) == "y"
     finally:
         await chat.close()
+
+
+async def test_a_unit_of_work_does_not_keep_the_writer_once_its_block_has_ended(tmp_path) -> None:
+    # Units whose blocks do not wait for anything never wait for one another: ending a unit
+    # must not give the event loop a turn while the writer is still held.
+    chat = await Chat.start(f"sqlite:///{tmp_path / 'samskap.db'}")
+    try:
+        db, now = chat.bot.db, chat.clock.now()
+        assert db.writer is not None
+        waiting_seen: list[int] = []
+
+        async def add(key: str) -> None:
+            async with db.session() as s:
+                await s.execute(insert(ScheduledJob.__table__), {"key": key, "kind": "x", "run_at": now})
+                waiting_seen.append(db.writer.waiting)
+
+        await asyncio.gather(*(add(f"k{i}") for i in range(20)))
+        assert waiting_seen == [0] * 20
+    finally:
+        await chat.close()
