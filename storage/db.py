@@ -664,6 +664,9 @@ class SqliteWriter:
 
     async def close(self) -> None:
         await self._commit_open_group()  # what units wrote is theirs, even if its commit was still to come
+        # A checkpoint still running would give its connection back to a pool already disposed
+        # of, and its thread would keep the process from exiting.
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
             self._connection = None

@@ -1,10 +1,14 @@
 """SQLite's writer: writes that come in together share one commit, each acknowledged after it."""
 
 import asyncio
+import threading
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 
+import storage.db
 from adapters.memory import Chat
+from storage.db import Database
 from storage.models.ideas import PracticeIdea
 from storage.models.runtime import ScheduledJob
 
@@ -71,3 +75,16 @@ async def test_a_unit_of_work_does_not_keep_the_writer_once_its_block_has_ended(
         assert waiting_seen == [0] * 20
     finally:
         await chat.close()
+
+
+async def test_closing_the_database_waits_for_a_checkpoint_under_way(tmp_path, monkeypatch) -> None:
+    # A checkpoint that outlived the close kept a connection's thread running, and the process never exited.
+    monkeypatch.setattr(storage.db, "CHECKPOINT_EVERY", 1)
+    before = set(threading.enumerate())
+    db = Database(f"sqlite:///{tmp_path / 'samskap.db'}")
+    await db.migrate()
+    async with db.session() as s:
+        await s.execute(insert(ScheduledJob.__table__), {"key": "k", "kind": "x", "run_at": datetime.now(UTC)})
+    await db.dispose()
+    await asyncio.sleep(0.2)
+    assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []
