@@ -514,7 +514,9 @@ async def _handle(route: Route, ctx: Context) -> None:
 
 def _given_back(ctx: Context, *, always: bool = False) -> str:
     """The member's text for an error reply: always after an unexpected error, so nothing is lost."""
-    texts = [t for t in ctx.event.texts() if t and t.strip()]
+    # A piece of writing is given back without the command's own words (`bidra 9` is not the member's).
+    written = [ctx.args] if ctx.writing and isinstance(ctx.event, CommandEvent) else ctx.event.texts()
+    texts = [t for t in written if t and t.strip()]
     short = not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM
     if not texts or (short and not always):
         return ""

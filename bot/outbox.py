@@ -156,7 +156,7 @@ class Outbox:
             "last_error": case((interrupted, INTERRUPTED), else_=Delivery.last_error),
             "next_attempt_at": case((interrupted, Delivery.next_attempt_at), else_=now),
         }
-        async with self.db.one_statement() as s:
+        async with self.db.session() as s:  # a session: the claimed rows come back as model objects
             claimed = await DELIVERIES.claim(s, now, self.lease, where=which, values=values)
         if not claimed:
             return None

@@ -268,7 +268,7 @@ class Scheduler:
 
     async def _claim(self, now: datetime) -> ScheduledJob | None:
         """The earliest due job, claimed for this worker (None when none is left)."""
-        async with self.db.one_statement() as s:
+        async with self.db.session() as s:  # a session: the claimed row comes back as a model object
             claimed = await JOBS.claim(s, now, self.lease)
         return claimed[0] if claimed else None
 

@@ -9,21 +9,28 @@ and run side by side (WAL).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.engine import Connection, CursorResult, Result
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -36,9 +43,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.sql import Executable
+from sqlalchemy.util import await_only, greenlet_spawn, immutabledict
 from sqlalchemy.util import queue as sqla_queue
 
-from storage.lookups import CHANGED, GROUPED, ONE_STATEMENT, ChannelLookups
+from storage.lookups import CHANGED, GROUPED, ChannelLookups, refuse_watched_write
 
 log = logging.getLogger("samskap.storage")
 
@@ -77,6 +86,8 @@ class Database:
             kwargs = {
                 "pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800, "poolclass": PatientPool,
             }  # fmt: skip
+        if self.is_sqlite:
+            kwargs = {"module": _OneTripDbapi(aiosqlite, sqlite3)}
         # hide_parameters: an error's message would otherwise carry the statement's values (what
         # members wrote) into the log.
         self.engine: AsyncEngine = create_async_engine(self.url, hide_parameters=True, **kwargs)
@@ -87,12 +98,23 @@ class Database:
         # A session class of its own, so that the change listeners below see only this database.
         session_class = type("SamskapSession", (Session,), {})
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=session_class)
-        # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
-        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
-        self.lookups = ChannelLookups(self, session_class)
         # An in-memory database lives in its one connection (the pool has just that one): no writer.
         in_memory = (make_url(self.url).database or ":memory:") == ":memory:"
+        # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
+        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self.is_sqlite and not in_memory:
+            # On SQLite, connections of their own that are always in autocommit: switching a
+            # pooled connection to it and back, and the ROLLBACK when it is given back, were
+            # five trips to the connection's thread for each read, besides the read itself.
+            self._read_engine = create_async_engine(
+                self.url, hide_parameters=True, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True, **kwargs
+            )
+            event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
+        # Giving such a connection back runs nothing on it (no ROLLBACK), so a read session can be
+        # closed in place: `async with` would close it in a task of its own, a pass of the event loop.
+        self._reads_close_at_once = self._read_engine.sync_engine is not self.engine.sync_engine
+        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
+        self.lookups = ChannelLookups(self, session_class)
         self.writer: SqliteWriter | None = None
         if self.is_sqlite and not in_memory:
             self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
@@ -118,21 +140,30 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only unit: each statement sees committed data; nothing may be written."""
-        async with self._reads() as session:
+        if not self._reads_close_at_once:
+            async with self._reads() as session:
+                yield session
+            return
+        session = self._reads()
+        try:
             yield session
+        finally:
+            await session.close()  # in place: see `_reads_close_at_once`
 
     @asynccontextmanager
     async def one_statement(self) -> AsyncIterator[AsyncSession]:
-        """A write of exactly one statement, which the database commits on its own: no BEGIN and
-        COMMIT round trips. For more than one statement, use `session()`."""
+        """A write of exactly one statement (`execute` or `scalar`, nothing else), which the
+        database commits on its own: no BEGIN and COMMIT round trips, and no session. For more
+        than one statement, or for networks, channels and members, use `session()`."""
+        # Not a session but a statement on a connection (`OneStatement`), handed out as one so
+        # that repositories take it as they are: a session, its transaction and a savepoint cost
+        # several times what the statement itself costs.
         if self.writer is not None:
             async with self.writer.unit(one_statement=True) as session:
                 yield session
             return
-        async with self._reads() as session:
-            session.info[ONE_STATEMENT] = True
-            yield session
-            await session.commit()
+        async with self._read_engine.connect() as connection:
+            yield cast(AsyncSession, OneStatement(connection))
 
     async def migrate(self) -> None:
         """Bring the schema up to date (every head: features add their own branches).
@@ -150,7 +181,32 @@ class Database:
         await self.lookups.close()
         if self.writer is not None:
             await self.writer.close()
+        if self._read_engine.sync_engine is not self.engine.sync_engine:
+            await self._read_engine.dispose()
         await self.engine.dispose()
+
+
+class OneStatement:
+    """What `Database.one_statement()` hands out: a statement runs on a connection, and is
+    committed with it (autocommit) or with the transaction the connection is in (SQLite's writer).
+    A statement that fails changes nothing (each statement is atomic) and leaves that transaction
+    as it was, so no savepoint is needed."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
+        refuse_watched_write(statement)
+        return await self._connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
+        refuse_watched_write(statement)
+        return await self._connection.scalar(statement, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"db.one_statement() runs one statement (execute or scalar), not {name}: use db.session()")
 
 
 def alembic_config() -> AlembicConfig:
@@ -221,6 +277,183 @@ class _InlineSqlite(aiosqlite.Connection):
         return self._connect().__await__()
 
 
+def _run_on_thread(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[Any, int, int | None, list[Any]]:
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor of the connections that run on aiosqlite's threads (reads, and everything on an
+    in-memory database): a statement is one trip to the connection's thread, which opens a
+    cursor, runs the statement, reads its rows and closes the cursor. Through aiosqlite's own
+    cursor those were four trips, each a wake-up of the thread and then of the event loop, and
+    cost more than a short read itself."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = immutabledict()
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._run(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        self._run(operation, seq_of_parameters, many=True)
+
+    def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection = self._connection
+        try:
+            trip = connection._execute(_run_on_thread, connection._conn, operation, parameters, many)  # type: ignore[attr-defined]
+            self._description, self._rowcount, self._lastrowid, rows = await_only(trip)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._rows = collections.deque(rows)
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _async_soft_close(self) -> None:
+        pass  # nothing is left to read: the rows were read with the statement
+
+
+class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneTripCursor
+
+
+class _OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _OneTripConnection:
+        return _OneTripConnection(self, super().connect(*arg, **kw)._connection)
+
+
+class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """The writer's cursor: sqlite3's own, called directly (see `_RunNow`). Through aiosqlite and
+    SQLAlchemy's adapter for it, opening, running and closing a cursor were each a coroutine, a
+    future and two switches between greenlets, and cost more than the statement. Rows are read
+    at once, as that adapter does, so that no statement is left open."""
+
+    __slots__ = ()
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = adapt_connection._connection._conn.cursor()
+        self._soft_closed_memoized = immutabledict()
+        self._rows = collections.deque()
+
+    @property
+    def _sqlite(self) -> sqlite3.Cursor:
+        # The base class declares aiosqlite's cursor; this one keeps sqlite3's own in its place.
+        return cast(sqlite3.Cursor, self._cursor)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        cursor = self._sqlite
+        try:
+            result = cursor.execute(operation) if parameters is None else cursor.execute(operation, parameters)
+            if cursor.description:
+                self._rows = collections.deque(cursor.fetchall())
+            return result
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        try:
+            return self._sqlite.executemany(operation, seq_of_parameters)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def close(self) -> None:
+        self._rows.clear()
+        self._sqlite.close()
+
+    async def _async_soft_close(self) -> None:
+        pass  # nothing is left to read: the rows were read with the statement
+
+
+class _InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's adapter for the writer's aiosqlite connection, with cursors, commits and
+    rollbacks straight on sqlite3 (see `_InlineCursor`)."""
+
+    __slots__ = ()
+    _cursor_cls = _InlineCursor
+
+    def commit(self) -> None:
+        if self._connection._connection:
+            try:
+                self._connection._connection.commit()
+            except Exception as error:
+                self._handle_exception(error)
+
+    def rollback(self) -> None:
+        if self._connection._connection:
+            try:
+                self._connection._connection.rollback()
+            except Exception as error:
+                self._handle_exception(error)
+
+
+class _InlineDbapi(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _InlineConnection:
+        return _InlineConnection(self, await_only(kw.pop("async_creator_fn")(*arg, **kw)))
+
+
+class _InlineAsyncConnection(AsyncConnection):
+    """The writer's connection. Its statements never wait for anything (`_InlineCursor`), which
+    `AsyncConnection.execute` would take for a driver that is not async, and refuse."""
+
+    async def execute(  # type: ignore[override]
+        self, statement: Executable, parameters: Any = None, *, execution_options: Any = None
+    ) -> CursorResult[Any]:
+        return await greenlet_spawn(self._proxied.execute, statement, parameters, execution_options=execution_options)
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None, execution_options: Any = None
+    ) -> CursorResult[Any]:
+        return await greenlet_spawn(self._proxied.exec_driver_sql, statement, parameters, execution_options)
+
+
+class _InlineAsyncEngine(AsyncEngine):
+    _connection_cls = _InlineAsyncConnection
+
+
 def _begin_immediate(connection: Connection) -> None:
     # Take the write lock at once, not at the first write: a transaction that read first and
     # then wanted to write could find another process had written meanwhile, and fail.
@@ -241,13 +474,15 @@ class _Group:
     committed: asyncio.Future[None]
     units: int = 0
     lookups_changed: bool = False
+    commit_scheduled: bool = False
 
 
 class SqliteWriter:
     """The one connection that writes to a SQLite database, with group commit.
 
     Units of work take turns on it, each in a savepoint of one transaction they share. When no
-    unit is waiting for its turn (or `MAX_GROUP` have had theirs), the transaction commits, and
+    unit is waiting for its turn, the transaction commits after one pass of the event loop (so
+    that the tasks ready to run can join it), or at once when `MAX_GROUP` have had theirs; and
     only then does each unit's `async with` end: what a command wrote is committed before it is
     acknowledged. A unit that fails is rolled back to its savepoint; the others keep their work.
     Under load many commands' writes share one commit, and no two connections ever wait for
@@ -263,7 +498,12 @@ class SqliteWriter:
             return await _InlineSqlite(functools.partial(sqlite3.connect, path, check_same_thread=False))
 
         # hide_parameters: an error would otherwise carry what members wrote into the log.
-        self.engine = create_async_engine(url, pool_size=1, max_overflow=0, async_creator=connect, hide_parameters=True)
+        self.engine = _InlineAsyncEngine(
+            create_async_engine(
+                url, pool_size=1, max_overflow=0, async_creator=connect, hide_parameters=True,
+                module=_InlineDbapi(aiosqlite, sqlite3),
+            ).sync_engine
+        )  # fmt: skip
         self._checkpointer = checkpointer
         self._commits = 0
         event.listen(self.engine.sync_engine, "connect", _sqlite_writer_connect)
@@ -283,22 +523,30 @@ class SqliteWriter:
         """A unit of work; the block ends once what it wrote is committed."""
         current = _current_unit.get()
         if current is not None and current[0] is asyncio.current_task():
-            # Opened inside another unit of this task: a savepoint within it, committed with it.
-            async with self._savepoint(current[1], one_statement) as session:
-                yield session
+            # Opened inside another unit of this task: part of its transaction, committed with it.
+            if one_statement:
+                yield cast(AsyncSession, OneStatement(self._connected()))
+            else:
+                async with self._savepoint(current[1]) as session:
+                    yield session
             return
         await self._take_turn()
         try:
             group = await self._group_to_join()
             token = _current_unit.set((asyncio.current_task(), group))
             try:
-                async with self._savepoint(group, one_statement) as session:
-                    yield session
+                if one_statement:  # atomic on its own: no session, no savepoint (see `OneStatement`)
+                    yield cast(AsyncSession, OneStatement(self._connected()))
+                else:
+                    async with self._savepoint(group) as session:
+                        yield session
             finally:
                 _current_unit.reset(token)
                 group.units += 1
-                if self.waiting == 0 or group.units >= MAX_GROUP:
+                if group.units >= MAX_GROUP:
                     await self._commit(group)
+                elif self.waiting == 0:
+                    self._commit_soon(group)
         finally:
             self._turn.release()
         await group.committed
@@ -341,16 +589,25 @@ class SqliteWriter:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
+    def _connected(self) -> AsyncConnection:
+        assert self._connection is not None, "used only while a group's transaction is open"
+        return self._connection
+
     @asynccontextmanager
-    async def _savepoint(self, group: _Group, one_statement: bool) -> AsyncIterator[AsyncSession]:
-        async with self._sessions(bind=self._connection) as session:
+    async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:
+        session = self._sessions(bind=self._connection)
+        try:
             session.info[GROUPED] = True
-            if one_statement:
-                session.info[ONE_STATEMENT] = True
             async with session.begin():
                 yield session
             if session.info.pop(CHANGED, False):
                 group.lookups_changed = True
+        finally:
+            # Closed here, not by `async with session`: that closes in a task of its own and waits
+            # for it, a pass of the event loop while this unit holds the writer. Under load each
+            # unit waiting for its turn then waited for such passes, one after another. Closing
+            # runs nothing on the connection here (the savepoint has ended), so it cannot stop half-way.
+            await session.close()
 
     async def _commit(self, group: _Group) -> None:
         self._group = None
@@ -383,10 +640,23 @@ class SqliteWriter:
         except Exception:
             log.warning("checkpointing the SQLite log failed; will try again", exc_info=True)
 
-    async def _commit_open_group(self) -> None:
+    def _commit_soon(self, group: _Group) -> None:
+        """Commit once the tasks that are ready to run have had their turn. Nobody waits for the
+        writer now, but tasks about to write are often ready already (the commands that came in
+        with this one, the rest of this command): committing at once would give each its own
+        commit, where waiting one pass of the event loop lets them share this one."""
+        if not group.commit_scheduled:
+            group.commit_scheduled = True
+            self._in_background(self._commit_open_group(group))
+
+    async def _commit_open_group(self, group: _Group | None = None) -> None:
+        """Commit `group` (or whichever is open) if it has not been committed meanwhile."""
         async with self._turn:
-            if self._group is not None:
-                await self._commit(self._group)
+            if self._group is not None and (group is None or self._group is group):
+                try:
+                    await self._commit(self._group)
+                except Exception:
+                    pass  # logged, and raised to the units of the group, by `_commit`
 
     async def _discard_connection(self) -> None:
         connection, self._connection = self._connection, None
@@ -398,6 +668,10 @@ class SqliteWriter:
                 log.debug("closing the writer's connection failed", exc_info=True)
 
     async def close(self) -> None:
+        await self._commit_open_group()  # what units wrote is theirs, even if its commit was still to come
+        # A checkpoint still running would give its connection back to a pool already disposed
+        # of, and its thread would keep the process from exiting.
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
             self._connection = None

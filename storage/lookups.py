@@ -10,15 +10,15 @@ covers changes made outside samskap, such as by hand in the database.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached, object_mapper
+from sqlalchemy.sql.dml import UpdateBase
 
 from storage.models.core import Channel, Member, Network
 from storage.repositories.core import ConversationRef, Networks, UserRef
@@ -35,14 +35,13 @@ LISTEN_RETRY_SECONDS = 30.0
 PROBE_SECONDS = 2.0
 WATCHED_TABLES = frozenset({Network.__tablename__, Channel.__tablename__, Member.__tablename__})
 CHANGED = "samskap_lookups_changed"
-ONE_STATEMENT = "samskap_one_statement"  # set in the info of db.one_statement() sessions
 # Set in the info of a session whose commit only ends a savepoint (SQLite's writer): the writer
 # forgets the lookups once the transaction around it commits.
 GROUPED = "samskap_grouped"
 
 Found = tuple[Network | None, Member | None]
 Key = tuple[str, ...]
-Snapshot = tuple[dict[str, Any], dict[str, Any] | None]
+Snapshot = tuple["_Frozen", "_Frozen | None"]
 
 
 class ChannelLookups:
@@ -91,8 +90,8 @@ class ChannelLookups:
         if found is not None and found[0] is not None and remember and generation == self.generation:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
-            member_values = _values(found[1]) if found[1] is not None else None
-            self._entries[key] = (self._monotonic(), (_values(found[0]), member_values))
+            member = _frozen(found[1]) if found[1] is not None else None
+            self._entries[key] = (self._monotonic(), (_frozen(found[0]), member))
         return found
 
     async def _by_channel(self, conv: ConversationRef, user: UserRef) -> Found | None:
@@ -122,9 +121,6 @@ class ChannelLookups:
     def _mark_changed(self, session: Session) -> None:
         if session.info.get(CHANGED):
             return
-        if session.info.get(ONE_STATEMENT):
-            # Its NOTIFY could arrive before the change is committed, and a worker could remember the old row.
-            raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
         session.info[CHANGED] = True
         if self.db.is_postgres:
             # Delivered by PostgreSQL when (and only if) this transaction commits.
@@ -200,18 +196,51 @@ class ChannelLookups:
         self.forget_all()
 
 
-def _values(obj: Network | Member) -> dict[str, Any]:
-    return {attr.key: getattr(obj, attr.key) for attr in object_mapper(obj).column_attrs}
+def refuse_watched_write(statement: object) -> None:
+    """`db.one_statement()` runs its statement outside any session, where a change to networks,
+    channels or members would go unnoticed: such changes belong in `db.session()`."""
+    if isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name", None) in WATCHED_TABLES:
+        raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
 
 
-def _copy(model: type[Network] | type[Member], values: dict[str, Any]) -> Any:
-    obj = model(**{k: copy.deepcopy(v) if isinstance(v, dict | list) else v for k, v in values.items()})
-    # As if just loaded and its session closed: what an uncached lookup hands out.
+def _frozen(obj: Network | Member) -> _Frozen:
+    values = {attr.key: getattr(obj, attr.key) for attr in object_mapper(obj).column_attrs}
+    mutable = tuple(key for key, value in values.items() if isinstance(value, dict | list))
+    for key in mutable:  # the caller gets `obj` itself, and may change it
+        values[key] = _json_copy(values[key])
+    return _Frozen(type(obj), values, mutable)
+
+
+class _Frozen(NamedTuple):
+    """A remembered network or member: its column values, and which of them can be changed in place."""
+
+    model: type[Network] | type[Member]
+    values: dict[str, Any]
+    mutable: tuple[str, ...]  # JSON columns (settings, opt_ins): each copy gets its own
+
+
+def _copy(frozen: _Frozen) -> Any:
+    # As if just loaded and its session closed: what an uncached lookup hands out. Made as loading
+    # makes objects (values put in place, no __init__): through __init__ every value is an
+    # attribute event, and this runs for every event the bot handles.
+    obj = frozen.model.__mapper__.class_manager.new_instance()
+    values = obj.__dict__
+    values.update(frozen.values)
+    for key in frozen.mutable:
+        values[key] = _json_copy(values[key])
     make_transient_to_detached(obj)
     return obj
 
 
+def _json_copy(value: Any) -> Any:
+    """A deep copy of JSON values (dicts, lists and immutable scalars), without deepcopy's bookkeeping."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
+
+
 def _thaw(snapshot: Snapshot) -> Found:
-    network_values, member_values = snapshot
-    member = _copy(Member, member_values) if member_values is not None else None
-    return _copy(Network, network_values), member
+    network, member = snapshot
+    return _copy(network), _copy(member) if member is not None else None

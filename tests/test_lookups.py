@@ -143,3 +143,26 @@ async def test_a_users_first_membership_is_the_one_they_joined_first(any_databas
         assert first is not None and first.network_id == ids[0]
     finally:
         await db.dispose()
+
+
+async def test_what_is_remembered_is_handed_out_as_copies_a_session_can_use(network_chat: Chat) -> None:
+    db = network_chat.bot.db
+    event = network_chat.adapter.command_event("kari", "/ideer")
+    db.lookups.forget_all()
+    network, member = await db.lookups.find(event.conversation, event.user)  # read, and remembered
+    assert member is not None
+    member.opt_ins["changed_in_place"] = True
+    network.settings["changed_in_place"] = 1
+    for _ in range(2):
+        hits = db.lookups.hits
+        network, member = await db.lookups.find(event.conversation, event.user)
+        assert db.lookups.hits == hits + 1 and member is not None
+        assert "changed_in_place" not in member.opt_ins and "changed_in_place" not in network.settings
+        member.opt_ins["changed_in_place"] = True
+    # As if loaded by a session that has closed: another session takes it and writes what changed.
+    member.display_name = "Kari Nordby"
+    async with db.session() as s:
+        s.add(member)
+    async with db.read() as s:
+        stored = await s.get(Member, member.id)
+        assert stored is not None and stored.display_name == "Kari Nordby"
