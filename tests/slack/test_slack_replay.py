@@ -61,6 +61,31 @@ async def test_a_replayed_signed_command_creates_one_idea(slack: SlackHarness) -
     assert await idea_count(slack) == 1
 
 
+async def test_a_command_is_acknowledged_while_the_database_is_busy_writing(slack: SlackHarness) -> None:
+    """The check for a repeat writes to the database after the acknowledgement, not before: under
+    load, an acknowledgement that waited for its turn to write came too late for Slack."""
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_writer() -> None:
+        async with slack.bot.db.session():
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_writer())
+    await holding.wait()
+    try:
+        response = await asyncio.wait_for(slack.command("/samskap"), 3.0)
+        assert response.status == 200
+        await quiet()
+        assert slack.fake.hooks == []  # the work after the acknowledgement waits for the database
+    finally:
+        release.set()
+        await holder
+    await slack.fake.wait_for_hooks(1)
+    await quiet()
+    assert len(slack.fake.hooks) == 1
+
+
 async def test_slacks_retries_of_an_event_are_acknowledged_and_handled_once(slack: SlackHarness) -> None:
     event = event_body({"type": "app_home_opened", "user": "UOLA", "channel": "DUOLA", "tab": "home"})
     body = json.dumps(event)
