@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,9 @@ async def measure(url: str, members: int, schools: int, rounds: int) -> tuple[fl
         async with bot.db.session() as s:
             await s.execute(insert(Member), rows)
         service = bot.services["samsnakk"].rounds
+        fortnight = timedelta(weeks=2)
         for number in range(1, rounds + 1):
-            await service._create(network, number)
+            await service._create(network, number, now + number * fortnight)
         pairing_times: list[float] = []
 
         def timed_pairing(*args: Any, **kwargs: Any) -> Any:
@@ -71,7 +73,7 @@ async def measure(url: str, members: int, schools: int, rounds: int) -> tuple[fl
         rounds_module.pair_members = timed_pairing  # type: ignore[assignment]
         try:
             started = time.perf_counter()
-            row = await service._create(network, rounds + 1)
+            row = await service._create(network, rounds + 1, now + (rounds + 1) * fortnight)
             whole = time.perf_counter() - started
         finally:
             rounds_module.pair_members = pair_members
