@@ -7,15 +7,19 @@ import asyncio
 import inspect
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fake_slack import FakeSlack, block_actions, command_body, event_body, interactive_body, signed_headers
 from slack_harness import SECRET, SlackHarness, start_harness
 from sqlalchemy import func, select
 
+from adapters.slack.once import HandledRequests
+from bot.clock import FakeClock
 from bot.config import Secret
 from bot.context import Context
+from storage.db import Database
 from storage.models.ideas import PracticeIdea
 from storage.repositories.slack import SlackOAuthStates
 
@@ -84,6 +88,34 @@ async def test_a_command_is_acknowledged_while_the_database_is_busy_writing(slac
     await slack.fake.wait_for_hooks(1)
     await quiet()
     assert len(slack.fake.hooks) == 1
+
+
+async def test_requests_that_come_together_are_recorded_together_and_each_only_once(
+    tmp_path: Path, any_database_url: str
+) -> None:
+    db = Database(any_database_url)
+    await db.migrate()
+    units = 0
+    unit_of_work = db.session
+
+    @asynccontextmanager
+    async def counted() -> AsyncIterator[object]:
+        nonlocal units
+        units += 1
+        async with unit_of_work() as session:
+            yield session
+
+    db.session = counted  # type: ignore[method-assign]
+    handled = HandledRequests(db, FakeClock())
+    try:
+        keys = [f"request-{n}" for n in range(100)]
+        first = await asyncio.gather(*(handled.first_time(key) for key in [*keys, "request-7"]))
+        assert first == [True] * 100 + [False]  # the same request twice at once: handled once
+        assert units <= 3, f"{units} units of work for 100 requests"
+        assert await asyncio.gather(*(handled.first_time(key) for key in keys[:10])) == [False] * 10
+        assert await handled.first_time("request-new")
+    finally:
+        await db.dispose()
 
 
 async def test_slacks_retries_of_an_event_are_acknowledged_and_handled_once(slack: SlackHarness) -> None:
