@@ -69,6 +69,10 @@ class _NoRequestBodies(logging.Filter):
 
 
 _SEEN_LIMIT = 2000
+# Calls to Slack under way at once (Web API and response_url answers), about one for each event
+# being handled: with aiohttp's default of 100, answers queued for a connection under load. Well
+# below the 1,024 open files a service gets by default, which incoming requests share.
+MAX_CONNECTIONS = 500
 # Where `_request_key` leaves the request's key (and whether Slack says it is a retry) for the listener.
 _REQUEST_KEY = "samskap_request_key"
 _IS_RETRY = "samskap_is_retry"
@@ -88,7 +92,9 @@ class SlackApp:
             if erase_installer not in bot.data_erasers:
                 bot.data_erasers.append(erase_installer)
         self.handled = HandledRequests(bot.db, bot.clock)
-        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30), connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
+        )
         self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for(), self.session)
         self.bolt = self._build_bolt()
         # A message that mentions the bot arrives twice (message + app_mention): handle it once.
