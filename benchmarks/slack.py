@@ -7,7 +7,10 @@ The bot (slack-bolt app, core, SQLite) runs in a process of its own; this proces
 signs and sends the commands and runs the fake Web API that the bot answers through, so the
 client never shares the bot's event loop. Each member joins (`/samskap bli-med`, a write), then
 sends `/samskap innstillinger` `--commands` times, each waiting for the previous answer. An
-answer is noticed the moment its `response_url` post arrives (no polling).
+answer is noticed the moment its `response_url` post arrives (no polling). The fake Web API has
+no rate limits, and needs none here: the answers go through `response_url`, which no method's
+tier limits, and the bot's only Web API calls are one `users.info` a member (kept for 5 minutes)
+and one `auth.test`.
 
 Measured: time to the HTTP acknowledgement (Slack gives up after 3 s), and time to the answer.
 Checked: every command acknowledged with 200 and answered, no error logged by the bot, every
