@@ -9,7 +9,9 @@ rounds, then times one round as the bot creates it (`RoundService._create`: read
 the recent pairs and who avoids whom; pair; store the round and its groups). The pairing itself is
 timed apart (`benchmarks.pairing` measures it in depth); the rest is the database part.
 It checks that every member taking part is in exactly one stored group, and exits non-zero when
-that fails or when the database part takes more than 2 s.
+that fails or when the database part takes more than 2 s. It also prints the CPU time of the
+database part, here and in PostgreSQL's server processes when they run on this machine: a busy
+machine stretches the seconds, not the CPU time.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 import bot.features.samsnakk.rounds as rounds_module
 from adapters.memory import MemoryAdapter
@@ -31,6 +35,7 @@ from benchmarks.pairing import make_members
 from bot.app import build_bot
 from bot.clock import FakeClock
 from bot.config import Config
+from bot.core import Bot
 from bot.features.samsnakk import Samsnakk
 from bot.features.samsnakk.pairing import pair_members
 from storage.models.core import Member
@@ -42,7 +47,34 @@ POSTGRES_URL = os.environ.get("SAMSKAP_TEST_POSTGRES_URL", "postgresql://postgre
 LIMIT_SECONDS = 2.0
 
 
-async def measure(url: str, members: int, schools: int, rounds: int) -> tuple[float, float, list[str]]:
+@dataclass
+class Measured:
+    whole: float  # seconds
+    pairing: float
+    cpu: float  # CPU seconds of the database part in this process
+    server_cpu: float | None  # and in PostgreSQL's server processes (None: not readable here)
+    problems: list[str]
+
+
+async def server_cpu(bot: Bot) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL server process of this database, read from /proc."""
+    if not bot.db.is_postgres:
+        return None
+    async with bot.db.read() as s:
+        pids = list(await s.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
+    try:
+        return {pid: _process_cpu(pid) for pid in pids}
+    except OSError:  # PostgreSQL on another machine
+        return None
+
+
+def _process_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+async def measure(url: str, members: int, schools: int, rounds: int) -> Measured:
     bot = await build_bot(Config(database_url=url), clock=FakeClock(), adapters=[MemoryAdapter()])
     try:
         async with bot.db.session() as s:
@@ -58,25 +90,33 @@ async def measure(url: str, members: int, schools: int, rounds: int) -> tuple[fl
         async with bot.db.session() as s:
             await s.execute(insert(Member), rows)
         service = bot.services.get(Samsnakk).rounds
+        fortnight = timedelta(weeks=2)
         for number in range(1, rounds + 1):
-            await service._create(network, number)
+            await service._create(network, number, now + number * fortnight)
         pairing_times: list[float] = []
+        pairing_cpu: list[float] = []
 
         def timed_pairing(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             try:
                 return pair_members(*args, **kwargs)
             finally:
                 pairing_times.append(time.perf_counter() - started)
+                pairing_cpu.append(time.process_time() - cpu_started)
 
         rounds_module.pair_members = timed_pairing  # type: ignore[assignment]
         try:
-            started = time.perf_counter()
-            row = await service._create(network, rounds + 1)
-            whole = time.perf_counter() - started
+            server_before = await server_cpu(bot)
+            started, cpu_started = time.perf_counter(), time.process_time()
+            row = await service._create(network, rounds + 1, now + (rounds + 1) * fortnight)
+            whole, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            server_after = await server_cpu(bot)
         finally:
             rounds_module.pair_members = pair_members
         pairing_only = sum(pairing_times)
+        server = None
+        if server_before is not None and server_after is not None:
+            server = sum(seconds - server_before.get(pid, 0.0) for pid, seconds in server_after.items())
         async with bot.db.read() as s:
             placed = (
                 await s.execute(
@@ -88,12 +128,12 @@ async def measure(url: str, members: int, schools: int, rounds: int) -> tuple[fl
         problems = []
         if tuple(placed) != (members, members):
             problems.append(f"{placed[1]} members in groups ({placed[0]} places), {members} take part")
-        return whole, pairing_only, problems
+        return Measured(whole, pairing_only, max(0.0, cpu - sum(pairing_cpu)), server, problems)
     finally:
         await bot.db.dispose()
 
 
-async def with_database(database: str, members: int, schools: int, rounds: int) -> tuple[float, float, list[str]]:
+async def with_database(database: str, members: int, schools: int, rounds: int) -> Measured:
     if database == "postgres":
         async with throwaway_postgres(POSTGRES_URL, "samskap_bench") as url:
             return await measure(url, members, schools, rounds)
@@ -110,14 +150,17 @@ def main() -> int:
     args = parser.parse_args()
     failed = False
     for database in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        whole, pairing_only, problems = asyncio.run(with_database(database, args.members, args.schools, args.rounds))
-        database_part = max(0.0, whole - pairing_only)
+        got = asyncio.run(with_database(database, args.members, args.schools, args.rounds))
+        database_part = max(0.0, got.whole - got.pairing)
         verdict = "" if database_part <= LIMIT_SECONDS else f"  FAILED (limit {LIMIT_SECONDS:g} s)"
-        print(f"{database:<8} {args.members:,} members: round {whole:.2f} s, of which pairing {pairing_only:.2f} s "
-              f"and the database {database_part:.2f} s{verdict}")  # fmt: skip
-        for problem in problems:
+        cpu = f"{got.cpu:.2f} s CPU"
+        if got.server_cpu is not None:
+            cpu += f" + {got.server_cpu:.2f} s in PostgreSQL"
+        print(f"{database:<8} {args.members:,} members: round {got.whole:.2f} s, of which pairing {got.pairing:.2f} s "
+              f"and the database {database_part:.2f} s ({cpu}){verdict}")  # fmt: skip
+        for problem in got.problems:
             print(f"  FAILED: {problem}")
-        failed |= bool(problems) or database_part > LIMIT_SECONDS
+        failed |= bool(got.problems) or database_part > LIMIT_SECONDS
     print("FAILED" if failed else "OK")
     return 1 if failed else 0
 

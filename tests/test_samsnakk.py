@@ -106,6 +106,20 @@ async def test_a_round_needs_two_people_taking_part(network_chat: Chat) -> None:
     assert not chat.adapter.groups
 
 
+async def test_a_round_leaves_out_who_paused_or_never_opted_in(network_chat: Chat) -> None:
+    chat = network_chat
+    await four_taking_part(chat)
+    await chat.say("ola", "/samsnakk pause")
+    await chat.say("lise", "/samsnakk av")
+    await chat.say("nils", "/samskap bli-med Vestby skole")  # joined, never opted in
+
+    preview = await chat.say("kari", "/samsnakk runde vis")
+    await chat.say("kari", "/samsnakk runde kjør")
+
+    assert [{u.id for u in users} for users in chat.adapter.groups.values()] == [{"kari", "per"}]
+    assert "kari (Nordby skole) + per (Vestby skole)" in preview[0].text
+
+
 async def test_only_leaders_run_rounds(network_chat: Chat) -> None:
     reply = await network_chat.say("ola", "/samsnakk runde kjør")
     assert "nettverksledere" in reply[0].text.lower() or "leder" in reply[0].text.lower()

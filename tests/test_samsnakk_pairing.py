@@ -43,6 +43,7 @@ def test_pairs_cross_schools_when_no_school_has_more_than_half(members, seed) ->
 
 
 @given(networks(max_members=30), st.integers(0, 2**32))
+@settings(deadline=None)  # what is tested is the pairs; a busy machine stretches the time
 def test_the_same_seed_gives_the_same_pairs_whatever_the_input_order(members, seed) -> None:  # type: ignore[no-untyped-def]
     first = pair_members(members, seed=seed)
     again = pair_members(list(reversed(members)), seed=seed)

@@ -1,8 +1,10 @@
 """The slack-bolt `AsyncApp`: native requests in, one `Bot.dispatch` per event.
 
 Every listener acknowledges first (Slack wants an answer within three seconds) and does the
-work after. Listeners are generic: any command, button or form the core router knows works
-without code here, including features added later.
+work after, including the check that a request is not a repeat: that check writes to the
+database, and under load an acknowledgement that waited for a write came late. Listeners are
+generic: any command, button or form the core router knows works without code here, including
+features added later.
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ class _NoRequestBodies(logging.Filter):
 
 
 _SEEN_LIMIT = 2000
+# Calls to Slack under way at once (Web API and response_url answers), about one for each event
+# being handled: with aiohttp's default of 100, answers queued for a connection under load. Well
+# below the 1,024 open files a service gets by default, which incoming requests share.
+MAX_CONNECTIONS = 500
+# Where `_request_key` leaves the request's key (and whether Slack says it is a retry) for the listener.
+_REQUEST_KEY = "samskap_request_key"
+_IS_RETRY = "samskap_is_retry"
 
 
 class SlackApp:
@@ -83,7 +92,9 @@ class SlackApp:
             if erase_installer not in bot.data_erasers:
                 bot.data_erasers.append(erase_installer)
         self.handled = HandledRequests(bot.db, bot.clock)
-        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30), connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
+        )
         self.adapter = SlackAdapter(options, self._token_for, bot.clock, bot.translator_for(), self.session)
         self.bolt = self._build_bolt()
         # A message that mentions the bot arrives twice (message + app_mention): handle it once.
@@ -133,7 +144,7 @@ class SlackApp:
             kwargs["client"] = web_client(options, options.bot_token.get(), self.session)
         app = AsyncApp(**kwargs)
         app.middleware(self._only_installed_workspaces)
-        app.middleware(self._only_once)
+        app.middleware(self._request_key)
         app.command(ANY)(self._on_command)
         app.action(ANY)(self._on_action)
         app.view(ANY)(self._on_form)
@@ -158,14 +169,23 @@ class SlackApp:
                 return BoltResponse(status=401, body="This workspace has not installed the app.")
         return await next()
 
-    async def _only_once(self, req: AsyncBoltRequest, body: dict[str, Any], next: Any) -> BoltResponse | None:
-        """A retried or replayed request (signature already checked) is acknowledged, not handled again."""
-        key = request_key(body, req.raw_body, req.headers)
-        if key is not None and not await self.handled.first_time(key):
-            log.info("slack: acknowledged a repeated request without handling it (%s)",
-                     "a retry" if is_retry(req.headers) else "a replay")  # fmt: skip
-            return BoltResponse(status=200, body="")
+    async def _request_key(self, req: AsyncBoltRequest, body: dict[str, Any], context: AsyncBoltContext,
+                           next: Any) -> BoltResponse | None:  # fmt: skip
+        """Note what makes this request the same as a retry or replay of it (signature already checked);
+        the listener looks it up after the acknowledgement (`_repeated`)."""
+        context[_REQUEST_KEY] = request_key(body, req.raw_body, req.headers)
+        context[_IS_RETRY] = is_retry(req.headers)
         return await next()
+
+    async def _repeated(self, context: AsyncBoltContext) -> bool:
+        """After the acknowledgement: true for a request already handled, on any worker, which is
+        then acknowledged only (a Slack retry, or a replayed request)."""
+        key = context.get(_REQUEST_KEY)
+        if key is None or await self.handled.first_time(key):
+            return False
+        log.info("slack: acknowledged a repeated request without handling it (%s)",
+                 "a retry" if context.get(_IS_RETRY) else "a replay")  # fmt: skip
+        return True
 
     async def _reject_unknown_workspaces(
         self, context: AsyncBoltContext, body: dict[str, Any], next: Any
@@ -188,47 +208,66 @@ class SlackApp:
         log.error("slack listener failed on a %s payload", body.get("type", "?"), exc_info=error)
 
     # -- listeners ------------------------------------------------------------------------
-    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_command(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
+        if await self._repeated(context):
+            return
         await self.dispatch(slack_events.command_event(body))
 
-    async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_action(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
+        if await self._repeated(context):
+            return
         found = slack_events.action_events(body)
         for event in found:
             await self.dispatch(event)
         if found and found[0].platform_ref.from_home:
             await self.publish_home(found[0].user.workspace_id, found[0].user.id)
 
-    async def _on_form(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_form(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # closes the modal; the answer comes as a message
+        if await self._repeated(context):
+            return
         await self.dispatch(slack_events.form_event(body))
 
+    # Events are acknowledged by bolt itself before their listener runs.
     async def _on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if await self._repeated(context):
+            return
         event = slack_events.message_event(body, context.bot_user_id or "")
         if event is not None and self._first_time(event):
             await self.dispatch(event)
 
     async def _on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if await self._repeated(context):
+            return
         event = slack_events.message_event(body, context.bot_user_id or "")
         if event is not None and self._first_time(event):
             await self.dispatch(replace(event, mentions_bot=True))
 
     async def _on_member_joined(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if await self._repeated(context):
+            return
         event = slack_events.joined_event(body)
         if event.user.id and event.user.id != context.bot_user_id:
             await self.dispatch(event)
 
-    async def _on_reaction(self, body: dict[str, Any]) -> None:
+    async def _on_reaction(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if await self._repeated(context):
+            return
         event = slack_events.reaction_event(body)
         if event is not None:
             await self.dispatch(event)
 
-    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if await self._repeated(context):
+            return
         if event.get("tab", "home") == "home" and event.get("user"):
             await self.publish_home(slack_events.team_of(body), str(event["user"]))
 
     async def _on_uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if await self._repeated(context):
+            return
         if self.installations is not None:
             await self.installations.async_delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
         self.adapter.forget_workspace()

@@ -9,13 +9,12 @@ into the database, so every worker sees it, and a repeat is acknowledged without
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from storage.db import Database
@@ -53,22 +52,56 @@ def _header(headers: Mapping[str, Sequence[str] | str], name: str) -> str:
 
 
 class HandledRequests:
-    """The keys of requests already handled, in the database (shared by all workers)."""
+    """The keys of requests already handled, in the database (shared by all workers).
+
+    Every request is looked up, so the keys go in batches: those that arrive while a batch waits
+    for its turn to write (SQLite's one writer) or for a connection join it, and the batch is one
+    statement in one unit of work. A unit of work for each key cost more CPU than the rest of a
+    slash command, and took a turn of the writer each.
+    """
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
         self._next_purge: datetime | None = None
+        self._waiting: dict[str, list[asyncio.Future[bool]]] | None = None  # the batch not yet written
+        self._writing: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references
 
     async def first_time(self, key: str) -> bool:
-        now = self.clock.now()
+        """True for the first request with this key on any worker; it is recorded once this returns."""
+        if self._waiting is None:
+            self._waiting = {}
+            task = asyncio.get_running_loop().create_task(self._write_batch())
+            self._writing.add(task)
+            task.add_done_callback(self._writing.discard)
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(answer)
+        return await answer
+
+    async def _write_batch(self) -> None:
+        batch: dict[str, list[asyncio.Future[bool]]] = {}
         try:
             async with self.db.session() as s:
-                await SlackSeenRequests(s).add(key, now + REMEMBER_FOR)
-        except IntegrityError:
-            return False
-        if self._next_purge is None or now >= self._next_purge:
-            self._next_purge = now + PURGE_EVERY
-            async with self.db.session() as s:
-                await SlackSeenRequests(s).purge(now)
-        return True
+                # Keys that come from here on go into the next batch.
+                batch, self._waiting = self._waiting or {}, None
+                now = self.clock.now()
+                new = await SlackSeenRequests(s).add_new(batch.keys(), now + REMEMBER_FOR)
+                if self._next_purge is None or now >= self._next_purge:
+                    self._next_purge = now + PURGE_EVERY
+                    await SlackSeenRequests(s).purge(now)
+        except BaseException as exc:
+            if not batch:  # failed before its turn: the waiting keys are this batch
+                batch, self._waiting = self._waiting or {}, None
+            for answer in (a for answers in batch.values() for a in answers if not a.done()):
+                if isinstance(exc, Exception):
+                    answer.set_exception(exc)  # each caller hears of it (and bolt logs it)
+                else:
+                    answer.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for key, answers in batch.items():
+            # The same request twice in one batch: the second is a repeat of the first.
+            for index, answer in enumerate(answers):
+                if not answer.done():
+                    answer.set_result(index == 0 and key in new)

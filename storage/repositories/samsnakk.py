@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, false, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models.core import Member
 from storage.models.runtime import ScheduledJob
@@ -18,6 +20,47 @@ from storage.models.samsnakk import SamsnakkAvoid, SamsnakkCall, SamsnakkGroup, 
 _INSERT_GROUPS = insert(SamsnakkGroup.__table__)
 _GROUP_IDS = select(SamsnakkGroup.id).where(SamsnakkGroup.round_id == bindparam("round_id")).order_by(SamsnakkGroup.id)
 _INSERT_PLACES = insert(SamsnakkGroupMember.__table__)
+# On PostgreSQL each of those is one execution, not one a row: `count` new groups, and the places
+# from two arrays. (20,000 members: a fifth less CPU here and in the server.)
+_INSERT_GROUPS_PG = insert(SamsnakkGroup.__table__).from_select(
+    ["round_id", "status"],
+    select(bindparam("round_id", type_=Integer), literal("pending")).select_from(
+        func.generate_series(1, bindparam("count", type_=Integer))
+    ),
+)
+_PLACES_PG = (
+    func.unnest(bindparam("group_ids", type_=ARRAY(Integer)), bindparam("member_ids", type_=ARRAY(Integer)))
+    .table_valued("group_id", "member_id")
+    .render_derived()
+)
+_INSERT_PLACES_PG = insert(SamsnakkGroupMember.__table__).from_select(
+    ["group_id", "member_id", "note_shared"], select(_PLACES_PG.c.group_id, _PLACES_PG.c.member_id, false())
+)
+# Who may take part in a round, as values: a Member object each cost most of a second for 20,000.
+_MEMBER_OPTIONS = (
+    select(Member.id, Member.school, Member.opt_ins)
+    .where(Member.network_id == bindparam("network_id"))
+    .order_by(Member.id)
+)
+# The last rounds held (not skipped) of a network, and every two members grouped together in them.
+_RECENT_ROUNDS = (
+    select(SamsnakkRound.id)
+    .where(SamsnakkRound.network_id == bindparam("network_id"), SamsnakkRound.status != "skipped")
+    .order_by(SamsnakkRound.number.desc())
+    .limit(bindparam("rounds", type_=Integer))
+)
+_ONE, _OTHER = aliased(SamsnakkGroupMember), aliased(SamsnakkGroupMember)
+_RECENT_PAIRS = (
+    select(_ONE.member_id, _OTHER.member_id)
+    .join(_OTHER, (_OTHER.group_id == _ONE.group_id) & (_OTHER.member_id > _ONE.member_id))
+    .join(SamsnakkGroup, SamsnakkGroup.id == _ONE.group_id)
+    .where(SamsnakkGroup.round_id.in_(_RECENT_ROUNDS.scalar_subquery()))
+)
+_AVOIDS_IN_NETWORK = (
+    select(SamsnakkAvoid.member_id, SamsnakkAvoid.avoided_id)
+    .join(Member, Member.id == SamsnakkAvoid.member_id)
+    .where(Member.network_id == bindparam("network_id"))
+)
 # A call in one of these states holds its time in both people's calendars.
 ACTIVE_CALL = ("proposed", "guest", "confirmed")  # "guest": the time is agreed, the third is asked
 
@@ -71,17 +114,21 @@ class Rounds:
         """Store a round's groups in two statements (one per group took 40 s for 20,000 members)."""
         if not groups:
             return
-        new_group = {"round_id": round_id, "status": "pending"}
-        await self.s.execute(_INSERT_GROUPS, [new_group] * len(groups))
-        # Ids grow in the order of insertion (a row id, a sequence), and the round is new: its
-        # groups' ids in order are the groups in order. Cheaper than RETURNING for each row.
+        on_postgres = self.s.get_bind().dialect.name == "postgresql"
+        if on_postgres:
+            await self.s.execute(_INSERT_GROUPS_PG, {"round_id": round_id, "count": len(groups)})
+        else:
+            await self.s.execute(_INSERT_GROUPS, [{"round_id": round_id, "status": "pending"}] * len(groups))
+        # The round is new and its groups are alike until they have members: the groups in order
+        # take its group ids in order. Cheaper than RETURNING for each row.
         ids = list(await self.s.scalars(_GROUP_IDS, {"round_id": round_id}))
-        places = [
-            {"group_id": gid, "member_id": m, "note_shared": False}
-            for gid, group in zip(ids, groups, strict=True)
-            for m in group
-        ]
-        await self.s.execute(_INSERT_PLACES, places)
+        places = [(gid, m) for gid, group in zip(ids, groups, strict=True) for m in group]
+        if on_postgres:
+            group_ids, member_ids = (list(column) for column in zip(*places, strict=True))
+            await self.s.execute(_INSERT_PLACES_PG, {"group_ids": group_ids, "member_ids": member_ids})
+        else:
+            rows = [{"group_id": gid, "member_id": m, "note_shared": False} for gid, m in places]
+            await self.s.execute(_INSERT_PLACES, rows)
 
     async def groups(self, round_id: int) -> list[tuple[SamsnakkGroup, list[int]]]:
         """The round's groups with their member ids (in id order)."""
@@ -116,30 +163,16 @@ class Rounds:
         ).all()
         return group, list(ids)
 
+    async def member_options(self, network_id: int) -> list[tuple[int, str, dict[str, Any] | None]]:
+        """(id, school, options) of every member of the network, in id order."""
+        rows = await self.s.execute(_MEMBER_OPTIONS, {"network_id": network_id})
+        return [(member_id, school, options) for member_id, school, options in rows]
+
     async def recent_pairs(self, network_id: int, rounds: int) -> list[tuple[int, int]]:
-        """Every two members grouped together in the last `rounds` held rounds."""
-        numbers = (
-            await self.s.scalars(
-                select(SamsnakkRound.id)
-                .where(SamsnakkRound.network_id == network_id, SamsnakkRound.status != "skipped")
-                .order_by(SamsnakkRound.number.desc())
-                .limit(rounds)
-            )
-        ).all()
-        if not numbers:
-            return []
-        rows = await self.s.execute(
-            select(SamsnakkGroupMember.group_id, SamsnakkGroupMember.member_id)
-            .join(SamsnakkGroup, SamsnakkGroup.id == SamsnakkGroupMember.group_id)
-            .where(SamsnakkGroup.round_id.in_(numbers))
-        )
-        by_group: dict[int, list[int]] = defaultdict(list)
-        for group_id, member_id in rows:
-            by_group[group_id].append(member_id)
-        pairs: list[tuple[int, int]] = []
-        for ids in by_group.values():
-            pairs.extend((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
-        return pairs
+        """Every two members grouped together in the last `rounds` held rounds (the lower id first),
+        paired by the database: one row a pair, instead of every place of six rounds."""
+        rows = await self.s.execute(_RECENT_PAIRS, {"network_id": network_id, "rounds": rounds})
+        return [(a, b) for a, b in rows]
 
     async def current_group_of(self, member_id: int) -> tuple[SamsnakkRound, SamsnakkGroup] | None:
         """The member's group in their newest round."""
@@ -247,12 +280,10 @@ class Avoids:
             (await self.s.scalars(select(SamsnakkAvoid.avoided_id).where(SamsnakkAvoid.member_id == member_id))).all()
         )
 
-    async def among(self, member_ids: list[int]) -> list[tuple[int, int]]:
-        if not member_ids:
-            return []
-        rows = await self.s.execute(
-            select(SamsnakkAvoid.member_id, SamsnakkAvoid.avoided_id).where(SamsnakkAvoid.member_id.in_(member_ids))
-        )
+    async def in_network(self, network_id: int) -> list[tuple[int, int]]:
+        """Every "don't pair me with" of the network's members (no list of ids to send: 20,000 of
+        them cost more than the rows)."""
+        rows = await self.s.execute(_AVOIDS_IN_NETWORK, {"network_id": network_id})
         return [(a, b) for a, b in rows]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.slack import SlackInstallation, SlackOAuthState, SlackSeenRequest
@@ -90,10 +92,16 @@ class SlackSeenRequests:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
-    async def add(self, key: str, expires_at: datetime) -> None:
-        """Record a handled request; raises IntegrityError when it was recorded before."""
-        self.s.add(SlackSeenRequest(key=key, expires_at=expires_at))
-        await self.s.flush()
+    async def add_new(self, keys: Collection[str], expires_at: datetime) -> set[str]:
+        """Record handled requests, many in one statement; returns the keys not recorded before."""
+        insert = postgresql.insert if self.s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(SlackSeenRequest.__table__)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(SlackSeenRequest.__table__.c.key)
+        )
+        rows = [{"key": key, "expires_at": expires_at} for key in keys]
+        return set(await self.s.scalars(statement, rows))
 
     async def purge(self, now: datetime) -> None:
         await self.s.execute(delete(SlackSeenRequest).where(SlackSeenRequest.expires_at < now))

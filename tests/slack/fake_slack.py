@@ -6,7 +6,8 @@ slack_sdk sent. Failures are scripted per method: a status with headers, or a Sl
 Posted messages are kept per channel in `messages` with their metadata, and `conversations.history` and
 `conversations.replies` return them as Slack does (newest first, after `oldest`, metadata only
 with `include_all_metadata`, a cursor for the next page). `on_post` runs after a message is kept
-and before the answer goes out: a test can stop the sender there, or keep the answer waiting.
+and before the answer goes out: a test can stop the sender there, or keep the answer waiting;
+`on_hook` does the same for a post to a response_url.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class FakeSlack(FakeServer[Call]):
     socket_received: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel → messages, oldest first
     on_post: Callable[[Call, dict[str, Any]], Awaitable[None]] | None = None
+    on_hook: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _socket_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -215,7 +217,10 @@ class FakeSlack(FakeServer[Call]):
         return ok
 
     async def _hook(self, request: web.Request) -> web.Response:
-        self.hooks.append((request.match_info["hook"], await request.json()))
+        hook, body = request.match_info["hook"], await request.json()
+        self.hooks.append((hook, body))
+        if self.on_hook is not None:
+            await self.on_hook(hook, body)
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -28,6 +28,25 @@ def user(user_id: str) -> User:
     return User("slack", "T1", user_id)
 
 
+async def test_many_answers_at_once_each_have_a_connection(slack: SlackHarness) -> None:
+    """Under load every handled command answers at the same time; none waits for another's connection."""
+    answers = 150  # more than aiohttp's default of 100 connections
+    arrived = 0
+    everyone = asyncio.Event()
+
+    async def wait_for_everyone(hook: str, body: dict[str, object]) -> None:
+        nonlocal arrived
+        arrived += 1
+        if arrived == answers:
+            everyone.set()
+        await everyone.wait()  # Slack answers none until all have arrived
+
+    slack.fake.on_hook = wait_for_everyone
+    sends = [slack.app.adapter.respond(slack.fake.hook_url(f"h{n}"), Message.text("Hei")) for n in range(answers)]
+    await asyncio.wait_for(asyncio.gather(*sends), 10)
+    assert arrived == answers
+
+
 async def test_a_429_burst_is_waited_out_even_with_a_fractional_retry_after(slack: SlackHarness) -> None:
     slack.fake.fail("chat.postMessage", status=429, headers={"Retry-After": "0.2"}, times=2)
     result = await slack.bot.outbox.deliver("burst-1", Destination.channel(CHANNEL), Message.text("Hei"))

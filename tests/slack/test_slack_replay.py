@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fake_slack import FakeSlack, block_actions, command_body, event_body, interactive_body, signed_headers
 from slack_harness import SECRET, SlackHarness, start_harness
 from sqlalchemy import func, select
 
+from adapters.slack.once import HandledRequests
+from bot.clock import FakeClock
 from bot.config import Secret
 from bot.context import Context
+from storage.db import Database
 from storage.models.ideas import PracticeIdea
 from storage.repositories.slack import SlackOAuthStates
 from tests.support import eventually
@@ -49,6 +54,59 @@ async def test_a_replayed_signed_command_creates_one_idea(slack: SlackHarness) -
 
     assert (first.status, again.status) == (200, 200)
     assert await idea_count(slack) == 1
+
+
+async def test_a_command_is_acknowledged_while_the_database_is_busy_writing(slack: SlackHarness) -> None:
+    """The check for a repeat writes to the database after the acknowledgement, not before: under
+    load, an acknowledgement that waited for its turn to write came too late for Slack."""
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_writer() -> None:
+        async with slack.bot.db.session():
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_writer())
+    await holding.wait()
+    try:
+        response = await asyncio.wait_for(slack.command("/samskap"), 3.0)
+        assert response.status == 200
+        await quiet()
+        assert slack.fake.hooks == []  # the work after the acknowledgement waits for the database
+    finally:
+        release.set()
+        await holder
+    await slack.fake.wait_for_hooks(1)
+    await quiet()
+    assert len(slack.fake.hooks) == 1
+
+
+async def test_requests_that_come_together_are_recorded_together_and_each_only_once(
+    tmp_path: Path, any_database_url: str
+) -> None:
+    db = Database(any_database_url)
+    await db.migrate()
+    units = 0
+    unit_of_work = db.session
+
+    @asynccontextmanager
+    async def counted() -> AsyncIterator[object]:
+        nonlocal units
+        units += 1
+        async with unit_of_work() as session:
+            yield session
+
+    db.session = counted  # type: ignore[method-assign]
+    handled = HandledRequests(db, FakeClock())
+    try:
+        keys = [f"request-{n}" for n in range(100)]
+        first = await asyncio.gather(*(handled.first_time(key) for key in [*keys, "request-7"]))
+        assert first == [True] * 100 + [False]  # the same request twice at once: handled once
+        assert units <= 3, f"{units} units of work for 100 requests"
+        assert await asyncio.gather(*(handled.first_time(key) for key in keys[:10])) == [False] * 10
+        assert await handled.first_time("request-new")
+    finally:
+        await db.dispose()
 
 
 async def test_slacks_retries_of_an_event_are_acknowledged_and_handled_once(slack: SlackHarness) -> None:

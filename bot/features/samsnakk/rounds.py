@@ -19,6 +19,8 @@ from bot.events import Conversation
 from bot.features.samsnakk import cards
 from bot.features.samsnakk.common import (
     NOTE_LIMIT,
+    OPT_IN,
+    PAUSED,
     RECENT_ROUNDS,
     RoundPlan,
     SamsnakkError,
@@ -85,6 +87,12 @@ def next_round_start(plan: RoundPlan, last_start: datetime | None, now: datetime
         day = start.astimezone(plan.timezone).date() + timedelta(weeks=plan.every_weeks)
         start = at_local(day, time(plan.hour, plan.minute), plan.timezone)
     return start
+
+
+def takes_part(bot: CoreApi, options: dict[str, Any] | None) -> bool:
+    """`is_opted_in` for a member's options read as values (`Rounds.member_options`)."""
+    values, declared = options or {}, bot.settings.member
+    return bool(values.get(OPT_IN, declared[OPT_IN].default)) and not values.get(PAUSED, declared[PAUSED].default)
 
 
 def round_seed(network_id: int, number: int) -> int:
@@ -161,18 +169,21 @@ class RoundService:
     async def preview(self, network: Network) -> Preview:
         async with self.bot.db.session() as s:
             number = await Rounds(s).last_number(network.id) + 1
-        result, members = await self._pair(network, number)
+        result = await self._pair(network, number)
+        async with self.bot.db.read() as s:
+            everyone = await Members(s).in_network(network.id)
+        members = {m.id: m for m in everyone if is_opted_in(self.bot, m)}
         return Preview(number, await self.next_start(network), result, members)
 
-    async def _pair(self, network: Network, number: int) -> tuple[PairingResult, dict[int, Member]]:
-        async with self.bot.db.session() as s:
-            everyone = await Members(s).in_network(network.id)
-            members = {m.id: m for m in everyone if is_opted_in(self.bot, m)}
+    async def _pair(self, network: Network, number: int) -> PairingResult:
+        # Values, not ORM objects, and outside the writer's turn (SQLite): a large network has
+        # tens of thousands of members and places to read.
+        async with self.bot.db.read() as s:
+            options = await Rounds(s).member_options(network.id)
             recent = await Rounds(s).recent_pairs(network.id, RECENT_ROUNDS)
-            avoid = await Avoids(s).among(list(members))
-        candidates = [Candidate(m.id, m.school) for m in members.values()]
-        result = pair_members(candidates, recent=recent, avoid=avoid, seed=round_seed(network.id, number))
-        return result, members
+            avoid = await Avoids(s).in_network(network.id)
+        candidates = [Candidate(i, school) for i, school, opts in options if takes_part(self.bot, opts)]
+        return pair_members(candidates, recent=recent, avoid=avoid, seed=round_seed(network.id, number))
 
     # -- holding a round ----------------------------------------------------------------------------
     async def round_skipped(self, payload: dict[str, Any], run: JobRun) -> None:
@@ -201,7 +212,7 @@ class RoundService:
                 log.info("samsnakk round job for network %s is stale (the plan changed); re-arming", network_id)
                 await self.ensure_scheduled(network)
                 return
-            if not (await self._pair(network, number))[0].groups:
+            if not (await self._pair(network, number)).groups:
                 log.info("samsnakk round for network %s not held: fewer than two taking part", network_id)
                 await self.ensure_scheduled(network)
                 return
@@ -265,7 +276,7 @@ class RoundService:
         return existing
 
     async def _create(self, network: Network, number: int, start: datetime) -> SamsnakkRound:
-        result, _members = await self._pair(network, number)
+        result = await self._pair(network, number)
         now = self.now()
         t = self.bot.translator_for(None, network)
         length = self.round_length(network)
