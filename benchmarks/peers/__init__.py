@@ -8,10 +8,11 @@
 The work: 200 members at once (`--members`), each posting `--commands` ideas one after the other
 ("/ide Uteskole hver fredag, runde {n}"), each waiting for the answer to one before sending the
 next: saturated, as fast as the bot answers. Every idea must be stored before it is answered.
-Measured: commands per second over the whole run, and each command's time from being handed
-to the bot to its answer (p50, p99). Printed: the median of the rounds, the slowest and fastest
-round, and samskap's figure divided by each peer's (commands/s: above 1, samskap handles more;
-p50/p99: below 1, samskap answers sooner).
+Measured: commands per second over the whole run; the CPU time of the bot's process (all its
+threads) per command, which a busy shared machine moves far less than the clock; and each
+command's time from being handed to the bot to its answer (p50, p99). Printed: the median of
+the rounds, the slowest and fastest round, and samskap's figure divided by each peer's
+(commands/s: above 1, samskap handles more; CPU, p50, p99: below 1, samskap needs less).
 
 The contestants, each in a fresh process with a fresh database in a temporary folder on the same
 disk, in an order that rotates every round (the machine's speed drifts; rotating spreads it):

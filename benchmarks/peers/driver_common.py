@@ -68,13 +68,14 @@ async def drive(members: int, commands: int, line: str, send: Send) -> dict[str,
         for n in range(commands):
             await one(name, n, latencies)
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     await asyncio.gather(*(member(name) for name in names))
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     latencies.sort()
     return {
         "commands": len(latencies),
         "per_second": len(latencies) / elapsed,
+        "cpu_ms": cpu / max(1, len(latencies)) * 1000,  # every thread of the process
         "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
         "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000 if latencies else 0.0,
         "problems": problems,
