@@ -111,7 +111,7 @@ def figure(results: list[dict[str, Any]], key: str, digits: int) -> str:
 
 def summary(chosen: list[Contestant], results: dict[str, list[dict[str, Any]]]) -> None:
     print()
-    print(f"{'':<30} {'commands/s':<20} {'CPU ms/command':<18} {'p50 ms':<22} {'p99 ms':<24} "
+    print(f"{'':<30} {'commands/s':<22} {'CPU ms/command':<20} {'p50 ms':<28} {'p99 ms':<28} "
           f"samskap ÷ this: commands/s, CPU, p50, p99")  # fmt: skip
     ours = [r for r in results["samskap"] if "per_second" in r]
     for contestant in chosen:
@@ -123,8 +123,8 @@ def summary(chosen: list[Contestant], results: dict[str, list[dict[str, Any]]]) 
         if ours and contestant.key != "samskap":
             ratios = ", ".join(f"{median(ours, key) / median(measured, key):.2f}"
                                for key in ("per_second", "cpu_ms", "p50_ms", "p99_ms"))  # fmt: skip
-        print(f"{contestant.label:<30} {figure(measured, 'per_second', 0):<20} {figure(measured, 'cpu_ms', 2):<18} "
-              f"{figure(measured, 'p50_ms', 1):<22} {figure(measured, 'p99_ms', 1):<24} {ratios}")  # fmt: skip
+        print(f"{contestant.label:<30} {figure(measured, 'per_second', 0):<22} {figure(measured, 'cpu_ms', 2):<20} "
+              f"{figure(measured, 'p50_ms', 1):<28} {figure(measured, 'p99_ms', 1):<28} {ratios}")  # fmt: skip
 
 
 def main() -> int:
