@@ -133,7 +133,8 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--commands", type=int, default=20, help="timed `/ide` commands per member")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", nargs="+", choices=[c.key for c in CONTESTANTS], help="these contestants alone")
+    parser.add_argument("--only", nargs="+", choices=[c.key for c in CONTESTANTS],
+                        help="these peers alone (samskap always runs)")  # fmt: skip
     parser.add_argument("--with", dest="also", nargs="+", default=[], choices=[c.key for c in CONTESTANTS],
                         help="add to the default contestants (errbot-shelf)")  # fmt: skip
     parser.add_argument("--venv-dir", type=Path, default=default_root(), help="where the peers' virtualenvs live")

@@ -6,7 +6,6 @@ process, inside opsdroid's virtualenv.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from opsdroid.connector import Connector, register_event
@@ -46,8 +45,7 @@ class MemoryConnector(Connector):  # type: ignore[misc]
 
     async def said(self, member: str, command_id: str, text: str) -> str | None:
         message = Message(text, user_id=member, user=member, target="network", connector=self, event_id=command_id)
-        await self.opsdroid.parse(message)  # returns once the skill it chose has finished
-        await asyncio.sleep(0)
+        await self.opsdroid.parse(message)  # returns once the skill it chose has answered
         return self.answers.pop(command_id, None)
 
     @register_event(Message)  # type: ignore[misc]
