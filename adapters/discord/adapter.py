@@ -11,7 +11,6 @@ and forms kept between interactions (`form_store.py`).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from adapters.discord.interaction import current
 from adapters.discord.options import DiscordOptions
 from adapters.discord.render import Payload, render_message
 from adapters.discord.rest import Rest
+from adapters.posted_parts import PostedParts, fingerprint
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, Event, User
 from bot.messages import Form, Message
@@ -55,8 +55,7 @@ class DiscordAdapter:
         self.inbound = Inbound(bot, self, options, self.forms, self.store)
         self.client = GatewayClient(self.inbound, options)
         self._dm_channels: dict[str, str] = {}
-        # Parts of a split message already posted, so a retry continues instead of repeating.
-        self._progress: dict[str, list[str]] = {}
+        self._progress = PostedParts()  # parts of split messages, for a retry to continue
 
     @property
     def rest(self) -> Rest:
@@ -89,7 +88,7 @@ class DiscordAdapter:
             assert destination.conversation is not None
             conversation = destination.conversation
             channel_id = channel_id_of(conversation)
-        identity = destination.describe() + json.dumps(message.to_dict(), sort_keys=True)
+        identity = fingerprint(destination, message)
         # The outbox's key names the delivery, whichever worker sends it: Discord then refuses a
         # second worker's repeat of a message the first one posted before it stopped.
         nonce = hashlib.sha256(f"delivery:{key}".encode()).hexdigest() if key else ""
@@ -159,7 +158,8 @@ class DiscordAdapter:
 
     async def post_to_user(self, user_id: str, identity: str, payloads: list[Payload]) -> list[str]:
         """Post `payloads` in a direct message to `user_id` (`identity` names them for a retry)."""
-        return await self._post_all(await self._dm_channel(user_id), identity, payloads)
+        channel_id = await self._dm_channel(user_id)
+        return await self._post_all(channel_id, hashlib.sha256(identity.encode()).hexdigest(), payloads)
 
     # -- helpers ----------------------------------------------------------------------------------
     async def _thread_under(self, conversation: Conversation, message: Message) -> None:
@@ -174,23 +174,18 @@ class DiscordAdapter:
         await self.start_thread(SentMessage(conversation.without_thread(), conversation.thread_id), _thread_name(name))
 
     async def _post_all(self, channel_id: str, identity: str, payloads: list[Payload], nonce: str = "") -> list[str]:
-        """Post the parts of one message; a retry of the same message continues where it failed.
+        """Post the parts of one message; a retry of the same message (`identity`, a hash of what
+        and where) continues where it failed.
 
         The nonce (the delivery's, else the content's) makes Discord itself refuse a duplicate
         posted within a few minutes, should a response be lost after the message was created."""
-        fingerprint = hashlib.sha256(identity.encode()).hexdigest()
-        nonce = nonce or fingerprint
-        done = self._progress.pop(fingerprint, [])  # what an earlier, failed attempt already posted
-        try:
+        nonce = nonce or identity
+        with self._progress.resume(identity, keep=_retryable) as done:
             for index, payload in enumerate(payloads):
                 if index < len(done):
                     continue
                 data = await self.rest.post(channel_id, payload, nonce=f"{nonce[:22]}{index:03d}")
                 done.append(str(data["id"]))
-        except DeliveryError as error:
-            if error.retryable and done:
-                self._progress[fingerprint] = done
-            raise
         return done
 
     async def _dm_channel(self, user_id: str) -> str:
@@ -209,6 +204,10 @@ class DiscordAdapter:
                     if channel.platform == PLATFORM:
                         return channel.workspace_id, channel.channel_id
         return None
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, DeliveryError) and error.retryable
 
 
 def _under_message(conversation: Conversation) -> bool:

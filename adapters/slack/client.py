@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +34,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.posted_parts import PostedParts, fingerprint
 from adapters.retry_after import retry_after_seconds
 from adapters.slack.options import SlackOptions
 from adapters.slack.render import Rendered, render_form, render_message, render_update
@@ -253,7 +253,7 @@ class SlackAdapter:
         self.pacer = ChannelPacer(options.pace_seconds)
         self._clients: dict[str, AsyncWebClient] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
-        self._progress: dict[str, list[str]] = {}
+        self._progress = PostedParts()  # parts of split messages, for a retry to continue
         self._profiles: dict[tuple[str, str], tuple[datetime, Profile]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -349,20 +349,8 @@ class SlackAdapter:
             assert destination.conversation is not None
             conv = destination.conversation
         # A retry of the same message (the outbox) continues where an earlier attempt failed.
-        fingerprint = hashlib.sha256(
-            (destination.describe() + json.dumps(message.to_dict(), sort_keys=True)).encode()
-        ).hexdigest()
-        # Only attempts that failed part-way are kept, never one still sending: a send waiting
-        # its turn in a busy channel must find its entry when it is done.
-        sent_ids = self._progress.pop(fingerprint, [])
-        try:
+        with self._progress.resume(fingerprint(destination, message)) as sent_ids:
             await self._send_parts(conv, rendered, sent_ids, key)
-        except BaseException:
-            if sent_ids:
-                self._progress[fingerprint] = sent_ids
-                while len(self._progress) > 500:  # attempts that were never retried
-                    self._progress.pop(next(iter(self._progress)))
-            raise
         parts = len(rendered.payloads)
         return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
 
