@@ -22,7 +22,7 @@ from typing import Any
 import discord
 
 from adapters.discord.events import channel_id_of
-from adapters.discord.render import EPHEMERAL, Payload
+from adapters.discord.render import EPHEMERAL, Payload, render_message
 from adapters.discord.rest import (
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
@@ -33,10 +33,17 @@ from adapters.discord.rest import (
 )
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, User
+from bot.i18n import Translator, normalise_language, translator
+from bot.messages import Message
 
 log = logging.getLogger(__name__)
 
 current: ContextVar[InteractionReply | None] = ContextVar("discord_interaction", default=None)
+
+
+def translator_of(interaction: discord.Interaction, default_language: str) -> Translator:
+    """The language of the member's Discord client, else the bot's."""
+    return translator(normalise_language(str(interaction.locale.value)) or default_language)
 
 
 class InteractionReply:
@@ -140,6 +147,10 @@ class InteractionReply:
         if ephemeral or not first_id:
             return None
         return SentMessage(destination.conversation or self.conversation, first_id)
+
+    async def say(self, text: str) -> None:
+        """A short answer only the member sees."""
+        await self.send(Destination.ephemeral(self.conversation, self.user), render_message(Message.text(text)))
 
     async def update(self, sent: SentMessage, payload: Payload) -> bool:
         """Update the message whose button was clicked through the interaction, if it is that one."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.discord.client import DiscordAdapter
+from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.events import PLATFORM
 from adapters.discord.options import DiscordOptions
 from adapters.http_pages import samskap_pages
@@ -68,7 +68,7 @@ async def serve(bot: Bot, options: dict[str, Any]) -> None:
             return
         # The gateway stays connected while the work under way finishes (it sends through the
         # same client), but new interactions and messages are left alone.
-        adapter.taking_events = False
+        adapter.inbound.taking_events = False
         await stop_gracefully(bot)
     finally:
         stopping.cancel()

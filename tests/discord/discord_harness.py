@@ -9,7 +9,7 @@ from typing import Any
 import discord
 from fake_discord import CHANNEL_ID, FakeDiscord
 
-from adapters.discord.client import DiscordAdapter
+from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.options import DiscordOptions
 from adapters.discord.runner import attach
 from bot.app import build_bot
@@ -38,7 +38,7 @@ class Harness:
         )  # fmt: skip
         self.bot = await build_bot(Config(database_url=self.database_url), clock=self.clock)
         self.adapter = attach(self.bot, options)
-        original = self.adapter.handle_interaction
+        original = self.adapter.inbound.handle_interaction
 
         async def tracked(interaction: discord.Interaction) -> None:
             try:
@@ -46,7 +46,7 @@ class Harness:
             finally:
                 self._done.setdefault(interaction.id, asyncio.Event()).set()
 
-        self.adapter.handle_interaction = tracked  # type: ignore[method-assign]
+        self.adapter.inbound.handle_interaction = tracked  # type: ignore[method-assign]
         self._task = asyncio.create_task(self.adapter.client.start("fake-token"))
         ready = asyncio.create_task(self.adapter.client.wait_until_ready())
         await asyncio.wait({ready, self._task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)

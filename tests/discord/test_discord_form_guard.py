@@ -87,7 +87,7 @@ async def test_an_error_before_the_core_answers_gives_the_modal_text_back(
     async def storage_fails(*args: Any) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(bot_on.adapter, "_store_form", storage_fails)
+    monkeypatch.setattr(bot_on.adapter.store, "save_form", storage_fails)
     step_one = {"f1": "Vi prøvde stasjoner", "f2": "i fire grupper", "f3": "", "f4": "", "f5": ""}
     answers = await bot_on.submit("kari", modal["custom_id"], step_one)
     assert "Ingenting du skrev er tapt" in texts(answers)

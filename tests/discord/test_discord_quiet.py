@@ -15,5 +15,5 @@ from bot.config import Secret
 def test_no_voice_library_warnings_at_start(caplog: pytest.LogCaptureFixture) -> None:
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = True  # as in a fresh process without them
     with caplog.at_level(logging.WARNING):
-        GatewayClient(adapter=None, options=DiscordOptions(token=Secret("x")))  # type: ignore[arg-type]
+        GatewayClient(inbound=None, options=DiscordOptions(token=Secret("x")))  # type: ignore[arg-type]
     assert [r.getMessage() for r in caplog.records if "voice" in r.getMessage()] == []
