@@ -23,7 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from adapters.slack import events as slack_events
-from adapters.slack.client import PLATFORM, SlackAdapter, web_client
+from adapters.slack.client import PLATFORM, SlackAdapter
 from adapters.slack.oauth import (
     DatabaseInstallationStore,
     DatabaseStateStore,
@@ -34,6 +34,7 @@ from adapters.slack.once import HandledRequests, is_retry, request_key
 from adapters.slack.options import BOT_SCOPES, SlackOptions
 from adapters.slack.render import render_home
 from adapters.slack.replies import InteractionReplies
+from adapters.slack.web_api import web_client
 from bot.adapter import DeliveryError
 from bot.core import Bot
 from bot.events import Conversation, Event, MessageEvent, User

@@ -1,43 +1,28 @@
-"""Talking to the Slack Web API: retries, pacing, error mapping, and the `Adapter` protocol.
+"""The Slack adapter: the core's `Adapter` protocol over the Web API (send, update, forms, groups,
+threads, and finding an interrupted delivery again), and who is who in a workspace.
 
-`AsyncWebClient` retries only connection errors by default. Here it also waits out 429s (for
-the seconds in `Retry-After`, whole or not) and retries 5xx with back-off. What still fails
-becomes a `DeliveryError` with a platform-neutral code, so the outbox keeps the message and
-tries again later when that can help.
+The Web API client with its retries and error mapping is in `web_api.py`; pacing posts into a
+channel in `pacing.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.jitter import Jitter
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.posted_parts import PostedParts, fingerprint
-from adapters.retry_after import retry_after_seconds
 from adapters.slack.options import SlackOptions
+from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import Rendered, render_form, render_message, render_update
+from adapters.slack.web_api import delivery_error, retry_handlers, web_client
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.events import Conversation, Event, User
@@ -53,30 +38,6 @@ PLATFORM = "slack"
 DELIVERY_EVENT = "samskap_delivery"
 HISTORY_PAGES = 5  # at 200 messages each: far more than a channel gets within one lease
 
-# Slack error strings → the core's platform-neutral codes; (code, retryable).
-ERROR_CODES: dict[str, tuple[str, bool]] = {
-    "channel_not_found": ("channel_not_found", False),
-    "not_in_channel": ("not_in_channel", False),
-    "is_archived": ("archived", False),
-    "invalid_auth": ("invalid_auth", False),
-    "not_authed": ("invalid_auth", False),
-    "account_inactive": ("invalid_auth", False),
-    "token_revoked": ("invalid_auth", False),
-    "token_expired": ("invalid_auth", False),
-    "missing_scope": ("forbidden", False),
-    "restricted_action": ("forbidden", False),
-    "cannot_dm_bot": ("forbidden", False),
-    "user_not_found": ("gone", False),
-    "user_disabled": ("gone", False),
-    "message_not_found": ("gone", False),
-    "cant_update_message": ("forbidden", False),
-    "ratelimited": ("rate_limited", True),
-    "fatal_error": ("server_error", True),
-    "internal_error": ("server_error", True),
-    "service_unavailable": ("server_error", True),
-    "request_timeout": ("server_error", True),
-}
-
 
 @dataclass(frozen=True)
 class SlackRef:
@@ -87,94 +48,6 @@ class SlackRef:
     from_home: bool = False
 
 
-# -- retries ----------------------------------------------------------------------------------
-
-
-class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
-    """Waits out a 429 for its `Retry-After` (the built-in one fails on a non-integer value).
-
-    A wait longer than `max_wait` is not done in-line: the error goes up, and the outbox keeps
-    the message and sends it after `retry_after`.
-    """
-
-    def __init__(self, max_retry_count: int, max_wait: float) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.max_wait = max_wait
-
-    async def _can_retry_async(
-        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:  # fmt: skip
-        if response is None or response.status_code != 429:
-            return False
-        return retry_after_seconds(response.headers, 1.0) <= self.max_wait
-
-    async def prepare_for_next_attempt_async(
-        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:  # fmt: skip
-        if response is None:
-            raise error or RuntimeError("a rate-limit retry without a response")
-        state.next_attempt_requested = True
-        delay = retry_after_seconds(response.headers, 1.0)
-        # A little jitter so that several waiting senders do not come back at the same instant.
-        await asyncio.sleep(delay + random.uniform(0, min(0.25, delay / 10 + 0.01)))
-        state.increment_current_attempt()
-
-
-class ServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """Every 5xx, not only 500 and 503, with exponential back-off."""
-
-    async def _can_retry_async(
-        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:  # fmt: skip
-        return response is not None and 500 <= response.status_code < 600
-
-
-class ProportionalJitter(Jitter):
-    """Up to a quarter more than the back-off (the built-in one adds up to a whole second)."""
-
-    def recalculate(self, duration: float) -> float:
-        return duration * (1 + random.random() / 4)
-
-
-def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds, jitter=ProportionalJitter())
-    return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-        RetryAfterHandler(options.rate_limit_retries, options.max_rate_limit_wait),
-        ServerErrorRetryHandler(max_retry_count=options.server_error_retries, interval_calculator=backoff),
-    ]
-
-
-def web_client(
-    options: SlackOptions, token: str | None = None, session: aiohttp.ClientSession | None = None
-) -> AsyncWebClient:
-    return AsyncWebClient(
-        token=token, base_url=options.api_url, retry_handlers=retry_handlers(options), session=session
-    )
-
-
-def delivery_error(exc: Exception, method: str) -> DeliveryError:
-    """A platform-neutral error for a failed Slack call (never includes the token)."""
-    if isinstance(exc, SlackApiError):
-        response = exc.response
-        status = getattr(response, "status_code", 0) or 0
-        data = response.data if isinstance(getattr(response, "data", None), dict) else {}
-        error = str(data.get("error") or "")
-        if status == 429 or error == "ratelimited":
-            retry_after = retry_after_seconds(getattr(response, "headers", {}), 1.0)
-            return DeliveryError("rate_limited", retryable=True, retry_after=retry_after, detail=method)
-        if status >= 500:
-            return DeliveryError("server_error", retryable=True, detail=f"{method} HTTP {status}")
-        code, retryable = ERROR_CODES.get(error, ("unknown", False))
-        return DeliveryError(code, retryable=retryable, detail=f"{method} {error or status}")
-    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | SlackRequestError):
-        return DeliveryError("server_error", retryable=True, detail=f"{method} {type(exc).__name__}")
-    return DeliveryError("unknown", retryable=True, detail=f"{method} {type(exc).__name__}")
-
-
 def delivery_tag(key: str) -> str:
     """What marks a delivery on Slack: a digest of its key, which may hold member ids."""
     return hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -182,45 +55,6 @@ def delivery_tag(key: str) -> str:
 
 def delivery_metadata(key: str, part: int) -> dict[str, Any]:
     return {"event_type": DELIVERY_EVENT, "event_payload": {"delivery": delivery_tag(key), "part": part}}
-
-
-# -- pacing -----------------------------------------------------------------------------------
-class ChannelPacer:
-    """At most one message per `interval` seconds into one channel.
-
-    This is about Slack's real-time limit, so it uses the event loop's clock, not `bot.clock`.
-    """
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._ready_at: dict[str, float] = {}
-
-    @asynccontextmanager
-    async def slot(self, channel: str) -> AsyncIterator[None]:
-        if self.interval <= 0:
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        async with lock:
-            wait = self._ready_at.get(channel, 0.0) - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                yield
-            finally:
-                self._ready_at[channel] = loop.time() + self.interval
-                self._forget_idle(loop.time())
-
-    def _forget_idle(self, now: float) -> None:
-        if len(self._ready_at) < 1000:
-            return
-        for channel, ready in list(self._ready_at.items()):
-            lock = self._locks.get(channel)
-            if ready < now and (lock is None or not lock.locked()):
-                self._ready_at.pop(channel, None)
-                self._locks.pop(channel, None)
 
 
 # -- who is who -------------------------------------------------------------------------------

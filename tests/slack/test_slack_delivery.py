@@ -14,7 +14,7 @@ from fake_slack import FakeSlack
 from slack_harness import SlackHarness, start_harness
 
 from adapters.retry_after import retry_after_seconds
-from adapters.slack.client import delivery_error
+from adapters.slack.web_api import delivery_error
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, User
 from bot.messages import Attachment, Message, Text
