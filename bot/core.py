@@ -49,6 +49,11 @@ log = logging.getLogger("samskap")
 
 NOT_MEMBER = N_("You have not joined the network yet. Join with /samskap bli-med <your school>.")
 NO_NETWORK = N_("I don't know which network you belong to yet. Use the command in the network's channel.")
+# A direct message is known by the user's first membership; before that, and for what sets up a
+# network, only a channel will do.
+DIRECT_BEFORE_JOINING = N_("In direct messages I only know you once you have joined a network. "
+                           "Join in the network's channel first: /samskap bli-med <your school>.")  # fmt: skip
+SET_UP_IN_A_CHANNEL = N_("Run this command in a channel of your workspace or server: it sets up that network.")
 
 Next = Callable[[], Awaitable[None]]
 Middleware = Callable[[Context, Next], Awaitable[None]]
@@ -472,6 +477,8 @@ class Bot:
         await _handle(route, ctx)
 
     def _refusal(self, route: Route, ctx: Context) -> str:
+        if route.access == "admin" and ctx.event.conversation.is_direct:
+            return ctx.t(SET_UP_IN_A_CHANNEL)
         if ctx.network is None:
             return no_network_message(ctx)
         if route.access == "admin":
@@ -532,7 +539,7 @@ def _addressed_to_bot(event: Event) -> bool:
 
 def no_network_message(ctx: Context) -> str:
     if ctx.event.conversation.is_direct:
-        return ctx.t(NO_NETWORK)
+        return ctx.t(DIRECT_BEFORE_JOINING)
     return ctx.t("This channel is not linked to a network yet. A server admin can run /samskap oppsett.")
 
 

@@ -27,11 +27,11 @@ from adapters.discord.options import DiscordOptions
 from adapters.discord.render import FORM_PREFIX, modal_values, parse_custom_id
 from bot.adapter import DeliveryError
 from bot.errors import APOLOGY
-from bot.events import Conversation, Event, MemberJoinedEvent, User
-from bot.i18n import N_, Translator
+from bot.events import Conversation, Event, MemberJoinedEvent
+from bot.i18n import Translator
 from bot.router import Router
 from bot.text import clean_text
-from storage.repositories.core import Members, Networks
+from storage.repositories.core import Networks
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter
@@ -94,14 +94,8 @@ class Inbound:
     async def _event_for(self, interaction: discord.Interaction, reply: InteractionReply) -> Event | None:
         data: dict[str, Any] = dict(interaction.data or {})
         if interaction.type == discord.InteractionType.application_command:
-            event = events.command_event(interaction, self.bot.router)
-            if interaction.guild_id is not None:
-                return event
-            refusal = await self._refusal_in_direct_message(event.name, event.args, event.user)
-            if refusal:
-                await reply.say(self._translator(interaction).t(refusal))
-                return None
-            return event
+            # In a direct message the core finds the user's network, or says where to go instead.
+            return events.command_event(interaction, self.bot.router)
         if interaction.type == discord.InteractionType.component:
             custom_id = str(data.get("custom_id", ""))
             if custom_id.startswith(FORM_PREFIX):
@@ -113,22 +107,6 @@ class Inbound:
         if interaction.type == discord.InteractionType.modal_submit:
             return await self.forms.submitted(interaction, reply, data, self._translator(interaction))
         return None
-
-    async def _refusal_in_direct_message(self, name: str, args: str, user: User) -> str | None:
-        """Why a command cannot run in a direct message (it needs a server), or None.
-
-        The core would refuse the same commands (a direct message has no server to be an admin of,
-        and its network is the user's first membership); this says where to go instead."""
-        found = self.bot.router.match_command(name, args)
-        if found is None or found.route.access == "anyone":
-            return None
-        if found.route.access == "admin":
-            return N_("Run this command in a channel on your server: it sets up that server's network.")
-        async with self.bot.db.session() as s:
-            if await Members(s).first_membership(user) is not None:
-                return None
-        return N_("In direct messages I only know you once you have joined a network. "
-                  "Join in your server's channel first: /samskap bli-med <your school>.")  # fmt: skip
 
     async def handle_message(self, message: discord.Message) -> None:
         if message.author.bot or not message.content.strip() or not self.taking_events:

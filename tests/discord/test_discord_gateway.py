@@ -72,7 +72,7 @@ async def test_admin_sets_up_the_server_as_a_network_and_members_join(discord_bo
 
 async def test_setup_in_a_direct_message_asks_for_a_server_channel(discord_bot: Harness) -> None:
     answers = await discord_bot.slash("rektor", "samskap", "oppsett", dm=True)
-    assert nb.t("Run this command in a channel on your server: it sets up that server's network.") in texts(answers)
+    assert nb.t("Run this command in a channel of your workspace or server: it sets up that network.") in texts(answers)
 
 
 async def test_direct_message_commands_find_the_members_network(discord_bot: Harness) -> None:
@@ -472,7 +472,7 @@ async def test_member_commands_in_a_direct_message_before_joining_explain_where_
 ) -> None:
     answers = await discord_bot.slash("ola", "samskap", "innstillinger", dm=True)
     assert nb.t("In direct messages I only know you once you have joined a network. "
-                "Join in your server's channel first: /samskap bli-med <your school>.") in texts(answers)  # fmt: skip
+                "Join in the network's channel first: /samskap bli-med <your school>.") in texts(answers)  # fmt: skip
 
 
 async def test_serve_connects_with_the_token_and_urls_from_the_environment(
