@@ -377,6 +377,11 @@ def format_day(moment: datetime, tz: ZoneInfo, language: str, pattern: DatePatte
     return format_date(moment.astimezone(tz).date(), _pattern(language, name), locale=babel_locale(language))
 
 
+def format_calendar_day(day: date, language: str) -> str:
+    """A day of the calendar, with no time of day to place: "14. sep. 2026" / "14 Sept 2026"."""
+    return format_date(day, _pattern(language, "date"), locale=babel_locale(language))
+
+
 def format_moment(moment: datetime, tz: ZoneInfo, language: str) -> str:
     """A weekday, date and time in full: "mandag 14. september kl. 08:00" / "Monday 14 September at 08:00"."""
     return format_datetime(moment, _pattern(language, "moment"), tzinfo=tz, locale=babel_locale(language))

@@ -37,3 +37,20 @@ def test_a_setting_keeps_its_time_as_hh_mm() -> None:
 async def test_the_digest_day_is_read_with_the_same_weekdays_as_every_other_command(network_chat: Chat) -> None:
     [reply] = await network_chat.say("kari", "/digest tid tysdag 14:30")  # nynorsk
     assert "tirsdag 8. september kl. 14:30" in reply.text
+
+
+def test_the_leaders_page_shows_dates_as_the_chat_does_in_each_language() -> None:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from adapters.web.pages import View
+    from bot.i18n import translator
+
+    oslo, now = ZoneInfo("Europe/Oslo"), datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
+    seen = {}
+    for language in ("nb", "nn", "en"):
+        view = View(None, translator(language), oslo, now, "Nettverket")  # type: ignore[arg-type]
+        seen[language] = (view.day(date(2026, 9, 14)), view.moment(now))
+    assert seen["nb"] == ("14. sep. 2026", "man. 14. sep. kl. 08:00")
+    assert seen["nn"] == ("14. sep. 2026", "måndag 14. sep. kl. 08:00")  # was English-style before
+    assert seen["en"] == ("14 Sep 2026", "Mon 14 Sep 08:00")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from adapters.web import svg
 from bot.features.oversikt.figures import PERIODS, Figures, weeks_of
 from bot.i18n import N_, Translator, translator
+from bot.times import format_calendar_day, format_when
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_PATH = "/leder/oversikt"
@@ -72,16 +72,12 @@ class View:
         self.f, self.t, self.tz, self.now, self.network = figures, t, tz, now, network
 
     # -- words and dates ----------------------------------------------------------------------------
+    # The same date formats as in the chat (bot/times.py), nynorsk's too.
     def day(self, day: date) -> str:
-        return format_date(day, "d. MMM y" if self.t.language == "nb" else "d MMM y", locale=self.locale)
+        return format_calendar_day(day, self.t.language)
 
     def moment(self, moment: datetime) -> str:
-        pattern = "EEE d. MMM 'kl.' HH:mm" if self.t.language == "nb" else "EEE d MMM, HH:mm"
-        return format_datetime(moment, pattern, tzinfo=self.tz, locale=self.locale)
-
-    @property
-    def locale(self) -> str:
-        return "nb_NO" if self.t.language == "nb" else "en_GB"
+        return format_when(moment, self.tz, self.t.language, self.now)
 
     def week(self, monday: date) -> str:
         return self.t.t("week {n}", n=monday.isocalendar().week)
