@@ -33,7 +33,7 @@ from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, Event, User
 from bot.messages import Form, Message
 from bot.router import CommandGroup
-from storage.repositories.core import Members, Networks
+from storage.repositories.core import Networks
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -194,15 +194,9 @@ class DiscordAdapter:
         return self._dm_channels[user_id]
 
     async def _shared_channel(self, users: list[User]) -> tuple[str, str] | None:
-        async with self.bot.db.session() as s:
-            shared: set[int] | None = None
-            for user in users:
-                ids = {m.network_id for m in await Members(s).networks_of(user)}
-                shared = ids if shared is None else shared & ids
-            for network_id in sorted(shared or ()):
-                for channel in await Networks(s).channels(network_id):
-                    if channel.platform == PLATFORM:
-                        return channel.workspace_id, channel.channel_id
+        async with self.bot.db.read() as s:
+            channels = await Networks(s).channels_shared_by(users, PLATFORM)
+        return (channels[0].workspace_id, channels[0].channel_id) if channels else None
         return None
 
 

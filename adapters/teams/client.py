@@ -281,14 +281,9 @@ class TeamsAdapter:
 
     async def _shared_channel(self, users: list[User]) -> Conversation | None:
         async with self.bot.db.read() as s:
-            shared: set[int] | None = None
-            for user in users:
-                ids = {m.network_id for m in await Members(s).networks_of(user)}
-                shared = ids if shared is None else shared & ids
-            for network_id in sorted(shared or ()):
-                for channel in await Networks(s).channels(network_id):
-                    if channel.platform == PLATFORM and is_channel(channel.channel_id):
-                        return Conversation(PLATFORM, channel.workspace_id, channel.channel_id)
+            channels = await Networks(s).channels_shared_by(users, PLATFORM)
+        found = next((c for c in channels if is_channel(c.channel_id)), None)
+        return Conversation(PLATFORM, found.workspace_id, found.channel_id) if found else None
         return None
 
     # -- forms -------------------------------------------------------------------------------------

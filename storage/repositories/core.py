@@ -99,6 +99,19 @@ class Networks:
     async def channels(self, network_id: int) -> list[Channel]:
         return list((await self.s.scalars(select(Channel).where(Channel.network_id == network_id))).all())
 
+    async def channels_shared_by(self, users: Sequence[UserRef], platform: str) -> list[Channel]:
+        """The platform's channels of the networks every one of `users` has joined, the oldest network's
+        first: where a private thread or group for them can be opened."""
+        shared: set[int] | None = None
+        members = Members(self.s)
+        for user in users:
+            ids = {m.network_id for m in await members.networks_of(user)}
+            shared = ids if shared is None else shared & ids
+        found = []
+        for network_id in sorted(shared or ()):
+            found += [c for c in await self.channels(network_id) if c.platform == platform]
+        return found
+
     async def link_channel(self, network: Network, conv: ConversationRef, name: str, now: datetime) -> Channel:
         existing = await self.s.scalar(
             select(Channel).where(
