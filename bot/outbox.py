@@ -9,8 +9,11 @@ whichever worker or restart asks.
 A worker that stops between the platform call and marking the row sent (killed, or its machine
 lost) leaves the row "sending" with a lease; whoever claims it after the lease runs out first asks
 the adapter whether the platform already has it (`Adapter.find_sent`), and records it as sent if
-so. A worker that is asked to stop (`stop_sending`) stores new deliveries for others to send and
-hands back the leases it still holds (`hand_back`), so another worker takes them over at once.
+so. So does the retry of an attempt that failed in a way that may have come after the platform kept
+the message (a lost answer, a 5xx, a connection cut); a look that fails is tried again later rather
+than posting blind, and it reaches back to when the delivery was stored. A worker that is asked to
+stop (`stop_sending`) stores new deliveries for others to send and hands back the leases it still
+holds (`hand_back`), so another worker takes them over at once.
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ MAX_ATTEMPTS = 8
 # Longer than any one send takes (Slack's in-line rate-limit waits included): a lease that ran out
 # while its worker was still sending would let a second worker send the same message.
 LEASE = timedelta(minutes=2)
-# What a claim writes over the last error when the previous attempt never finished.
+# The last error of a row whose earlier attempt may have reached the platform (it never finished,
+# or failed after the request went out): the next attempt looks for its message before sending.
 INTERRUPTED = "interrupted"
+# Errors that come before anything is posted (a 429 is answered instead of posting).
+NOTHING_POSTED = frozenset({"rate_limited", "no_adapter"})
 # Platform clocks and ours differ a little: look this much further back for an earlier copy.
 CLOCK_MARGIN = timedelta(minutes=1)
 
@@ -150,8 +156,8 @@ class Outbox:
         """The earliest due delivery (of those `which` allows), claimed for this worker."""
         now = self.clock.now()
         interrupted = Delivery.status == "sending"
-        # An attempt that never finished may have reached the platform: say so, and keep
-        # when it began, so the next attempt knows since when to look for its message.
+        # An attempt that never finished may have reached the platform: say so (the row keeps its
+        # place among the due ones).
         values = {
             "last_error": case((interrupted, INTERRUPTED), else_=Delivery.last_error),
             "next_attempt_at": case((interrupted, Delivery.next_attempt_at), else_=now),
@@ -170,7 +176,7 @@ class Outbox:
             return await self._record_failure(row, error)
         destination, message = Destination.from_dict(row.destination), Message.from_dict(row.message)
         try:
-            if row.last_error == INTERRUPTED:
+            if _may_have_posted(row):
                 found = await self._find_earlier_copy(adapter, row, destination, message)
                 if found is not None:
                     log.info("outbox: delivery %s had reached %s before it was interrupted", row.key, row.platform)
@@ -186,12 +192,16 @@ class Outbox:
     async def _find_earlier_copy(
         self, adapter: Adapter, row: Delivery, destination: Destination, message: Message
     ) -> SentMessage | None:
-        """What an interrupted attempt may have posted; None when nothing (or it cannot be told)."""
-        since = row.next_attempt_at - CLOCK_MARGIN
+        """What an earlier attempt may have posted; None when nothing, or when the platform can never
+        be asked (sending again is better than losing it). A look that may work later raises."""
+        # Every attempt began after the delivery was stored, whenever and however often it was retried.
+        since = row.created_at - CLOCK_MARGIN
         try:
             return await adapter.find_sent(destination, message, key=row.key, since=since)
-        except DeliveryError as error:  # cannot look: sending again is better than losing it
+        except DeliveryError as error:
             log.warning("outbox: could not look for delivery %s on %s (%s)", row.key, row.platform, error.code)
+            if error.retryable:
+                raise
             return None
 
     async def _finish_sent(self, row: Delivery, sent: SentMessage | None) -> DeliveryResult:
@@ -245,6 +255,9 @@ class Outbox:
 
     async def _record_failure(self, row: Delivery, error: DeliveryError) -> DeliveryResult:
         final = not error.retryable or row.attempts >= MAX_ATTEMPTS
+        # The retry looks first if this attempt may have reached the platform, or the row already said
+        # an earlier one may have (whether or not this attempt got to look).
+        look_first = not final and (_may_have_posted(row) or error.code not in NOTHING_POSTED)
         async with self.db.session() as s:
             await s.execute(
                 update(Delivery)
@@ -252,7 +265,7 @@ class Outbox:
                 .values(
                     status="failed" if final else "pending",
                     locked_until=None,
-                    last_error=error.code[:200],
+                    last_error=f"{INTERRUPTED}: {error.code}"[:200] if look_first else error.code[:200],
                     next_attempt_at=self.clock.now() + _backoff(row.attempts, error.retry_after),
                 )
             )
@@ -273,6 +286,10 @@ class Outbox:
             except Exception:
                 log.exception("outbox: failure hook failed for %s", row.key)
         return DeliveryResult("failed" if final else "pending", error=error)
+
+
+def _may_have_posted(row: Delivery) -> bool:
+    return (row.last_error or "").startswith(INTERRUPTED)
 
 
 def sent_message(row: Delivery) -> SentMessage | None:
