@@ -33,6 +33,7 @@ from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, normalise_language, trans
 from bot.limits import check_form, check_length
 from bot.messages import Message, Part, Section
 from bot.metrics import Metrics, feature_of
+from bot.numbers import leading_number
 from bot.outbox import Outbox
 from bot.privacy import contains_identity_number, mask_identity_numbers
 from bot.router import MEMBER_ONLY, Route, Router
@@ -521,8 +522,11 @@ async def _handle(route: Route, ctx: Context) -> None:
 
 def _given_back(ctx: Context, *, always: bool = False) -> str:
     """The member's text for an error reply: always after an unexpected error, so nothing is lost."""
-    # A piece of writing is given back without the command's own words (`bidra 9` is not the member's).
-    written = [ctx.args] if ctx.writing and isinstance(ctx.event, CommandEvent) else ctx.event.texts()
+    # A piece of writing is given back without the command's own words (`bidra 9` is not the member's):
+    # nothing, when the member wrote only the number.
+    written = (
+        [leading_number(ctx.args)[1]] if ctx.writing and isinstance(ctx.event, CommandEvent) else ctx.event.texts()
+    )
     texts = [t for t in written if t and t.strip()]
     short = not isinstance(ctx.event, FormSubmitted) and sum(map(len, texts)) < GIVE_BACK_FROM
     if not texts or (short and not always):

@@ -100,3 +100,14 @@ async def test_a_refused_piece_of_writing_is_given_back_however_short(chat: Chat
     chat.bot.router.command("velg", access="anyone")(refuse)
     assert "Kort tekst" in (await chat.say("kari", "/skriv Kort tekst"))[0].text
     assert "Kort tekst" not in (await chat.say("kari", "/velg Kort tekst"))[0].text
+
+
+async def test_a_number_alone_is_not_given_back_as_writing(chat: Chat) -> None:
+    from bot.errors import UserError
+
+    async def refuse(ctx: Context) -> None:
+        raise UserError("Not now.")
+
+    chat.bot.router.command("skriv", access="anyone", writing=True)(refuse)
+    assert (await chat.say("kari", "/skriv 9"))[0].text == "Not now."
+    assert (await chat.say("kari", "/skriv 9 Benk i gangen"))[0].text.endswith("Benk i gangen")
