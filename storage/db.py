@@ -47,6 +47,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.util import await_only, greenlet_spawn, immutabledict
 from sqlalchemy.util import queue as sqla_queue
 
+from storage.compiled import SqliteStatements, Written
 from storage.lookups import CHANGED, GROUPED, ChannelLookups, refuse_watched_write
 
 log = logging.getLogger("samskap.storage")
@@ -190,19 +191,34 @@ class OneStatement:
     """What `Database.one_statement()` hands out: a statement runs on a connection, and is
     committed with it (autocommit) or with the transaction the connection is in (SQLite's writer).
     A statement that fails changes nothing (each statement is atomic) and leaves that transaction
-    as it was, so no savepoint is needed."""
+    as it was, so no savepoint is needed. On SQLite's writer, statements that can be are run on
+    sqlite3's connection directly (`storage.compiled`)."""
 
-    __slots__ = ("_connection",)
+    __slots__ = ("_connection", "_direct")
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self, connection: AsyncConnection, direct: tuple[SqliteStatements, sqlite3.Connection] | None = None
+    ) -> None:
         self._connection = connection
+        self._direct = direct
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
         refuse_watched_write(statement)
+        if self._direct is not None:
+            statements, connection = self._direct
+            plan = statements.plan(statement, parameters)
+            if plan is not None and not plan.results:
+                # Only `rowcount` means anything in the result of a write that returns no rows.
+                return cast(Result[Any], Written(statements.rowcount(connection, plan, parameters)))
         return await self._connection.execute(statement, parameters)
 
     async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         refuse_watched_write(statement)
+        if self._direct is not None:
+            statements, connection = self._direct
+            plan = statements.plan(statement, parameters)
+            if plan is not None:
+                return statements.scalar(connection, plan, parameters)
         return await self._connection.scalar(statement, parameters)
 
     def __getattr__(self, name: str) -> Any:
@@ -514,6 +530,8 @@ class SqliteWriter:
         self._lookups = lookups
         self._turn = asyncio.Lock()
         self._connection: AsyncConnection | None = None
+        self._sqlite: sqlite3.Connection | None = None  # `_connection`'s own, for `_statements`
+        self._statements = SqliteStatements(self.engine.dialect)
         self._group: _Group | None = None
         self.waiting = 0  # units waiting for their turn
         self._background: set[asyncio.Task[None]] = set()
@@ -525,7 +543,7 @@ class SqliteWriter:
         if current is not None and current[0] is asyncio.current_task():
             # Opened inside another unit of this task: part of its transaction, committed with it.
             if one_statement:
-                yield cast(AsyncSession, OneStatement(self._connected()))
+                yield cast(AsyncSession, self._one_statement())
             else:
                 async with self._savepoint(current[1]) as session:
                     yield session
@@ -536,7 +554,7 @@ class SqliteWriter:
             token = _current_unit.set((asyncio.current_task(), group))
             try:
                 if one_statement:  # atomic on its own: no session, no savepoint (see `OneStatement`)
-                    yield cast(AsyncSession, OneStatement(self._connected()))
+                    yield cast(AsyncSession, self._one_statement())
                 else:
                     async with self._savepoint(group) as session:
                         yield session
@@ -580,6 +598,8 @@ class SqliteWriter:
         while True:
             if self._connection is None:
                 self._connection = await self.engine.connect()
+                raw = await self._connection.get_raw_connection()
+                self._sqlite = cast(_InlineSqlite, raw.driver_connection)._conn
             try:
                 return await self._connection.begin()
             except OperationalError as exc:
@@ -589,9 +609,9 @@ class SqliteWriter:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
-    def _connected(self) -> AsyncConnection:
-        assert self._connection is not None, "used only while a group's transaction is open"
-        return self._connection
+    def _one_statement(self) -> AsyncSession:
+        assert self._connection is not None and self._sqlite is not None, "only while a group's transaction is open"
+        return cast(AsyncSession, OneStatement(self._connection, (self._statements, self._sqlite)))
 
     @asynccontextmanager
     async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:
@@ -659,7 +679,7 @@ class SqliteWriter:
                     pass  # logged, and raised to the units of the group, by `_commit`
 
     async def _discard_connection(self) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._sqlite = self._connection, None, None
         if connection is not None:
             try:
                 await connection.invalidate()
@@ -674,7 +694,7 @@ class SqliteWriter:
         await asyncio.gather(*self._background, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
-            self._connection = None
+            self._connection = self._sqlite = None
         await self.engine.dispose()
 
 

@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached, object_mapper
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.dml import UpdateBase
 
 from storage.models.core import Channel, Member, Network
@@ -204,11 +205,13 @@ def refuse_watched_write(statement: object) -> None:
 
 
 def _frozen(obj: Network | Member) -> _Frozen:
-    values = {attr.key: getattr(obj, attr.key) for attr in object_mapper(obj).column_attrs}
+    state = instance_state(obj)
+    values = {attr.key: getattr(obj, attr.key) for attr in state.mapper.column_attrs}
     mutable = tuple(key for key, value in values.items() if isinstance(value, dict | list))
     for key in mutable:  # the caller gets `obj` itself, and may change it
         values[key] = _json_copy(values[key])
-    return _Frozen(type(obj), values, mutable)
+    unloaded = tuple(attr.key for attr in state.mapper.attrs if attr.key not in values)
+    return _Frozen(type(obj), values, mutable, state.mapper.identity_key_from_instance(obj), unloaded)
 
 
 class _Frozen(NamedTuple):
@@ -217,18 +220,25 @@ class _Frozen(NamedTuple):
     model: type[Network] | type[Member]
     values: dict[str, Any]
     mutable: tuple[str, ...]  # JSON columns (settings, opt_ins): each copy gets its own
+    identity: Any  # as SQLAlchemy names a loaded object: its class and primary key
+    unloaded: tuple[str, ...]  # attributes that are not columns (relationships), which a copy does not have
 
 
 def _copy(frozen: _Frozen) -> Any:
     # As if just loaded and its session closed: what an uncached lookup hands out. Made as loading
     # makes objects (values put in place, no __init__): through __init__ every value is an
-    # attribute event, and this runs for every event the bot handles.
+    # attribute event, and this runs for every event the bot handles. A new object has no history
+    # to commit, so being "detached" is only its identity (what `make_transient_to_detached` would
+    # work out again from its primary key each time).
     obj = frozen.model.__mapper__.class_manager.new_instance()
     values = obj.__dict__
     values.update(frozen.values)
     for key in frozen.mutable:
         values[key] = _json_copy(values[key])
-    make_transient_to_detached(obj)
+    state = instance_state(obj)
+    state.key = frozen.identity
+    if frozen.unloaded:
+        state._expire_attributes(values, frozen.unloaded)
     return obj
 
 

@@ -1,0 +1,114 @@
+"""Statements compiled once and run on SQLite's own connection: the writes every command makes.
+
+SQLAlchemy caches a statement's compiled form, but each run still builds an execution context, a
+cursor result and its metadata, and on the async engine passes through a greenlet: for a short
+write (an idea, where its card was posted) that cost four times the write itself, twice a command.
+A statement that only SQLAlchemy can run correctly (Python-side defaults to fill in, `IN` lists
+expanded at run time, renamed parameters) is left to it: `plan` answers None.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to run one statement with one set of parameter names."""
+
+    compiled: SQLCompiler
+    binds: tuple[tuple[str, Processor | None], ...]  # in the order of the statement's placeholders
+    results: tuple[Processor | None, ...]  # one per column it returns (none: it returns no rows)
+
+    @property
+    def sql(self) -> str:
+        return self.compiled.string
+
+    def parameters(self, values: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        given = self.compiled.construct_params(values, _check=False)
+        return tuple(given[name] if process is None else process(given[name]) for name, process in self.binds)
+
+    def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        pairs = zip(raw, self.results, strict=True)
+        return tuple(value if process is None else process(value) for value, process in pairs)
+
+
+class CompiledStatements:
+    """The plans of one dialect, by statement and the names of the parameters it is given."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        # Keyed by id(): statements are compared by identity, and each is kept alive by its plan's
+        # compiled form, so an id is never reused while it is a key here.
+        self._plans: dict[tuple[int, frozenset[str]], Plan | None] = {}
+
+    def plan(self, statement: Executable, values: Mapping[str, Any] | None) -> Plan | None:
+        key = (id(statement), frozenset(values or ()))
+        try:
+            return self._plans[key]
+        except KeyError:
+            plan = self._plans[key] = self._compile(statement, sorted(key[1]))
+            return plan
+
+    def _compile(self, statement: Executable, names: list[str]) -> Plan | None:
+        compiled = statement.compile(dialect=self.dialect, column_keys=names)  # type: ignore[attr-defined]
+        if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
+            return None
+        if compiled.prefetch or compiled.literal_execute_params or compiled.post_compile_params:
+            return None  # defaults computed in Python, or parameters rendered at run time
+        if compiled.escaped_bind_names:
+            return None
+        processors = compiled._bind_processors
+        results = tuple(column.type._cached_result_processor(self.dialect, None) for column in compiled._result_columns)
+        binds = tuple((name, cast(Processor | None, processors.get(name))) for name in compiled.positiontup)
+        return Plan(compiled, binds, results)  # `compiled.statement` keeps the statement alive (see `_plans`)
+
+
+class Written:
+    """What a write that returns no rows tells: how many rows it changed (as a result's `rowcount`)."""
+
+    __slots__ = ("rowcount",)
+
+    def __init__(self, rowcount: int) -> None:
+        self.rowcount = rowcount
+
+
+class SqliteStatements(CompiledStatements):
+    """Plans run on a sqlite3 connection, in whatever transaction it is in."""
+
+    def scalar(self, connection: sqlite3.Connection, plan: Plan, values: Mapping[str, Any] | None) -> Any:
+        cursor = self._run(connection, plan, values)
+        try:
+            raw = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if raw is None else plan.row(raw)[0]
+
+    def rowcount(self, connection: sqlite3.Connection, plan: Plan, values: Mapping[str, Any] | None) -> int:
+        cursor = self._run(connection, plan, values)
+        try:
+            if plan.results:
+                cursor.fetchall()  # a statement with RETURNING is done only when its rows are read
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    def _run(self, connection: sqlite3.Connection, plan: Plan, values: Mapping[str, Any] | None) -> sqlite3.Cursor:
+        parameters = plan.parameters(values)
+        try:
+            return connection.execute(plan.sql, parameters)
+        except sqlite3.Error as error:
+            # As SQLAlchemy raises it (IntegrityError...), without the values: they are what members wrote.
+            raise DBAPIError.instance(
+                plan.sql, None, error, sqlite3.Error, hide_parameters=True, dialect=self.dialect
+            ) from error
