@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters import mail
-from bot.app import build_bot, freeze_startup_objects, shutdown
+from bot.app import build_bot, shutdown, tune_garbage_collector
 from bot.clock import OffsetClock, SystemClock
 from bot.config import Config, check_config, file_problems, load_config, secret_values
 from bot.logs import configure_logging
@@ -163,7 +163,7 @@ async def _run(config: Any, options: dict[str, Any]) -> None:
     bot = await build_bot(config, clock=clock)
     mail.attach(bot)
     runner = importlib.import_module(f"adapters.{config.adapter}.runner")
-    freeze_startup_objects()
+    tune_garbage_collector()
     # Sending stops with the signal itself: the rest of a fan-out is stored for the other workers.
     options["stop"] = stop_on_signals(bot.outbox.stop_sending)
     try:

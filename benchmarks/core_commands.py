@@ -46,7 +46,7 @@ from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
 from bot.adapter import Destination, SentMessage
-from bot.app import build_bot, freeze_startup_objects
+from bot.app import build_bot, tune_garbage_collector
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.messages import Message
@@ -195,7 +195,7 @@ async def drive(
     # Warm up as a running bot is: connections opened, statements prepared. Not measured.
     await asyncio.gather(*(bot.dispatch(adapter.command_event(name, "/ideer"), adapter) for name in names))
     adapter.sent.clear()
-    freeze_startup_objects()  # as `samskap run` does
+    tune_garbage_collector()  # as `samskap run` does
     if ready is not None:
         await asyncio.to_thread(ready.wait)  # every worker starts at once
     latencies: list[float] = []

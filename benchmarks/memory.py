@@ -57,7 +57,7 @@ from adapters.console.adapter import ConsoleAdapter
 from adapters.console.runner import ensure_demo_network, handle_line
 from adapters.discord.rest import DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE
 from benchmarks.core_commands import CountingAdapter, ErrorCount, command_line
-from bot.app import build_bot, freeze_startup_objects
+from bot.app import build_bot, tune_garbage_collector
 from bot.clock import FakeClock
 from bot.config import Config
 
@@ -126,7 +126,7 @@ async def run_memory(url: str, first: int, total: int) -> Measured:
 
 
 async def measure(commands: Callable[[int, int], Awaitable[None]], first: int, total: int) -> Measured:
-    freeze_startup_objects()
+    tune_garbage_collector()
     await commands(0, first)
     gc.collect()
     at_first = rss_mib()
@@ -157,7 +157,7 @@ async def _serve_bot(platform: str, url: str, fake_url: str, control: Connection
     start = _start_slack if platform == "slack" else _start_discord
     stop_platform, ready = await start(bot, fake_url)
     start_background(bot)
-    freeze_startup_objects()  # as `samskap run` does
+    tune_garbage_collector()  # as `samskap run` does
     control.send(ready)
     while await asyncio.to_thread(control.recv) == "rss":
         gc.collect()

@@ -75,7 +75,7 @@ def serve_bot(api_url: str, database: str, ports: Any, stop: Any, results: Any) 
 async def _serve_bot(api_url: str, database: str, ports: Any, stop: Any, results: Any) -> None:
     from adapters.slack.app import SlackApp
     from adapters.slack.runner import web_app
-    from bot.app import build_bot, freeze_startup_objects
+    from bot.app import build_bot, tune_garbage_collector
     from bot.config import Config
     from storage.models.core import Member
 
@@ -88,7 +88,7 @@ async def _serve_bot(api_url: str, database: str, ports: Any, stop: Any, results
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    freeze_startup_objects()
+    tune_garbage_collector()
     ports.put(runner.addresses[0][1])
     cpu_started, waited_before = time.process_time(), waited_for_cpu()
     await asyncio.to_thread(stop.wait)

@@ -219,25 +219,26 @@ class Bot:
 
     async def _through_middleware(self, event: Event, adapter: Adapter, end: Handler) -> None:
         ctx = Context(self, adapter, event, translator(self.config.language))
-
-        async def call(index: int) -> None:
-            if index < len(self.middleware):
-                await self.middleware[index](ctx, lambda: call(index + 1))
-            else:
-                await end(ctx)
-
         task = asyncio.current_task()
         assert task is not None
         self._handling[task] = self._handling.get(task, 0) + 1
         self._idle.clear()
         try:
-            await call(0)
+            await self._middleware_from(0, ctx, end)
         finally:
             self._handling[task] -= 1
             if not self._handling[task]:
                 del self._handling[task]
             if not self._handling:
                 self._idle.set()
+
+    async def _middleware_from(self, index: int, ctx: Context, end: Handler) -> None:
+        # A method, not a closure that calls itself: such a closure is a reference cycle, and every
+        # event's context would wait for the garbage collector instead of being freed at once.
+        if index < len(self.middleware):
+            await self.middleware[index](ctx, lambda: self._middleware_from(index + 1, ctx, end))
+        else:
+            await end(ctx)
 
     async def finish_handling(self, grace_seconds: float) -> int:
         """Let the events being handled finish, for at most `grace_seconds`; then cancel the

@@ -1,4 +1,4 @@
-"""Statements compiled once and run on SQLite's own connection: the writes every command makes.
+"""Statements compiled once and run on the driver's own connection: the writes every command makes.
 
 SQLAlchemy caches a statement's compiled form, but each run still builds an execution context, a
 cursor result and its metadata, and on the async engine passes through a greenlet: for a short
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NoReturn, Protocol, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -83,19 +83,35 @@ class Written:
         self.rowcount = rowcount
 
 
-class SqliteStatements(CompiledStatements):
-    """Plans run on a sqlite3 connection, in whatever transaction it is in."""
+class DirectRunner(Protocol):
+    """Runs plans on one driver connection, in whatever transaction it is in."""
 
-    def scalar(self, connection: sqlite3.Connection, plan: Plan, values: Mapping[str, Any] | None) -> Any:
-        cursor = self._run(connection, plan, values)
+    statements: CompiledStatements
+
+    async def scalar(self, plan: Plan, values: Mapping[str, Any] | None) -> Any: ...
+
+    async def rowcount(self, plan: Plan, values: Mapping[str, Any] | None) -> int: ...
+
+
+class SqliteRunner:
+    """Plans run on a sqlite3 connection (SQLite's writer: on the event loop's thread)."""
+
+    __slots__ = ("_connection", "statements")
+
+    def __init__(self, statements: CompiledStatements, connection: sqlite3.Connection) -> None:
+        self.statements = statements
+        self._connection = connection
+
+    async def scalar(self, plan: Plan, values: Mapping[str, Any] | None) -> Any:
+        cursor = self._run(plan, values)
         try:
             raw = cursor.fetchone()
         finally:
             cursor.close()
         return None if raw is None else plan.row(raw)[0]
 
-    def rowcount(self, connection: sqlite3.Connection, plan: Plan, values: Mapping[str, Any] | None) -> int:
-        cursor = self._run(connection, plan, values)
+    async def rowcount(self, plan: Plan, values: Mapping[str, Any] | None) -> int:
+        cursor = self._run(plan, values)
         try:
             if plan.results:
                 cursor.fetchall()  # a statement with RETURNING is done only when its rows are read
@@ -103,12 +119,49 @@ class SqliteStatements(CompiledStatements):
         finally:
             cursor.close()
 
-    def _run(self, connection: sqlite3.Connection, plan: Plan, values: Mapping[str, Any] | None) -> sqlite3.Cursor:
+    def _run(self, plan: Plan, values: Mapping[str, Any] | None) -> sqlite3.Cursor:
         parameters = plan.parameters(values)
         try:
-            return connection.execute(plan.sql, parameters)
+            return self._connection.execute(plan.sql, parameters)
         except sqlite3.Error as error:
-            # As SQLAlchemy raises it (IntegrityError...), without the values: they are what members wrote.
-            raise DBAPIError.instance(
-                plan.sql, None, error, sqlite3.Error, hide_parameters=True, dialect=self.dialect
-            ) from error
+            raise _as_sqlalchemy_raises(plan, error, sqlite3.Error, self.statements.dialect) from error
+
+
+class AsyncpgRunner:
+    """Plans run on an asyncpg connection, which prepares each statement once and keeps it."""
+
+    __slots__ = ("_adapted", "_connection", "statements")
+
+    def __init__(self, statements: CompiledStatements, adapted: Any, connection: Any) -> None:
+        self.statements = statements
+        self._adapted = adapted  # SQLAlchemy's adapter around `connection`: it names asyncpg's errors as DBAPI ones
+        self._connection = connection
+
+    async def scalar(self, plan: Plan, values: Mapping[str, Any] | None) -> Any:
+        try:
+            record = await self._connection.fetchrow(plan.sql, *plan.parameters(values))
+        except Exception as error:
+            self._raise(plan, error)
+        return None if record is None else plan.row(tuple(record))[0]
+
+    async def rowcount(self, plan: Plan, values: Mapping[str, Any] | None) -> int:
+        try:
+            status = await self._connection.execute(plan.sql, *plan.parameters(values))
+        except Exception as error:
+            self._raise(plan, error)
+        return int(status.rsplit(" ", 1)[-1])  # "UPDATE 3", "INSERT 0 1"
+
+    def _raise(self, plan: Plan, error: Exception) -> NoReturn:
+        dbapi_error = self.statements.dialect.loaded_dbapi.Error
+        try:
+            self._adapted._handle_exception(error)  # raises it as a DBAPI error
+        except dbapi_error as translated:
+            raise _as_sqlalchemy_raises(plan, translated, dbapi_error, self.statements.dialect) from error
+        raise error
+
+
+def _as_sqlalchemy_raises(plan: Plan, error: Exception, dbapi_error: type[Exception], dialect: Dialect) -> Exception:
+    # IntegrityError and the rest, as SQLAlchemy raises them, but without the values: they are what members wrote.
+    return cast(
+        Exception, DBAPIError.instance(plan.sql, None, error, dbapi_error, hide_parameters=True, dialect=dialect)
+    )

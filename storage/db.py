@@ -14,8 +14,9 @@ import contextvars
 import functools
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -47,7 +48,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.util import await_only, greenlet_spawn, immutabledict
 from sqlalchemy.util import queue as sqla_queue
 
-from storage.compiled import SqliteStatements, Written
+from storage.compiled import AsyncpgRunner, CompiledStatements, DirectRunner, SqliteRunner, Written
 from storage.lookups import CHANGED, GROUPED, ChannelLookups, refuse_watched_write
 
 log = logging.getLogger("samskap.storage")
@@ -58,6 +59,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # At most this many units of work share one SQLite transaction: under a steady stream of writes
 # the queue never empties, and each unit's caller waits for its group's commit.
 MAX_GROUP = 64
+# How long a read may run on the event loop's thread before it is moved to a thread of its own.
+LOOP_READ_SECONDS = 0.003
 # Group commits between two checkpoints of SQLite's write-ahead log.
 CHECKPOINT_EVERY = 200
 # Any number: what every samskap process agrees to lock while it migrates (PostgreSQL).
@@ -104,18 +107,17 @@ class Database:
         # Reads that need no transaction skip BEGIN/COMMIT: two round trips fewer on every event.
         self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.is_sqlite and not in_memory:
-            # On SQLite, connections of their own that are always in autocommit: switching a
-            # pooled connection to it and back, and the ROLLBACK when it is given back, were
-            # five trips to the connection's thread for each read, besides the read itself.
-            self._read_engine = create_async_engine(
-                self.url, hide_parameters=True, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True, **kwargs
-            )
-            event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
+            # On SQLite, connections of their own that are always in autocommit (switching a pooled
+            # connection to it and back, and the ROLLBACK when it is given back, cost more than a
+            # short read), and that read on the event loop's thread (see `_LoopReadCursor`).
+            self._read_engine = _loop_read_engine(self.url)
         # Giving such a connection back runs nothing on it (no ROLLBACK), so a read session can be
         # closed in place: `async with` would close it in a task of its own, a pass of the event loop.
         self._reads_close_at_once = self._read_engine.sync_engine is not self.engine.sync_engine
         self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
         self.lookups = ChannelLookups(self, session_class)
+        # One-statement writes on PostgreSQL, run on asyncpg's connection (see `storage.compiled`).
+        self._postgres_statements = CompiledStatements(self.engine.dialect) if self.is_postgres else None
         self.writer: SqliteWriter | None = None
         if self.is_sqlite and not in_memory:
             self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
@@ -128,13 +130,14 @@ class Database:
     def is_postgres(self) -> bool:
         return self.url.startswith("postgresql")
 
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work: committed when the block ends normally, rolled back otherwise."""
         if self.writer is not None:
-            async with self.writer.unit() as session:
-                yield session
-            return
+            return self.writer.unit()
+        return self._transaction()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
         async with self._sessions() as session, session.begin():
             yield session
 
@@ -151,8 +154,7 @@ class Database:
         finally:
             await session.close()  # in place: see `_reads_close_at_once`
 
-    @asynccontextmanager
-    async def one_statement(self) -> AsyncIterator[AsyncSession]:
+    def one_statement(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A write of exactly one statement (`execute` or `scalar`, nothing else), which the
         database commits on its own: no BEGIN and COMMIT round trips, and no session. For more
         than one statement, or for networks, channels and members, use `session()`."""
@@ -160,11 +162,17 @@ class Database:
         # that repositories take it as they are: a session, its transaction and a savepoint cost
         # several times what the statement itself costs.
         if self.writer is not None:
-            async with self.writer.unit(one_statement=True) as session:
-                yield session
-            return
+            return self.writer.unit(one_statement=True)
+        return self._statement_on_a_connection()
+
+    @asynccontextmanager
+    async def _statement_on_a_connection(self) -> AsyncIterator[AsyncSession]:
         async with self._read_engine.connect() as connection:
-            yield cast(AsyncSession, OneStatement(connection))
+            direct = None
+            if self._postgres_statements is not None:
+                raw = await connection.get_raw_connection()
+                direct = AsyncpgRunner(self._postgres_statements, raw.dbapi_connection, raw.driver_connection)
+            yield cast(AsyncSession, OneStatement(connection, direct))
 
     async def migrate(self) -> None:
         """Bring the schema up to date (every head: features add their own branches).
@@ -191,34 +199,30 @@ class OneStatement:
     """What `Database.one_statement()` hands out: a statement runs on a connection, and is
     committed with it (autocommit) or with the transaction the connection is in (SQLite's writer).
     A statement that fails changes nothing (each statement is atomic) and leaves that transaction
-    as it was, so no savepoint is needed. On SQLite's writer, statements that can be are run on
-    sqlite3's connection directly (`storage.compiled`)."""
+    as it was, so no savepoint is needed. Statements that can be are run on the driver's connection
+    directly (`storage.compiled`), on SQLite's writer and on PostgreSQL."""
 
     __slots__ = ("_connection", "_direct")
 
-    def __init__(
-        self, connection: AsyncConnection, direct: tuple[SqliteStatements, sqlite3.Connection] | None = None
-    ) -> None:
+    def __init__(self, connection: AsyncConnection, direct: DirectRunner | None = None) -> None:
         self._connection = connection
         self._direct = direct
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
         refuse_watched_write(statement)
         if self._direct is not None:
-            statements, connection = self._direct
-            plan = statements.plan(statement, parameters)
+            plan = self._direct.statements.plan(statement, parameters)
             if plan is not None and not plan.results:
                 # Only `rowcount` means anything in the result of a write that returns no rows.
-                return cast(Result[Any], Written(statements.rowcount(connection, plan, parameters)))
+                return cast(Result[Any], Written(await self._direct.rowcount(plan, parameters)))
         return await self._connection.execute(statement, parameters)
 
     async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         refuse_watched_write(statement)
         if self._direct is not None:
-            statements, connection = self._direct
-            plan = statements.plan(statement, parameters)
+            plan = self._direct.statements.plan(statement, parameters)
             if plan is not None:
-                return statements.scalar(connection, plan, parameters)
+                return await self._direct.scalar(plan, parameters)
         return await self._connection.scalar(statement, parameters)
 
     def __getattr__(self, name: str) -> Any:
@@ -370,6 +374,80 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         pass  # nothing is left to read: the rows were read with the statement
 
 
+class _LoopReadCursor(_OneTripCursor):
+    """A reader's cursor. Most reads take tens of microseconds, and a trip to a thread and back
+    costs several times that and, under load, waits behind other events for the loop to take the
+    result: so a read runs on the event loop's thread. One still running after `LOOP_READ_SECONDS`
+    (a large report, a cold cache) is interrupted and run again on a thread, so that it does not
+    hold up every other member; a read changes nothing, so running it again is safe."""
+
+    __slots__ = ()
+
+    def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        sqlite = self._connection._conn  # type: ignore[attr-defined]
+        budget = _Budget(time.perf_counter() + LOOP_READ_SECONDS)
+        try:
+            sqlite.set_progress_handler(budget.check, 1000)  # every thousand steps of SQLite's machine
+            try:
+                result = _run_on_thread(sqlite, operation, parameters, many)
+            except sqlite3.OperationalError:
+                if not budget.ran_out:
+                    raise
+                sqlite.set_progress_handler(None, 0)
+                loop = asyncio.get_running_loop()
+                result = await_only(loop.run_in_executor(None, _run_on_thread, sqlite, operation, parameters, many))
+            finally:
+                sqlite.set_progress_handler(None, 0)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._description, self._rowcount, self._lastrowid, rows = result
+        self._rows = collections.deque(rows)
+
+
+class _Budget:
+    """How long a statement may run on the event loop's thread (SQLite's progress handler)."""
+
+    __slots__ = ("ran_out", "until")
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+        self.ran_out = False
+
+    def check(self) -> int:
+        if time.perf_counter() > self.until:
+            self.ran_out = True
+            return 1  # interrupts the statement
+        return 0
+
+
+class _LoopReadConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _LoopReadCursor
+
+
+class _LoopReadDbapi(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _LoopReadConnection:
+        return _LoopReadConnection(self, await_only(kw.pop("async_creator_fn")(*arg, **kw)))
+
+
+def _loop_read_engine(url: str) -> AsyncEngine:
+    path = make_url(url).database or ""
+
+    async def connect() -> aiosqlite.Connection:
+        return await _InlineSqlite(functools.partial(sqlite3.connect, path, check_same_thread=False))
+
+    # A reader is held only while a read session is open (its statements do not wait for the loop);
+    # the pool is wide so that sessions left open across a slow await do not make others wait.
+    engine = _InlineAsyncEngine(
+        create_async_engine(
+            url, async_creator=connect, hide_parameters=True, isolation_level="AUTOCOMMIT",
+            skip_autocommit_rollback=True, module=_LoopReadDbapi(aiosqlite, sqlite3), pool_size=10, max_overflow=40,
+        ).sync_engine
+    )  # fmt: skip
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneTripCursor
@@ -493,6 +571,67 @@ class _Group:
     commit_scheduled: bool = False
 
 
+class _Unit:
+    """A unit of work on SQLite's writer (`SqliteWriter.unit`): it waits for its turn, joins the open
+    group's transaction (in a savepoint, or as one statement, atomic on its own), and its block ends
+    once the group has committed. A class, not a generator: it is entered twice for every command."""
+
+    __slots__ = ("_group", "_one_statement", "_savepoint", "_token", "_writer")
+
+    def __init__(self, writer: SqliteWriter, one_statement: bool) -> None:
+        self._writer = writer
+        self._one_statement = one_statement
+        self._group: _Group | None = None  # None: opened inside another unit of this task, committed with it
+        self._savepoint: AbstractAsyncContextManager[AsyncSession] | None = None
+        self._token: contextvars.Token[Any] | None = None
+
+    async def __aenter__(self) -> AsyncSession:
+        writer = self._writer
+        current = _current_unit.get()
+        if current is not None and current[0] is asyncio.current_task():
+            return await self._enter(current[1])
+        await writer._take_turn()
+        group = None
+        try:
+            group = await writer._group_to_join()
+            self._token = _current_unit.set((asyncio.current_task(), group))
+            session = await self._enter(group)
+        except BaseException:
+            if self._token is not None:
+                _current_unit.reset(self._token)
+            if group is not None and writer.waiting == 0:
+                writer._commit_soon(group)  # what the units before wrote still waits for its commit
+            writer._turn.release()
+            raise
+        self._group = group
+        return session
+
+    async def _enter(self, group: _Group) -> AsyncSession:
+        if self._one_statement:
+            return self._writer._one_statement()
+        self._savepoint = self._writer._savepoint(group)
+        return await self._savepoint.__aenter__()
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        group, writer = self._group, self._writer
+        try:
+            if self._savepoint is not None:
+                await self._savepoint.__aexit__(kind, error, tb)  # rolls back to the savepoint, and raises again
+        finally:
+            if group is not None:
+                try:
+                    _current_unit.reset(cast(contextvars.Token[Any], self._token))
+                    group.units += 1
+                    if group.units >= MAX_GROUP:
+                        await writer._commit(group)
+                    elif writer.waiting == 0:
+                        writer._commit_soon(group)
+                finally:
+                    writer._turn.release()
+        if group is not None and kind is None:
+            await group.committed
+
+
 class SqliteWriter:
     """The one connection that writes to a SQLite database, with group commit.
 
@@ -531,43 +670,14 @@ class SqliteWriter:
         self._turn = asyncio.Lock()
         self._connection: AsyncConnection | None = None
         self._sqlite: sqlite3.Connection | None = None  # `_connection`'s own, for `_statements`
-        self._statements = SqliteStatements(self.engine.dialect)
+        self._statements = CompiledStatements(self.engine.dialect)
         self._group: _Group | None = None
         self.waiting = 0  # units waiting for their turn
         self._background: set[asyncio.Task[None]] = set()
 
-    @asynccontextmanager
-    async def unit(self, *, one_statement: bool = False) -> AsyncIterator[AsyncSession]:
+    def unit(self, *, one_statement: bool = False) -> _Unit:
         """A unit of work; the block ends once what it wrote is committed."""
-        current = _current_unit.get()
-        if current is not None and current[0] is asyncio.current_task():
-            # Opened inside another unit of this task: part of its transaction, committed with it.
-            if one_statement:
-                yield cast(AsyncSession, self._one_statement())
-            else:
-                async with self._savepoint(current[1]) as session:
-                    yield session
-            return
-        await self._take_turn()
-        try:
-            group = await self._group_to_join()
-            token = _current_unit.set((asyncio.current_task(), group))
-            try:
-                if one_statement:  # atomic on its own: no session, no savepoint (see `OneStatement`)
-                    yield cast(AsyncSession, self._one_statement())
-                else:
-                    async with self._savepoint(group) as session:
-                        yield session
-            finally:
-                _current_unit.reset(token)
-                group.units += 1
-                if group.units >= MAX_GROUP:
-                    await self._commit(group)
-                elif self.waiting == 0:
-                    self._commit_soon(group)
-        finally:
-            self._turn.release()
-        await group.committed
+        return _Unit(self, one_statement)
 
     async def _take_turn(self) -> None:
         self.waiting += 1
@@ -611,7 +721,7 @@ class SqliteWriter:
 
     def _one_statement(self) -> AsyncSession:
         assert self._connection is not None and self._sqlite is not None, "only while a group's transaction is open"
-        return cast(AsyncSession, OneStatement(self._connection, (self._statements, self._sqlite)))
+        return cast(AsyncSession, OneStatement(self._connection, SqliteRunner(self._statements, self._sqlite)))
 
     @asynccontextmanager
     async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:

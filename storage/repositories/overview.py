@@ -142,8 +142,10 @@ class Overview:
         return cast(func.extract("epoch", column), Float)  # a float, not a Decimal to convert
 
     async def _rows(self, query: Any) -> Any:
-        """Rows of plain values through the connection: the ORM's handling of a statement is not needed."""
-        return await (await self.s.connection()).execute(query)
+        """Rows of plain values through the connection: the ORM's handling of a statement is not needed.
+        (Run as the session runs its own statements: `AsyncConnection.execute` insists that the driver
+        waits for something, and SQLite's reads usually answer at once, on the event loop's thread.)"""
+        return await self.s.run_sync(lambda session: session.connection().execute(query))
 
     async def raw(self, network_id: int, start: datetime, end: datetime, now: datetime) -> Raw:
         members = await self._rows(select(Member.id, Member.school).where(Member.network_id == network_id))
