@@ -29,13 +29,14 @@ class Plan:
     compiled: SQLCompiler
     binds: tuple[tuple[str, Processor | None], ...]  # in the order of the statement's placeholders
     results: tuple[Processor | None, ...]  # one per column it returns (none: it returns no rows)
+    all_given: bool  # every parameter is one of the values given (none comes from the statement itself)
 
     @property
     def sql(self) -> str:
         return self.compiled.string
 
     def parameters(self, values: Mapping[str, Any] | None) -> tuple[Any, ...]:
-        given = self.compiled.construct_params(values, _check=False)
+        given = (values or {}) if self.all_given else self.compiled.construct_params(values, _check=False)
         return tuple(given[name] if process is None else process(given[name]) for name, process in self.binds)
 
     def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -71,7 +72,9 @@ class CompiledStatements:
         processors = compiled._bind_processors
         results = tuple(column.type._cached_result_processor(self.dialect, None) for column in compiled._result_columns)
         binds = tuple((name, cast(Processor | None, processors.get(name))) for name in compiled.positiontup)
-        return Plan(compiled, binds, results)  # `compiled.statement` keeps the statement alive (see `_plans`)
+        all_given = set(compiled.positiontup) <= set(names)
+        # `compiled.statement` keeps the statement alive as long as the plan (see `_plans`).
+        return Plan(compiled, binds, results, all_given)
 
 
 class Written:
