@@ -3,7 +3,8 @@
 On SQLite, all writes of a process go through one connection, the writer (see `SqliteWriter`):
 SQLite lets one connection write at a time, and many connections taking turns through its lock
 wait, time out and fail with "database is locked" under load. Reads use the other connections
-and run side by side (WAL).
+(WAL lets them read while the writer writes), on the event loop's thread while they are short
+(see `_LoopReadCursor`). Writes of one statement skip most of SQLAlchemy (`storage.compiled`).
 """
 
 from __future__ import annotations
