@@ -428,24 +428,31 @@ class _LoopReadConnection(AsyncAdapt_aiosqlite_connection):
 
 class _LoopReadDbapi(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> _LoopReadConnection:
-        return _LoopReadConnection(self, await_only(kw.pop("async_creator_fn")(*arg, **kw)))
+        return _LoopReadConnection(self, _created(kw))
 
 
 def _loop_read_engine(url: str) -> AsyncEngine:
+    # A reader is held only while a read session is open (its statements do not wait for the loop);
+    # the pool is wide so that sessions left open across a slow await do not make others wait.
+    return _inline_engine(
+        url, _LoopReadDbapi(aiosqlite, sqlite3), _sqlite_pragmas, isolation_level="AUTOCOMMIT",
+        skip_autocommit_rollback=True, pool_size=10, max_overflow=40,
+    )  # fmt: skip
+
+
+def _inline_engine(
+    url: str, dbapi: AsyncAdapt_aiosqlite_dbapi, on_connect: Callable[[object, object], None], **kwargs: Any
+) -> AsyncEngine:
+    """An engine whose SQLite connections run on the event loop's thread (`_InlineSqlite`)."""
     path = make_url(url).database or ""
 
     async def connect() -> aiosqlite.Connection:
         return await _InlineSqlite(functools.partial(sqlite3.connect, path, check_same_thread=False))
 
-    # A reader is held only while a read session is open (its statements do not wait for the loop);
-    # the pool is wide so that sessions left open across a slow await do not make others wait.
-    engine = _InlineAsyncEngine(
-        create_async_engine(
-            url, async_creator=connect, hide_parameters=True, isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True, module=_LoopReadDbapi(aiosqlite, sqlite3), pool_size=10, max_overflow=40,
-        ).sync_engine
-    )  # fmt: skip
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    # hide_parameters: an error would otherwise carry what members wrote into the log.
+    created = create_async_engine(url, async_creator=connect, hide_parameters=True, module=dbapi, **kwargs)
+    engine = _InlineAsyncEngine(created.sync_engine)
+    event.listen(engine.sync_engine, "connect", on_connect)
     return engine
 
 
@@ -527,7 +534,12 @@ class _InlineConnection(AsyncAdapt_aiosqlite_connection):
 
 class _InlineDbapi(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> _InlineConnection:
-        return _InlineConnection(self, await_only(kw.pop("async_creator_fn")(*arg, **kw)))
+        return _InlineConnection(self, _created(kw))
+
+
+def _created(kw: dict[str, Any]) -> Any:
+    """The connection `_inline_engine`'s `async_creator` makes (the only argument SQLAlchemy passes on)."""
+    return await_only(kw.pop("async_creator_fn")())
 
 
 class _InlineAsyncConnection(AsyncConnection):
@@ -648,21 +660,11 @@ class SqliteWriter:
     def __init__(
         self, url: str, session_class: type[Session], lookups: ChannelLookups, checkpointer: AsyncEngine
     ) -> None:
-        path = make_url(url).database or ""
-
-        async def connect() -> aiosqlite.Connection:
-            return await _InlineSqlite(functools.partial(sqlite3.connect, path, check_same_thread=False))
-
-        # hide_parameters: an error would otherwise carry what members wrote into the log.
-        self.engine = _InlineAsyncEngine(
-            create_async_engine(
-                url, pool_size=1, max_overflow=0, async_creator=connect, hide_parameters=True,
-                module=_InlineDbapi(aiosqlite, sqlite3),
-            ).sync_engine
-        )  # fmt: skip
+        self.engine = _inline_engine(
+            url, _InlineDbapi(aiosqlite, sqlite3), _sqlite_writer_connect, pool_size=1, max_overflow=0
+        )
         self._checkpointer = checkpointer
         self._commits = 0
-        event.listen(self.engine.sync_engine, "connect", _sqlite_writer_connect)
         event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self._sessions = async_sessionmaker(
             expire_on_commit=False, sync_session_class=session_class, join_transaction_mode="create_savepoint"
