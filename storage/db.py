@@ -394,11 +394,12 @@ class _LoopReadCursor(_OneTripCursor):
             except sqlite3.OperationalError:
                 if not budget.ran_out:
                     raise
-                sqlite.set_progress_handler(None, 0)
-                loop = asyncio.get_running_loop()
-                result = await_only(loop.run_in_executor(None, _run_on_thread, sqlite, operation, parameters, many))
+                result = None
             finally:
                 sqlite.set_progress_handler(None, 0)
+            if result is None:  # interrupted: again, on a thread
+                loop = asyncio.get_running_loop()
+                result = await_only(loop.run_in_executor(None, _run_on_thread, sqlite, operation, parameters, many))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, self._rowcount, self._lastrowid, rows = result
