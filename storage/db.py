@@ -673,8 +673,8 @@ class SqliteWriter:
         self._lookups = lookups
         self._turn = asyncio.Lock()
         self._connection: AsyncConnection | None = None
-        self._sqlite: sqlite3.Connection | None = None  # `_connection`'s own, for `_statements`
         self._statements = CompiledStatements(self.engine.dialect)
+        self._direct: SqliteRunner | None = None  # one-statement writes on `_connection`'s own sqlite3
         self._group: _Group | None = None
         self.waiting = 0  # units waiting for their turn
         self._background: set[asyncio.Task[None]] = set()
@@ -713,7 +713,7 @@ class SqliteWriter:
             if self._connection is None:
                 self._connection = await self.engine.connect()
                 raw = await self._connection.get_raw_connection()
-                self._sqlite = cast(_InlineSqlite, raw.driver_connection)._conn
+                self._direct = SqliteRunner(self._statements, cast(_InlineSqlite, raw.driver_connection)._conn)
             try:
                 return await self._connection.begin()
             except OperationalError as exc:
@@ -724,8 +724,8 @@ class SqliteWriter:
             pause = min(pause * 2, 0.05)
 
     def _one_statement(self) -> AsyncSession:
-        assert self._connection is not None and self._sqlite is not None, "only while a group's transaction is open"
-        return cast(AsyncSession, OneStatement(self._connection, SqliteRunner(self._statements, self._sqlite)))
+        assert self._connection is not None and self._direct is not None, "only while a group's transaction is open"
+        return cast(AsyncSession, OneStatement(self._connection, self._direct))
 
     @asynccontextmanager
     async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:
@@ -793,7 +793,7 @@ class SqliteWriter:
                     pass  # logged, and raised to the units of the group, by `_commit`
 
     async def _discard_connection(self) -> None:
-        connection, self._connection, self._sqlite = self._connection, None, None
+        connection, self._connection, self._direct = self._connection, None, None
         if connection is not None:
             try:
                 await connection.invalidate()
@@ -808,7 +808,7 @@ class SqliteWriter:
         await asyncio.gather(*self._background, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
-            self._connection = self._sqlite = None
+            self._connection, self._direct = None, None
         await self.engine.dispose()
 
 
