@@ -7,11 +7,16 @@ channel in `pacing.py`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import itertools
 import logging
+import random
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -37,6 +42,10 @@ PLATFORM = "slack"
 # delivery can find it in the conversation's history instead of posting it again.
 DELIVERY_EVENT = "samskap_delivery"
 HISTORY_PAGES = 5  # at 200 messages each: far more than a channel gets within one lease
+# Errors that come before anything is posted (a 429 is answered instead of posting).
+NOTHING_POSTED = frozenset({"rate_limited"})
+# Slack's clock and ours differ a little: look this much further back for a post just made.
+CLOCK_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,8 @@ def delivery_tag(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def delivery_metadata(key: str, part: int) -> dict[str, Any]:
-    return {"event_type": DELIVERY_EVENT, "event_payload": {"delivery": delivery_tag(key), "part": part}}
+def delivery_metadata(tag: str, part: int) -> dict[str, Any]:
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"delivery": tag, "part": part}}
 
 
 # -- who is who -------------------------------------------------------------------------------
@@ -117,14 +126,35 @@ class SlackAdapter:
             raise error from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
-    async def _post(self, team_id: str, channel: str, **params: Any) -> dict[str, Any]:
-        async with self.pacer.slot(f"{team_id}:{channel}"):
+    async def _post(self, conv: Conversation, tag: str, part: int, **params: Any) -> dict[str, Any]:
+        """Post one part, marked with `tag`; never twice: a post that failed in a way that may have
+        come after Slack kept it is looked for in the conversation before it is posted again."""
+        since = datetime.fromtimestamp(time.time(), UTC) - CLOCK_MARGIN  # Slack's clock, not the bot's
+        params = {"channel": conv.id, "metadata": delivery_metadata(tag, part), **params}
+        if conv.thread_id:
+            params["thread_ts"] = conv.thread_id
+        joined = False
+        for attempt in itertools.count():
+            async with self.pacer.slot(f"{conv.workspace_id}:{conv.id}"):
+                try:
+                    return await self.call(conv.workspace_id, "chat.postMessage", **params)
+                except DeliveryError as error:
+                    if error.code == "not_in_channel" and not joined:
+                        joined = await self._join(conv.workspace_id, conv.id)
+                        if joined:
+                            continue
+                    maybe_posted = error.retryable and error.code not in NOTHING_POSTED
+                    if not maybe_posted or attempt >= self.options.server_error_retries:
+                        raise
+                    failure = error
             try:
-                return await self.call(team_id, "chat.postMessage", channel=channel, **params)
-            except DeliveryError as error:
-                if error.code != "not_in_channel" or not await self._join(team_id, channel):
-                    raise
-            return await self.call(team_id, "chat.postMessage", channel=channel, **params)
+                found = await self._marked_parts(conv, tag, since)
+            except DeliveryError:
+                raise failure from None  # the outbox looks again later; an answer is not posted blind
+            if part in found:
+                return {"ts": found[part]}
+            await asyncio.sleep(self.options.backoff_seconds * 2**attempt * (1 + random.random() / 4))
+        raise AssertionError("unreachable")
 
     async def _join(self, team_id: str, channel: str) -> bool:
         """A public channel the bot was not invited to: join it (what the user who asked wanted)."""
@@ -189,14 +219,14 @@ class SlackAdapter:
         return SentMessage(conv, sent_ids[0], tuple(sent_ids[1:parts])) if parts else None
 
     async def _send_parts(self, conv: Conversation, rendered: Rendered, done: list[str], key: str) -> None:
-        """Post the parts not in `done` yet, adding each one's id to it as it goes; with the
-        outbox's `key`, each part carries the delivery's mark in its metadata."""
-        extra = {"thread_ts": conv.thread_id} if conv.thread_id else {}
+        """Post the parts not in `done` yet, adding each one's id to it as it goes. Each part carries
+        a mark in its metadata: the outbox's `key`'s, so that a later attempt finds it, or else one
+        of its own, so that a failed attempt can be looked for before posting again."""
+        tag = delivery_tag(key) if key else secrets.token_hex(16)
         for index, payload in enumerate(rendered.payloads):
             if index < len(done):
                 continue
-            marked = {"metadata": delivery_metadata(key, index)} if key else {}
-            data = await self._post(conv.workspace_id, conv.id, unfurl_links=False, **payload, **extra, **marked)
+            data = await self._post(conv, tag, index, unfurl_links=False, **payload)
             done.append(str(data.get("ts", "")))
         for index, attachment in enumerate(rendered.files, start=len(rendered.payloads)):
             if index < len(done):

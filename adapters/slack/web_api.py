@@ -1,7 +1,9 @@
 """Talking to the Slack Web API: the client, its retries, and Slack's errors in the core's words.
 
 `AsyncWebClient` retries only connection errors by default. Here it also waits out 429s (for
-the seconds in `Retry-After`, whole or not) and retries 5xx with back-off. What still fails
+the seconds in `Retry-After`, whole or not) and retries 5xx with back-off. A post is not sent again
+blind after a 5xx or a connection that broke once the request was out: Slack may have kept it,
+and the adapter looks for it before posting again (`SlackAdapter._post`). What still fails
 becomes a `DeliveryError` with a platform-neutral code, so the outbox keeps the message and
 tries again later when that can help.
 """
@@ -20,6 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -57,6 +60,36 @@ ERROR_CODES: dict[str, tuple[str, bool]] = {
 
 # -- retries ----------------------------------------------------------------------------------
 
+# Methods that post something the adapter can look for afterwards (its delivery mark): after a
+# failure that may have come once Slack kept the post, they are not repeated here. An ephemeral
+# post or a response_url answer cannot be looked for, and only the asker sees a second copy: a
+# second copy is better than no answer, so those are repeated.
+LOOKED_FOR_FIRST = frozenset({"chat.postMessage", "files.completeUploadExternal"})
+
+
+def may_repeat(request: HttpRequest, error: Exception | None, api_url: str) -> bool:
+    """Whether repeating `request` after `error` (or a 5xx) cannot post a second copy."""
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return True  # it never connected: nothing was sent
+    method = request.url.removeprefix(api_url).split("?", 1)[0]
+    return method not in LOOKED_FOR_FIRST
+
+
+class ConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """A dropped or refused connection, except a post that may have been kept."""
+
+    def __init__(self, max_retry_count: int, interval_calculator: RetryIntervalCalculator, api_url: str) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
+        self.api_url = api_url
+
+    async def _can_retry_async(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:  # fmt: skip
+        return may_repeat(request, error, self.api_url) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
 
 class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
     """Waits out a 429 for its `Retry-After` (the built-in one fails on a non-integer value).
@@ -91,13 +124,20 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
 
 
 class ServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """Every 5xx, not only 500 and 503, with exponential back-off."""
+    """Every 5xx, not only 500 and 503, with exponential back-off; not a post that may have been kept."""
+
+    def __init__(self, max_retry_count: int, interval_calculator: RetryIntervalCalculator, api_url: str) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
+        self.api_url = api_url
 
     async def _can_retry_async(
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:  # fmt: skip
-        return response is not None and 500 <= response.status_code < 600
+        return (
+            response is not None and 500 <= response.status_code < 600
+            and may_repeat(request, error, self.api_url)
+        )  # fmt: skip
 
 
 class ProportionalJitter(Jitter):
@@ -110,9 +150,9 @@ class ProportionalJitter(Jitter):
 def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds, jitter=ProportionalJitter())
     return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        ConnectionErrorRetryHandler(2, backoff, options.api_url),
         RetryAfterHandler(options.rate_limit_retries, options.max_rate_limit_wait),
-        ServerErrorRetryHandler(max_retry_count=options.server_error_retries, interval_calculator=backoff),
+        ServerErrorRetryHandler(options.server_error_retries, backoff, options.api_url),
     ]
 
 

@@ -8,13 +8,17 @@ import json
 import time
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import MagicMock
 
+import aiohttp
 import pytest
+from aiohttp import web
 from fake_slack import FakeSlack
 from slack_harness import SlackHarness, start_harness
+from slack_sdk.http_retry.request import HttpRequest
 
 from adapters.retry_after import retry_after_seconds
-from adapters.slack.web_api import delivery_error
+from adapters.slack.web_api import delivery_error, may_repeat
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, User
 from bot.messages import Attachment, Message, Text
@@ -83,6 +87,44 @@ async def test_a_500_is_retried_with_back_off(slack: SlackHarness) -> None:
     sent = await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("Hei"))
     assert isinstance(sent, SentMessage) and sent.message_id
     assert len(slack.fake.requests_to("chat.postMessage")) == 2
+    # It looked first: Slack might have kept the post that failed.
+    assert len(slack.fake.requests_to("conversations.history")) == 1
+    assert [m["text"] for m in slack.fake.messages["C1"]] == ["Hei"]
+
+
+async def test_a_post_kept_by_slack_before_a_5xx_is_found_not_posted_again(slack: SlackHarness) -> None:
+    """Slack kept the post but answered 503 (or the answer was lost): posting again would show it twice."""
+
+    async def kept_then_failed(call: object, answer: object) -> None:
+        slack.fake.on_post = None
+        raise web.HTTPServiceUnavailable()
+
+    slack.fake.on_post = kept_then_failed
+    sent = await slack.app.adapter.send(Destination.channel(CHANNEL), Message.text("Hei"))  # an answer: no key
+    [posted] = slack.fake.messages["C1"]
+    assert isinstance(sent, SentMessage) and sent.message_id == posted["ts"]
+    assert len(slack.fake.requests_to("chat.postMessage")) == 1
+    assert len(slack.fake.requests_to("conversations.history")) == 1
+
+    slack.fake.on_post = kept_then_failed
+    result = await slack.bot.outbox.deliver("reminder-2", Destination.channel(CHANNEL), Message.text("Husk samling"))
+    assert result.status == "sent" and result.sent is not None
+    assert [m["text"] for m in slack.fake.messages["C1"]] == ["Hei", "Husk samling"]
+    assert result.sent.message_id == slack.fake.messages["C1"][1]["ts"]
+
+
+def test_only_a_post_that_cannot_have_reached_slack_is_repeated_blind() -> None:
+    api = "http://127.0.0.1:1/api/"
+
+    def request(method: str) -> HttpRequest:
+        return HttpRequest(method="POST", url=api + method, headers={})
+
+    refused = aiohttp.ClientConnectorError(MagicMock(), OSError(111, "refused"))
+    cut = aiohttp.ServerDisconnectedError()
+    assert may_repeat(request("chat.postMessage"), refused, api)
+    assert not may_repeat(request("chat.postMessage"), cut, api)
+    assert not may_repeat(request("chat.postMessage"), None, api)  # a 5xx
+    assert may_repeat(request("chat.update"), cut, api) and may_repeat(request("conversations.history"), None, api)
 
 
 async def test_a_lasting_5xx_keeps_the_message_for_a_later_retry(slack: SlackHarness) -> None:
