@@ -7,11 +7,15 @@ every other Monday at 09:00.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from adapters.memory import Chat
+from bot.features.samsnakk import rounds
+from bot.features.samsnakk.pairing import PairingResult, pair_members
 from storage.models.runtime import ScheduledJob
 
 
@@ -57,3 +61,20 @@ async def test_opting_in_through_the_general_settings_arms_the_next_round(networ
     assert await next_round_jobs(chat) == [datetime(2026, 9, 14, 7, 0, tzinfo=UTC)]
     await chat.say("ola", "/samskap innstillinger samsnakk av")
     assert await next_round_jobs(chat) == []
+
+
+async def test_a_planned_round_pairs_its_members_once(network_chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairing a county's network takes about a second: the check that two take part reuses it."""
+    chat = network_chat
+    for name in ("kari", "ola"):
+        await chat.say(name, "/samsnakk på")
+    pairings: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> PairingResult:
+        pairings.append(1)
+        return pair_members(*args, **kwargs)
+
+    monkeypatch.setattr(rounds, "pair_members", counted)
+    await chat.advance(timedelta(days=7))  # past Monday 14 September, 09:00
+    assert len(chat.adapter.groups) == 1
+    assert len(pairings) == 1

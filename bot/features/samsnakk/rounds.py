@@ -207,19 +207,21 @@ class RoundService:
             existing = await Rounds(s).by_number(network_id, number)
         if network is None:
             return
+        paired = None
         if existing is None and not manual:
             if not await self._due_by_plan(network, payload):
                 log.info("samsnakk round job for network %s is stale (the plan changed); re-arming", network_id)
                 await self.ensure_scheduled(network)
                 return
-            if not (await self._pair(network, number)).groups:
+            paired = await self._pair(network, number)
+            if not paired.groups:
                 log.info("samsnakk round for network %s not held: fewer than two taking part", network_id)
                 await self.ensure_scheduled(network)
                 return
         # A planned round starts at its planned time, even when it comes a little late: the plan's
         # next round is counted from it, so a late start never shifts the series.
         planned = datetime.fromisoformat(payload["at"]) if "at" in payload else run.planned
-        await self.hold(network, number, starts_at=None if manual else planned)
+        await self.hold(network, number, starts_at=None if manual else planned, paired=paired)
         if not manual:
             await self.ensure_scheduled(network)
 
@@ -265,18 +267,23 @@ class RoundService:
             created_at=self.now(),
         )
 
-    async def hold(self, network: Network, number: int, *, starts_at: datetime | None = None) -> SamsnakkRound:
-        """Hold round `number`, starting at `starts_at` (its planned time) or now."""
+    async def hold(
+        self, network: Network, number: int, *, starts_at: datetime | None = None, paired: PairingResult | None = None
+    ) -> SamsnakkRound:
+        """Hold round `number`, starting at `starts_at` (its planned time) or now; with the groups
+        `paired` already made for it (pairing a large network takes a while), or pairing now."""
         async with self.bot.db.session() as s:
             existing = await Rounds(s).by_number(network.id, number)
         if existing is None:
-            existing = await self._create(network, number, starts_at or self.now())
+            existing = await self._create(network, number, starts_at or self.now(), paired)
         if existing.status == "open":
             await self._open_groups(network, existing)
         return existing
 
-    async def _create(self, network: Network, number: int, start: datetime) -> SamsnakkRound:
-        result = await self._pair(network, number)
+    async def _create(
+        self, network: Network, number: int, start: datetime, paired: PairingResult | None
+    ) -> SamsnakkRound:
+        result = paired or await self._pair(network, number)
         now = self.now()
         t = self.bot.translator_for(None, network)
         length = self.round_length(network)
