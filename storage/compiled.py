@@ -1,10 +1,11 @@
-"""Statements compiled once and run on the driver's own connection: the writes every command makes.
+"""Statements compiled once and run on the driver's own connection: what most commands write and read.
 
 SQLAlchemy caches a statement's compiled form, but each run still builds an execution context, a
 cursor result and its metadata, and on the async engine passes through a greenlet: for a short
-write (an idea, where its card was posted) that cost four times the write itself, twice a command.
-A statement that only SQLAlchemy can run correctly (Python-side defaults to fill in, `IN` lists
-expanded at run time, renamed parameters) is left to it: `plan` answers None.
+write (an idea, where its card was posted) that cost four times the write itself, and for a list of
+ideas twenty times the read. Only statements a module builds once and marks (`built_once`) are
+run so; one that only SQLAlchemy can run correctly (Python-side defaults to fill in, `IN` lists
+expanded at run time, renamed parameters, mapped objects to load) is left to it: `plan` answers None.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn, Protocol, cast
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any]
 
@@ -30,6 +33,7 @@ class Plan:
     binds: tuple[tuple[str, Processor | None], ...]  # in the order of the statement's placeholders
     results: tuple[Processor | None, ...]  # one per column it returns (none: it returns no rows)
     all_given: bool  # every parameter is one of the values given (none comes from the statement itself)
+    columns: SimpleResultMetaData | None  # a SELECT of plain columns: their names, for its `Result`
 
     @property
     def sql(self) -> str:
@@ -43,17 +47,38 @@ class Plan:
         pairs = zip(raw, self.results, strict=True)
         return tuple(value if process is None else process(value) for value, process in pairs)
 
+    def error(self, error: Exception, dbapi_error: type[Exception], dialect: Dialect) -> Exception:
+        """The driver's `error` as SQLAlchemy raises it (IntegrityError …), but without the values:
+        they are what members wrote."""
+        return cast(
+            Exception, DBAPIError.instance(self.sql, None, error, dbapi_error, hide_parameters=True, dialect=dialect)
+        )
+
+
+S = TypeVar("S", bound=Executable)
+
+# The statements that get plans: those built once, at import. A statement built anew for each call
+# would be compiled again each time (SQLAlchemy's own cache knows a statement by its shape; this one
+# knows it by identity) and kept for good. Kept here, so an id here is never another statement's.
+_BUILT_ONCE: dict[int, Executable] = {}
+
+
+def built_once(statement: S) -> S:
+    """Mark `statement`, a module's constant, as one to run on the driver's connection when it can."""
+    _BUILT_ONCE[id(statement)] = statement
+    return statement
+
 
 class CompiledStatements:
-    """The plans of one dialect, by statement and the names of the parameters it is given."""
+    """The plans of one dialect, by statement (`built_once`) and the names of the parameters it is given."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        # Keyed by id(): statements are compared by identity, and each is kept alive by its plan's
-        # compiled form, so an id is never reused while it is a key here.
         self._plans: dict[tuple[int, frozenset[str]], Plan | None] = {}
 
     def plan(self, statement: Executable, values: Mapping[str, Any] | None) -> Plan | None:
+        if id(statement) not in _BUILT_ONCE:
+            return None
         key = (id(statement), frozenset(values or ()))
         try:
             return self._plans[key]
@@ -73,8 +98,13 @@ class CompiledStatements:
         results = tuple(column.type._cached_result_processor(self.dialect, None) for column in compiled._result_columns)
         binds = tuple((name, cast(Processor | None, processors.get(name))) for name in compiled.positiontup)
         all_given = set(compiled.positiontup) <= set(names)
-        # `compiled.statement` keeps the statement alive as long as the plan (see `_plans`).
-        return Plan(compiled, binds, results, all_given)
+        columns = None
+        if isinstance(statement, Select):
+            described = statement.column_descriptions
+            if not all(isinstance(column["type"], TypeEngine) for column in described):
+                return None  # it loads mapped objects: the ORM's work
+            columns = SimpleResultMetaData([column["name"] for column in described])
+        return Plan(compiled, binds, results, all_given, columns)
 
 
 class Written:
@@ -86,10 +116,16 @@ class Written:
         self.rowcount = rowcount
 
 
-class DirectRunner(Protocol):
-    """Runs plans on one driver connection, in whatever transaction it is in."""
+class DirectReader(Protocol):
+    """Runs plans that read on one driver connection."""
 
     statements: CompiledStatements
+
+    async def rows(self, plan: Plan, values: Mapping[str, Any] | None) -> list[tuple[Any, ...]]: ...
+
+
+class DirectRunner(DirectReader, Protocol):
+    """Runs plans on one driver connection, in whatever transaction it is in."""
 
     async def scalar(self, plan: Plan, values: Mapping[str, Any] | None) -> Any: ...
 
@@ -122,12 +158,19 @@ class SqliteRunner:
         finally:
             cursor.close()
 
+    async def rows(self, plan: Plan, values: Mapping[str, Any] | None) -> list[tuple[Any, ...]]:
+        cursor = self._run(plan, values)
+        try:
+            return [plan.row(raw) for raw in cursor.fetchall()]
+        finally:
+            cursor.close()
+
     def _run(self, plan: Plan, values: Mapping[str, Any] | None) -> sqlite3.Cursor:
         parameters = plan.parameters(values)
         try:
             return self._connection.execute(plan.sql, parameters)
         except sqlite3.Error as error:
-            raise _as_sqlalchemy_raises(plan, error, sqlite3.Error, self.statements.dialect) from error
+            raise plan.error(error, sqlite3.Error, self.statements.dialect) from error
 
 
 class AsyncpgRunner:
@@ -154,17 +197,17 @@ class AsyncpgRunner:
             self._raise(plan, error)
         return int(status.rsplit(" ", 1)[-1])  # "UPDATE 3", "INSERT 0 1"
 
+    async def rows(self, plan: Plan, values: Mapping[str, Any] | None) -> list[tuple[Any, ...]]:
+        try:
+            records = await self._connection.fetch(plan.sql, *plan.parameters(values))
+        except Exception as error:
+            self._raise(plan, error)
+        return [plan.row(tuple(record)) for record in records]
+
     def _raise(self, plan: Plan, error: Exception) -> NoReturn:
         dbapi_error = self.statements.dialect.loaded_dbapi.Error
         try:
             self._adapted._handle_exception(error)  # raises it as a DBAPI error
         except dbapi_error as translated:
-            raise _as_sqlalchemy_raises(plan, translated, dbapi_error, self.statements.dialect) from error
+            raise plan.error(translated, dbapi_error, self.statements.dialect) from error
         raise error
-
-
-def _as_sqlalchemy_raises(plan: Plan, error: Exception, dbapi_error: type[Exception], dialect: Dialect) -> Exception:
-    # IntegrityError and the rest, as SQLAlchemy raises them, but without the values: they are what members wrote.
-    return cast(
-        Exception, DBAPIError.instance(plan.sql, None, error, dbapi_error, hide_parameters=True, dialect=dialect)
-    )

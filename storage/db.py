@@ -15,7 +15,6 @@ import contextvars
 import functools
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from sqlalchemy.util import queue as sqla_queue
 
 from storage.compiled import AsyncpgRunner, CompiledStatements, DirectRunner, SqliteRunner, Written
 from storage.lookups import CHANGED, GROUPED, ChannelLookups, refuse_watched_write
+from storage.reads import LoopReads, ReadSession, read_on_loop, run_statement
 
 log = logging.getLogger("samskap.storage")
 
@@ -60,8 +60,6 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # At most this many units of work share one SQLite transaction: under a steady stream of writes
 # the queue never empties, and each unit's caller waits for its group's commit.
 MAX_GROUP = 64
-# How long a read may run on the event loop's thread before it is moved to a thread of its own.
-LOOP_READ_SECONDS = 0.003
 # Group commits between two checkpoints of SQLite's write-ahead log.
 CHECKPOINT_EVERY = 200
 # Any number: what every samskap process agrees to lock while it migrates (PostgreSQL).
@@ -115,10 +113,18 @@ class Database:
         # Giving such a connection back runs nothing on it (no ROLLBACK), so a read session can be
         # closed in place: `async with` would close it in a task of its own, a pass of the event loop.
         self._reads_close_at_once = self._read_engine.sync_engine is not self.engine.sync_engine
-        self._reads = async_sessionmaker(self._read_engine, expire_on_commit=False, sync_session_class=session_class)
-        self.lookups = ChannelLookups(self, session_class)
+        # On SQLite, reads of plain columns run on a connection of their own (see `storage.reads`).
+        self._loop_reads: LoopReads | None = None
+        if self.is_sqlite and not in_memory:
+            path = make_url(self.url).database or ""
+            self._loop_reads = LoopReads(CompiledStatements(self._read_engine.dialect), lambda: _read_connection(path))
+        reads_class = type("SamskapReads", (ReadSession,), {"reader": self._loop_reads})
+        self._reads: async_sessionmaker[ReadSession] = async_sessionmaker(
+            self._read_engine, class_=reads_class, expire_on_commit=False, sync_session_class=session_class
+        )
         # One-statement writes on PostgreSQL, run on asyncpg's connection (see `storage.compiled`).
         self._postgres_statements = CompiledStatements(self.engine.dialect) if self.is_postgres else None
+        self.lookups = ChannelLookups(self, session_class)
         self.writer: SqliteWriter | None = None
         if self.is_sqlite and not in_memory:
             self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
@@ -191,6 +197,8 @@ class Database:
         await self.lookups.close()
         if self.writer is not None:
             await self.writer.close()
+        if self._loop_reads is not None:
+            self._loop_reads.close()
         if self._read_engine.sync_engine is not self.engine.sync_engine:
             await self._read_engine.dispose()
         await self.engine.dispose()
@@ -228,6 +236,12 @@ class OneStatement:
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"db.one_statement() runs one statement (execute or scalar), not {name}: use db.session()")
+
+
+def _read_connection(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    _sqlite_pragmas(connection, None)
+    return connection
 
 
 def alembic_config() -> AlembicConfig:
@@ -298,23 +312,6 @@ class _InlineSqlite(aiosqlite.Connection):
         return self._connect().__await__()
 
 
-def _run_on_thread(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
-) -> tuple[Any, int, int | None, list[Any]]:
-    cursor = connection.cursor()
-    try:
-        if many:
-            cursor.executemany(operation, parameters)
-        elif parameters is None:
-            cursor.execute(operation)
-        else:
-            cursor.execute(operation, parameters)
-        rows = cursor.fetchall() if cursor.description else []
-        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
-    finally:
-        cursor.close()
-
-
 class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor of the connections that run on aiosqlite's threads (reads, and everything on an
     in-memory database): a statement is one trip to the connection's thread, which opens a
@@ -362,7 +359,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection = self._connection
         try:
-            trip = connection._execute(_run_on_thread, connection._conn, operation, parameters, many)  # type: ignore[attr-defined]
+            trip = connection._execute(run_statement, connection._conn, operation, parameters, many)  # type: ignore[attr-defined]
             self._description, self._rowcount, self._lastrowid, rows = await_only(trip)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
@@ -376,50 +373,21 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _LoopReadCursor(_OneTripCursor):
-    """A reader's cursor. Most reads take tens of microseconds, and a trip to a thread and back
-    costs several times that and, under load, waits behind other events for the loop to take the
-    result: so a read runs on the event loop's thread. One still running after `LOOP_READ_SECONDS`
-    (a large report, a cold cache) is interrupted and run again on a thread, so that it does not
-    hold up every other member; a read changes nothing, so running it again is safe."""
+    """A reader's cursor: on the event loop's thread while the read is short (`storage.reads`)."""
 
     __slots__ = ()
 
     def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         sqlite = self._connection._conn  # type: ignore[attr-defined]
-        budget = _Budget(time.perf_counter() + LOOP_READ_SECONDS)
         try:
-            sqlite.set_progress_handler(budget.check, 1000)  # every thousand steps of SQLite's machine
-            try:
-                result = _run_on_thread(sqlite, operation, parameters, many)
-            except sqlite3.OperationalError:
-                if not budget.ran_out:
-                    raise
-                result = None
-            finally:
-                sqlite.set_progress_handler(None, 0)
+            result = read_on_loop(sqlite, operation, parameters, many)
             if result is None:  # interrupted: again, on a thread
                 loop = asyncio.get_running_loop()
-                result = await_only(loop.run_in_executor(None, _run_on_thread, sqlite, operation, parameters, many))
+                result = await_only(loop.run_in_executor(None, run_statement, sqlite, operation, parameters, many))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, self._rowcount, self._lastrowid, rows = result
         self._rows = collections.deque(rows)
-
-
-class _Budget:
-    """How long a statement may run on the event loop's thread (SQLite's progress handler)."""
-
-    __slots__ = ("ran_out", "until")
-
-    def __init__(self, until: float) -> None:
-        self.until = until
-        self.ran_out = False
-
-    def check(self) -> int:
-        if time.perf_counter() > self.until:
-            self.ran_out = True
-            return 1  # interrupts the statement
-        return 0
 
 
 class _LoopReadConnection(AsyncAdapt_aiosqlite_connection):

@@ -8,16 +8,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from adapters.memory import Chat
+from storage.compiled import CompiledStatements, built_once
 from storage.leases import Leases
 from storage.models.core import Member, Network
 from storage.models.ideas import PracticeIdea
 from storage.models.runtime import ScheduledJob
 from storage.repositories.ideas import Ideas
 from tests.conftest import join_the_network
+
+NO_SUCH_JOB = built_once(update(ScheduledJob.__table__).where(ScheduledJob.key == "none").values(kind="y"))
 
 
 @pytest.fixture
@@ -91,7 +95,7 @@ async def test_statements_only_sqlalchemy_can_run_still_run(both_chat: Chat) -> 
     async with db.one_statement() as s:  # an IN list, expanded when it runs
         assert await jobs.renew(s, [job.id for job in claimed], now + timedelta(minutes=5)) == 1
     async with db.one_statement() as s:  # no rows match: a direct write says so
-        result = await s.execute(update(ScheduledJob.__table__).where(ScheduledJob.key == "none").values(kind="y"))
+        result = await s.execute(NO_SUCH_JOB)
         assert result.rowcount == 0
     assert any(sql.startswith("INSERT INTO scheduled_jobs") for sql in through_sqlalchemy)
     assert any(sql.startswith("UPDATE scheduled_jobs") and " IN " in sql for sql in through_sqlalchemy)
@@ -102,3 +106,12 @@ async def test_statements_only_sqlalchemy_can_run_still_run(both_chat: Chat) -> 
         1,
         now + timedelta(minutes=5),
     )
+
+
+def test_only_statements_built_once_get_plans() -> None:
+    """A statement built for each call would be compiled each time and kept: SQLAlchemy runs it."""
+    statements = CompiledStatements(sqlite.dialect())
+    for name in ("a", "b", "c"):
+        assert statements.plan(update(Network.__table__).values(name=name), None) is None
+    once = built_once(update(Network.__table__).values(name=bindparam("name")))
+    assert statements.plan(once, {"name": "a"}) is statements.plan(once, {"name": "b"}) is not None

@@ -1,20 +1,46 @@
 """SQLite reads run on the event loop's thread (most take microseconds; a trip to a thread cost more
-than the read), and a long one is moved to a thread so that it does not hold up everyone else."""
+than the read), and a long one is moved to a thread so that it does not hold up everyone else.
+Reads of plain columns that a module built once run on sqlite3 directly (`storage.reads`), and
+answer as SQLAlchemy would."""
 
 import asyncio
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Executable, Integer, MetaData, Table, bindparam, event, func, literal, select, text
 from sqlalchemy.exc import OperationalError
 
-from storage.db import LOOP_READ_SECONDS, Database
+from adapters.memory import Chat
+from storage.compiled import built_once
+from storage.db import Database
+from storage.models.core import Member
+from storage.reads import LOOP_READ_SECONDS
+from storage.repositories.ideas import Ideas, _search_statement
 
 COUNT_TO = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :top) SELECT count(*) FROM n")
 
 
-async def test_a_long_read_is_moved_off_the_event_loop_and_the_others_go_on(tmp_path: Path) -> None:
+def _counted() -> Executable:
+    n = select(literal(1).label("i")).cte("n", recursive=True)
+    n = n.union_all(select(n.c.i + 1).where(n.c.i < bindparam("top")))
+    return built_once(select(func.count()).select_from(n))
+
+
+COUNTED = _counted()  # the same count, run directly
+
+
+def through_sqlalchemy(db: Database) -> list[str]:
+    """Every statement SQLAlchemy runs for reads from now on."""
+    seen: list[str] = []
+    event.listen(db._read_engine.sync_engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+@pytest.mark.parametrize("count_to", [COUNT_TO, COUNTED], ids=["through_sqlalchemy", "directly"])
+async def test_a_long_read_is_moved_off_the_event_loop_and_the_others_go_on(
+    tmp_path: Path, count_to: Executable
+) -> None:
     db = Database(f"sqlite:///{tmp_path / 'samskap.db'}")
     try:
         await db.migrate()
@@ -33,7 +59,7 @@ async def test_a_long_read_is_moved_off_the_event_loop_and_the_others_go_on(tmp_
         await asyncio.sleep(0)
         started = time.perf_counter()
         async with db.read() as s:
-            assert await s.scalar(COUNT_TO, {"top": 2_000_000}) == 2_000_000
+            assert await s.scalar(count_to, {"top": 2_000_000}) == 2_000_000
         took = time.perf_counter() - started
         reading = False
         await others
@@ -65,3 +91,42 @@ async def read_one(db: Database, n: int) -> int:
         first = int(await s.scalar(text("SELECT :n"), {"n": n}))
         await asyncio.sleep(0.01)  # a session holding its connection across an await
         return first + int(await s.scalar(text("SELECT 0")))
+
+
+async def test_a_list_of_ideas_is_read_directly_and_reads_back_as_through_sqlalchemy(network_chat: Chat) -> None:
+    chat = network_chat
+    await chat.say("kari", "/ide Vennskapsbenk «ute» 💬 i friminuttet #friminutt #ute")
+    await chat.say("ola", "/ide Uteskole hver fredag")
+    await chat.say("per", "/ide prøv 1")
+    db = chat.bot.db
+    seen = through_sqlalchemy(db)
+    async with db.read() as s:
+        network_id = await s.scalar(select(Member.network_id).where(Member.user_id == "kari"))
+        listed = await Ideas(s).summaries(network_id, "friminutt ute")
+        direct = (
+            await s.execute(
+                _search_statement(2), {"network_id": network_id, "limit": 10, "word0": "%friminutt%", "word1": "%ute%"}
+            )
+        ).all()
+    assert [sql for sql in seen if "practice_ideas" in sql] == []
+    assert [(i.idea.id, i.idea.tags, i.trying) for i in listed] == [(1, ["friminutt", "ute"], 1)]
+    # The same statement through SQLAlchemy (an execution option sends it there): the same rows and names.
+    async with db.read() as s:
+        params = {"network_id": network_id, "limit": 10, "word0": "%friminutt%", "word1": "%ute%"}
+        through = (await s.execute(_search_statement(2), params, execution_options={"compiled_cache": None})).all()
+    assert [sql for sql in seen if "practice_ideas" in sql] != []
+    assert direct == through and [row._fields for row in direct] == [row._fields for row in through]
+    assert direct[0].text == "Vennskapsbenk «ute» 💬 i friminuttet #friminutt #ute"
+
+
+async def test_a_direct_read_that_fails_is_sqlalchemys_error_and_objects_still_load(network_chat: Chat) -> None:
+    missing = Table("no_such_table", MetaData(), Column("secret", Integer))
+    query = built_once(select(missing.c.secret).where(missing.c.secret == bindparam("value")))
+    with pytest.raises(OperationalError, match="no such table") as failed:
+        async with network_chat.bot.db.read() as s:
+            await s.execute(query, {"value": 424242})
+    assert "424242" not in str(failed.value)
+    members = built_once(select(Member).where(Member.user_id == bindparam("user_id")))
+    async with network_chat.bot.db.read() as s:
+        kari = await s.scalar(members, {"user_id": "kari"})
+    assert isinstance(kari, Member) and kari.display_name

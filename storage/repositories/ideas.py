@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import BindParameter, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.compiled import built_once
 from storage.models.core import Member
 from storage.models.ideas import (
     Adoption,
@@ -67,10 +68,10 @@ def _summaries_statement() -> Select[Any]:
 
 
 _IDEAS, _ADOPTIONS, _FOLLOW_UPS = PracticeIdea.__table__, Adoption.__table__, FollowUp.__table__
-_INSERT_IDEA = insert(_IDEAS).returning(_IDEAS.c.id)
-_INSERT_ADOPTION = insert(_ADOPTIONS).returning(_ADOPTIONS.c.id)
-_INSERT_FOLLOW_UP = insert(_FOLLOW_UPS).returning(_FOLLOW_UPS.c.id)
-_SET_POSTED = (
+_INSERT_IDEA = built_once(insert(_IDEAS).returning(_IDEAS.c.id))
+_INSERT_ADOPTION = built_once(insert(_ADOPTIONS).returning(_ADOPTIONS.c.id))
+_INSERT_FOLLOW_UP = built_once(insert(_FOLLOW_UPS).returning(_FOLLOW_UPS.c.id))
+_SET_POSTED = built_once(
     update(_IDEAS)
     .where(_IDEAS.c.id == bindparam("idea_id"))
     .values(posted_in=bindparam("posted_in"), posted_message_id=bindparam("message_id"))
@@ -83,11 +84,11 @@ _IDEA_WITH_ADOPTION = (
 
 
 # Built once: listing ideas is the most common command, and building this costs more than running it.
-_SUMMARIES = _summaries_statement()
-_SUMMARY_BY_ID = _summaries_statement().where(PracticeIdea.id == bindparam("idea_id"))
+_SUMMARIES = built_once(_summaries_statement())
+_SUMMARY_BY_ID = built_once(_summaries_statement().where(PracticeIdea.id == bindparam("idea_id")))
 
 
-@functools.lru_cache(maxsize=16)
+@functools.cache  # a search is at most MAX_SEARCH_LENGTH characters long: a few dozen words at most
 def _search_statement(n_words: int) -> Select[Any]:
     """Ideas matching every word, in text or school; one statement per number of words, built once."""
     query = _SUMMARIES
@@ -99,7 +100,7 @@ def _search_statement(n_words: int) -> Select[Any]:
                 func.lower(Member.school).like(pattern, escape="\\"),
             )
         )
-    return query
+    return built_once(query)
 
 
 class Ideas:
