@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.times import CRON_WEEKDAYS
+from storage.compiled import built_once
 from storage.db import Database
 from storage.leases import Leases
 from storage.models.runtime import ScheduledJob
@@ -90,8 +91,9 @@ class JobKind:
 # How long a claimed job is a worker's before another may take it over. The worker running it renews
 # the lease while it runs, so a long job keeps it and a killed worker's job is taken over soon.
 LEASE = timedelta(seconds=60)
-# To the table, not through the unit of work: half the cost on the path of "I'll try this".
-_INSERT_JOB = insert(ScheduledJob.__table__)
+# To the table, not through the unit of work, and run on the driver's connection where it can be
+# (every column with a default is given): the path of "I'll try this".
+_INSERT_JOB = built_once(insert(ScheduledJob.__table__))
 MAX_ATTEMPTS = 5
 
 
@@ -190,9 +192,9 @@ class Scheduler:
 
         One statement fewer than `schedule`, which first looks for a job to replace.
         """
-        await session.execute(
-            _INSERT_JOB, {"key": key, "kind": kind, "run_at": run_at, "planned_at": run_at, "payload": payload}
-        )
+        values = {"key": key, "kind": kind, "run_at": run_at, "planned_at": run_at, "payload": payload,
+                  "status": "pending", "attempts": 0}  # fmt: skip
+        await session.execute(_INSERT_JOB, values)
 
     @staticmethod
     async def _schedule_in(s: AsyncSession, kind: str, run_at: datetime, payload: dict[str, Any], key: str) -> bool:

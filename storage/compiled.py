@@ -33,7 +33,8 @@ class Plan:
     binds: tuple[tuple[str, Processor | None], ...]  # in the order of the statement's placeholders
     results: tuple[Processor | None, ...]  # one per column it returns (none: it returns no rows)
     all_given: bool  # every parameter is one of the values given (none comes from the statement itself)
-    columns: SimpleResultMetaData | None  # a SELECT of plain columns: their names, for its `Result`
+    columns: SimpleResultMetaData | None  # the names of the columns it returns, for its `Result`
+    reads: bool  # a SELECT: it changes nothing
 
     @property
     def sql(self) -> str:
@@ -98,13 +99,12 @@ class CompiledStatements:
         results = tuple(column.type._cached_result_processor(self.dialect, None) for column in compiled._result_columns)
         binds = tuple((name, cast(Processor | None, processors.get(name))) for name in compiled.positiontup)
         all_given = set(compiled.positiontup) <= set(names)
-        columns = None
-        if isinstance(statement, Select):
-            described = statement.column_descriptions
-            if not all(isinstance(column["type"], TypeEngine) for column in described):
-                return None  # it loads mapped objects: the ORM's work
-            columns = SimpleResultMetaData([column["name"] for column in described])
-        return Plan(compiled, binds, results, all_given, columns)
+        reads = isinstance(statement, Select)
+        described = getattr(statement, "column_descriptions" if reads else "returning_column_descriptions", [])
+        if not all(isinstance(column["type"], TypeEngine) for column in described):
+            return None  # it loads mapped objects: the ORM's work
+        columns = SimpleResultMetaData([column["name"] for column in described]) if results else None
+        return Plan(compiled, binds, results, all_given, columns, reads)
 
 
 class Written:
@@ -171,6 +171,18 @@ class SqliteRunner:
             return self._connection.execute(plan.sql, parameters)
         except sqlite3.Error as error:
             raise plan.error(error, sqlite3.Error, self.statements.dialect) from error
+
+    # A unit of work's savepoint, around whatever it runs directly or through SQLAlchemy (which
+    # makes a savepoint of its own inside it when the unit uses the ORM).
+    def savepoint(self) -> None:
+        self._connection.execute("SAVEPOINT unit")
+
+    def release(self) -> None:
+        self._connection.execute("RELEASE unit")
+
+    def roll_back(self) -> None:
+        self._connection.execute("ROLLBACK TO unit")
+        self._connection.execute("RELEASE unit")
 
 
 class AsyncpgRunner:

@@ -4,7 +4,8 @@ On SQLite, all writes of a process go through one connection, the writer (see `S
 SQLite lets one connection write at a time, and many connections taking turns through its lock
 wait, time out and fail with "database is locked" under load. Reads use the other connections
 (WAL lets them read while the writer writes), on the event loop's thread while they are short
-(see `_LoopReadCursor`). Writes of one statement skip most of SQLAlchemy (`storage.compiled`).
+(see `storage.reads`). Statements a module built once skip most of SQLAlchemy (`storage.compiled`,
+`storage.sessions`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from sqlalchemy.util import queue as sqla_queue
 
 from storage.compiled import AsyncpgRunner, CompiledStatements, DirectRunner, SqliteRunner, Written
 from storage.lookups import CHANGED, GROUPED, ChannelLookups, refuse_watched_write
-from storage.reads import LoopReads, ReadSession, read_on_loop, run_statement
+from storage.reads import LoopReads, read_on_loop, run_statement
+from storage.sessions import DirectSession
 
 log = logging.getLogger("samskap.storage")
 
@@ -118,8 +120,8 @@ class Database:
         if self.is_sqlite and not in_memory:
             path = make_url(self.url).database or ""
             self._loop_reads = LoopReads(CompiledStatements(self._read_engine.dialect), lambda: _read_connection(path))
-        reads_class = type("SamskapReads", (ReadSession,), {"reader": self._loop_reads})
-        self._reads: async_sessionmaker[ReadSession] = async_sessionmaker(
+        reads_class = type("SamskapReads", (DirectSession,), {"direct": self._loop_reads})
+        self._reads: async_sessionmaker[DirectSession] = async_sessionmaker(
             self._read_engine, class_=reads_class, expire_on_commit=False, sync_session_class=session_class
         )
         # One-statement writes on PostgreSQL, run on asyncpg's connection (see `storage.compiled`).
@@ -614,6 +616,10 @@ class _Unit:
             await group.committed
 
 
+class _WriterSession(DirectSession):
+    writes = True
+
+
 class SqliteWriter:
     """The one connection that writes to a SQLite database, with group commit.
 
@@ -636,8 +642,9 @@ class SqliteWriter:
         self._commits = 0
         event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self._sessions = async_sessionmaker(
-            expire_on_commit=False, sync_session_class=session_class, join_transaction_mode="create_savepoint"
-        )
+            class_=_WriterSession, expire_on_commit=False, sync_session_class=session_class,
+            join_transaction_mode="create_savepoint",
+        )  # fmt: skip
         self._lookups = lookups
         self._turn = asyncio.Lock()
         self._connection: AsyncConnection | None = None
@@ -697,11 +704,20 @@ class SqliteWriter:
 
     @asynccontextmanager
     async def _savepoint(self, group: _Group) -> AsyncIterator[AsyncSession]:
+        direct = self._direct
+        assert direct is not None, "only while a group's transaction is open"
         session = self._sessions(bind=self._connection)
+        session.direct = direct
+        direct.savepoint()
         try:
             session.info[GROUPED] = True
-            async with session.begin():
-                yield session
+            try:
+                async with session.begin():
+                    yield session
+            except BaseException:
+                direct.roll_back()
+                raise
+            direct.release()
             if session.info.pop(CHANGED, False):
                 group.lookups_changed = True
         finally:

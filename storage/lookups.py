@@ -197,10 +197,17 @@ class ChannelLookups:
         self.forget_all()
 
 
+def changes_watched(statement: object) -> bool:
+    """Whether `statement` changes networks, channels or members."""
+    return (
+        isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name", None) in WATCHED_TABLES
+    )
+
+
 def refuse_watched_write(statement: object) -> None:
     """`db.one_statement()` runs its statement outside any session, where a change to networks,
     channels or members would go unnoticed: such changes belong in `db.session()`."""
-    if isinstance(statement, UpdateBase) and getattr(getattr(statement, "table", None), "name", None) in WATCHED_TABLES:
+    if changes_watched(statement):
         raise RuntimeError("networks, channels and members are changed in db.session(), not db.one_statement()")
 
 

@@ -20,13 +20,9 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy.engine import IteratorResult, Result
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
-
-from storage.compiled import CompiledStatements, DirectReader, Plan
+from storage.compiled import CompiledStatements, Plan
 
 # How long a read may run on the event loop's thread before it is moved to a thread of its own.
 LOOP_READ_SECONDS = 0.003
@@ -116,39 +112,3 @@ class LoopReads:
         for connection in [*self._spare, *([self._here] if self._here else [])]:
             connection.close()
         self._here, self._spare = None, []
-
-
-class ReadSession(AsyncSession):
-    """What `Database.read()` hands out. A database whose reads can run directly makes a subclass
-    with its `reader`."""
-
-    reader: ClassVar[DirectReader | None] = None
-
-    async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
-        if not kw and (result := await self._directly(statement, params)) is not None:
-            return result
-        return await super().execute(statement, params, **kw)
-
-    async def scalar(self, statement: Executable, params: Any = None, **kw: Any) -> Any:
-        if not kw and (result := await self._directly(statement, params)) is not None:
-            return result.scalar()
-        return await super().scalar(statement, params, **kw)
-
-    async def scalars(self, statement: Executable, params: Any = None, **kw: Any) -> Any:
-        if not kw and (result := await self._directly(statement, params)) is not None:
-            return result.scalars()
-        return await super().scalars(statement, params, **kw)
-
-    async def _directly(self, statement: Executable, params: Any) -> Result[Any] | None:
-        reader = self.reader
-        if reader is None or not (params is None or isinstance(params, Mapping)):
-            return None
-        plan = reader.statements.plan(statement, params)
-        if plan is None or plan.columns is None:
-            return None  # mapped objects, or a statement only SQLAlchemy can run
-        return IteratorResult(plan.columns, iter(await reader.rows(plan, params)))
-
-    async def close(self) -> None:
-        # A session that read only directly holds nothing to give back.
-        if self.sync_session.in_transaction() or self.sync_session.identity_map:
-            await super().close()

@@ -1,7 +1,8 @@
-"""One-statement writes run on the driver's connection directly (`storage.compiled`: sqlite3 for
-SQLite's writer, asyncpg for PostgreSQL): what they store reads back as SQLAlchemy would have stored
-it, failures are SQLAlchemy's errors without the values, and statements only SQLAlchemy can run
-(Python-side defaults, `IN` lists) still go through it."""
+"""Statements built once run on the driver's connection directly (`storage.compiled`: sqlite3 for
+SQLite's writer, asyncpg for PostgreSQL's one-statement writes): what they store reads back as
+SQLAlchemy would have stored it, failures are SQLAlchemy's errors without the values, and statements
+only SQLAlchemy can run (Python-side defaults, `IN` lists, statements built for each call) still go
+through it."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -115,3 +116,14 @@ def test_only_statements_built_once_get_plans() -> None:
         assert statements.plan(update(Network.__table__).values(name=name), None) is None
     once = built_once(update(Network.__table__).values(name=bindparam("name")))
     assert statements.plan(once, {"name": "a"}) is statements.plan(once, {"name": "b"}) is not None
+
+
+async def test_trying_an_idea_writes_directly_on_sqlite(network_chat: Chat) -> None:
+    """`/ide prøv` is a unit of several statements: on SQLite's writer they all skip SQLAlchemy."""
+    await network_chat.say("kari", "/ide Vennskapsbenk i friminuttet")
+    through_sqlalchemy = statements_through_sqlalchemy(network_chat)
+    replies = await network_chat.say("ola", "/ide prøv 1")
+    assert "idé 1" in replies[-1].text.lower()
+    assert through_sqlalchemy == []
+    async with network_chat.bot.db.read() as s:
+        assert await s.scalar(select(ScheduledJob.kind).where(ScheduledJob.kind == "ideas.follow_up")) is not None

@@ -4,13 +4,16 @@ import asyncio
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, event, func, insert, select, update
 
 import storage.db
 from adapters.memory import Chat
+from storage.compiled import built_once
 from storage.db import Database
+from storage.models.core import Network
 from storage.models.ideas import PracticeIdea
 from storage.models.runtime import ScheduledJob
+from tests.conftest import join_the_network
 
 
 async def test_commands_that_come_in_together_share_a_commit(tmp_path) -> None:
@@ -88,3 +91,62 @@ async def test_closing_the_database_waits_for_a_checkpoint_under_way(tmp_path, m
     await db.dispose()
     await asyncio.sleep(0.2)
     assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []
+
+
+# Built once, so that a unit of work runs them on the writer's connection directly.
+ADD_JOB = built_once(insert(ScheduledJob.__table__))
+JOB_KINDS = built_once(select(ScheduledJob.key, ScheduledJob.kind).order_by(ScheduledJob.key))
+RENAME_NETWORK = built_once(update(Network.__table__).values(name=bindparam("new_name")))
+
+
+def job(key: str, now: datetime) -> dict[str, object]:
+    return {"key": key, "kind": "x", "run_at": now, "planned_at": now, "payload": {}, "status": "pending",
+            "attempts": 0}  # fmt: skip
+
+
+async def test_a_unit_that_fails_after_direct_writes_leaves_nothing_and_the_others_keep_theirs(tmp_path) -> None:
+    chat = await Chat.start(f"sqlite:///{tmp_path / 'samskap.db'}")
+    try:
+        db, now = chat.bot.db, chat.clock.now()
+        through_sqlalchemy: list[str] = []
+        event.listen(db.writer.engine.sync_engine, "before_cursor_execute",  # type: ignore[union-attr]
+                     lambda *args: through_sqlalchemy.append(args[2]))  # fmt: skip
+
+        async def fails() -> None:
+            async with db.session() as s:
+                await s.execute(ADD_JOB, job("lost", now))
+                await s.execute(ADD_JOB, job("lost too", now))
+                raise RuntimeError("the second step failed")
+
+        async def keeps(key: str) -> None:
+            async with db.session() as s:
+                await s.execute(ADD_JOB, job(key, now))
+
+        outcomes = await asyncio.gather(keeps("a"), fails(), keeps("b"), return_exceptions=True)
+        assert isinstance(outcomes[1], RuntimeError) and outcomes[0] is None and outcomes[2] is None
+        async with db.read() as s:
+            assert (await s.execute(JOB_KINDS)).all() == [("a", "x"), ("b", "x")]
+        assert not [sql for sql in through_sqlalchemy if "scheduled_jobs" in sql]
+    finally:
+        await chat.close()
+
+
+async def test_a_direct_statement_sees_what_the_session_holds_and_members_change_through_sqlalchemy(
+    tmp_path,
+) -> None:
+    chat = await Chat.start(f"sqlite:///{tmp_path / 'samskap.db'}")
+    try:
+        await join_the_network(chat)
+        db, now = chat.bot.db, chat.clock.now()
+        async with db.session() as s:
+            s.add(ScheduledJob(**job("added", now)))  # not flushed yet
+            assert ("added", "x") in (await s.execute(JOB_KINDS)).all()
+            (await s.scalars(select(ScheduledJob).where(ScheduledJob.key == "added"))).one().kind = "changed"
+            assert ("added", "changed") in (await s.execute(JOB_KINDS)).all()
+        await chat.say("kari", "/ideer")  # who kari is, and her network, are remembered
+        assert db.lookups.remembered_keys()
+        async with db.session() as s:  # a change to networks: the remembered lookups must hear of it
+            await s.execute(RENAME_NETWORK, {"new_name": "Nytt navn"})
+        assert db.lookups.remembered_keys() == []
+    finally:
+        await chat.close()

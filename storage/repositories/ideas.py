@@ -40,6 +40,14 @@ class ListedIdea(NamedTuple):
     tags: list[str]
 
 
+class IdeaTry(NamedTuple):
+    """Who wrote an idea, and one member's try of it (None: not tried yet)."""
+
+    author_id: int
+    adoption_id: int | None
+    status: AdoptionStatus | None
+
+
 @dataclass(frozen=True)
 class IdeaSummary:
     idea: IdeaText
@@ -75,6 +83,17 @@ _SET_POSTED = built_once(
     update(_IDEAS)
     .where(_IDEAS.c.id == bindparam("idea_id"))
     .values(posted_in=bindparam("posted_in"), posted_message_id=bindparam("message_id"))
+)
+_TRY = built_once(
+    select(
+        PracticeIdea.network_id, PracticeIdea.author_id,
+        Adoption.id.label("adoption_id"), Adoption.status.label("adoption_status"),
+    )
+    .outerjoin(Adoption, (Adoption.idea_id == PracticeIdea.id) & (Adoption.member_id == bindparam("member_id")))
+    .where(PracticeIdea.id == bindparam("idea_id"))
+)  # fmt: skip
+_SET_ADOPTION_STATUS = built_once(
+    update(_ADOPTIONS).where(_ADOPTIONS.c.id == bindparam("adoption_id")).values(status=bindparam("new_status"))
 )
 _IDEA_WITH_ADOPTION = (
     select(PracticeIdea, Adoption)
@@ -121,6 +140,16 @@ class Ideas:
         if row is None or row[0].network_id != network_id:
             return None
         return row[0], row[1]
+
+    async def try_of(self, network_id: int, idea_id: int, member_id: int) -> IdeaTry | None:
+        """Who wrote the idea and how the member tries it, as values (None: no such idea here)."""
+        row = (await self.s.execute(_TRY, {"idea_id": idea_id, "member_id": member_id})).first()
+        if row is None or row.network_id != network_id:
+            return None
+        return IdeaTry(row.author_id, row.adoption_id, row.adoption_status)
+
+    async def set_adoption_status(self, adoption_id: int, status: AdoptionStatus) -> None:
+        await self.s.execute(_SET_ADOPTION_STATUS, {"adoption_id": adoption_id, "new_status": status})
 
     async def set_posted(self, idea_id: int, conversation: dict[str, Any], message_id: str) -> None:
         await self.s.execute(_SET_POSTED, {"idea_id": idea_id, "posted_in": conversation, "message_id": message_id})

@@ -91,14 +91,14 @@ def idea_with_reports(t: Translator, summary: IdeaSummary, reports: list[tuple[E
     return Message(tuple(parts), card.summary)
 
 
-def adopted(t: Translator, idea: PracticeIdea, follow_up_at: datetime, timezone: str) -> Message:
+def adopted(t: Translator, idea_id: int, follow_up_at: datetime, timezone: str) -> Message:
     return Message.of(
-        Text(t.t("Great, you are trying idea {id}! Adapt it to your school — that is the point.", id=idea.id)),
+        Text(t.t("Great, you are trying idea {id}! Adapt it to your school — that is the point.", id=idea_id)),
         ContextLine(
             t.t(
                 "I will ask you how it went on {date}. Report earlier with /ide rapport {id} <text>.",
                 date=local_date(t, follow_up_at, timezone),
-                id=idea.id,
+                id=idea_id,
             )
         ),
     )

@@ -71,7 +71,7 @@ class IdeaHandlers:
     async def adopt(self, ctx: MemberContext) -> None:
         number, _ = ctx.numbered(WHICH_IDEA, N_("<number>"))
         result = await self.service.adopt(ctx.network, ctx.member, number)
-        await ctx.reply(cards.adopted(ctx.translator, result.idea, result.follow_up_at, ctx.network.timezone))
+        await ctx.reply(cards.adopted(ctx.translator, result.idea_id, result.follow_up_at, ctx.network.timezone))
 
     async def report(self, ctx: MemberContext) -> None:
         number, text = ctx.numbered(WHICH_IDEA, N_("<number> [text]"))

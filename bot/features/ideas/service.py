@@ -37,7 +37,7 @@ class IdeaError(UserError):
 
 @dataclass(frozen=True)
 class Adopted:
-    idea: PracticeIdea
+    idea_id: int
     follow_up_at: datetime
 
 
@@ -99,21 +99,24 @@ class IdeasService:
         now = self.bot.clock.now()
         async with self.bot.db.session() as s:
             ideas = Ideas(s)
-            idea, adoption = await self._idea_and_adoption(s, network, member, idea_id)
-            if idea.author_id == member.id:
+            tried = await ideas.try_of(network.id, idea_id, member.id)
+            if tried is None:
+                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            if tried.author_id == member.id:
                 raise IdeaError(
                     "This is your own idea. Tell the others how it goes with /ide rapport {id}.", id=idea_id
                 )
-            if adoption is not None and adoption.status == AdoptionStatus.TRYING:
+            if tried.status == AdoptionStatus.TRYING:
                 raise IdeaError("You are already trying idea {id}. I will ask you how it went.", id=idea_id)
-            if adoption is None:
-                adoption_id = await ideas.adopt(idea.id, member.id, now)
+            if tried.adoption_id is None:
+                adoption_id = await ideas.adopt(idea_id, member.id, now)
             else:
-                adoption.status, adoption_id = AdoptionStatus.TRYING, adoption.id
+                adoption_id = tried.adoption_id
+                await ideas.set_adoption_status(adoption_id, AdoptionStatus.TRYING)
             due = now + self.follow_up_delay(network)
             # In the same transaction: an adoption never exists without its follow-up job.
             await self._add_follow_up(s, adoption_id, due)
-        return Adopted(idea, due)
+        return Adopted(idea_id, due)
 
     async def send_follow_up(self, payload: dict[str, Any], run: JobRun) -> None:
         """The scheduled "Hvordan gikk det?" — once per follow-up, whatever restarts happen."""

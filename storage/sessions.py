@@ -1,0 +1,70 @@
+"""Sessions whose statements built once run on the driver's connection (see `storage.compiled`).
+
+Reads (`Database.read()`) on SQLite run so on a connection of their own (`storage.reads`); units of
+work on SQLite's writer run reads and writes so on the writer's connection, in the unit's savepoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, cast
+
+from sqlalchemy.engine import IteratorResult, Result
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from storage.compiled import DirectReader, DirectRunner, Plan, Written
+from storage.lookups import changes_watched
+
+
+class DirectSession(AsyncSession):
+    """A session whose `built_once` statements run on the driver's connection (`direct`), the rest
+    through SQLAlchemy. Changes the session holds are flushed first, as SQLAlchemy's autoflush would.
+    Writes run directly only in a session that may write (`writes`); never to networks, channels
+    and members, whose changes the session's listeners must see (`storage.lookups`)."""
+
+    direct: DirectReader | None = None
+    writes: ClassVar[bool] = False
+
+    async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
+        if not kw and (plan := self._plan(statement, params)) is not None:
+            return await self._run(plan, params)
+        return await super().execute(statement, params, **kw)
+
+    async def scalar(self, statement: Executable, params: Any = None, **kw: Any) -> Any:
+        if not kw and (plan := self._plan(statement, params)) is not None and plan.columns is not None:
+            return (await self._run(plan, params)).scalar()
+        return await super().scalar(statement, params, **kw)
+
+    async def scalars(self, statement: Executable, params: Any = None, **kw: Any) -> Any:
+        if not kw and (plan := self._plan(statement, params)) is not None and plan.columns is not None:
+            return (await self._run(plan, params)).scalars()
+        return await super().scalars(statement, params, **kw)
+
+    def _plan(self, statement: Executable, params: Any) -> Plan | None:
+        direct = self.direct
+        if direct is None or not (params is None or isinstance(params, Mapping)):
+            return None
+        plan = direct.statements.plan(statement, params)
+        if plan is None or not (plan.reads or (self.writes and not changes_watched(statement))):
+            return None
+        return plan
+
+    async def _run(self, plan: Plan, params: Mapping[str, Any] | None) -> Result[Any]:
+        session = self.sync_session
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            await self.flush()
+        direct = cast(DirectRunner, self.direct)
+        if plan.columns is None:
+            return cast(Result[Any], Written(await direct.rowcount(plan, params)))
+        return IteratorResult(plan.columns, iter(await direct.rows(plan, params)))
+
+    async def close(self) -> None:
+        # A session that ran only direct statements holds nothing to give back.
+        if session_in_use(self.sync_session):
+            await super().close()
+
+
+def session_in_use(session: Session) -> bool:
+    return session.in_transaction() or bool(session.identity_map)
