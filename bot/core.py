@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,18 +220,35 @@ class Bot:
 
     async def _through_middleware(self, event: Event, adapter: Adapter, end: Handler) -> None:
         ctx = Context(self, adapter, event, translator(self.config.language))
+        task = self._start_handling()
+        try:
+            await self._middleware_from(0, ctx, end)
+        finally:
+            self._stop_handling(task)
+
+    @contextlib.contextmanager
+    def handling(self) -> Iterator[None]:
+        """The current task is handling an event until the block ends: `finish_handling` waits for it
+        (for an adapter's work before and around `dispatch`)."""
+        task = self._start_handling()
+        try:
+            yield
+        finally:
+            self._stop_handling(task)
+
+    def _start_handling(self) -> asyncio.Task[Any]:
         task = asyncio.current_task()
         assert task is not None
         self._handling[task] = self._handling.get(task, 0) + 1
         self._idle.clear()
-        try:
-            await self._middleware_from(0, ctx, end)
-        finally:
-            self._handling[task] -= 1
-            if not self._handling[task]:
-                del self._handling[task]
-            if not self._handling:
-                self._idle.set()
+        return task
+
+    def _stop_handling(self, task: asyncio.Task[Any]) -> None:
+        self._handling[task] -= 1
+        if not self._handling[task]:
+            del self._handling[task]
+        if not self._handling:
+            self._idle.set()
 
     async def _middleware_from(self, index: int, ctx: Context, end: Handler) -> None:
         # A method, not a closure that calls itself: such a closure is a reference cycle, and every
