@@ -120,12 +120,15 @@ class Database:
         if self.is_sqlite and not in_memory:
             path = make_url(self.url).database or ""
             self._loop_reads = LoopReads(CompiledStatements(self._read_engine.dialect), lambda: _read_connection(path))
-        reads_class = type("SamskapReads", (DirectSession,), {"direct": self._loop_reads})
+        # One-statement writes and reads on PostgreSQL, run on asyncpg's connection (see `storage.compiled`).
+        self._postgres_statements = CompiledStatements(self.engine.dialect) if self.is_postgres else None
+        direct_reads: dict[str, object] = {"statements": self._postgres_statements}
+        if self._loop_reads is not None:
+            direct_reads = {"statements": self._loop_reads.statements, "direct": self._loop_reads}
+        reads_class = type("SamskapReads", (DirectSession,), direct_reads)
         self._reads: async_sessionmaker[DirectSession] = async_sessionmaker(
             self._read_engine, class_=reads_class, expire_on_commit=False, sync_session_class=session_class
         )
-        # One-statement writes on PostgreSQL, run on asyncpg's connection (see `storage.compiled`).
-        self._postgres_statements = CompiledStatements(self.engine.dialect) if self.is_postgres else None
         self.lookups = ChannelLookups(self, session_class)
         self.writer: SqliteWriter | None = None
         if self.is_sqlite and not in_memory:
@@ -707,7 +710,7 @@ class SqliteWriter:
         direct = self._direct
         assert direct is not None, "only while a group's transaction is open"
         session = self._sessions(bind=self._connection)
-        session.direct = direct
+        session.statements, session.direct = direct.statements, direct
         direct.savepoint()
         try:
             session.info[GROUPED] = True

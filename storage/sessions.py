@@ -1,7 +1,9 @@
 """Sessions whose statements built once run on the driver's connection (see `storage.compiled`).
 
-Reads (`Database.read()`) on SQLite run so on a connection of their own (`storage.reads`); units of
-work on SQLite's writer run reads and writes so on the writer's connection, in the unit's savepoint.
+Reads (`Database.read()`) run so on SQLite on a connection of their own (`storage.reads`), on
+PostgreSQL on the session's own asyncpg connection (reads need no transaction: each is in autocommit).
+Units of work on SQLite's writer run reads and writes so on the writer's connection, in the unit's
+savepoint.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from storage.compiled import DirectReader, DirectRunner, Plan, Written
+from storage.compiled import AsyncpgRunner, CompiledStatements, DirectReader, DirectRunner, Plan, Written
 from storage.lookups import changes_watched
 
 
@@ -24,7 +26,8 @@ class DirectSession(AsyncSession):
     Writes run directly only in a session that may write (`writes`); never to networks, channels
     and members, whose changes the session's listeners must see (`storage.lookups`)."""
 
-    direct: DirectReader | None = None
+    statements: CompiledStatements | None = None  # their plans (None: nothing runs directly)
+    direct: DirectReader | None = None  # where they run; None: on the session's own asyncpg connection
     writes: ClassVar[bool] = False
 
     async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
@@ -43,10 +46,10 @@ class DirectSession(AsyncSession):
         return await super().scalars(statement, params, **kw)
 
     def _plan(self, statement: Executable, params: Any) -> Plan | None:
-        direct = self.direct
-        if direct is None or not (params is None or isinstance(params, Mapping)):
+        statements = self.statements
+        if statements is None or not (params is None or isinstance(params, Mapping)):
             return None
-        plan = direct.statements.plan(statement, params)
+        plan = statements.plan(statement, params)
         if plan is None or not (plan.reads or (self.writes and not changes_watched(statement))):
             return None
         return plan
@@ -55,6 +58,10 @@ class DirectSession(AsyncSession):
         session = self.sync_session
         if session.autoflush and (session.new or session.dirty or session.deleted):
             await self.flush()
+        if self.direct is None:
+            raw = await (await self.connection()).get_raw_connection()
+            self.direct = AsyncpgRunner(cast(CompiledStatements, self.statements), raw.dbapi_connection,
+                                        raw.driver_connection)  # fmt: skip
         direct = cast(DirectRunner, self.direct)
         if plan.columns is None:
             return cast(Result[Any], Written(await direct.rowcount(plan, params)))

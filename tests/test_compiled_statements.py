@@ -127,3 +127,27 @@ async def test_trying_an_idea_writes_directly_on_sqlite(network_chat: Chat) -> N
     assert through_sqlalchemy == []
     async with network_chat.bot.db.read() as s:
         assert await s.scalar(select(ScheduledJob.kind).where(ScheduledJob.kind == "ideas.follow_up")) is not None
+
+
+async def test_a_list_of_ideas_is_read_directly_on_both_databases(both_chat: Chat) -> None:
+    await both_chat.say("kari", "/ide Vennskapsbenk «ute» 💬 #friminutt")
+    await both_chat.say("per", "/ide prøv 1")
+    db = both_chat.bot.db
+    network, _member = await kari(both_chat)
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(args[2])
+
+    engine = db._read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        async with db.read() as s:
+            listed = await Ideas(s).summaries(network.id, "ute")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [sql for sql in seen if "practice_ideas" in sql] == []
+    [idea] = listed
+    assert (idea.idea.text, idea.idea.tags, idea.author_school, idea.trying) == (
+        "Vennskapsbenk «ute» 💬 #friminutt", ["friminutt"], "Nordby skole", 1,
+    )  # fmt: skip
