@@ -281,7 +281,7 @@ class RoundService:
         return existing
 
     async def _create(
-        self, network: Network, number: int, start: datetime, paired: PairingResult | None
+        self, network: Network, number: int, start: datetime, paired: PairingResult | None = None
     ) -> SamsnakkRound:
         result = paired or await self._pair(network, number)
         now = self.now()
