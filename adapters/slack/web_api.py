@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
@@ -75,20 +72,32 @@ def may_repeat(request: HttpRequest, error: Exception | None, api_url: str) -> b
     return method not in LOOKED_FOR_FIRST
 
 
-class ConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
-    """A dropped or refused connection, except a post that may have been kept."""
+Failed = Callable[[HttpResponse | None, Exception | None], bool]
 
-    def __init__(self, max_retry_count: int, interval_calculator: RetryIntervalCalculator, api_url: str) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
+
+class NotTwice(AsyncRetryHandler):
+    """Retries what `fails` says failed (a dropped connection, a 5xx), with back-off, except a post
+    that may have been kept (`may_repeat`)."""
+
+    def __init__(self, fails: Failed, max_retry_count: int, interval: RetryIntervalCalculator, api_url: str) -> None:
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval)
+        self.fails = fails
         self.api_url = api_url
 
     async def _can_retry_async(
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:  # fmt: skip
-        return may_repeat(request, error, self.api_url) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
+        return self.fails(response, error) and may_repeat(request, error, self.api_url)
+
+
+def connection_failed(response: HttpResponse | None, error: Exception | None) -> bool:
+    return isinstance(error, aiohttp.ServerConnectionError | aiohttp.ClientOSError)
+
+
+def server_failed(response: HttpResponse | None, error: Exception | None) -> bool:
+    """Every 5xx, not only the 500 and 503 of the built-in handler."""
+    return response is not None and 500 <= response.status_code < 600
 
 
 class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
@@ -123,23 +132,6 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-class ServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """Every 5xx, not only 500 and 503, with exponential back-off; not a post that may have been kept."""
-
-    def __init__(self, max_retry_count: int, interval_calculator: RetryIntervalCalculator, api_url: str) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
-        self.api_url = api_url
-
-    async def _can_retry_async(
-        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:  # fmt: skip
-        return (
-            response is not None and 500 <= response.status_code < 600
-            and may_repeat(request, error, self.api_url)
-        )  # fmt: skip
-
-
 class ProportionalJitter(Jitter):
     """Up to a quarter more than the back-off (the built-in one adds up to a whole second)."""
 
@@ -150,9 +142,9 @@ class ProportionalJitter(Jitter):
 def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds, jitter=ProportionalJitter())
     return [
-        ConnectionErrorRetryHandler(2, backoff, options.api_url),
+        NotTwice(connection_failed, 2, backoff, options.api_url),
         RetryAfterHandler(options.rate_limit_retries, options.max_rate_limit_wait),
-        ServerErrorRetryHandler(options.server_error_retries, backoff, options.api_url),
+        NotTwice(server_failed, options.server_error_retries, backoff, options.api_url),
     ]
 
 

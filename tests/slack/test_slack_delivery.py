@@ -15,10 +15,14 @@ import pytest
 from aiohttp import web
 from fake_slack import FakeSlack
 from slack_harness import SlackHarness, start_harness
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from adapters.retry_after import retry_after_seconds
-from adapters.slack.web_api import delivery_error, may_repeat
+from adapters.slack.options import SlackOptions
+from adapters.slack.web_api import delivery_error, may_repeat, retry_handlers
 from bot.adapter import DeliveryError, Destination, SentMessage
 from bot.events import Conversation, User
 from bot.messages import Attachment, Message, Text
@@ -113,7 +117,7 @@ async def test_a_post_kept_by_slack_before_a_5xx_is_found_not_posted_again(slack
     assert result.sent.message_id == slack.fake.messages["C1"][1]["ts"]
 
 
-def test_only_a_post_that_cannot_have_reached_slack_is_repeated_blind() -> None:
+async def test_only_a_post_that_cannot_have_reached_slack_is_repeated_blind() -> None:
     api = "http://127.0.0.1:1/api/"
 
     def request(method: str) -> HttpRequest:
@@ -125,6 +129,23 @@ def test_only_a_post_that_cannot_have_reached_slack_is_repeated_blind() -> None:
     assert not may_repeat(request("chat.postMessage"), cut, api)
     assert not may_repeat(request("chat.postMessage"), None, api)  # a 5xx
     assert may_repeat(request("chat.update"), cut, api) and may_repeat(request("conversations.history"), None, api)
+
+    # The client's own handlers, as the SDK asks them.
+    connection, _rate_limit, server = retry_handlers(SlackOptions(api_url=api))
+    bad_gateway = HttpResponse(status_code=502, headers={})
+
+    async def retried(
+        handler: AsyncRetryHandler, method: str, response: HttpResponse | None, error: Exception | None
+    ) -> bool:
+        state, asked = RetryState(), request(method)
+        return await handler.can_retry_async(state=state, request=asked, response=response, error=error)
+
+    assert await retried(connection, "chat.update", None, cut)
+    assert await retried(connection, "chat.postMessage", None, refused)
+    assert not await retried(connection, "chat.postMessage", None, cut)
+    assert await retried(server, "conversations.history", bad_gateway, None)
+    assert not await retried(server, "chat.postMessage", bad_gateway, None)
+    assert not await retried(server, "conversations.history", HttpResponse(status_code=400, headers={}), None)
 
 
 async def test_a_lasting_5xx_keeps_the_message_for_a_later_retry(slack: SlackHarness) -> None:
