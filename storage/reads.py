@@ -17,6 +17,7 @@ member; a read changes nothing, so running it again is safe.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
@@ -101,12 +102,15 @@ class LoopReads:
 
     async def _on_a_thread(self, sql: str, parameters: Any) -> Ran:
         connection = self._spare.pop() if self._spare else self._connect()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(
-                None, run_statement, connection, sql, parameters, False
-            )
-        finally:
-            self._spare.append(connection)
+        reading = asyncio.get_running_loop().run_in_executor(None, run_statement, connection, sql, parameters, False)
+        # Spare again once the thread is done with it, even when the one who asked stopped waiting.
+        reading.add_done_callback(functools.partial(self._spare_again, connection))
+        return await asyncio.shield(reading)
+
+    def _spare_again(self, connection: sqlite3.Connection, reading: asyncio.Future[Ran]) -> None:
+        self._spare.append(connection)
+        if not reading.cancelled():
+            reading.exception()  # heard of by whoever still waits; not "never retrieved" when nobody does
 
     def close(self) -> None:
         for connection in [*self._spare, *([self._here] if self._here else [])]:

@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.models.core import Member
 from storage.reads import LOOP_READ_SECONDS
 from storage.repositories.ideas import Ideas, _search_statement
+from tests.support import eventually
 
 COUNT_TO = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :top) SELECT count(*) FROM n")
 
@@ -130,3 +131,27 @@ async def test_a_direct_read_that_fails_is_sqlalchemys_error_and_objects_still_l
     async with network_chat.bot.db.read() as s:
         kari = await s.scalar(members, {"user_id": "kari"})
     assert isinstance(kari, Member) and kari.display_name
+
+
+async def test_a_read_moved_to_a_thread_keeps_its_connection_until_the_thread_is_done(tmp_path: Path) -> None:
+    """Whoever asked may stop waiting (cancelled); the thread still reads on that connection."""
+    db = Database(f"sqlite:///{tmp_path / 'samskap.db'}")
+    try:
+        await db.migrate()
+        reads = db._loop_reads
+        assert reads is not None
+
+        async def long_read() -> int:
+            async with db.read() as s:
+                return int(await s.scalar(COUNTED, {"top": 3_000_000}))
+
+        reading = asyncio.create_task(long_read())
+        await asyncio.sleep(0.05)  # past its time on the event loop's thread: on a thread now
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        assert reads._spare == [], "the connection was handed out again while its thread still read"
+        await eventually(lambda: len(reads._spare) == 1, what="the connection spare again", within=30)
+        async with db.read() as s:
+            assert await s.scalar(COUNTED, {"top": 10}) == 10
+    finally:
+        await db.dispose()
