@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
+import ctypes.util
 import functools
 import json
 import os
@@ -51,6 +53,18 @@ for _folder in ("slack", "discord"):
         sys.path.insert(0, str(ROOT / "tests" / _folder))
 
 PLATFORM_ENV = ("SLACK_", "DISCORD_", "SAMSKAP_")
+
+
+# Loaded here, not in the child: between fork and exec the child may only call what is loaded already.
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True) if sys.platform == "linux" else None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_tests() -> None:
+    """In the worker, before it starts: Linux kills it when the process that started it dies, so that
+    a killed test run (a CI timeout, Ctrl-C twice) leaves no workers behind."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @functools.cache
@@ -121,6 +135,7 @@ async def start_worker(
         process = await asyncio.create_subprocess_exec(
             *command, cwd=code, env={**clean, "PYTHONUNBUFFERED": "1", **env},
             stdin=asyncio.subprocess.PIPE, stdout=out, stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=_die_with_the_tests,
         )  # fmt: skip
     return Worker(name, process, log, as_pid1)
 
