@@ -195,6 +195,10 @@ class AsyncpgRunner:
         self._adapted = adapted  # SQLAlchemy's adapter around `connection`: it names asyncpg's errors as DBAPI ones
         self._connection = connection
 
+    def closed(self) -> bool:
+        """The server or the network closed the connection (asyncpg notices as it happens)."""
+        return bool(self._connection.is_closed())
+
     async def scalar(self, plan: Plan, values: Mapping[str, Any] | None) -> Any:
         try:
             record = await self._connection.fetchrow(plan.sql, *plan.parameters(values))

@@ -62,6 +62,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # At most this many units of work share one SQLite transaction: under a steady stream of writes
 # the queue never empties, and each unit's caller waits for its group's commit.
 MAX_GROUP = 64
+# Connections kept out of PostgreSQL's pool for one-statement writes (`KeptConnections`).
+KEPT_CONNECTIONS = 4
 # Group commits between two checkpoints of SQLite's write-ahead log.
 CHECKPOINT_EVERY = 200
 # Any number: what every samskap process agrees to lock while it migrates (PostgreSQL).
@@ -130,6 +132,9 @@ class Database:
             self._read_engine, class_=reads_class, expire_on_commit=False, sync_session_class=session_class
         )
         self.lookups = ChannelLookups(self, session_class)
+        self._kept: KeptConnections | None = None
+        if self._postgres_statements is not None:
+            self._kept = KeptConnections(self._read_engine, self._postgres_statements, KEPT_CONNECTIONS)
         self.writer: SqliteWriter | None = None
         if self.is_sqlite and not in_memory:
             self.writer = SqliteWriter(self.url, session_class, self.lookups, self.engine)
@@ -179,6 +184,16 @@ class Database:
 
     @asynccontextmanager
     async def _statement_on_a_connection(self) -> AsyncIterator[AsyncSession]:
+        keeping = self._kept
+        kept = await keeping.take() if keeping is not None else None
+        if keeping is not None and kept is not None:
+            healthy = False
+            try:
+                yield cast(AsyncSession, kept)
+                healthy = True
+            finally:
+                keeping.give_back(kept, healthy)
+            return
         async with self._read_engine.connect() as connection:
             direct = None
             if self._postgres_statements is not None:
@@ -200,6 +215,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.lookups.close()
+        if self._kept is not None:
+            await self._kept.close()
         if self.writer is not None:
             await self.writer.close()
         if self._loop_reads is not None:
@@ -239,8 +256,70 @@ class OneStatement:
                 return await self._direct.scalar(plan, parameters)
         return await self._connection.scalar(statement, parameters)
 
+    def closed(self) -> bool:
+        runner = self._direct
+        driver_closed = isinstance(runner, AsyncpgRunner) and runner.closed()
+        return self._connection.closed or self._connection.invalidated or driver_closed
+
+    async def close(self) -> None:
+        """Close the connection for good (the pool makes a new one in its place)."""
+        try:
+            await self._connection.invalidate()
+        finally:
+            await self._connection.close()
+
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"db.one_statement() runs one statement (execute or scalar), not {name}: use db.session()")
+
+
+class KeptConnections:
+    """A few connections kept out of PostgreSQL's pool for one-statement writes: taking one from the
+    pool and giving it back cost the bot about as much CPU as the statement's own round trip. Each
+    runs one statement at a time; when all are busy, a statement takes one from the pool as before.
+    One whose statement failed or was stopped half-way is closed, not kept: it may be broken."""
+
+    def __init__(self, engine: AsyncEngine, statements: CompiledStatements, most: int) -> None:
+        self._engine = engine
+        self._statements = statements
+        self._most = most
+        self._free: list[OneStatement] = []
+        self._made = 0
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def take(self) -> OneStatement | None:
+        """A kept connection's statement, or None when every one is busy."""
+        while self._free:
+            kept = self._free.pop()
+            if not kept.closed():
+                return kept
+            self._discard(kept)  # the server closed it while it waited here
+        if self._made >= self._most:
+            return None
+        self._made += 1
+        try:
+            connection = await self._engine.connect()
+            raw = await connection.get_raw_connection()
+        except BaseException:
+            self._made -= 1
+            raise
+        return OneStatement(connection, AsyncpgRunner(self._statements, raw.dbapi_connection, raw.driver_connection))
+
+    def give_back(self, kept: OneStatement, healthy: bool) -> None:
+        if healthy:
+            self._free.append(kept)
+        else:
+            self._discard(kept)
+
+    def _discard(self, kept: OneStatement) -> None:
+        self._made -= 1
+        task = asyncio.get_running_loop().create_task(kept.close())
+        self._closing.add(task)  # held: the loop keeps only a weak reference to a task
+        task.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        free, self._free = self._free, []
+        await asyncio.gather(*(kept.close() for kept in free), *self._closing, return_exceptions=True)
+        self._made = 0
 
 
 def _read_connection(path: str) -> sqlite3.Connection:
