@@ -7,7 +7,7 @@ through the `Adapter` protocol below. Nothing else about a platform is visible t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.events import Conversation, Event, User
@@ -101,6 +101,12 @@ class SentMessage:
     more_ids: tuple[str, ...] = ()
 
 
+# Errors that come before anything is posted (a 429 is answered instead of posting).
+NOTHING_POSTED = frozenset({"rate_limited", "no_adapter"})
+# Platform clocks and ours differ a little: look this much further back for an earlier copy.
+CLOCK_MARGIN = timedelta(minutes=1)
+
+
 class DeliveryError(Exception):
     """A platform refused or failed a delivery.
 
@@ -115,6 +121,12 @@ class DeliveryError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.detail = detail
+
+    @property
+    def may_have_posted(self) -> bool:
+        """Whether the platform may have kept the message all the same (a 5xx, a cut connection):
+        then it is looked for before it is sent again."""
+        return self.code not in NOTHING_POSTED
 
 
 class Adapter(Protocol):

@@ -27,7 +27,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.adapter import Adapter, DeliveryError, Destination, SentMessage
+from bot.adapter import CLOCK_MARGIN, Adapter, DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.events import Conversation
 from bot.messages import Message
@@ -45,10 +45,6 @@ LEASE = timedelta(minutes=2)
 # The last error of a row whose earlier attempt may have reached the platform (it never finished,
 # or failed after the request went out): the next attempt looks for its message before sending.
 INTERRUPTED = "interrupted"
-# Errors that come before anything is posted (a 429 is answered instead of posting).
-NOTHING_POSTED = frozenset({"rate_limited", "no_adapter"})
-# Platform clocks and ours differ a little: look this much further back for an earlier copy.
-CLOCK_MARGIN = timedelta(minutes=1)
 
 # Waiting for its next attempt, or claimed by a worker whose lease ran out (it stopped).
 DELIVERIES = Leases(Delivery, Delivery.next_attempt_at, held="sending")
@@ -257,7 +253,7 @@ class Outbox:
         final = not error.retryable or row.attempts >= MAX_ATTEMPTS
         # The retry looks first if this attempt may have reached the platform, or the row already said
         # an earlier one may have (whether or not this attempt got to look).
-        look_first = not final and (_may_have_posted(row) or error.code not in NOTHING_POSTED)
+        look_first = not final and (_may_have_posted(row) or error.may_have_posted)
         async with self.db.session() as s:
             await s.execute(
                 update(Delivery)

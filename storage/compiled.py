@@ -18,6 +18,7 @@ from typing import Any, NoReturn, Protocol, TypeVar, cast
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
@@ -194,6 +195,12 @@ class AsyncpgRunner:
         self.statements = statements
         self._adapted = adapted  # SQLAlchemy's adapter around `connection`: it names asyncpg's errors as DBAPI ones
         self._connection = connection
+
+    @classmethod
+    async def on(cls, statements: CompiledStatements, connection: AsyncConnection) -> AsyncpgRunner:
+        """A runner on the asyncpg connection beneath SQLAlchemy's `connection`."""
+        raw = await connection.get_raw_connection()
+        return cls(statements, raw.dbapi_connection, raw.driver_connection)
 
     def closed(self) -> bool:
         """The server or the network closed the connection (asyncpg notices as it happens)."""

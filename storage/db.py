@@ -180,26 +180,14 @@ class Database:
         # several times what the statement itself costs.
         if self.writer is not None:
             return self.writer.unit(one_statement=True)
+        if self._kept is not None:
+            return self._kept.statement()
         return self._statement_on_a_connection()
 
     @asynccontextmanager
     async def _statement_on_a_connection(self) -> AsyncIterator[AsyncSession]:
-        keeping = self._kept
-        kept = await keeping.take() if keeping is not None else None
-        if keeping is not None and kept is not None:
-            healthy = False
-            try:
-                yield cast(AsyncSession, kept)
-                healthy = True
-            finally:
-                keeping.give_back(kept, healthy)
-            return
         async with self._read_engine.connect() as connection:
-            direct = None
-            if self._postgres_statements is not None:
-                raw = await connection.get_raw_connection()
-                direct = AsyncpgRunner(self._postgres_statements, raw.dbapi_connection, raw.driver_connection)
-            yield cast(AsyncSession, OneStatement(connection, direct))
+            yield cast(AsyncSession, OneStatement(connection))
 
     async def migrate(self) -> None:
         """Bring the schema up to date (every head: features add their own branches).
@@ -286,7 +274,25 @@ class KeptConnections:
         self._made = 0
         self._closing: set[asyncio.Task[None]] = set()
 
-    async def take(self) -> OneStatement | None:
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncSession]:
+        """`Database.one_statement()` on PostgreSQL: on a kept connection, or one from the pool."""
+        kept = await self._take()
+        if kept is None:
+            async with self._engine.connect() as connection:
+                yield cast(AsyncSession, OneStatement(connection, await AsyncpgRunner.on(self._statements, connection)))
+            return
+        healthy = False
+        try:
+            yield cast(AsyncSession, kept)
+            healthy = True
+        finally:
+            if healthy:
+                self._free.append(kept)
+            else:
+                self._discard(kept)
+
+    async def _take(self) -> OneStatement | None:
         """A kept connection's statement, or None when every one is busy."""
         while self._free:
             kept = self._free.pop()
@@ -296,19 +302,15 @@ class KeptConnections:
         if self._made >= self._most:
             return None
         self._made += 1
+        connection = None
         try:
             connection = await self._engine.connect()
-            raw = await connection.get_raw_connection()
+            return OneStatement(connection, await AsyncpgRunner.on(self._statements, connection))
         except BaseException:
             self._made -= 1
+            if connection is not None:
+                await connection.close()
             raise
-        return OneStatement(connection, AsyncpgRunner(self._statements, raw.dbapi_connection, raw.driver_connection))
-
-    def give_back(self, kept: OneStatement, healthy: bool) -> None:
-        if healthy:
-            self._free.append(kept)
-        else:
-            self._discard(kept)
 
     def _discard(self, kept: OneStatement) -> None:
         self._made -= 1

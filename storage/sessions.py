@@ -13,7 +13,6 @@ from typing import Any, ClassVar, cast
 
 from sqlalchemy.engine import IteratorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from storage.compiled import AsyncpgRunner, CompiledStatements, DirectReader, DirectRunner, Plan, Written
@@ -56,12 +55,10 @@ class DirectSession(AsyncSession):
 
     async def _run(self, plan: Plan, params: Mapping[str, Any] | None) -> Result[Any]:
         session = self.sync_session
-        if session.autoflush and (session.new or session.dirty or session.deleted):
-            await self.flush()
+        if self.writes and session.autoflush and (session.new or session.dirty or session.deleted):
+            await self.flush()  # a read session holds no changes
         if self.direct is None:
-            raw = await (await self.connection()).get_raw_connection()
-            self.direct = AsyncpgRunner(cast(CompiledStatements, self.statements), raw.dbapi_connection,
-                                        raw.driver_connection)  # fmt: skip
+            self.direct = await AsyncpgRunner.on(cast(CompiledStatements, self.statements), await self.connection())
         direct = cast(DirectRunner, self.direct)
         if plan.columns is None:
             return cast(Result[Any], Written(await direct.rowcount(plan, params)))
@@ -69,9 +66,5 @@ class DirectSession(AsyncSession):
 
     async def close(self) -> None:
         # A session that ran only direct statements holds nothing to give back.
-        if session_in_use(self.sync_session):
+        if self.sync_session.in_transaction() or self.sync_session.identity_map:
             await super().close()
-
-
-def session_in_use(session: Session) -> bool:
-    return session.in_transaction() or bool(session.identity_map)

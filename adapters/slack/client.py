@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import itertools
 import logging
-import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -27,8 +26,8 @@ from adapters.posted_parts import PostedParts, fingerprint
 from adapters.slack.options import SlackOptions
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import Rendered, render_form, render_message, render_update
-from adapters.slack.web_api import delivery_error, retry_handlers, web_client
-from bot.adapter import DeliveryError, Destination, SentMessage
+from adapters.slack.web_api import backoff, delivery_error, retry_handlers, web_client
+from bot.adapter import CLOCK_MARGIN, DeliveryError, Destination, SentMessage
 from bot.clock import Clock
 from bot.events import Conversation, Event, User
 from bot.i18n import Translator
@@ -42,10 +41,6 @@ PLATFORM = "slack"
 # delivery can find it in the conversation's history instead of posting it again.
 DELIVERY_EVENT = "samskap_delivery"
 HISTORY_PAGES = 5  # at 200 messages each: far more than a channel gets within one lease
-# Errors that come before anything is posted (a 429 is answered instead of posting).
-NOTHING_POSTED = frozenset({"rate_limited"})
-# Slack's clock and ours differ a little: look this much further back for a post just made.
-CLOCK_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -143,8 +138,7 @@ class SlackAdapter:
                         joined = await self._join(conv.workspace_id, conv.id)
                         if joined:
                             continue
-                    maybe_posted = error.retryable and error.code not in NOTHING_POSTED
-                    if not maybe_posted or attempt >= self.options.server_error_retries:
+                    if not (error.retryable and error.may_have_posted) or attempt >= self.options.server_error_retries:
                         raise
                     failure = error
             try:
@@ -153,7 +147,7 @@ class SlackAdapter:
                 raise failure from None  # the outbox looks again later; an answer is not posted blind
             if part in found:
                 return {"ts": found[part]}
-            await asyncio.sleep(self.options.backoff_seconds * 2**attempt * (1 + random.random() / 4))
+            await asyncio.sleep(backoff(self.options).calculate_sleep_duration(attempt))
         raise AssertionError("unreachable")
 
     async def _join(self, team_id: str, channel: str) -> bool:

@@ -139,12 +139,16 @@ class ProportionalJitter(Jitter):
         return duration * (1 + random.random() / 4)
 
 
+def backoff(options: SlackOptions) -> BackoffRetryIntervalCalculator:
+    """The pause before each further attempt: `backoff_seconds`, doubled each time, and a little jitter."""
+    return BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds, jitter=ProportionalJitter())
+
+
 def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=options.backoff_seconds, jitter=ProportionalJitter())
     return [
-        NotTwice(connection_failed, 2, backoff, options.api_url),
+        NotTwice(connection_failed, 2, backoff(options), options.api_url),
         RetryAfterHandler(options.rate_limit_retries, options.max_rate_limit_wait),
-        NotTwice(server_failed, options.server_error_retries, backoff, options.api_url),
+        NotTwice(server_failed, options.server_error_retries, backoff(options), options.api_url),
     ]
 
 

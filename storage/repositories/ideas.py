@@ -84,23 +84,27 @@ _SET_POSTED = built_once(
     .where(_IDEAS.c.id == bindparam("idea_id"))
     .values(posted_in=bindparam("posted_in"), posted_message_id=bindparam("message_id"))
 )
+
+
+def _idea_and_try(*columns: Any) -> Select[Any]:
+    """`columns` of an idea (`idea_id`) and of one member's (`member_id`) try of it, if any."""
+    return (
+        select(*columns)
+        .outerjoin(Adoption, (Adoption.idea_id == PracticeIdea.id) & (Adoption.member_id == bindparam("member_id")))
+        .where(PracticeIdea.id == bindparam("idea_id"))
+    )
+
+
 _TRY = built_once(
-    select(
+    _idea_and_try(
         PracticeIdea.network_id, PracticeIdea.author_id,
         Adoption.id.label("adoption_id"), Adoption.status.label("adoption_status"),
     )
-    .outerjoin(Adoption, (Adoption.idea_id == PracticeIdea.id) & (Adoption.member_id == bindparam("member_id")))
-    .where(PracticeIdea.id == bindparam("idea_id"))
 )  # fmt: skip
 _SET_ADOPTION_STATUS = built_once(
     update(_ADOPTIONS).where(_ADOPTIONS.c.id == bindparam("adoption_id")).values(status=bindparam("new_status"))
 )
-_IDEA_WITH_ADOPTION = (
-    select(PracticeIdea, Adoption)
-    .outerjoin(Adoption, (Adoption.idea_id == PracticeIdea.id) & (Adoption.member_id == bindparam("member_id")))
-    .where(PracticeIdea.id == bindparam("idea_id"))
-)
-
+_IDEA_WITH_ADOPTION = _idea_and_try(PracticeIdea, Adoption)
 
 # Built once: listing ideas is the most common command, and building this costs more than running it.
 _SUMMARIES = built_once(_summaries_statement())

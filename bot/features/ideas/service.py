@@ -35,6 +35,10 @@ class IdeaError(UserError):
     """Something the user can fix; `msgid` is translated for them."""
 
 
+def no_such_idea(idea_id: int) -> IdeaError:
+    return IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+
+
 @dataclass(frozen=True)
 class Adopted:
     idea_id: int
@@ -85,14 +89,14 @@ class IdeasService:
             ideas = Ideas(s)
             summary = await ideas.summary(network.id, idea_id)
             if summary is None:
-                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+                raise no_such_idea(idea_id)
             return summary, await ideas.reports_for(idea_id)
 
     async def summary(self, network: Network, idea_id: int) -> IdeaSummary:
         async with self.bot.db.read() as s:
             summary = await Ideas(s).summary(network.id, idea_id)
         if summary is None:
-            raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            raise no_such_idea(idea_id)
         return summary
 
     async def adopt(self, network: Network, member: Member, idea_id: int) -> Adopted:
@@ -101,7 +105,7 @@ class IdeasService:
             ideas = Ideas(s)
             tried = await ideas.try_of(network.id, idea_id, member.id)
             if tried is None:
-                raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+                raise no_such_idea(idea_id)
             if tried.author_id == member.id:
                 raise IdeaError(
                     "This is your own idea. Tell the others how it goes with /ide rapport {id}.", id=idea_id
@@ -153,7 +157,7 @@ class IdeasService:
     ) -> tuple[PracticeIdea, Adoption | None]:
         found = await Ideas(s).with_adoption(network.id, idea_id, member.id)
         if found is None:
-            raise IdeaError("There is no idea number {id}. See the list with /ideer.", id=idea_id)
+            raise no_such_idea(idea_id)
         return found
 
     async def _add_follow_up(self, s: Any, adoption_id: int, due: datetime) -> None:
